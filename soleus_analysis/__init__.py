@@ -1,0 +1,42 @@
+"""soleus-analysis: test claims about soleus training on athletes' own training logs.
+
+Import as ``import soleus_analysis as sol``.
+"""
+
+from soleus_analysis.errors import InputError, MissingUnitError, UnknownSourceError
+from soleus_analysis.schemas import (
+    TABLES,
+    AthletesSchema,
+    AthleteWeekSchema,
+    RunsSchema,
+    SessionsSchema,
+    StrengthSetsSchema,
+    WellnessSchema,
+    canonical_columns,
+    data_dictionary,
+    get_schema,
+)
+from soleus_analysis.validation import ValidationReport, validate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    # errors
+    "InputError",
+    "MissingUnitError",
+    "UnknownSourceError",
+    # schemas
+    "TABLES",
+    "AthleteWeekSchema",
+    "AthletesSchema",
+    "RunsSchema",
+    "SessionsSchema",
+    "StrengthSetsSchema",
+    "WellnessSchema",
+    "canonical_columns",
+    "data_dictionary",
+    "get_schema",
+    # validation
+    "ValidationReport",
+    "validate",
+]

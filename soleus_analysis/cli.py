@@ -1,0 +1,119 @@
+"""The ``soleus`` command line.
+
+Exit status: 0 when everything was valid, 1 when rows were rejected (they are written to the
+quarantine folder with their reasons), 2 when the input could not be used at all (one line on
+stderr says which file and how to fix it; no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from soleus_analysis.errors import InputError
+from soleus_analysis.schemas import TABLES, data_dictionary
+from soleus_analysis.textfile import read_text_table
+from soleus_analysis.validation import ValidationReport, validate
+
+__all__ = ["main", "write_quarantine"]
+
+DEFAULT_QUARANTINE = Path("data/processed/quarantine")
+
+
+def write_quarantine(report: ValidationReport, directory: Path, name: str) -> Path | None:
+    """Write the rejected rows of a report, with their reasons, to ``directory/<name>.rejected.csv``.
+
+    Returns the path written, or None when nothing was rejected (a stale file is removed).
+    """
+    target = directory / f"{name}.rejected.csv"
+    if report.ok:
+        target.unlink(missing_ok=True)
+        return None
+    directory.mkdir(parents=True, exist_ok=True)
+    report.rejected.to_csv(target, index=True)
+    return target
+
+
+def _load_canonical(path: Path, table: str) -> tuple[pd.DataFrame, list[str]]:
+    """A CSV or Parquet file whose columns already carry the canonical names."""
+    if path.suffix.lower() == ".parquet":
+        if not path.exists():
+            raise InputError("file not found", path=path, fix="check the path and the file name")
+        return pd.read_parquet(path), []
+    text = read_text_table(path)
+    frame = text.frame.reset_index()
+    frame["source_file"] = str(path)
+    if text.decimal == ",":
+        numeric = [
+            name
+            for name, col in TABLES[table].to_schema().columns.items()
+            if str(col.dtype) in {"float64", "Int64"} and name in frame and name != "source_row"
+        ]
+        for name in numeric:
+            frame[name] = frame[name].str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    return frame, list(text.notes)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    frame, notes = _load_canonical(path, args.table)
+    report = validate(frame, args.table, tz=args.tz)
+    print(f"{path}:")
+    print(report.to_text())
+    for note in notes:
+        print(f"Note: {note}")
+    written = write_quarantine(report, Path(args.quarantine_dir), path.stem)
+    if written is not None:
+        print(f"Rejected rows with their reasons: {written}")
+    return 0 if report.ok else 1
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    unknown = [t for t in args.tables if t not in TABLES]
+    if unknown:
+        raise InputError(
+            f"unknown table(s) {', '.join(unknown)}", fix=f"choose from {', '.join(TABLES)}"
+        )
+    print(data_dictionary(args.tables or None))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="soleus", description="Validate and analyse athletes' training logs."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="validate one file and quarantine its bad rows")
+    p.add_argument("path", help="CSV or Parquet file")
+    p.add_argument("--table", choices=list(TABLES), required=True, help="canonical table it holds")
+    p.add_argument("--tz", default="UTC", help="zone of timestamps that state none (default UTC)")
+    p.add_argument(
+        "--quarantine-dir",
+        default=str(DEFAULT_QUARANTINE),
+        help=f"where rejected rows go (default {DEFAULT_QUARANTINE})",
+    )
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("schema", help="print the data dictionary of the canonical tables")
+    p.add_argument("tables", nargs="*", metavar="TABLE", help=f"tables to show: {', '.join(TABLES)}")
+    p.set_defaults(func=_cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as exc:
+        print(f"soleus: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

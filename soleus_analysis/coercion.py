@@ -1,0 +1,218 @@
+"""Convert one column to its canonical dtype and say which cells could not be converted.
+
+pandera stops checking a column whose coercion failed, and its failure cases can lose the row
+number. Coercing here first, cell by cell with vectorised parsers, keeps both: every cell that
+cannot be converted becomes missing in the coerced column and is reported with its row, so the
+checks still run on the rest of the column and the row gets all its reasons.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Coerced", "MISSING_TOKENS", "coerce_column", "is_missing"]
+
+#: Cell texts that mean "not recorded" (compared after stripping, case-insensitively).
+MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "nat", "none", "null", "-"})
+
+# An ISO 8601 time zone designator at the end of a timestamp string.
+_ZONE_SUFFIX = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$")
+
+
+@dataclass
+class Coerced:
+    """A coerced column.
+
+    Attributes
+    ----------
+    values : Series
+        The column in its canonical dtype; missing where the input was missing or unconvertible.
+    failed : ndarray of bool
+        Cells that held something that could not be converted.
+    messages : Series of str
+        Why each failed cell failed (aligned with ``values``; only read where ``failed``).
+    notes : list of str
+        Conversions the user should know about (zone assumed, time of day dropped, ...).
+    """
+
+    values: pd.Series
+    failed: np.ndarray
+    messages: pd.Series
+    notes: list[str] = field(default_factory=list)
+
+
+def is_missing(s: pd.Series) -> np.ndarray:
+    """True where a cell is missing: NA, or text such as ``""``, ``"NA"``, ``"null"``.
+
+    Examples
+    --------
+    >>> is_missing(pd.Series(["1", " ", "NA", None], dtype=object)).tolist()
+    [False, True, True, True]
+    """
+    missing = np.array(s.isna().to_numpy(), dtype=bool)
+    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+        text = s.astype("str").str.strip().str.lower()
+        missing |= text.isin(MISSING_TOKENS).to_numpy()
+    return missing
+
+
+def _result(values: pd.Series, failed: np.ndarray, message: str, notes=None) -> Coerced:
+    messages = pd.Series(message, index=values.index, dtype="str")
+    return Coerced(values, failed, messages, list(notes or []))
+
+
+def _to_float(s: pd.Series) -> Coerced:
+    if pd.api.types.is_bool_dtype(s.dtype):
+        s = s.astype("float64")
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        values = pd.Series(s.to_numpy(dtype="float64", na_value=np.nan), index=s.index)
+        failed = np.isinf(values.to_numpy())
+        return _result(values.mask(failed), failed, "infinite value")
+    missing = is_missing(s)
+    values = pd.to_numeric(s.where(~missing), errors="coerce").astype("float64")
+    infinite = np.isinf(values.to_numpy())
+    failed = (~missing & values.isna().to_numpy()) | infinite
+    return _result(values.mask(infinite), failed, "not a number")
+
+
+def _to_int(s: pd.Series) -> Coerced:
+    as_float = _to_float(s)
+    v = as_float.values
+    fractional = (v.notna() & (v != np.round(v))).to_numpy()
+    failed = as_float.failed | fractional
+    messages = as_float.messages.where(~fractional, "not a whole number")
+    values = v.mask(fractional).astype("Int64")
+    return Coerced(values, failed, messages, as_float.notes)
+
+
+def _to_text(s: pd.Series) -> Coerced:
+    if pd.api.types.is_float_dtype(s.dtype):
+        # Identifiers that went through a float column (00123 -> 123.0): write them as integers.
+        whole = s.notna() & (s == np.round(s))
+        text = s.astype("str").where(~whole, s.where(whole).astype("Int64").astype("str"))
+    else:
+        text = s.astype("str")
+    text = text.str.strip()
+    missing = is_missing(s) | text.isin(MISSING_TOKENS).to_numpy()
+    values = text.where(~missing).astype("str")
+    return _result(values, np.zeros(len(s), dtype=bool), "")
+
+
+def _localize(naive: pd.Series, zones: pd.Series) -> pd.Series:
+    """Attach each row's zone to naive wall times; DST gaps and overlaps become NaT."""
+    out = pd.Series(pd.NaT, index=naive.index, dtype="datetime64[us, UTC]")
+    for zone, idx in naive.groupby(zones, sort=False).groups.items():
+        local = naive.loc[idx].dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+        out.loc[idx] = local.dt.tz_convert("UTC").dt.as_unit("us")
+    return out
+
+
+def _to_utc(s: pd.Series, zones: pd.Series) -> Coerced:
+    """Timestamps to tz-aware UTC; naive ones take the row's zone (see ``validate``)."""
+    n = len(s)
+    notes: list[str] = []
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        values = s.dt.tz_convert("UTC").dt.as_unit("us")
+        return _result(values, np.zeros(n, dtype=bool), "")
+    if pd.api.types.is_datetime64_dtype(s.dtype):
+        values = _localize(s.dt.as_unit("us"), zones)
+        lost = (s.notna() & values.isna()).to_numpy()
+        notes.append(f"naive timestamps read as local time in {_zone_text(zones)}")
+        return _result(values, lost, "local time that does not exist or is ambiguous (DST change)", notes)
+
+    missing = is_missing(s)
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) != "string":
+        # Timestamp objects (possibly a mix of naive and aware) become ISO text, one path for all.
+        s = s.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+    texts = s.astype("str").str.strip()
+    has_zone = texts.str.contains(_ZONE_SUFFIX).to_numpy(dtype=bool)
+    zoned = has_zone & ~missing
+    naive = ~has_zone & ~missing
+
+    values = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us, UTC]")
+    messages = pd.Series("not a timestamp (use ISO 8601, e.g. 2024-05-01T07:30:00+02:00)", index=s.index)
+    failed = np.zeros(n, dtype=bool)
+    if zoned.any():
+        parsed = pd.to_datetime(texts[zoned], utc=True, format="ISO8601", errors="coerce")
+        values.loc[parsed.index] = parsed.dt.as_unit("us")
+        failed[zoned] = parsed.isna().to_numpy()
+    if naive.any():
+        if zoned.any():
+            failed |= naive
+            messages[naive] = "timestamp without time zone among timestamps with one; state its zone"
+        else:
+            parsed = pd.to_datetime(texts[naive], format="ISO8601", errors="coerce")
+            unparsed = parsed.isna().to_numpy()
+            local = _localize(parsed.dt.as_unit("us"), zones[naive])
+            values.loc[local.index] = local
+            failed[naive] = unparsed | local.isna().to_numpy()
+            dst = np.zeros(n, dtype=bool)
+            dst[naive] = ~unparsed & local.isna().to_numpy()
+            messages[dst] = "local time that does not exist or is ambiguous (DST change)"
+            notes.append(f"timestamps without zone read as local time in {_zone_text(zones)}")
+    return Coerced(values, failed, messages.astype("str"), notes)
+
+
+def _zone_text(zones: pd.Series) -> str:
+    distinct = zones.dropna().unique()
+    return distinct[0] if len(distinct) == 1 else "each row's timezone"
+
+
+def _to_date(s: pd.Series) -> Coerced:
+    """Local calendar dates (naive, microseconds)."""
+    n = len(s)
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        values = s.dt.tz_localize(None).dt.as_unit("us")
+        return _result(values, np.zeros(n, dtype=bool), "", ["zoned dates taken as local dates"])
+    if pd.api.types.is_datetime64_dtype(s.dtype):
+        return _result(s.dt.as_unit("us"), np.zeros(n, dtype=bool), "")
+    missing = is_missing(s)
+    parsed = pd.to_datetime(s.where(~missing).astype("str"), format="ISO8601", errors="coerce")
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        parsed = parsed.dt.tz_localize(None)
+    values = parsed.dt.as_unit("us")
+    failed = ~missing & values.isna().to_numpy()
+    return _result(values, failed, "not a date (use YYYY-MM-DD)")
+
+
+def coerce_column(s: pd.Series, dtype: object, *, zones: pd.Series | None = None) -> Coerced:
+    """Coerce a column to a canonical dtype, recording the cells that fail.
+
+    Parameters
+    ----------
+    s : Series
+        The column as given.
+    dtype : pandera or pandas dtype
+        Target dtype from the schema.
+    zones : Series of str, optional
+        IANA zone per row, used to read naive timestamps as local time; UTC where missing.
+
+    Returns
+    -------
+    Coerced
+
+    Examples
+    --------
+    >>> c = coerce_column(pd.Series(["1.5", "ten", ""]), "float64")
+    >>> c.values.tolist()[:2], c.failed.tolist()
+    ([1.5, nan], [False, True, False])
+    """
+    label = str(dtype)
+    s = s.reset_index(drop=True)
+    if label == "float64":
+        return _to_float(s)
+    if label == "Int64":
+        return _to_int(s)
+    if label in {"str", "string", "string[python]", "string[pyarrow]"}:
+        return _to_text(s)
+    if label.startswith("datetime64") and ("UTC" in label or "tz" in label):
+        if zones is None:
+            zones = pd.Series("UTC", index=s.index)
+        return _to_utc(s, zones.reset_index(drop=True).fillna("UTC"))
+    if label.startswith("datetime64"):
+        return _to_date(s)
+    raise TypeError(f"no coercion for dtype {label}")

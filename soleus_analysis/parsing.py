@@ -1,0 +1,174 @@
+"""Parse the numbers, durations and paces that exports write as text.
+
+One helper per kind of value, each vectorised over a Series and tested on the spellings seen in
+real exports. A value that cannot be parsed becomes NaN; :func:`keep_unparsed` puts the original
+text back so that validation rejects the row with the value in its reason instead of losing it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from soleus_analysis.coercion import is_missing
+from soleus_analysis.errors import MissingUnitError
+
+__all__ = ["KM_PER_MILE", "keep_unparsed", "parse_duration", "parse_number", "parse_pace"]
+
+KM_PER_MILE = 1.609344
+
+_DURATION_UNITS = {
+    "d": 86400.0,
+    "day": 86400.0,
+    "days": 86400.0,
+    "h": 3600.0,
+    "hr": 3600.0,
+    "hrs": 3600.0,
+    "hour": 3600.0,
+    "hours": 3600.0,
+    "m": 60.0,
+    "min": 60.0,
+    "mins": 60.0,
+    "minute": 60.0,
+    "minutes": 60.0,
+    "s": 1.0,
+    "sec": 1.0,
+    "secs": 1.0,
+    "second": 1.0,
+    "seconds": 1.0,
+}
+_UNIT_PART = re.compile(r"(\d+(?:[.,]\d+)?)\s*([a-z]+)")
+_UNIT_TEXT = re.compile(r"^(?:\d+(?:[.,]\d+)?\s*[a-z]+\s*)+$")
+_CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:[.,]\d+)?)$")
+_ISO = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
+_PACE = re.compile(r"^(\d{1,2}):(\d{2}(?:[.,]\d+)?)\s*(?:min)?\s*(?:/\s*(km|mi|mile))?$")
+
+
+def parse_number(values: pd.Series, *, decimal: str = ".") -> pd.Series:
+    """Parse numbers written as text; NaN where a cell is missing or not a number.
+
+    Parameters
+    ----------
+    values : Series
+    decimal : {".", ","}
+        With ``","``, ``72,5`` is 72.5 and ``1.005,0`` is 1005.0 (dots are thousands separators).
+
+    Examples
+    --------
+    >>> parse_number(pd.Series(["72,5", "1.005,0", "x"]), decimal=",").tolist()
+    [72.5, 1005.0, nan]
+    """
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return values.astype("float64")
+    text = values.astype("str").str.strip()
+    if decimal == ",":
+        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    elif decimal != ".":
+        raise ValueError(f"decimal must be '.' or ',', not {decimal!r}")
+    out = pd.to_numeric(text.where(~is_missing(values)), errors="coerce").astype("float64")
+    return out.where(np.isfinite(out))
+
+
+def keep_unparsed(parsed: pd.Series, original: pd.Series) -> pd.Series:
+    """Parsed values where parsing worked, the original text where it did not.
+
+    A reader converts units on the parsed numbers and then calls this, so that an unparseable
+    cell reaches validation as given and is rejected with its value, not silently missing.
+
+    Examples
+    --------
+    >>> keep_unparsed(pd.Series([1.0, np.nan, np.nan]), pd.Series(["1", "ten", ""])).tolist()
+    [1.0, 'ten', nan]
+    """
+    lost = parsed.isna().to_numpy() & ~is_missing(original)
+    if not lost.any():
+        return parsed
+    out = parsed.astype(object)
+    out[lost] = original[lost].astype(object)
+    return out
+
+
+def _duration_one(text: str) -> float:
+    t = text.strip().lower()
+    if not t:
+        return np.nan
+    try:
+        return float(t.replace(",", "."))
+    except ValueError:
+        pass
+    if m := _CLOCK.match(t):
+        h, mnt, sec = m.groups()
+        return float(h or 0) * 3600 + float(mnt) * 60 + float(sec.replace(",", "."))
+    if m := _ISO.match(text.strip().upper()):
+        d, h, mnt, sec = (float(g) if g else 0.0 for g in m.groups())
+        return d * 86400 + h * 3600 + mnt * 60 + sec
+    if _UNIT_TEXT.match(t):
+        total = 0.0
+        for number, unit in _UNIT_PART.findall(t):
+            if unit not in _DURATION_UNITS:
+                return np.nan
+            total += float(number.replace(",", ".")) * _DURATION_UNITS[unit]
+        return total
+    return np.nan
+
+
+def parse_duration(values: pd.Series) -> pd.Series:
+    """Parse durations to seconds: ``1h 4m``, ``47m``, ``55s``, ``21min``, ``00:47:12``, ``PT1H4M``.
+
+    A bare number is seconds; ``MM:SS`` and ``H:MM:SS`` are clock notation. NaN where a cell is
+    missing or not a duration.
+
+    Examples
+    --------
+    >>> parse_duration(pd.Series(["1h 4m", "47m", "00:47:12", "55s", "21min", "PT1H", "x"])).tolist()
+    [3840.0, 2820.0, 2832.0, 55.0, 1260.0, 3600.0, nan]
+    """
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return values.astype("float64")
+    missing = is_missing(values)
+    out = np.full(len(values), np.nan)
+    texts = values.astype("str").to_numpy()
+    for i in np.flatnonzero(~missing):
+        out[i] = _duration_one(texts[i])
+    return pd.Series(out, index=values.index)
+
+
+def parse_pace(values: pd.Series, *, unit: str | None = None) -> pd.Series:
+    """Parse paces to seconds per kilometre: ``5:30/km``, ``8:51/mi``, ``5:30 min/km``.
+
+    Parameters
+    ----------
+    values : Series
+    unit : {"km", "mi"}, optional
+        Unit of paces written without one. Without it, a pace without unit raises: a pace per
+        mile read as per kilometre is 61% off, so the unit is never guessed.
+
+    Raises
+    ------
+    MissingUnitError
+        When a pace has no unit and ``unit`` is not given.
+
+    Examples
+    --------
+    >>> parse_pace(pd.Series(["5:30/km", "8:51/mi"])).round(1).tolist()
+    [330.0, 329.9]
+    """
+    missing = is_missing(values)
+    out = np.full(len(values), np.nan)
+    texts = values.astype("str").str.strip().str.lower().to_numpy()
+    for i in np.flatnonzero(~missing):
+        m = _PACE.match(texts[i])
+        if not m:
+            continue
+        minutes, seconds, given = m.groups()
+        per = given or unit
+        if per is None:
+            raise MissingUnitError(
+                f"pace {texts[i]!r} does not say whether it is per km or per mile",
+                fix="pass unit='km' or unit='mi'",
+            )
+        sec = float(minutes) * 60 + float(seconds.replace(",", "."))
+        out[i] = sec / KM_PER_MILE if per in {"mi", "mile"} else sec
+    return pd.Series(out, index=values.index)

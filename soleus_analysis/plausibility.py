@@ -1,0 +1,151 @@
+"""Per-athlete plausibility checks: values that pass every range check but look wrong in context.
+
+The rows these checks flag stay valid: a flag is a question for the user, not a verdict. The main
+case is a pound/kilogram mix-up, which a range check cannot see: one real Strong export's
+``Weight (kg)`` column had 0% of its loads on a 2.5 kg grid and 85% on a 2.5 lb grid once converted
+back to pounds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["FLAG_COLUMNS", "check", "pound_increments", "unit_jumps"]
+
+FLAG_COLUMNS = ["row", "athlete_id", "check", "message"]
+LB_IN_KG = 0.45359237
+
+_MIN_LOADED_SETS = 10
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "str") for c in FLAG_COLUMNS})
+
+
+def _on_grid(values: np.ndarray, step: float, tol: float) -> np.ndarray:
+    ratio = values / step
+    return np.abs(ratio - np.round(ratio)) * step <= tol
+
+
+def pound_increments(sets: pd.DataFrame) -> pd.DataFrame:
+    """Flag athletes whose kilogram loads sit on a pound grid rather than a kilogram grid.
+
+    Loads are on the kilogram grid when they are multiples of 1.25 kg (within 0.02 kg), and on
+    the pound grid when, converted back to pounds, they are multiples of 2.5 lb (within 0.06 lb)
+    without being on the kilogram grid. An athlete with at least 10 loaded sets of whom at least
+    60% are on the pound grid and under 25% on the kilogram grid is flagged (every loaded set).
+
+    Parameters
+    ----------
+    sets : DataFrame
+        Valid strength sets (``athlete_id``, ``load_kg``), indexed by input row.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``row``, ``athlete_id``, ``check`` (``loads_on_pound_grid``), ``message``.
+    """
+    loaded = sets.loc[sets["load_kg"] > 0, ["athlete_id", "load_kg"]]
+    if loaded.empty:
+        return _empty()
+    kg = loaded["load_kg"].to_numpy(dtype=float)
+    on_kg = _on_grid(kg, 1.25, 0.02)
+    on_lb = _on_grid(kg / LB_IN_KG, 2.5, 0.06) & ~on_kg
+    shares = pd.DataFrame({"athlete_id": loaded["athlete_id"], "kg": on_kg, "lb": on_lb}).groupby(
+        "athlete_id"
+    ).agg(n=("kg", "size"), kg=("kg", "mean"), lb=("lb", "mean"))
+    suspect = shares[(shares["n"] >= _MIN_LOADED_SETS) & (shares["lb"] >= 0.6) & (shares["kg"] < 0.25)]
+    if suspect.empty:
+        return _empty()
+    rows = loaded[loaded["athlete_id"].isin(suspect.index)]
+    messages = {
+        athlete: (
+            f"{rec.lb:.0%} of {rec.n} loads are multiples of 2.5 lb once converted back to pounds and "
+            f"{rec.kg:.0%} are multiples of 1.25 kg: check that the export's unit matches the plates "
+            "used (re-read with weight_unit='lb' or 'kg')"
+        )
+        for athlete, rec in suspect.iterrows()
+    }
+    return pd.DataFrame(
+        {
+            "row": rows.index.to_numpy(dtype="int64"),
+            "athlete_id": rows["athlete_id"].to_numpy(),
+            "check": "loads_on_pound_grid",
+            "message": rows["athlete_id"].map(messages).to_numpy(),
+        }
+    )
+
+
+def unit_jumps(sets: pd.DataFrame, *, low: float = 2.0, high: float = 2.4) -> pd.DataFrame:
+    """Flag sessions whose top load jumps by about x2.2 (or /2.2) against the athlete's history.
+
+    For each athlete and exercise, the heaviest load of a session is compared with the median of
+    the heaviest loads of the up to five previous sessions (at least two needed). A ratio in
+    ``[low, high]`` or ``[1/high, 1/low]`` is the signature of a kg/lb mix-up (1 kg = 2.2046 lb),
+    not of training; every loaded set of that exercise in the session is flagged.
+
+    Parameters
+    ----------
+    sets : DataFrame
+        Valid strength sets (``athlete_id``, ``exercise_raw``, ``session_start``, ``load_kg``).
+    low, high : float
+        Bounds of the suspicious ratio.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``row``, ``athlete_id``, ``check`` (``load_jump_x2.2``), ``message``.
+    """
+    loaded = sets.loc[sets["load_kg"] > 0, ["athlete_id", "exercise_raw", "session_start", "load_kg"]]
+    if loaded.empty:
+        return _empty()
+    keys = ["athlete_id", "exercise_raw"]
+    top = (
+        loaded.groupby([*keys, "session_start"], sort=True, observed=True)["load_kg"]
+        .max()
+        .reset_index()
+    )
+    previous = top.groupby(keys, sort=False)["load_kg"].shift()
+    reference = (
+        previous.groupby([top["athlete_id"], top["exercise_raw"]], sort=False)
+        .rolling(5, min_periods=2)
+        .median()
+        .reset_index(level=[0, 1], drop=True)
+        .reindex(top.index)
+    )
+    ratio = top["load_kg"] / reference
+    jump = ratio.between(low, high) | ratio.between(1 / high, 1 / low)
+    if not jump.any():
+        return _empty()
+    hits = top.loc[jump, [*keys, "session_start"]].assign(ratio=ratio[jump])
+    rows = loaded.reset_index().merge(hits, on=[*keys, "session_start"], how="inner")
+    message = rows.apply(
+        lambda r: f"{r['exercise_raw']}: top load x{r['ratio']:.2f} against the previous sessions "
+        "(1 kg = 2.2046 lb): probably logged in the other unit",
+        axis=1,
+    )
+    return pd.DataFrame(
+        {
+            "row": rows["row"].to_numpy(dtype="int64"),
+            "athlete_id": rows["athlete_id"].to_numpy(),
+            "check": "load_jump_x2.2",
+            "message": message.to_numpy(),
+        }
+    )
+
+
+def check(valid: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Run the plausibility checks that apply to ``table`` on its valid rows.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``row``, ``athlete_id``, ``check``, ``message``; empty when nothing looks wrong.
+    """
+    if table != "strength_sets" or valid.empty:
+        return _empty()
+    parts = [p for p in (pound_increments(valid), unit_jumps(valid)) if not p.empty]
+    if not parts:
+        return _empty()
+    return pd.concat(parts, ignore_index=True).sort_values(["row", "check"], ignore_index=True)

@@ -1,0 +1,197 @@
+"""Load a delimited text export as text cells, losing nothing and guessing nothing silently.
+
+Every cell is read as text so that nothing is converted before a reader decides how: ``00123``
+stays ``00123``, ``72,5`` stays ``72,5``. The encoding, delimiter and decimal mark that were used
+are returned with the table and stated in its notes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+
+import pandas as pd
+
+from soleus_analysis.errors import InputError
+
+__all__ = ["TextTable", "read_text_table", "sniff_delimiter"]
+
+_DELIMITERS = (",", ";", "\t", "|")
+_ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+_DECIMAL_COMMA = re.compile(r"^-?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+$")
+
+
+@dataclass(frozen=True)
+class TextTable:
+    """A delimited file read as text.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        One column per header field (duplicate names get pandas' ``.1`` suffix), every cell text
+        (``""`` for empty); index = row number as a spreadsheet shows it (header = 1).
+    header : tuple of str
+        Header fields exactly as in the file, duplicates included.
+    delimiter, encoding, decimal : str
+        What was used to read it; ``decimal`` is ``","`` when numbers use a decimal comma.
+    path : str
+    notes : tuple of str
+        Anything the user should know (encoding fallback, blank lines, ragged rows).
+    """
+
+    frame: pd.DataFrame
+    header: tuple[str, ...]
+    delimiter: str
+    encoding: str
+    decimal: str
+    path: str
+    notes: tuple[str, ...] = ()
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The delimiter that splits the header line into the most fields (quotes respected).
+
+    Examples
+    --------
+    >>> sniff_delimiter('"Workout #";"Date";"Weight (kg)"')
+    ';'
+    >>> sniff_delimiter("Date,Workout Name,Duration")
+    ','
+    """
+    counts = {}
+    for delim in _DELIMITERS:
+        fields = next(csv.reader([header_line], delimiter=delim))
+        counts[delim] = len(fields)
+    best = max(_DELIMITERS, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] > 1 else ","
+
+
+def _decode(raw: bytes, path: str, encoding: str | None) -> tuple[str, str, list[str]]:
+    if encoding is not None:
+        try:
+            return raw.decode(encoding), encoding, []
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise InputError(
+                f"cannot decode the file as {encoding} ({exc})",
+                path=path,
+                fix="pass the file's real encoding, e.g. encoding='utf-8' or 'latin-1'",
+            ) from None
+    for candidate in _ENCODINGS:
+        try:
+            text = raw.decode(candidate)
+        except UnicodeDecodeError:
+            continue
+        notes = []
+        if candidate != "utf-8-sig":
+            notes.append(
+                f"the file is not valid UTF-8; it was decoded as {candidate} "
+                "(pass encoding= if accented letters look wrong)"
+            )
+        return text, candidate, notes
+    raise InputError("cannot decode the file", path=path, fix="save it as UTF-8")  # pragma: no cover
+
+
+def read_text_table(
+    path: str | PathLike[str], *, encoding: str | None = None, delimiter: str | None = None
+) -> TextTable:
+    """Read a CSV-like export with every cell as text.
+
+    Parameters
+    ----------
+    path : str or PathLike
+    encoding : str, optional
+        By default UTF-8 (with or without BOM), falling back to Windows-1252 and Latin-1 with a note.
+    delimiter : str, optional
+        By default the one of ``, ; TAB |`` that splits the header into the most fields.
+
+    Returns
+    -------
+    TextTable
+
+    Raises
+    ------
+    InputError
+        Missing, empty, binary or undecodable file, or a file without a header.
+    """
+    p = Path(path)
+    name = str(path)
+    if not p.exists():
+        raise InputError("file not found", path=name, fix="check the path and the file name")
+    if p.is_dir():
+        raise InputError("is a folder, not a file", path=name, fix="name a file inside it")
+    raw = p.read_bytes()
+    if not raw.strip():
+        raise InputError(
+            "the file is empty", path=name, fix="export the data again; the export may have failed"
+        )
+    if b"\x00" in raw[:8192]:
+        raise InputError(
+            "not a text file (it holds binary data)",
+            path=name,
+            fix="pass a CSV export here; FIT files are read with sol.read(path)",
+        )
+    text, used_encoding, notes = _decode(raw, name, encoding)
+    first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    delim = delimiter or sniff_delimiter(first_line)
+    frame, header, more_notes = _parse(text, delim, name)
+    notes += more_notes
+    decimal = _guess_decimal(frame) if delim != "," else "."
+    if decimal == ",":
+        notes.append("numbers use a decimal comma (72,5 = 72.5)")
+    return TextTable(frame, tuple(header), delim, used_encoding, decimal, name, tuple(notes))
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    seen: Counter[str] = Counter()
+    out = []
+    for field in header:
+        out.append(field if seen[field] == 0 else f"{field}.{seen[field]}")
+        seen[field] += 1
+    return out
+
+
+def _parse(text: str, delim: str, path: str) -> tuple[pd.DataFrame, list[str], list[str]]:
+    notes: list[str] = []
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delim))
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise InputError("the file has no header line", path=path, fix="export it again with headers")
+    header = [cell.strip() for cell in rows[0]]
+    width = len(header)
+    body = rows[1:]
+    dupes = [name for name, count in Counter(header).items() if count > 1]
+    if dupes:
+        notes.append("repeated column names (second copy suffixed .1): " + ", ".join(dupes))
+    long_rows = [i + 2 for i, r in enumerate(body) if len(r) > width]
+    if long_rows:
+        extra = max(len(r) for r in body) - width
+        header_ext = header + [f"_extra_field_{k + 1}" for k in range(extra)]
+        notes.append(
+            f"{len(long_rows)} row(s) have more fields than the header (first: row {long_rows[0]}); "
+            "the surplus is kept in _extra_field_* columns"
+        )
+    else:
+        header_ext = header
+    n_cols = len(header_ext)
+    padded = [r + [""] * (n_cols - len(r)) if len(r) < n_cols else r for r in body]
+    frame = pd.DataFrame(padded, columns=_unique_names(header_ext), dtype="str")
+    if frame.empty:
+        frame = pd.DataFrame({c: pd.Series(dtype="str") for c in _unique_names(header_ext)})
+    frame.index = pd.RangeIndex(2, 2 + len(frame), name="source_row")
+    blank = frame.apply(lambda col: col.str.strip().eq(""), axis=0).all(axis=1) if len(frame) else frame.index == 0
+    if blank.any():
+        notes.append(f"{int(blank.sum())} blank line(s) skipped")
+        frame = frame.loc[~blank]
+    return frame, header, notes
+
+
+def _guess_decimal(frame: pd.DataFrame) -> str:
+    sample = frame.head(2000)
+    for col in sample.columns:
+        if sample[col].str.strip().str.match(_DECIMAL_COMMA).any():
+            return ","
+    return "."

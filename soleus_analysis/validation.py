@@ -1,0 +1,300 @@
+"""Validate a canonical table without losing a row.
+
+:func:`validate` splits a frame into the rows that pass every rule of the table's pandera schema
+(coerced to the canonical dtypes) and the rows that do not, each kept as given with all its
+reasons. Every input row ends up in exactly one of the two, and both keep the input's row
+position as their index (named ``row``).
+
+The schema is the single source of truth: the column checks and the dataframe checks that run here
+are the pandera ``Check`` objects of :mod:`soleus_analysis.schemas`. The driver differs from
+``schema.validate(lazy=True)`` in three ways that matter for quarantine: it coerces cell by cell so
+that a cell that cannot be converted does not stop the checks on the rest of its column; it runs the
+rules across rows (duplicates, overlaps) only on rows that passed the column checks, so that a broken
+row never makes a good one look like its duplicate; and it never raises on bad rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from soleus_analysis import plausibility
+from soleus_analysis.coercion import coerce_column
+from soleus_analysis.errors import InputError
+from soleus_analysis.schemas import TABLES, _zones, canonical_columns, describe_check, get_schema
+
+__all__ = ["ValidationReport", "validate"]
+
+_FAILURE_COLUMNS = ["row", "column", "check", "value", "message"]
+ROW_RULE = "(row)"
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The outcome of validating one table.
+
+    Attributes
+    ----------
+    table : str
+        Name of the canonical table.
+    valid : DataFrame
+        Rows that passed every rule, coerced to the canonical dtypes, with every schema column
+        (optional ones added as missing) followed by the extra columns of the input. Index: the
+        row's position in the input (``row``).
+    rejected : DataFrame
+        Rows that failed at least one rule, exactly as given, plus ``reasons`` (every failed rule,
+        separated by ``"; "``). Index: the row's position in the input (``row``).
+    failures : DataFrame
+        One line per failed rule and row: ``row``, ``column`` (``"(row)"`` for rules over several
+        columns or rows), ``check``, ``value`` (the cell as given) and ``message``.
+    flags : DataFrame
+        Plausibility warnings on valid rows (they stay valid): ``row``, ``athlete_id``, ``check``,
+        ``message``.
+    extra_columns : tuple of str
+        Input columns that the schema does not know; kept in ``valid`` and ``rejected``.
+    notes : tuple of str
+        Conversions applied that a user should know about (e.g. the zone assumed for naive times).
+    n_rows : int
+        Rows in the input.
+    """
+
+    table: str
+    valid: pd.DataFrame
+    rejected: pd.DataFrame
+    failures: pd.DataFrame
+    flags: pd.DataFrame = field(default_factory=lambda: pd.DataFrame())
+    extra_columns: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    n_rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when no row was rejected."""
+        return self.rejected.empty
+
+    def summary(self) -> pd.DataFrame:
+        """Count the rejected rows per column and check.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``column``, ``check``, ``rows`` (rejected rows that fail it), ``example``
+            (one offending value as given) and ``message``; most frequent first.
+        """
+        if self.failures.empty:
+            return pd.DataFrame(columns=["column", "check", "rows", "example", "message"])
+        grouped = self.failures.groupby(["column", "check"], sort=False)
+        out = grouped.agg(
+            rows=("row", "nunique"), example=("value", "first"), message=("message", "first")
+        ).reset_index()
+        return out.sort_values(["rows", "column"], ascending=[False, True], ignore_index=True)
+
+    def to_text(self) -> str:
+        """A plain-text account of the validation, as printed by ``soleus validate``."""
+        n_bad = len(self.rejected)
+        share = f" ({n_bad / self.n_rows:.1%})" if self.n_rows else ""
+        lines = [
+            f"{self.table}: {self.n_rows:,} rows read; {len(self.valid):,} valid, "
+            f"{n_bad:,} rejected{share}."
+        ]
+        if n_bad:
+            lines.append("Rejected rows by column and check:")
+            summary = self.summary()
+            for rec in summary.itertuples(index=False):
+                example = "" if pd.isna(rec.example) else f" (e.g. {rec.example!r})"
+                lines.append(f"  {rec.rows:>7,}  {rec.column} / {rec.check}: {rec.message}{example}")
+        if not self.flags.empty:
+            lines.append("Plausibility flags (the rows stay valid; check them):")
+            counts = self.flags.groupby(["athlete_id", "check"], sort=True).agg(
+                rows=("row", "size"), message=("message", "first")
+            )
+            for (athlete, check), rec in counts.iterrows():
+                lines.append(f"  {rec['rows']:>7,}  {athlete} / {check}: {rec['message']}")
+        if self.extra_columns:
+            lines.append("Extra columns kept (not in the schema): " + ", ".join(self.extra_columns))
+        lines += [f"Note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+def _require_columns(frame: pd.DataFrame, schema, table: str) -> None:
+    required = [name for name, col in schema.columns.items() if col.required]
+    missing = [name for name in required if name not in frame.columns]
+    if missing:
+        raise InputError(
+            f"the {table} table lacks the required column(s) {', '.join(missing)} "
+            f"(it has: {', '.join(map(str, frame.columns)) or 'no columns'})",
+            fix=f"rename your columns to the canonical names (see `soleus schema {table}`) or read "
+            "the file with sol.read(path, source='csv', columns={...})",
+        )
+
+
+class _Failures:
+    """Accumulate failures as arrays; build the long table once at the end."""
+
+    def __init__(self) -> None:
+        self.parts: list[pd.DataFrame] = []
+
+    def add(self, rows: np.ndarray, column: str, check: str, message, value=None) -> None:
+        if len(rows) == 0:
+            return
+        self.parts.append(
+            pd.DataFrame(
+                {
+                    "row": rows.astype("int64"),
+                    "column": column,
+                    "check": check,
+                    "value": value if value is not None else None,
+                    "message": message,
+                }
+            )
+        )
+
+    def frame(self) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else object) for c in _FAILURE_COLUMNS})
+        out = pd.concat(self.parts, ignore_index=True)
+        out["value"] = out["value"].astype(object)
+        return out
+
+
+def _cell_text(values: pd.Series) -> np.ndarray:
+    return np.array([None if pd.isna(v) else str(v) for v in values], dtype=object)
+
+
+def _row_zones(frame: pd.DataFrame, typed: dict[str, pd.Series], tz: str) -> pd.Series:
+    if "timezone" not in typed:
+        return pd.Series(tz, index=frame.index)
+    zones = typed["timezone"]
+    return zones.where(zones.isin(_zones()), tz).fillna(tz)
+
+
+def validate(data: pd.DataFrame, table: str, *, tz: str = "UTC") -> ValidationReport:
+    """Validate a canonical table and split it into valid and rejected rows.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The table, with the canonical column names (see ``soleus schema``). Columns may hold text
+        (as read from a CSV file); they are coerced to the canonical dtypes.
+    table : str
+        ``athletes``, ``strength_sets``, ``runs``, ``sessions``, ``wellness`` or ``athlete_week``.
+    tz : str, default "UTC"
+        Zone for timestamps that carry none, where the row has no ``timezone``. The zone used is
+        stated in ``notes``. Timestamps without a zone among timestamps with one are rejected.
+
+    Returns
+    -------
+    ValidationReport
+
+    Raises
+    ------
+    InputError
+        When required columns are missing (nothing can be validated).
+    TypeError
+        When ``data`` is not a DataFrame.
+
+    Notes
+    -----
+    Local times that do not exist or are ambiguous because of a daylight-saving change are
+    rejected rather than guessed. Rules across rows (duplicates, overlapping runs) reject the later
+    row and run only on rows that passed the column checks.
+
+    Examples
+    --------
+    >>> sets = pd.DataFrame({
+    ...     "athlete_id": ["a1", "a1"],
+    ...     "session_start": ["2024-05-01T07:00:00Z", "2024-05-01T07:00:00Z"],
+    ...     "exercise_raw": ["Seated Calf Raise", "Seated Calf Raise"],
+    ...     "set_index": [0, 1], "set_type": ["working", "working"],
+    ...     "reps": [15, -3], "load_kg": [40, 40], "duration_s": [None, None],
+    ...     "distance_m": [None, None], "rpe": [8, 8]})
+    >>> report = validate(sets, "strength_sets")
+    >>> len(report.valid), len(report.rejected), report.rejected["reasons"].iloc[0]
+    (1, 1, "reps='-3': must be >= 0 [greater_than_or_equal_to]")
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"validate() needs a pandas DataFrame, got {type(data).__name__}")
+    schema = get_schema(table)
+    _require_columns(data, schema, table)
+    frame = data.reset_index(drop=True)
+    n = len(frame)
+    failures = _Failures()
+    notes: list[str] = []
+    typed: dict[str, pd.Series] = {}
+
+    # The zone column first: naive timestamps are read in each row's zone.
+    order = sorted(schema.columns, key=lambda name: name != "timezone")
+    for name in order:
+        col = schema.columns[name]
+        if name not in frame.columns:
+            continue
+        zones = _row_zones(frame, typed, tz) if "datetime64" in str(col.dtype) else None
+        coerced = coerce_column(frame[name], col.dtype, zones=zones)
+        values = coerced.values
+        typed[name] = values
+        notes += [f"{name}: {note}" for note in coerced.notes]
+        bad = np.flatnonzero(coerced.failed)
+        failures.add(bad, name, "coerce_dtype", coerced.messages.to_numpy()[bad], _cell_text(frame[name].iloc[bad]))
+        if not col.nullable:
+            empty = np.flatnonzero(values.isna().to_numpy() & ~coerced.failed)
+            failures.add(empty, name, "not_nullable", "missing value")
+        for check in col.checks:
+            output = check(values).check_output
+            failing = output.index.to_numpy()[~output.to_numpy(dtype=bool)]
+            failures.add(failing, name, check.name, describe_check(check), _cell_text(frame[name].iloc[failing]))
+
+    column_failures = failures.frame()
+    column_bad = np.zeros(n, dtype=bool)
+    column_bad[column_failures["row"].to_numpy()] = True
+
+    typed_frame = pd.DataFrame(typed, index=frame.index)
+    for name, col in schema.columns.items():
+        if name not in typed_frame:
+            absent = pd.Series(None, index=frame.index, dtype=object)
+            typed_frame[name] = coerce_column(absent, col.dtype).values
+    candidates = typed_frame.loc[~column_bad]
+    for check in schema.checks:
+        output = check(candidates).check_output
+        failing = output.index.to_numpy()[~output.to_numpy(dtype=bool)]
+        failures.add(failing, ROW_RULE, check.name, check.error or check.name)
+
+    all_failures = failures.frame().sort_values(["row"], kind="stable", ignore_index=True)
+    bad = np.zeros(n, dtype=bool)
+    bad[all_failures["row"].to_numpy()] = True
+
+    extra = tuple(str(c) for c in frame.columns if c not in schema.columns)
+    ordered = canonical_columns(table)
+    valid = pd.concat([typed_frame[ordered], frame[list(extra)]], axis=1).loc[~bad]
+    rejected = frame.loc[bad].copy()
+    rejected["reasons"] = _reasons(all_failures).reindex(rejected.index)
+    valid.index.name = rejected.index.name = "row"
+
+    flags = plausibility.check(valid, table)
+    return ValidationReport(
+        table=table,
+        valid=valid,
+        rejected=rejected,
+        failures=all_failures,
+        flags=flags,
+        extra_columns=extra,
+        notes=tuple(dict.fromkeys(notes)),
+        n_rows=n,
+    )
+
+
+def _reasons(failures: pd.DataFrame) -> pd.Series:
+    if failures.empty:
+        return pd.Series(dtype="str")
+    value = failures["value"].map(lambda v: "" if v is None or v is np.nan else f"={v!r}")
+    text = failures["column"] + value + ": " + failures["message"].astype("str") + " [" + failures["check"] + "]"
+    return text.groupby(failures["row"]).agg("; ".join)
+
+
+def known_tables() -> tuple[str, ...]:
+    """Names of the canonical tables that :func:`validate` accepts."""
+    return tuple(TABLES)
