@@ -1,0 +1,1 @@
+"""Readers for the exports athletes already have."""
