@@ -170,7 +170,7 @@ def make_context(
     if p.is_dir():
         raise InputError("is a folder, not a file", path=p, fix="name a file, or use sol.read_folder")
     notes: list[str] = []
-    tz_given = tz is not None
+    tz_given = tz is not None and tz != "UTC"
     zone = tz or "UTC"
     try:
         ZoneInfo(zone)

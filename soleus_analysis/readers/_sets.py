@@ -9,13 +9,20 @@ from soleus_analysis.coercion import is_missing
 from soleus_analysis.parsing import keep_unparsed, parse_number
 from soleus_analysis.readers._common import KG_PER_LB, M_PER_UNIT, ReadContext
 
-__all__ = ["convert_distance", "convert_weight", "number", "set_indices", "sessions_from_sets"]
+__all__ = ["convert_distance", "convert_weight", "number", "scale", "set_indices", "sessions_from_sets"]
 
 
 def number(values: pd.Series, decimal: str = ".") -> pd.Series:
     """Numbers parsed from text; unparseable cells kept as their text (validation rejects them)."""
     parsed = parse_number(values, decimal=decimal)
     return keep_unparsed(parsed, values)
+
+
+def scale(values: pd.Series, factor: float) -> pd.Series:
+    """Multiply the numbers of a column, leaving kept text (unparsed cells) as it is."""
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return values * factor
+    return values.map(lambda v: v * factor if isinstance(v, float | int) else v)
 
 
 def _scaled(values: pd.Series, decimal: str, factors: np.ndarray) -> pd.Series:
