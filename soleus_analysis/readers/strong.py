@@ -165,6 +165,12 @@ def read_strong(ctx: ReadContext, text: TextTable | None = None) -> ReadResult:
     raw = text.frame.rename(columns={h: HEADER_NAMES[h] for h in text.frame.columns if h in HEADER_NAMES})
     raw = raw.loc[:, ~raw.columns.duplicated()]
     dec = text.decimal
+    if dec == "." and text.delimiter == ",":
+        # A quoted "42,5" in a comma-separated export is a decimal comma (localised exports).
+        weights = raw[[c for c in ("weight", "weight_kg", "weight_lb") if c in raw]]
+        if weights.apply(lambda c: c.str.fullmatch(r"\d+,\d+")).to_numpy().any():
+            dec = ","
+            ctx.note("numbers use a decimal comma (42,5 = 42.5)")
     rows = raw.index.to_numpy()
     raw = raw.reset_index(drop=True)
 
