@@ -81,11 +81,7 @@ def _table(ctx: ReadContext, canonical: set[str]) -> str:
         if ctx.table not in TABLES:
             raise InputError(f"unknown table {ctx.table!r}", fix=f"choose one of {', '.join(TABLES)}")
         return ctx.table
-    fits = []
-    for name in TABLES:
-        required = {c for c, col in get_schema(name).columns.items() if col.required} - {"athlete_id"}
-        if required <= canonical:
-            fits.append(name)
+    fits = _fitting_tables(canonical | {"athlete_id"})
     if len(fits) != 1:
         raise InputError(
             "cannot tell which canonical table the mapped columns form"
@@ -94,6 +90,23 @@ def _table(ctx: ReadContext, canonical: set[str]) -> str:
             fix="pass table='strength_sets', 'runs', 'sessions' or 'wellness'",
         )
     return fits[0]
+
+
+def _fitting_tables(names: set[str]) -> list[str]:
+    """Tables whose required columns are all in ``names``, the most specific first.
+
+    ``athletes`` (which requires only ``athlete_id``) fits only when no other table does.
+    """
+    fits = []
+    for name in TABLES:
+        if name == "athlete_week":
+            continue
+        required = {c for c, col in get_schema(name).columns.items() if col.required and not col.nullable}
+        if required <= names:
+            fits.append((len(required), name))
+    fits.sort(key=lambda item: -item[0])
+    best = [name for n, name in fits if n == fits[0][0]] if fits else []
+    return best
 
 
 def _unit(canonical: str, file_col: str, ctx: ReadContext) -> str | None:
@@ -185,6 +198,9 @@ def read_generic(ctx: ReadContext, text: TextTable | None = None) -> ReadResult:
             out[canonical] = _measure(values, canonical, file_col, ctx, dec)
         else:
             out[canonical] = values.where(~is_missing(values), None)
+    for name, col in schema.columns.items():
+        if col.required and col.nullable and name not in out:
+            out[name] = None if str(col.dtype) in {"str", "string"} else float("nan")
     for file_col in raw.columns:
         if file_col not in mapping and file_col not in out:
             out[file_col] = raw[file_col]
@@ -201,11 +217,14 @@ def read_generic(ctx: ReadContext, text: TextTable | None = None) -> ReadResult:
 
 def canonical_source(header: tuple[str, ...], table: str | None) -> tuple[str | None, str]:
     """The canonical table whose required columns a header has (``table`` first), and why not."""
-    names = [table] if table else [t for t in TABLES if t != "athlete_week"]
-    for name in names:
-        required = [c for c, col in get_schema(name).columns.items() if col.required]
+    if table:
+        required = [c for c, col in get_schema(table).columns.items() if col.required]
         if all(c in header for c in required):
-            return name, ""
+            return table, ""
+    else:
+        fits = _fitting_tables(set(header))
+        if len(fits) == 1:
+            return fits[0], ""
     if table:
         required = [c for c, col in get_schema(table).columns.items() if col.required]
         missing = [c for c in required if c not in header]
