@@ -10,8 +10,22 @@ from __future__ import annotations
 import struct
 
 _CRC_TABLE = (
-    0x0000, 0xCC01, 0xD801, 0x1400, 0xF001, 0x3C00, 0x2800, 0xE401,
-    0xA001, 0x6C00, 0x7800, 0xB401, 0x5000, 0x9C01, 0x8801, 0x4400,
+    0x0000,
+    0xCC01,
+    0xD801,
+    0x1400,
+    0xF001,
+    0x3C00,
+    0x2800,
+    0xE401,
+    0xA001,
+    0x6C00,
+    0x7800,
+    0xB401,
+    0x5000,
+    0x9C01,
+    0x8801,
+    0x4400,
 )
 #: FIT base types: name -> (code, struct format).
 _BASE = {"enum": (0x00, "B"), "uint8": (0x02, "B"), "uint16": (0x84, "H"), "uint32": (0x86, "I")}
@@ -76,7 +90,11 @@ def strength_file(start_unix: int, sets: list[dict]) -> bytes:
             (254, "uint32", t + int(s.get("duration_s", 30))),
             (0, "uint32", dur),
             (3, "uint16", 0xFFFF if rest or s.get("reps") is None else int(s["reps"])),
-            (4, "uint16", 0xFFFF if rest or s.get("weight_kg") is None else int(round(s["weight_kg"] * 16))),
+            (
+                4,
+                "uint16",
+                0xFFFF if rest or s.get("weight_kg") is None else int(round(s["weight_kg"] * 16)),
+            ),
             (5, "uint8", 0 if rest else 1),
             (6, "uint32", t),
             (7, "uint16", 0xFFFF if rest else s["category"]),

@@ -49,7 +49,18 @@ def test_unknown_header_lists_every_source_tried(tmp_path):
     with pytest.raises(sol.UnknownSourceError) as err:
         sol.read(p)
     msg = str(err.value)
-    for name in ("fit:", "gpx:", "tcx:", "fitbit:", "strong:", "hevy:", "strava:", "pmsys:", "canonical:", "csv:"):
+    for name in (
+        "fit:",
+        "gpx:",
+        "tcx:",
+        "fitbit:",
+        "strong:",
+        "hevy:",
+        "strava:",
+        "pmsys:",
+        "canonical:",
+        "csv:",
+    ):
         assert name in msg
     assert "when, what, how much" in msg and "Fix:" in msg
 

@@ -44,7 +44,15 @@ def test_relative_timestamps_are_anchored_on_local_time_in_the_zone():
 
 def test_read_stream_columns_and_cadence_in_steps():
     s = sol.read_stream(DATA / "developer-types-sample.fit")
-    for col in ("time", "elapsed_s", "distance_m", "speed_m_s", "heart_rate_bpm", "altitude_m", "cadence_spm"):
+    for col in (
+        "time",
+        "elapsed_s",
+        "distance_m",
+        "speed_m_s",
+        "heart_rate_bpm",
+        "altitude_m",
+        "cadence_spm",
+    ):
         assert col in s
     assert len(s) == 3424 and str(s["time"].dt.tz) == "UTC"
     assert s["cadence_spm"].median() > 120  # steps per minute, not strides
@@ -65,10 +73,16 @@ def test_strength_fit_sets_rest_and_session(tmp_path):
     df = res.tables["strength_sets"]
     assert res.main == "strength_sets" and len(df) == 4
     assert df["exercise_raw"].tolist()[:3] == [
-        "single_leg_bent_knee_calf_raise", "single_leg_bent_knee_calf_raise", "seated_calf_raise"]
+        "single_leg_bent_knee_calf_raise",
+        "single_leg_bent_knee_calf_raise",
+        "seated_calf_raise",
+    ]
     assert df["set_index"].tolist()[:3] == [0, 1, 0]
     assert df["rest_after_s"].iloc[0] == 90.0
-    assert df["load_kg"].tolist()[:2] == [20.0, 22.5] and df["load_unit"].tolist()[:2] == ["kg", "lb"]
+    assert df["load_kg"].tolist()[:2] == [20.0, 22.5] and df["load_unit"].tolist()[:2] == [
+        "kg",
+        "lb",
+    ]
     assert np.isnan(df["duration_s"].iloc[0]) and df["duration_s"].iloc[3] == 60.0
     assert (df["set_type"] == "working").all()
     assert sol.validate(df, "strength_sets").ok

@@ -41,8 +41,20 @@ def test_truncated_json_is_a_clear_error(tmp_path):
 
 def test_distance_without_unit(tmp_path):
     p = tmp_path / "exercise.json"
-    p.write_text(json.dumps([{"logId": 1, "activityName": "Run", "startTime": "2019-11-05 22:40:41",
-                              "duration": 1000000, "activeDuration": 1000000, "distance": 3.2}]))
+    p.write_text(
+        json.dumps(
+            [
+                {
+                    "logId": 1,
+                    "activityName": "Run",
+                    "startTime": "2019-11-05 22:40:41",
+                    "duration": 1000000,
+                    "activeDuration": 1000000,
+                    "distance": 3.2,
+                }
+            ]
+        )
+    )
     with pytest.raises(sol.MissingUnitError):
         sol.read(p)
     assert sol.read(p, distance_unit="km")["distance_m"].item() == pytest.approx(3200)

@@ -22,8 +22,13 @@ def _raw(tmp_path):
     (root / "cy" / "broken.fit").write_bytes(b"\x0e\x10" + b"\x00" * 30)
     (root / "README.md").write_text("about")
     (root / "bo" / "truth.json").write_text("{}")
-    pd.DataFrame({"athlete_id": ["ada", "bo"], "timezone": ["Europe/Oslo", "Europe/Oslo"],
-                  "weight_unit": ["lb", None]}).to_csv(root / "athletes.csv", index=False)
+    pd.DataFrame(
+        {
+            "athlete_id": ["ada", "bo"],
+            "timezone": ["Europe/Oslo", "Europe/Oslo"],
+            "weight_unit": ["lb", None],
+        }
+    ).to_csv(root / "athletes.csv", index=False)
     return root
 
 
@@ -34,7 +39,9 @@ def test_folder_names_athletes_uses_settings_and_survives_a_bad_file(tmp_path):
     assert "README.md" not in files.index and "bo/truth.json" not in files.index
     assert "fit: no '.FIT' signature" in files.loc["cy/broken.fit", "error"]
     assert files.loc["ada/strong.csv", "error"] == ""  # weight_unit from athletes.csv
-    assert files.loc["cy/export/activities/4400000001.gpx", "notes"] == "read through activities.csv"
+    assert (
+        files.loc["cy/export/activities/4400000001.gpx", "notes"] == "read through activities.csv"
+    )
     sets = fr.tables["strength_sets"]
     assert set(sets["athlete_id"]) == {"ada"} and (sets["load_unit"].dropna() == "lb").all()
     assert (sets["timezone"] == "Europe/Oslo").all()

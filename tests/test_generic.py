@@ -9,8 +9,15 @@ LAB = (
     "A01;04.03.2024 07:00;Seated calf raise;1;100,0;12;working\n"
     "A02;05.03.2024 18:00;Soleus wall sit;0;0;;working\n"
 )
-MAPPING = {"Athlete": "athlete_id", "Datum": "session_start", "Übung": "exercise_raw",
-           "Satz": "set_index", "Last (lb)": "load_kg", "Wdh": "reps", "Typ": "set_type"}
+MAPPING = {
+    "Athlete": "athlete_id",
+    "Datum": "session_start",
+    "Übung": "exercise_raw",
+    "Satz": "set_index",
+    "Last (lb)": "load_kg",
+    "Wdh": "reps",
+    "Typ": "set_type",
+}
 
 
 def _lab(tmp_path, text=LAB):
@@ -20,8 +27,13 @@ def _lab(tmp_path, text=LAB):
 
 
 def test_lab_sheet_with_mapping_units_and_date_format(tmp_path):
-    df = sol.read(_lab(tmp_path), source="csv", columns=MAPPING, units={"session_start": "%d.%m.%Y %H:%M"},
-                  tz="Europe/Berlin")
+    df = sol.read(
+        _lab(tmp_path),
+        source="csv",
+        columns=MAPPING,
+        units={"session_start": "%d.%m.%Y %H:%M"},
+        tz="Europe/Berlin",
+    )
     assert df.attrs["table"] == "strength_sets"  # inferred from the mapped columns
     assert df["athlete_id"].tolist() == ["A01", "A01", "A02"]
     assert df["load_kg"].tolist() == pytest.approx([90 * 0.45359237, 100 * 0.45359237, 0.0])
@@ -33,7 +45,9 @@ def test_lab_sheet_with_mapping_units_and_date_format(tmp_path):
 
 def test_reverse_mapping_direction_is_accepted(tmp_path):
     reverse = {v: k for k, v in MAPPING.items()}
-    df = sol.read(_lab(tmp_path), source="csv", columns=reverse, units={"session_start": "%d.%m.%Y %H:%M"})
+    df = sol.read(
+        _lab(tmp_path), source="csv", columns=reverse, units={"session_start": "%d.%m.%Y %H:%M"}
+    )
     assert df["reps"].tolist()[:2] == [15.0, 12.0]
 
 
@@ -42,8 +56,12 @@ def test_measure_without_unit_raises(tmp_path):
     mapping = dict(MAPPING)
     mapping["Last"] = mapping.pop("Last (lb)")
     with pytest.raises(sol.MissingUnitError, match="units="):
-        sol.read(_lab(tmp_path, text), source="csv", columns=mapping,
-                 units={"session_start": "%d.%m.%Y %H:%M"})
+        sol.read(
+            _lab(tmp_path, text),
+            source="csv",
+            columns=mapping,
+            units={"session_start": "%d.%m.%Y %H:%M"},
+        )
 
 
 def test_mapping_to_missing_column_says_which(tmp_path):

@@ -35,8 +35,10 @@ def test_wellness_local_dates_and_scales():
 
 def test_late_evening_report_belongs_to_the_local_day(tmp_path):
     p = tmp_path / "wellness.csv"
-    p.write_text("effective_time_frame,fatigue,mood,readiness,sleep_duration_h,sleep_quality,soreness,"
-                 "soreness_area,stress\n2019-11-01T23:30:00.000Z,3,3,5,7,3,3,[],3\n")
+    p.write_text(
+        "effective_time_frame,fatigue,mood,readiness,sleep_duration_h,sleep_quality,soreness,"
+        "soreness_area,stress\n2019-11-01T23:30:00.000Z,3,3,5,7,3,3,[],3\n"
+    )
     assert sol.read(p, tz="Europe/Oslo")["date"].item() == pd.Timestamp("2019-11-02")
     assert sol.read(p, tz="UTC")["date"].item() == pd.Timestamp("2019-11-01")
 
@@ -49,8 +51,10 @@ def test_injury_reports():
 
 def test_zero_rating_is_kept_and_rejected(tmp_path):
     p = tmp_path / "wellness.csv"
-    p.write_text("effective_time_frame,fatigue,mood,readiness,sleep_duration_h,sleep_quality,soreness,"
-                 "soreness_area,stress\n2019-12-12T10:50:32.079Z,0,0,0,0,0,0,[],0\n")
+    p.write_text(
+        "effective_time_frame,fatigue,mood,readiness,sleep_duration_h,sleep_quality,soreness,"
+        "soreness_area,stress\n2019-12-12T10:50:32.079Z,0,0,0,0,0,0,[],0\n"
+    )
     report = sol.validate(sol.read(p), "wellness")
     assert len(report.rejected) == 1 and "fatigue='0.0'" in report.rejected["reasons"].item()
 

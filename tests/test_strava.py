@@ -30,8 +30,17 @@ def test_single_distance_column_needs_distance_unit(tmp_path):
     p = tmp_path / "activities.csv"
     with p.open("w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["Activity ID", "Activity Date", "Activity Name", "Activity Type", "Elapsed Time",
-                    "Distance", "Moving Time"])
+        w.writerow(
+            [
+                "Activity ID",
+                "Activity Date",
+                "Activity Name",
+                "Activity Type",
+                "Elapsed Time",
+                "Distance",
+                "Moving Time",
+            ]
+        )
         w.writerow(["1", "20 Aug 2014, 17:38:32", "Run", "Run", "1800", "5.2", "1750"])
     with pytest.raises(sol.MissingUnitError, match="distance_unit"):
         sol.read(p)

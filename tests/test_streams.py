@@ -12,11 +12,17 @@ def _stream(speed, hr, *, dt=1.0):
     dist = np.concatenate([[0.0], np.cumsum(speed * dt)])
     hr_all = np.concatenate([[np.asarray(hr, dtype=float)[0]], np.asarray(hr, dtype=float)])
     t = np.arange(n + 1) * dt
-    return pd.DataFrame({
-        "time": pd.Timestamp("2024-05-01 07:00", tz="UTC") + pd.to_timedelta(t, unit="s"),
-        "elapsed_s": t, "distance_m": dist, "speed_m_s": np.concatenate([[0.0], speed]),
-        "heart_rate_bpm": hr_all, "altitude_m": np.nan, "cadence_spm": np.nan,
-    })
+    return pd.DataFrame(
+        {
+            "time": pd.Timestamp("2024-05-01 07:00", tz="UTC") + pd.to_timedelta(t, unit="s"),
+            "elapsed_s": t,
+            "distance_m": dist,
+            "speed_m_s": np.concatenate([[0.0], speed]),
+            "heart_rate_bpm": hr_all,
+            "altitude_m": np.nan,
+            "cadence_spm": np.nan,
+        }
+    )
 
 
 def test_constant_run_has_ef_speed_over_hr_and_no_drift():

@@ -27,12 +27,15 @@ def test_classic_sets_rest_timers_markers_and_times():
     assert seated["set_index"].tolist() == [0, 1, 2, 3]
     assert seated["rest_after_s"].tolist()[:2] == [pytest.approx(np.nan, nan_ok=True), 90.0]
     assert seated["source_row"].tolist() == [2, 3, 5, 6]  # line 4 is the Rest Timer
-    assert df.loc[df["exercise_raw"] == "Standing Calf Raise (Smith Machine)", "set_type"].tolist() == [
-        "working", "failure"]
+    assert df.loc[
+        df["exercise_raw"] == "Standing Calf Raise (Smith Machine)", "set_type"
+    ].tolist() == ["working", "failure"]
     # 07:02:11 in Oslo (CET, UTC+1) is 06:02:11 UTC
     assert df["session_start"].iloc[0] == pd.Timestamp("2024-03-04 06:02:11", tz="UTC")
     assert (df["timezone"] == "Europe/Oslo").all()
-    assert df["session_duration_s"].iloc[0] == 3840.0 and df["session_duration_s"].iloc[-1] == 2820.0
+    assert (
+        df["session_duration_s"].iloc[0] == 3840.0 and df["session_duration_s"].iloc[-1] == 2820.0
+    )
     stretch = df[df["exercise_raw"].isin(["Calf Wall", "Calf Rubs"])]
     assert stretch["duration_s"].tolist() == [45.0, 60.0] and stretch["reps"].isna().all()
     report = sol.validate(df, "strength_sets")
@@ -66,13 +69,17 @@ def test_newest_kg_with_bom_and_decimal_comma():
 
 def test_newest_lbs_converted():
     df = sol.read(DATA / "strong_newest_lbs.csv")
-    assert df["load_kg"].tolist() == pytest.approx([90 * KG_PER_LB, 100 * KG_PER_LB, 135 * KG_PER_LB])
+    assert df["load_kg"].tolist() == pytest.approx(
+        [90 * KG_PER_LB, 100 * KG_PER_LB, 135 * KG_PER_LB]
+    )
     assert (df["load_unit"] == "lb").all()
 
 
 def test_old_semicolon_with_unit_columns():
     df = sol.read(DATA / "strong_semicolon_units.csv")
-    assert df["load_kg"].tolist()[:3] == pytest.approx([45 * KG_PER_LB, 90 * KG_PER_LB, 92.5 * KG_PER_LB])
+    assert df["load_kg"].tolist()[:3] == pytest.approx(
+        [45 * KG_PER_LB, 90 * KG_PER_LB, 92.5 * KG_PER_LB]
+    )
     assert df.loc[df["exercise_raw"] == "Standing Calf Raise (Dumbbell)", "load_kg"].item() == 22.5
     assert df.loc[df["exercise_raw"] == "Farmer's Walk", "distance_m"].item() == pytest.approx(50.0)
     assert df["rest_after_s"].iloc[1] == 60.0

@@ -42,13 +42,29 @@ M_PER_UNIT = {"m": 1.0, "km": 1000.0, "mi": KM_PER_MILE * 1000.0}
 PROVENANCE = ("athlete_id", "timezone", "source", "source_file", "source_row")
 
 _WEIGHT_ALIASES = {
-    "kg": "kg", "kgs": "kg", "kilogram": "kg", "kilograms": "kg",
-    "lb": "lb", "lbs": "lb", "pound": "lb", "pounds": "lb",
+    "kg": "kg",
+    "kgs": "kg",
+    "kilogram": "kg",
+    "kilograms": "kg",
+    "lb": "lb",
+    "lbs": "lb",
+    "pound": "lb",
+    "pounds": "lb",
 }
 _DISTANCE_ALIASES = {
-    "m": "m", "meter": "m", "meters": "m", "metre": "m", "metres": "m",
-    "km": "km", "kilometer": "km", "kilometers": "km", "kilometre": "km", "kilometres": "km",
-    "mi": "mi", "mile": "mi", "miles": "mi",
+    "m": "m",
+    "meter": "m",
+    "meters": "m",
+    "metre": "m",
+    "metres": "m",
+    "km": "km",
+    "kilometer": "km",
+    "kilometers": "km",
+    "kilometre": "km",
+    "kilometres": "km",
+    "mi": "mi",
+    "mile": "mi",
+    "miles": "mi",
 }
 
 
@@ -108,8 +124,14 @@ class ReadContext:
         how = "given" if self.tz_given else "default; pass tz= or set the athlete's timezone"
         self.note(f"{what} without a zone were read as local time in {self.tz} ({how})")
 
-    def error(self, problem: str, *, fix: str | None = None, row: int | None = None,
-              column: str | None = None) -> InputError:
+    def error(
+        self,
+        problem: str,
+        *,
+        fix: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> InputError:
         return InputError(problem, path=self.path, row=row, column=column, fix=fix)
 
 
@@ -168,7 +190,9 @@ def make_context(
     if not p.exists():
         raise InputError("file not found", path=p, fix="check the path and the file name")
     if p.is_dir():
-        raise InputError("is a folder, not a file", path=p, fix="name a file, or use sol.read_folder")
+        raise InputError(
+            "is a folder, not a file", path=p, fix="name a file, or use sol.read_folder"
+        )
     notes: list[str] = []
     tz_given = tz is not None and tz != "UTC"
     zone = tz or "UTC"
@@ -176,18 +200,30 @@ def make_context(
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise InputError(
-            f"unknown time zone {zone!r}", path=p, fix="pass an IANA zone name such as 'Europe/Oslo'"
+            f"unknown time zone {zone!r}",
+            path=p,
+            fix="pass an IANA zone name such as 'Europe/Oslo'",
         ) from None
     if athlete_id is None:
         athlete_id = _stem(p)
-        notes.append(f"athlete_id {athlete_id!r} taken from the file name (pass athlete_id= to set it)")
+        notes.append(
+            f"athlete_id {athlete_id!r} taken from the file name (pass athlete_id= to set it)"
+        )
     elif not str(athlete_id).strip():
         raise InputError("athlete_id is empty", path=p, fix="pass a non-empty athlete_id")
     wu = _norm_unit(weight_unit, _WEIGHT_ALIASES, "weight")
     du = _norm_unit(distance_unit, _DISTANCE_ALIASES, "distance")
     return ReadContext(
-        path=p, athlete_id=str(athlete_id), tz=zone, weight_unit=wu, distance_unit=du,
-        columns=columns, units=units, table=table, encoding=encoding, notes=notes,
+        path=p,
+        athlete_id=str(athlete_id),
+        tz=zone,
+        weight_unit=wu,
+        distance_unit=du,
+        columns=columns,
+        units=units,
+        table=table,
+        encoding=encoding,
+        notes=notes,
         tz_given=tz_given,
     )
 
@@ -297,7 +333,7 @@ def missing_weight_unit(ctx: ReadContext, column: str, what: str) -> MissingUnit
         f"column {column!r} holds weights but the {what} does not say whether they are kg or lb",
         path=ctx.path,
         column=column,
-        fix=f"pass weight_unit='kg' or weight_unit='lb' (sol.read(path, weight_unit=...), "
+        fix="pass weight_unit='kg' or weight_unit='lb' (sol.read(path, weight_unit=...), "
         "soleus validate --weight-unit), or give the athlete a weight_unit in athletes.csv",
     )
 
@@ -368,7 +404,9 @@ def finish(
 def empty_table(table: str, ctx: ReadContext, *, source: str) -> pd.DataFrame:
     """A canonical table without rows (a file that feeds nothing to that table)."""
     cols = {c: pd.Series(dtype=object) for c in canonical_columns(table)}
-    return finish(pd.DataFrame(cols), table, ctx, source=source, source_row=np.array([], dtype="int64"))
+    return finish(
+        pd.DataFrame(cols), table, ctx, source=source, source_row=np.array([], dtype="int64")
+    )
 
 
 def result(ctx: ReadContext, source: str, tables: dict[str, pd.DataFrame]) -> ReadResult:

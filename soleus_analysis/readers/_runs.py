@@ -35,11 +35,20 @@ def run_row(stream: pd.DataFrame, *, start, name, **recorded) -> dict:
     """One ``runs`` row: recorded summary values where present, stream metrics otherwise."""
     m = streams.run_metrics(stream)
     row = {"start": start, "activity_name": name}
-    for key in ("distance_m", "moving_time_s", "elapsed_time_s", "avg_hr_bpm", "max_hr_bpm",
-                "avg_cadence_spm", "elevation_gain_m"):
+    for key in (
+        "distance_m",
+        "moving_time_s",
+        "elapsed_time_s",
+        "avg_hr_bpm",
+        "max_hr_bpm",
+        "avg_cadence_spm",
+        "elevation_gain_m",
+    ):
         value = recorded.get(key, np.nan)
         row[key] = value if value is not None and np.isfinite(value) else m[key]
-    if recorded.get("moving_time_s") is None or not np.isfinite(recorded.get("moving_time_s", np.nan)):
+    if recorded.get("moving_time_s") is None or not np.isfinite(
+        recorded.get("moving_time_s", np.nan)
+    ):
         row["moving_time_s"] = m["moving_time_s"]
     for key in ("efficiency_factor_m_per_beat", "decoupling_pct", "pace_fade_pct"):
         row[key] = m[key]

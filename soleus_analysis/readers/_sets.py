@@ -9,7 +9,14 @@ from soleus_analysis.coercion import is_missing
 from soleus_analysis.parsing import keep_unparsed, parse_number
 from soleus_analysis.readers._common import KG_PER_LB, M_PER_UNIT, ReadContext
 
-__all__ = ["convert_distance", "convert_weight", "number", "scale", "set_indices", "sessions_from_sets"]
+__all__ = [
+    "convert_distance",
+    "convert_weight",
+    "number",
+    "scale",
+    "set_indices",
+    "sessions_from_sets",
+]
 
 
 def number(values: pd.Series, decimal: str = ".") -> pd.Series:
@@ -55,7 +62,9 @@ def set_indices(frame: pd.DataFrame, session_key: list[str], exercise: str) -> p
     return frame.groupby(keys, sort=False).cumcount().astype("Int64")
 
 
-def sessions_from_sets(sets: pd.DataFrame, ctx: ReadContext, *, activity: str = "strength") -> pd.DataFrame:
+def sessions_from_sets(
+    sets: pd.DataFrame, ctx: ReadContext, *, activity: str = "strength"
+) -> pd.DataFrame:
     """One ``sessions`` row per workout of a strength table (start, duration, no session RPE).
 
     The duration is the workout's ``session_duration_s`` where the export gives it; the session

@@ -42,13 +42,25 @@ def read_all(
     """
     p = Path(path)
     if source not in ("auto", *SOURCES):
-        raise InputError(f"unknown source {source!r}", path=p,
-                         fix="use source='auto' or one of " + ", ".join(SOURCES))
+        raise InputError(
+            f"unknown source {source!r}",
+            path=p,
+            fix="use source='auto' or one of " + ", ".join(SOURCES),
+        )
     if table is not None and table not in TABLES:
-        raise InputError(f"unknown table {table!r}", path=p, fix=f"choose one of {', '.join(TABLES)}")
+        raise InputError(
+            f"unknown table {table!r}", path=p, fix=f"choose one of {', '.join(TABLES)}"
+        )
     ctx = make_context(
-        p, athlete_id=athlete_id, tz=tz, weight_unit=weight_unit, distance_unit=distance_unit,
-        columns=columns, units=units, table=table, encoding=encoding,
+        p,
+        athlete_id=athlete_id,
+        tz=tz,
+        weight_unit=weight_unit,
+        distance_unit=distance_unit,
+        columns=columns,
+        units=units,
+        table=table,
+        encoding=encoding,
     )
     text = None
     canonical_table = table
@@ -76,8 +88,11 @@ def read_all(
         return generic.read_generic(ctx, text)
     # canonical
     if canonical_table is None:
-        raise InputError("source='canonical' needs table=", path=p,
-                         fix=f"pass table= (one of {', '.join(TABLES)})")
+        raise InputError(
+            "source='canonical' needs table=",
+            path=p,
+            fix=f"pass table= (one of {', '.join(TABLES)})",
+        )
     return generic.read_canonical(ctx, canonical_table, text)
 
 
@@ -146,8 +161,16 @@ def read(
     'strength_sets'
     """
     res = read_all(
-        path, source=source, athlete_id=athlete_id, tz=tz, weight_unit=weight_unit,
-        distance_unit=distance_unit, columns=columns, units=units, table=table, encoding=encoding,
+        path,
+        source=source,
+        athlete_id=athlete_id,
+        tz=tz,
+        weight_unit=weight_unit,
+        distance_unit=distance_unit,
+        columns=columns,
+        units=units,
+        table=table,
+        encoding=encoding,
     )
     if table is not None and table in res.tables:
         return res.tables[table]
@@ -160,7 +183,9 @@ def read(
     return res.tables[res.main]
 
 
-def read_stream(path: str | PathLike[str], *, source: str = "auto", tz: str = "UTC") -> pd.DataFrame:
+def read_stream(
+    path: str | PathLike[str], *, source: str = "auto", tz: str = "UTC"
+) -> pd.DataFrame:
     """The record stream of a FIT, GPX or TCX run.
 
     Returns

@@ -48,7 +48,11 @@ def _xml_root(head: bytes) -> str | None:
 
 
 def detect_source(
-    path: Path, *, encoding: str | None = None, table: str | None = None, columns: dict | None = None
+    path: Path,
+    *,
+    encoding: str | None = None,
+    table: str | None = None,
+    columns: dict | None = None,
 ) -> Detected:
     """Detect the source of a file.
 
@@ -72,10 +76,14 @@ def detect_source(
     if not path.exists():
         raise InputError("file not found", path=path, fix="check the path and the file name")
     if path.is_dir():
-        raise InputError("is a folder, not a file", path=path, fix="name a file, or use sol.read_folder")
+        raise InputError(
+            "is a folder, not a file", path=path, fix="name a file, or use sol.read_folder"
+        )
     raw = read_bytes(path)
     if not raw.strip():
-        raise InputError("the file is empty", path=path, fix="export the data again; the export may have failed")
+        raise InputError(
+            "the file is empty", path=path, fix="export the data again; the export may have failed"
+        )
     head = raw[:65536]
     tried: list[tuple[str, str]] = []
     if is_fit(head):
@@ -114,7 +122,9 @@ def detect_source(
     raise _unknown(path, tried, header=text.header)
 
 
-def _unknown(path: Path, tried: list[tuple[str, str]], header: tuple[str, ...] | None = None) -> UnknownSourceError:
+def _unknown(
+    path: Path, tried: list[tuple[str, str]], header: tuple[str, ...] | None = None
+) -> UnknownSourceError:
     shown = ""
     if header is not None:
         cut = ", ".join(header[:8]) + (", ..." if len(header) > 8 else "")

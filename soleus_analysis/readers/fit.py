@@ -85,7 +85,8 @@ def _decode(ctx: ReadContext) -> dict[str, list[dict]]:
                     messages[frame.name].append({f.name: f.value for f in frame.fields})
     except fitdecode.FitCRCError as exc:
         raise ctx.error(
-            f"the FIT file is damaged (checksum mismatch: {exc})", fix="copy or export the file again"
+            f"the FIT file is damaged (checksum mismatch: {exc})",
+            fix="copy or export the file again",
         ) from None
     except fitdecode.FitEOFError:
         raise ctx.error(
@@ -93,7 +94,9 @@ def _decode(ctx: ReadContext) -> dict[str, list[dict]]:
             fix="copy or export the complete file again",
         ) from None
     except fitdecode.FitError as exc:
-        raise ctx.error(f"the FIT file cannot be decoded ({exc})", fix="export the file again") from None
+        raise ctx.error(
+            f"the FIT file cannot be decoded ({exc})", fix="export the file again"
+        ) from None
     return messages
 
 
@@ -167,8 +170,12 @@ def _stream(records: list[dict], anchor: float | None, *, running: bool) -> pd.D
 
     def values(*names: str) -> np.ndarray:
         return np.array(
-            [np.nan if (v := _first(r, *names)) is None or isinstance(v, tuple | str) else float(v)
-             for r in records],
+            [
+                np.nan
+                if (v := _first(r, *names)) is None or isinstance(v, tuple | str)
+                else float(v)
+                for r in records
+            ],
             dtype="float64",
         )
 
@@ -205,8 +212,9 @@ def _activity_name(sess: dict) -> str:
     return sport
 
 
-def _session_records(sess: dict, records: list[dict], stream: pd.DataFrame, n_sessions: int,
-                     anchor: float | None) -> pd.DataFrame:
+def _session_records(
+    sess: dict, records: list[dict], stream: pd.DataFrame, n_sessions: int, anchor: float | None
+) -> pd.DataFrame:
     if n_sessions == 1 or stream.empty:
         return stream
     start = _to_utc(sess.get("start_time"), anchor)
@@ -264,8 +272,13 @@ def read_fit(ctx: ReadContext) -> ReadResult:
         timer = _num(sess.get("total_timer_time"))
         elapsed = _num(sess.get("total_elapsed_time"))
         session_rows.append(
-            {"start": start, "activity": _activity_name(sess),
-             "duration_s": timer if np.isfinite(timer) else elapsed, "rpe": np.nan, "row": k + 1}
+            {
+                "start": start,
+                "activity": _activity_name(sess),
+                "duration_s": timer if np.isfinite(timer) else elapsed,
+                "rpe": np.nan,
+                "row": k + 1,
+            }
         )
         if not running[k]:
             continue
@@ -292,26 +305,39 @@ def read_fit(ctx: ReadContext) -> ReadResult:
                 "decoupling_pct": m["decoupling_pct"],
                 "pace_fade_pct": m["pace_fade_pct"],
                 "avg_pace_s_per_km": moving / distance * 1000.0
-                if np.isfinite(moving) and distance > 0 else np.nan,
+                if np.isfinite(moving) and distance > 0
+                else np.nan,
                 "n_records": len(stream),
                 "row": k + 1,
             }
         )
     if run_rows:
-        ctx.note("moving time, pace, efficiency factor, decoupling and pace fade computed from the "
-                 "record stream (stops < 0.5 m/s and the first 10 min excluded as documented)")
+        ctx.note(
+            "moving time, pace, efficiency factor, decoupling and pace fade computed from the "
+            "record stream (stops < 0.5 m/s and the first 10 min excluded as documented)"
+        )
     tables: dict[str, pd.DataFrame] = {}
     if run_rows:
         frame = pd.DataFrame(run_rows)
-        tables["runs"] = finish(frame.drop(columns="row"), "runs", ctx, source=SOURCE,
-                                source_row=frame["row"].to_numpy())
+        tables["runs"] = finish(
+            frame.drop(columns="row"),
+            "runs",
+            ctx,
+            source=SOURCE,
+            source_row=frame["row"].to_numpy(),
+        )
     sets = _strength_sets(msgs, sessions, anchor, ctx)
     if sets is not None:
         tables["strength_sets"] = sets
     frame = pd.DataFrame(session_rows)
     frame["start"] = pd.to_datetime(frame["start"], utc=True).dt.as_unit("us")
-    tables["sessions"] = finish(frame.drop(columns="row"), "sessions", ctx, source=SOURCE,
-                                source_row=frame["row"].to_numpy())
+    tables["sessions"] = finish(
+        frame.drop(columns="row"),
+        "sessions",
+        ctx,
+        source=SOURCE,
+        source_row=frame["row"].to_numpy(),
+    )
     return result(ctx, SOURCE, tables)
 
 
@@ -347,8 +373,9 @@ def _exercise_name(category, subtype) -> tuple[str, str]:
     return f"{cat} (exercise {int(subtype)})", cat
 
 
-def _strength_sets(msgs: dict[str, list[dict]], sessions: list[dict], anchor: float | None,
-                   ctx: ReadContext) -> pd.DataFrame | None:
+def _strength_sets(
+    msgs: dict[str, list[dict]], sessions: list[dict], anchor: float | None, ctx: ReadContext
+) -> pd.DataFrame | None:
     raw_sets = msgs["set"]
     if not raw_sets:
         return None
@@ -405,8 +432,13 @@ def _strength_sets(msgs: dict[str, list[dict]], sessions: list[dict], anchor: fl
         return empty_table("strength_sets", ctx, source=SOURCE)
     frame["session_start"] = pd.to_datetime(frame["session_start"], utc=True).dt.as_unit("us")
     frame["set_index"] = frame.groupby("exercise_raw", sort=False).cumcount().astype("Int64")
-    return finish(frame.drop(columns="row"), "strength_sets", ctx, source=SOURCE,
-                  source_row=frame["row"].to_numpy())
+    return finish(
+        frame.drop(columns="row"),
+        "strength_sets",
+        ctx,
+        source=SOURCE,
+        source_row=frame["row"].to_numpy(),
+    )
 
 
 def fit_error_types() -> tuple[type[Exception], ...]:

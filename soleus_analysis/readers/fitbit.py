@@ -73,7 +73,9 @@ def _load(ctx: ReadContext) -> list[dict]:
         ) from None
     ok, why = looks_like_exercise_json(data)
     if not ok:
-        raise ctx.error(f"not a Fitbit exercise.json ({why})", fix="pass the right source= for this file")
+        raise ctx.error(
+            f"not a Fitbit exercise.json ({why})", fix="pass the right source= for this file"
+        )
     return data
 
 
@@ -91,7 +93,11 @@ def read_fitbit(ctx: ReadContext) -> ReadResult:
         ``duration_s`` = active duration [s], ``rpe`` missing, ``log_id``).
     """
     data = _load(ctx)
-    frame = pd.DataFrame.from_records(data) if data else pd.DataFrame(columns=["activityName", "startTime"])
+    frame = (
+        pd.DataFrame.from_records(data)
+        if data
+        else pd.DataFrame(columns=["activityName", "startTime"])
+    )
 
     def col(name: str) -> pd.Series:
         return frame[name] if name in frame else pd.Series(np.nan, index=frame.index, dtype=object)
@@ -99,8 +105,12 @@ def read_fitbit(ctx: ReadContext) -> ReadResult:
     def num(name: str) -> pd.Series:
         return pd.to_numeric(col(name), errors="coerce").astype("float64")
 
-    start = parse_local_times(col("startTime").astype("str").where(col("startTime").notna(), ""),
-                              _DATE_FORMATS, ctx, column="start")
+    start = parse_local_times(
+        col("startTime").astype("str").where(col("startTime").notna(), ""),
+        _DATE_FORMATS,
+        ctx,
+        column="start",
+    )
     units = col("distanceUnit").map(lambda u: distance_unit_of(u) if isinstance(u, str) else None)
     dist = num("distance")
     if ctx.distance_unit is not None:
@@ -128,8 +138,10 @@ def read_fitbit(ctx: ReadContext) -> ReadResult:
     rows = np.arange(1, len(out) + 1)
     is_run = name.str.lower().isin(RUN_NAMES).to_numpy()
     treadmill = int(name.str.lower().eq("treadmill").sum())
-    ctx.note(f"{int(is_run.sum())} run(s) (Run, Treadmill) of {len(out)} Fitbit activities"
-             + (f"; {treadmill} are Treadmill sessions (may be walks)" if treadmill else ""))
+    ctx.note(
+        f"{int(is_run.sum())} run(s) (Run, Treadmill) of {len(out)} Fitbit activities"
+        + (f"; {treadmill} are Treadmill sessions (may be walks)" if treadmill else "")
+    )
     ctx.note("elevationGain taken as metres; no cadence (Fitbit's step counts are not per run)")
     runs = finish(out.loc[is_run], "runs", ctx, source=SOURCE, source_row=rows[is_run])
     sessions = pd.DataFrame(

@@ -63,7 +63,9 @@ def _skipped(path: Path) -> bool:
     )
 
 
-def _athletes(root: Path, athletes: pd.DataFrame | str | PathLike[str] | None) -> pd.DataFrame | None:
+def _athletes(
+    root: Path, athletes: pd.DataFrame | str | PathLike[str] | None
+) -> pd.DataFrame | None:
     if athletes is None:
         path = root / "athletes.csv"
         if not path.exists():
@@ -160,7 +162,9 @@ def read_folder(
         raise InputError("not a folder", path=base, fix="pass the folder that holds the exports")
     table = _athletes(base, athletes)
     paths = sorted(p for p in base.rglob("*") if p.is_file() and not _skipped(p.relative_to(base)))
-    paths = [p for p in paths if not any(part.startswith(".") for part in p.relative_to(base).parts)]
+    paths = [
+        p for p in paths if not any(part.startswith(".") for part in p.relative_to(base).parts)
+    ]
     members = _strava_members(paths)
     parts: dict[str, list[pd.DataFrame]] = {}
     if table is not None:
@@ -169,8 +173,15 @@ def read_folder(
     for path in paths:
         rel = path.relative_to(base)
         athlete = rel.parts[0] if len(rel.parts) > 1 else None
-        record = {"path": str(path), "source": "", "tables": "", "rows": 0,
-                  "athlete_id": athlete or "", "error": "", "notes": ""}
+        record = {
+            "path": str(path),
+            "source": "",
+            "tables": "",
+            "rows": 0,
+            "athlete_id": athlete or "",
+            "error": "",
+            "notes": "",
+        }
         if path.resolve() in members:
             record["notes"] = f"read through {members[path.resolve()].name}"
             records.append(record)
@@ -183,8 +194,10 @@ def read_folder(
             record["error"] = str(exc)
             records.append(record)
             continue
-        except Exception as exc:  # noqa: BLE001 - a build must not die on one file
-            record["error"] = f"unexpected {type(exc).__name__} while reading ({exc}); please report it"
+        except Exception as exc:
+            record["error"] = (
+                f"unexpected {type(exc).__name__} while reading ({exc}); please report it"
+            )
             records.append(record)
             continue
         record["source"] = res.source
@@ -202,7 +215,11 @@ def read_folder(
         parts["wellness"] = _merge_injury(parts["wellness"])
     tables = {}
     for name, frames in parts.items():
-        out = pd.concat(frames, ignore_index=True, sort=False) if len(frames) > 1 else frames[0].reset_index(drop=True)
+        out = (
+            pd.concat(frames, ignore_index=True, sort=False)
+            if len(frames) > 1
+            else frames[0].reset_index(drop=True)
+        )
         out.attrs = {"table": name}
         tables[name] = out
     files = pd.DataFrame.from_records(

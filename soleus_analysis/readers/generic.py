@@ -51,8 +51,18 @@ _WEIGHT = {"load_kg"}
 _DISTANCE = {"distance_m"}
 _DURATION = {"duration_s", "moving_time_s", "elapsed_time_s", "session_duration_s", "rest_after_s"}
 _HOURS = {"sleep_duration_h"}
-_TIME_UNITS = {"s": 1.0, "sec": 1.0, "secs": 1.0, "seconds": 1.0, "min": 60.0, "mins": 60.0,
-               "minutes": 60.0, "h": 3600.0, "hr": 3600.0, "hours": 3600.0}
+_TIME_UNITS = {
+    "s": 1.0,
+    "sec": 1.0,
+    "secs": 1.0,
+    "seconds": 1.0,
+    "min": 60.0,
+    "mins": 60.0,
+    "minutes": 60.0,
+    "h": 3600.0,
+    "hr": 3600.0,
+    "hours": 3600.0,
+}
 
 
 def _mapping(ctx: ReadContext, header: tuple[str, ...]) -> dict[str, str]:
@@ -79,7 +89,9 @@ def _mapping(ctx: ReadContext, header: tuple[str, ...]) -> dict[str, str]:
 def _table(ctx: ReadContext, canonical: set[str]) -> str:
     if ctx.table is not None:
         if ctx.table not in TABLES:
-            raise InputError(f"unknown table {ctx.table!r}", fix=f"choose one of {', '.join(TABLES)}")
+            raise InputError(
+                f"unknown table {ctx.table!r}", fix=f"choose one of {', '.join(TABLES)}"
+            )
         return ctx.table
     fits = _fitting_tables(canonical | {"athlete_id"})
     if len(fits) != 1:
@@ -101,7 +113,9 @@ def _fitting_tables(names: set[str]) -> list[str]:
     for name in TABLES:
         if name == "athlete_week":
             continue
-        required = {c for c, col in get_schema(name).columns.items() if col.required and not col.nullable}
+        required = {
+            c for c, col in get_schema(name).columns.items() if col.required and not col.nullable
+        }
         if required <= names:
             fits.append((len(required), name))
     fits.sort(key=lambda item: -item[0])
@@ -118,7 +132,9 @@ def _unit(canonical: str, file_col: str, ctx: ReadContext) -> str | None:
     return unit_in_header(file_col)
 
 
-def _missing_unit(canonical: str, file_col: str, ctx: ReadContext, choices: str) -> MissingUnitError:
+def _missing_unit(
+    canonical: str, file_col: str, ctx: ReadContext, choices: str
+) -> MissingUnitError:
     return MissingUnitError(
         f"column {file_col!r} (mapped to {canonical}) does not say its unit",
         path=ctx.path,
@@ -127,7 +143,9 @@ def _missing_unit(canonical: str, file_col: str, ctx: ReadContext, choices: str)
     )
 
 
-def _measure(values: pd.Series, canonical: str, file_col: str, ctx: ReadContext, dec: str) -> pd.Series:
+def _measure(
+    values: pd.Series, canonical: str, file_col: str, ctx: ReadContext, dec: str
+) -> pd.Series:
     unit = _unit(canonical, file_col, ctx)
     if canonical in _WEIGHT:
         w = weight_unit_of(unit) if unit else (None if file_col != canonical else "kg")
@@ -192,7 +210,9 @@ def read_generic(ctx: ReadContext, text: TextTable | None = None) -> ReadResult:
                 parse = parse_utc_times if zoned.any() else parse_local_times
                 out[canonical] = parse(values, (fmt,), ctx, column=canonical)
             else:
-                parsed = pd.to_datetime(values.where(~is_missing(values)), format=fmt, errors="coerce")
+                parsed = pd.to_datetime(
+                    values.where(~is_missing(values)), format=fmt, errors="coerce"
+                )
                 out[canonical] = keep_unparsed(parsed.dt.normalize().dt.as_unit("us"), values)
         elif dtype in {"float64", "Int64"}:
             out[canonical] = _measure(values, canonical, file_col, ctx, dec)
@@ -243,7 +263,9 @@ def read_canonical(ctx: ReadContext, table: str, text: TextTable | None = None) 
     if text.decimal == ",":
         for name, col in get_schema(table).columns.items():
             if str(col.dtype) in {"float64", "Int64"} and name in frame and name != "source_row":
-                frame[name] = frame[name].str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+                frame[name] = (
+                    frame[name].str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+                )
     # The athlete and the provenance come from the file itself; nothing is added that would hide
     # a missing required column from validation.
     ctx.notes[:] = [n for n in ctx.notes if not n.startswith("athlete_id ")]

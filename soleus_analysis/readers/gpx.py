@@ -4,8 +4,10 @@ Parsed with ``gpxpy``. Each track (``trk``) is one activity. GPX has no summary:
 column comes from the stream (conventions in :mod:`soleus_analysis.readers.streams`).
 
 Stream: ``time`` (``trkpt/time``, UTC), ``distance_m`` (cumulative great-circle distance between
-points), ``speed_m_s`` (distance / time between points, or the TrackPointExtension v2 ``speed``
-when present), ``heart_rate_bpm`` (``gpxtpx:hr``), ``cadence_spm`` (``gpxtpx:cad`` is per leg, as
+points; a point reached from the last good point faster than :data:`MAX_GPS_SPEED_M_S` over at
+least one second is a GPS jump and adds no distance, and the notes count such points),
+``speed_m_s`` (distance / time between points, or the TrackPointExtension v2 ``speed`` when
+present), ``heart_rate_bpm`` (``gpxtpx:hr``), ``cadence_spm`` (``gpxtpx:cad`` is per leg, as
 in FIT; doubled to steps per minute), ``altitude_m`` (``ele``), ``latitude_deg``,
 ``longitude_deg``.
 
@@ -28,7 +30,18 @@ from soleus_analysis.readers._runs import RUN_NOTE, haversine_m, run_row
 __all__ = ["read_gpx", "read_gpx_stream"]
 
 SOURCE = "gpx"
-_RUN_TYPES = {"9", "run", "running", "trail_running", "trail run", "virtualrun", "treadmill_running"}
+#: A point reached faster than this from the previous good point is a GPS jump [m/s] (faster
+#: than a sprinter's top speed, ~12.4 m/s, over at least one second).
+MAX_GPS_SPEED_M_S = 12.5
+_RUN_TYPES = {
+    "9",
+    "run",
+    "running",
+    "trail_running",
+    "trail run",
+    "virtualrun",
+    "treadmill_running",
+}
 
 
 def _parse(ctx: ReadContext) -> gpxpy.gpx.GPX:
@@ -65,17 +78,23 @@ def _track_stream(track: gpxpy.gpx.GPXTrack) -> pd.DataFrame:
     times = pd.to_datetime([p.time for p in points], utc=True).as_unit("us")
     lat = np.array([p.latitude for p in points], dtype="float64")
     lon = np.array([p.longitude for p in points], dtype="float64")
-    ele = np.array([np.nan if p.elevation is None else p.elevation for p in points], dtype="float64")
+    ele = np.array(
+        [np.nan if p.elevation is None else p.elevation for p in points], dtype="float64"
+    )
     hr = np.array([_ext_value(p, "hr") for p in points])
     cad = np.array([_ext_value(p, "cad") for p in points])
     speed_ext = np.array([_ext_value(p, "speed") for p in points])
-    dist = np.cumsum(haversine_m(lat, lon))
     elapsed = np.asarray((times - times[0]).total_seconds(), dtype="float64")
+    glitch = _gps_glitches(lat, lon, elapsed)
+    step = np.zeros(len(points))
+    kept = np.flatnonzero(~glitch)
+    step[kept[1:]] = haversine_m(lat[kept], lon[kept])[1:]
+    dist = np.cumsum(step)
     with np.errstate(divide="ignore", invalid="ignore"):
         dt = np.diff(elapsed, prepend=np.nan)
         speed = np.where(dt > 0, np.diff(dist, prepend=np.nan) / dt, np.nan)
     speed = np.where(np.isfinite(speed_ext), speed_ext, speed)
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "time": times,
             "elapsed_s": elapsed,
@@ -88,6 +107,25 @@ def _track_stream(track: gpxpy.gpx.GPXTrack) -> pd.DataFrame:
             "longitude_deg": lon,
         }
     )
+    out.attrs["gps_glitches"] = int(glitch.sum())
+    return out
+
+
+def _gps_glitches(lat: np.ndarray, lon: np.ndarray, elapsed: np.ndarray) -> np.ndarray:
+    """Points reached from the last good point faster than :data:`MAX_GPS_SPEED_M_S` (GPS jumps)."""
+    bad = np.zeros(len(lat), dtype=bool)
+    step = haversine_m(lat, lon)[1:]
+    if not (step > MAX_GPS_SPEED_M_S * np.maximum(np.diff(elapsed), 1.0)).any():
+        return bad
+    last = 0
+    for i in range(1, len(lat)):
+        d = haversine_m(lat[[last, i]], lon[[last, i]])[1]
+        dt = elapsed[i] - elapsed[last]
+        if d > MAX_GPS_SPEED_M_S * max(dt, 1.0):
+            bad[i] = True
+        else:
+            last = i
+    return bad
 
 
 def read_gpx_stream(ctx: ReadContext) -> pd.DataFrame:
@@ -121,8 +159,10 @@ def read_gpx(ctx: ReadContext) -> ReadResult:
         raise ctx.error("the GPX file has no track", fix="export the activity as a GPX track")
     runs, sessions = [], []
     untyped = 0
+    glitches = 0
     for k, track in enumerate(gpx.tracks):
         stream = _track_stream(track)
+        glitches += stream.attrs.get("gps_glitches", 0)
         kind = (track.type or "").strip()
         is_run = kind.lower() in _RUN_TYPES or not kind
         untyped += not kind
@@ -132,8 +172,17 @@ def read_gpx(ctx: ReadContext) -> ReadResult:
         row["row"] = k + 1
         if is_run:
             runs.append(row)
-        sessions.append({"start": start, "activity": "running" if is_run else kind,
-                         "duration_s": row["moving_time_s"], "rpe": np.nan, "row": k + 1})
+        sessions.append(
+            {
+                "start": start,
+                "activity": "running" if is_run else kind,
+                "duration_s": row["moving_time_s"],
+                "rpe": np.nan,
+                "row": k + 1,
+            }
+        )
+    if glitches:
+        ctx.note(f"{glitches} GPS jump(s) (faster than {MAX_GPS_SPEED_M_S} m/s) added no distance")
     if untyped:
         ctx.note(f"{untyped} track(s) without a type were taken as runs")
     if runs:
@@ -141,9 +190,19 @@ def read_gpx(ctx: ReadContext) -> ReadResult:
     tables = {}
     if runs:
         frame = pd.DataFrame(runs)
-        tables["runs"] = finish(frame.drop(columns="row"), "runs", ctx, source=SOURCE,
-                                source_row=frame["row"].to_numpy())
+        tables["runs"] = finish(
+            frame.drop(columns="row"),
+            "runs",
+            ctx,
+            source=SOURCE,
+            source_row=frame["row"].to_numpy(),
+        )
     frame = pd.DataFrame(sessions)
-    tables["sessions"] = finish(frame.drop(columns="row"), "sessions", ctx, source=SOURCE,
-                                source_row=frame["row"].to_numpy())
+    tables["sessions"] = finish(
+        frame.drop(columns="row"),
+        "sessions",
+        ctx,
+        source=SOURCE,
+        source_row=frame["row"].to_numpy(),
+    )
     return result(ctx, SOURCE, tables)

@@ -23,7 +23,13 @@ import numpy as np
 import pandas as pd
 
 from soleus_analysis.parsing import parse_number
-from soleus_analysis.readers._common import ReadContext, ReadResult, finish, parse_local_times, result
+from soleus_analysis.readers._common import (
+    ReadContext,
+    ReadResult,
+    finish,
+    parse_local_times,
+    result,
+)
 from soleus_analysis.readers._sets import (
     convert_distance,
     convert_weight,
@@ -95,7 +101,9 @@ def read_hevy(ctx: ReadContext, text: TextTable | None = None) -> ReadResult:
     units = pd.Series(w_unit, index=raw.index)
     out["load_kg"] = convert_weight(col(w_name), units, dec)
     out["load_unit"] = units.where(parse_number(col(w_name), decimal=dec).notna())
-    ctx.note(f"weights from column {w_name!r}" + (" converted from lb to kg" if w_unit == "lb" else ""))
+    ctx.note(
+        f"weights from column {w_name!r}" + (" converted from lb to kg" if w_unit == "lb" else "")
+    )
     if "distance_km" in raw or "distance_miles" in raw:
         d_name, d_unit = ("distance_km", "km") if "distance_km" in raw else ("distance_miles", "mi")
         out["distance_m"] = convert_distance(col(d_name), pd.Series(d_unit, index=raw.index), dec)

@@ -53,8 +53,16 @@ SOURCE = "pmsys"
 _TIME_FORMATS = ("%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ")
 _HEADERS = {
     "srpe": ("end_date_time", "activity_names", "perceived_exertion", "duration_min"),
-    "wellness": ("effective_time_frame", "fatigue", "mood", "readiness", "sleep_duration_h",
-                 "sleep_quality", "soreness", "stress"),
+    "wellness": (
+        "effective_time_frame",
+        "fatigue",
+        "mood",
+        "readiness",
+        "sleep_duration_h",
+        "sleep_quality",
+        "soreness",
+        "stress",
+    ),
     "injury": ("effective_time_frame", "injuries"),
 }
 _QUALIFIERS = {"individual", "team"}
@@ -108,8 +116,10 @@ def read_pmsys(ctx: ReadContext, text: TextTable | None = None) -> ReadResult:
     text = text or read_text_table(ctx.path, encoding=ctx.encoding)
     kind = kind_of(text.header)
     if kind is None:
-        raise ctx.error("not a PMSys export (header is not srpe, wellness or injury)",
-                        fix="pass the right source= for this file")
+        raise ctx.error(
+            "not a PMSys export (header is not srpe, wellness or injury)",
+            fix="pass the right source= for this file",
+        )
     ctx.notes.extend(n for n in text.notes if n not in ctx.notes)
     raw = text.frame
     rows = raw.index.to_numpy()
@@ -140,7 +150,9 @@ def _srpe(raw: pd.DataFrame, rows: np.ndarray, ctx: ReadContext) -> pd.DataFrame
             setting.append(None)
     empty = sum(a is None for a in activity)
     if empty:
-        ctx.note(f"{empty} session report(s) name no activity; kept so that validation rejects them")
+        ctx.note(
+            f"{empty} session report(s) name no activity; kept so that validation rejects them"
+        )
     is_time = pd.api.types.is_datetime64_any_dtype(end)
     start = end - pd.to_timedelta(minutes, unit="min") if is_time else end
     ctx.note("session start = end_date_time - duration_min (UTC)")
@@ -158,7 +170,9 @@ def _srpe(raw: pd.DataFrame, rows: np.ndarray, ctx: ReadContext) -> pd.DataFrame
 
 
 def _report_dates(raw: pd.DataFrame, ctx: ReadContext) -> tuple[pd.Series, pd.Series]:
-    at = parse_utc_times(raw["effective_time_frame"], _TIME_FORMATS, ctx, column="effective_time_frame")
+    at = parse_utc_times(
+        raw["effective_time_frame"], _TIME_FORMATS, ctx, column="effective_time_frame"
+    )
     if pd.api.types.is_datetime64_any_dtype(at):
         dates = local_dates(at, ctx.tz)
     else:
@@ -167,7 +181,11 @@ def _report_dates(raw: pd.DataFrame, ctx: ReadContext) -> tuple[pd.Series, pd.Se
         good = pd.to_datetime(at[ok], utc=True)
         dates[ok] = local_dates(good, ctx.tz)
         dates[~ok] = at[~ok]
-    how = "given" if ctx.tz_given else "default; PMData participants lived in Norway: tz='Europe/Oslo'"
+    how = (
+        "given"
+        if ctx.tz_given
+        else "default; PMData participants lived in Norway: tz='Europe/Oslo'"
+    )
     ctx.note(f"date = local date of the report in {ctx.tz} ({how})")
     return at, dates
 
@@ -175,14 +193,24 @@ def _report_dates(raw: pd.DataFrame, ctx: ReadContext) -> tuple[pd.Series, pd.Se
 def _wellness(raw: pd.DataFrame, rows: np.ndarray, ctx: ReadContext) -> pd.DataFrame:
     at, dates = _report_dates(raw, ctx)
     out = pd.DataFrame({"date": dates})
-    for name in ("fatigue", "mood", "readiness", "sleep_duration_h", "sleep_quality", "soreness", "stress"):
+    for name in (
+        "fatigue",
+        "mood",
+        "readiness",
+        "sleep_duration_h",
+        "sleep_quality",
+        "soreness",
+        "stress",
+    ):
         out[name] = number(raw[name], ".")
     if "soreness_area" in raw:
         out["soreness_area"] = raw["soreness_area"].replace({"": None, "[]": None})
     out["reported_at"] = at
     out["timezone"] = ctx.tz
-    ctx.note("ratings kept as logged: fatigue, mood, sleep_quality, soreness, stress 1-5 and "
-             "readiness 0-10, higher = better (see the pmsys reader's docstring)")
+    ctx.note(
+        "ratings kept as logged: fatigue, mood, sleep_quality, soreness, stress 1-5 and "
+        "readiness 0-10, higher = better (see the pmsys reader's docstring)"
+    )
     return finish(out, "wellness", ctx, source=SOURCE, source_row=rows)
 
 
@@ -199,6 +227,8 @@ def _injury_text(item: object) -> str | None:
 def _injury(raw: pd.DataFrame, rows: np.ndarray, ctx: ReadContext) -> pd.DataFrame:
     at, dates = _report_dates(raw, ctx)
     injury = raw["injuries"].map(_literal).map(_injury_text)
-    ctx.note("injury reports as 'area:severity' items separated by ';'; 'none' = no injury reported")
+    ctx.note(
+        "injury reports as 'area:severity' items separated by ';'; 'none' = no injury reported"
+    )
     out = pd.DataFrame({"date": dates, "injury": injury, "reported_at": at, "timezone": ctx.tz})
     return finish(out, "wellness", ctx, source=SOURCE, source_row=rows)

@@ -65,7 +65,9 @@ def _second(frame: pd.DataFrame, name: str) -> pd.Series | None:
     return frame[name] if name in frame else None
 
 
-def read_strava(ctx: ReadContext, text: TextTable | None = None, *, streams_from_files: bool = True) -> ReadResult:
+def read_strava(
+    ctx: ReadContext, text: TextTable | None = None, *, streams_from_files: bool = True
+) -> ReadResult:
     """Read a Strava ``activities.csv`` into ``runs`` and ``sessions``.
 
     Parameters
@@ -89,7 +91,9 @@ def read_strava(ctx: ReadContext, text: TextTable | None = None, *, streams_from
     text = text or read_text_table(ctx.path, encoding=ctx.encoding)
     ok, why = matches(text.header)
     if not ok:
-        raise ctx.error(f"not a Strava activities.csv ({why})", fix="pass the right source= for this file")
+        raise ctx.error(
+            f"not a Strava activities.csv ({why})", fix="pass the right source= for this file"
+        )
     ctx.notes.extend(n for n in text.notes if n not in ctx.notes)
     raw = text.frame
     rows = raw.index.to_numpy()
@@ -109,7 +113,9 @@ def read_strava(ctx: ReadContext, text: TextTable | None = None, *, streams_from
     elif distance is not None:
         num = parse_number(distance, decimal=dec)
         if ctx.distance_unit is None and num.gt(0).any():
-            raise missing_distance_unit(ctx, "Distance", "Strava export (one Distance column, in display units)")
+            raise missing_distance_unit(
+                ctx, "Distance", "Strava export (one Distance column, in display units)"
+            )
         unit = ctx.distance_unit or "km"
         distance_m = num * M_PER_UNIT[unit]
         ctx.note(f"'Distance' read as {unit} (given)")
@@ -125,7 +131,9 @@ def read_strava(ctx: ReadContext, text: TextTable | None = None, *, streams_from
             "moving_time_s": moving,
             "elapsed_time_s": number(elapsed, dec) if elapsed is not None else np.nan,
             "avg_hr_bpm": number(col("Average Heart Rate"), dec),
-            "max_hr_bpm": number(_second(raw, "Max Heart Rate"), dec) if "Max Heart Rate" in raw else np.nan,
+            "max_hr_bpm": number(_second(raw, "Max Heart Rate"), dec)
+            if "Max Heart Rate" in raw
+            else np.nan,
             "avg_cadence_spm": parse_number(col("Average Cadence"), decimal=dec) * 2.0,
             "elevation_gain_m": number(col("Elevation Gain"), dec),
             "rpe": number(col("Perceived Exertion"), dec),
@@ -151,7 +159,9 @@ def read_strava(ctx: ReadContext, text: TextTable | None = None, *, streams_from
             "activity_id": out["activity_id"],
         }
     )
-    ctx.note(f"{int(is_run.sum())} run(s) of {len(out)} activities; every activity is also a session")
+    ctx.note(
+        f"{int(is_run.sum())} run(s) of {len(out)} activities; every activity is also a session"
+    )
     sessions = finish(sessions, "sessions", ctx, source=SOURCE, source_row=rows)
     return result(ctx, SOURCE, {"runs": runs, "sessions": sessions})
 

@@ -55,7 +55,13 @@ __all__ = [
 ]
 
 STREAM_COLUMNS = (
-    "time", "elapsed_s", "distance_m", "speed_m_s", "heart_rate_bpm", "altitude_m", "cadence_spm",
+    "time",
+    "elapsed_s",
+    "distance_m",
+    "speed_m_s",
+    "heart_rate_bpm",
+    "altitude_m",
+    "cadence_spm",
 )
 #: An interval slower than this average speed is a stop [m/s].
 STOP_SPEED_M_S = 0.5
@@ -122,8 +128,14 @@ def intervals(stream: pd.DataFrame) -> pd.DataFrame:
     before = np.concatenate([[0.0], np.cumsum(moving_dt)[:-1]]) if len(dt) else np.array([])
     steady = moving & (before >= WARMUP_S) & np.isfinite(hr) & (hr > 0)
     return pd.DataFrame(
-        {"dt_s": dt, "dd_m": dd, "hr_bpm": hr, "moving": moving, "moving_before_s": before,
-         "steady": steady}
+        {
+            "dt_s": dt,
+            "dd_m": dd,
+            "hr_bpm": hr,
+            "moving": moving,
+            "moving_before_s": before,
+            "steady": steady,
+        }
     )
 
 
@@ -255,9 +267,19 @@ def run_metrics(stream: pd.DataFrame) -> dict[str, float]:
         NaN where the stream lacks what a metric needs.
     """
     out = dict.fromkeys(
-        ("distance_m", "moving_time_s", "elapsed_time_s", "avg_pace_s_per_km", "avg_hr_bpm",
-         "max_hr_bpm", "avg_cadence_spm", "elevation_gain_m", "efficiency_factor_m_per_beat",
-         "decoupling_pct", "pace_fade_pct"),
+        (
+            "distance_m",
+            "moving_time_s",
+            "elapsed_time_s",
+            "avg_pace_s_per_km",
+            "avg_hr_bpm",
+            "max_hr_bpm",
+            "avg_cadence_spm",
+            "elevation_gain_m",
+            "efficiency_factor_m_per_beat",
+            "decoupling_pct",
+            "pace_fade_pct",
+        ),
         np.nan,
     )
     if len(stream) < 2:
@@ -265,7 +287,9 @@ def run_metrics(stream: pd.DataFrame) -> dict[str, float]:
     iv = intervals(stream)
     mv = iv[iv["moving"]]
     dist = _col(stream, "distance_m")
-    out["distance_m"] = float(np.nanmax(dist)) if np.isfinite(dist).any() else float(iv["dd_m"].sum())
+    out["distance_m"] = (
+        float(np.nanmax(dist)) if np.isfinite(dist).any() else float(iv["dd_m"].sum())
+    )
     moving = float(mv["dt_s"].sum())
     out["moving_time_s"] = moving if moving > 0 else np.nan
     out["elapsed_time_s"] = float(iv["dt_s"].sum()) or np.nan

@@ -98,9 +98,16 @@ HEADER_NAMES = {
 _REQUIRED = ("date", "exercise", "set_order", "reps")
 _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%d.%m.%Y %H:%M:%S")
 _SET_TYPES = {
-    "w": "warmup", "warm_up": "warmup", "warmup": "warmup", "warm-up": "warmup",
-    "d": "drop", "drop": "drop", "drop_set": "drop", "dropset": "drop",
-    "f": "failure", "failure": "failure",
+    "w": "warmup",
+    "warm_up": "warmup",
+    "warmup": "warmup",
+    "warm-up": "warmup",
+    "d": "drop",
+    "drop": "drop",
+    "drop_set": "drop",
+    "dropset": "drop",
+    "f": "failure",
+    "failure": "failure",
 }
 _REST = {"rest timer", "rest_timer"}
 
@@ -162,7 +169,9 @@ def read_strong(ctx: ReadContext, text: TextTable | None = None) -> ReadResult:
     kind = variant(text.header)
     ctx.note(f"Strong export, {kind} variant")
     ctx.notes.extend(n for n in text.notes if n not in ctx.notes)
-    raw = text.frame.rename(columns={h: HEADER_NAMES[h] for h in text.frame.columns if h in HEADER_NAMES})
+    raw = text.frame.rename(
+        columns={h: HEADER_NAMES[h] for h in text.frame.columns if h in HEADER_NAMES}
+    )
     raw = raw.loc[:, ~raw.columns.duplicated()]
     dec = text.decimal
     if dec == "." and text.delimiter == ",":
@@ -197,13 +206,19 @@ def read_strong(ctx: ReadContext, text: TextTable | None = None) -> ReadResult:
     if is_rest.any():
         ctx.note(
             f"{int(is_rest.sum())} 'Rest Timer' row(s) became rest_after_s of the set above"
-            + (f"; {orphans} had no set above in the same workout and were dropped" if orphans else "")
+            + (
+                f"; {orphans} had no set above in the same workout and were dropped"
+                if orphans
+                else ""
+            )
         )
 
     sets = raw.loc[~is_rest].copy()
     rows = rows[~is_rest]
     out = pd.DataFrame(index=sets.index)
-    out["session_start"] = parse_local_times(col("date")[sets.index], _DATE_FORMATS, ctx, column="session_start")
+    out["session_start"] = parse_local_times(
+        col("date")[sets.index], _DATE_FORMATS, ctx, column="session_start"
+    )
     out["workout_name"] = col("workout_name")[sets.index].replace("", None)
     out["exercise_raw"] = col("exercise")[sets.index].str.strip()
     set_order = order[sets.index]
@@ -232,13 +247,17 @@ def read_strong(ctx: ReadContext, text: TextTable | None = None) -> ReadResult:
     if "duration_sec" in raw:
         out["session_duration_s"] = number(col("duration_sec")[idx], dec)
     elif "duration" in raw:
-        out["session_duration_s"] = keep_unparsed(parse_duration(col("duration")[idx]), col("duration")[idx])
+        out["session_duration_s"] = keep_unparsed(
+            parse_duration(col("duration")[idx]), col("duration")[idx]
+        )
     out["notes"] = col("notes")[sets.index].replace("", None)
     out["workout_notes"] = col("workout_notes")[sets.index].replace("", None)
     if "workout_no" in raw:
         out["workout_no"] = col("workout_no")[sets.index]
     sets_table = finish(out, "strength_sets", ctx, source=SOURCE, source_row=rows)
-    return result(ctx, SOURCE, {"strength_sets": sets_table, "sessions": _sessions(sets_table, ctx)})
+    return result(
+        ctx, SOURCE, {"strength_sets": sets_table, "sessions": _sessions(sets_table, ctx)}
+    )
 
 
 def _weights(out: pd.DataFrame, sets: pd.DataFrame, col, ctx: ReadContext, dec: str) -> None:

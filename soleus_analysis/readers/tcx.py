@@ -68,7 +68,9 @@ def _parse(ctx: ReadContext) -> ET.Element:
             fix="export or copy the complete file again",
         ) from None
     if _local(root.tag) != "TrainingCenterDatabase":
-        raise ctx.error(f"not a TCX file (root element {_local(root.tag)!r})", fix="pass a .tcx file")
+        raise ctx.error(
+            f"not a TCX file (root element {_local(root.tag)!r})", fix="pass a .tcx file"
+        )
     return root
 
 
@@ -101,8 +103,16 @@ def _stream(activity: ET.Element) -> pd.DataFrame:
         )
     if not rows:
         return streams.empty_stream()
-    cols = ["time", "distance_m", "speed_m_s", "heart_rate_bpm", "altitude_m", "cadence_spm",
-            "latitude_deg", "longitude_deg"]
+    cols = [
+        "time",
+        "distance_m",
+        "speed_m_s",
+        "heart_rate_bpm",
+        "altitude_m",
+        "cadence_spm",
+        "latitude_deg",
+        "longitude_deg",
+    ]
     out = pd.DataFrame(rows, columns=cols)
     out["time"] = pd.to_datetime(out["time"], utc=True, format="ISO8601").dt.as_unit("us")
     out = out.sort_values("time", kind="stable").reset_index(drop=True)
@@ -146,12 +156,18 @@ def read_tcx(ctx: ReadContext) -> ReadResult:
         lap_avg = np.array([_float(_child(lap, "AverageHeartRateBpm", "Value")) for lap in laps])
         lap_max = np.array([_float(_child(lap, "MaximumHeartRateBpm", "Value")) for lap in laps])
         ident = _child(act, "Id")
-        start = pd.to_datetime(ident.text.strip(), utc=True, format="ISO8601") if ident is not None and ident.text else pd.NaT
+        start = (
+            pd.to_datetime(ident.text.strip(), utc=True, format="ISO8601")
+            if ident is not None and ident.text
+            else pd.NaT
+        )
         stream = _stream(act)
         if pd.isna(start) and len(stream):
             start = stream["time"].iloc[0]
         ok = np.isfinite(lap_avg) & np.isfinite(lap_time) & (lap_time > 0)
-        avg_hr = float((lap_avg[ok] * lap_time[ok]).sum() / lap_time[ok].sum()) if ok.any() else np.nan
+        avg_hr = (
+            float((lap_avg[ok] * lap_time[ok]).sum() / lap_time[ok].sum()) if ok.any() else np.nan
+        )
         notes = _child(act, "Notes")
         name = notes.text.strip() if notes is not None and notes.text else sport
         recorded = {
@@ -165,16 +181,33 @@ def read_tcx(ctx: ReadContext) -> ReadResult:
         row["row"] = k + 1
         if sport.lower() == "running":
             runs.append(row)
-        sessions.append({"start": start, "activity": sport.lower(),
-                         "duration_s": row["moving_time_s"], "rpe": np.nan, "row": k + 1})
+        sessions.append(
+            {
+                "start": start,
+                "activity": sport.lower(),
+                "duration_s": row["moving_time_s"],
+                "rpe": np.nan,
+                "row": k + 1,
+            }
+        )
     tables = {}
     if runs:
         ctx.note(RUN_NOTE)
         frame = pd.DataFrame(runs)
-        tables["runs"] = finish(frame.drop(columns="row"), "runs", ctx, source=SOURCE,
-                                source_row=frame["row"].to_numpy())
+        tables["runs"] = finish(
+            frame.drop(columns="row"),
+            "runs",
+            ctx,
+            source=SOURCE,
+            source_row=frame["row"].to_numpy(),
+        )
     frame = pd.DataFrame(sessions)
     frame["start"] = pd.to_datetime(frame["start"], utc=True).dt.as_unit("us")
-    tables["sessions"] = finish(frame.drop(columns="row"), "sessions", ctx, source=SOURCE,
-                                source_row=frame["row"].to_numpy())
+    tables["sessions"] = finish(
+        frame.drop(columns="row"),
+        "sessions",
+        ctx,
+        source=SOURCE,
+        source_row=frame["row"].to_numpy(),
+    )
     return result(ctx, SOURCE, tables)
