@@ -41,7 +41,6 @@ import fitdecode
 import numpy as np
 import pandas as pd
 
-from soleus_analysis.errors import InputError
 from soleus_analysis.readers import streams
 from soleus_analysis.readers._common import (
     ReadContext,
@@ -439,8 +438,3 @@ def _strength_sets(
         source=SOURCE,
         source_row=frame["row"].to_numpy(),
     )
-
-
-def fit_error_types() -> tuple[type[Exception], ...]:
-    """Errors of the FIT decoder that mean a damaged file (for callers that sniff files)."""
-    return (fitdecode.FitError, InputError)
