@@ -4,6 +4,15 @@ Import as ``import soleus_analysis as sol``.
 """
 
 from soleus_analysis.errors import InputError, MissingUnitError, UnknownSourceError
+from soleus_analysis.readers import (
+    SOURCES,
+    FolderRead,
+    ReadResult,
+    read,
+    read_all,
+    read_folder,
+    read_stream,
+)
 from soleus_analysis.schemas import (
     TABLES,
     AthletesSchema,
@@ -36,6 +45,14 @@ __all__ = [
     "canonical_columns",
     "data_dictionary",
     "get_schema",
+    # readers
+    "SOURCES",
+    "FolderRead",
+    "ReadResult",
+    "read",
+    "read_all",
+    "read_folder",
+    "read_stream",
     # validation
     "ValidationReport",
     "validate",
