@@ -16,6 +16,14 @@ from soleus_analysis.schemas import (
     data_dictionary,
     get_schema,
 )
+from soleus_analysis.simulation import (
+    Cohort,
+    Design,
+    Effects,
+    SimulatedPanel,
+    simulate_cohort,
+    simulate_panel,
+)
 from soleus_analysis.validation import ValidationReport, validate
 
 __version__ = "0.1.0"
@@ -36,6 +44,13 @@ __all__ = [
     "canonical_columns",
     "data_dictionary",
     "get_schema",
+    # simulation
+    "Cohort",
+    "Design",
+    "Effects",
+    "SimulatedPanel",
+    "simulate_cohort",
+    "simulate_panel",
     # validation
     "ValidationReport",
     "validate",

@@ -6,7 +6,12 @@ and its parameters, :mod:`.panel` the fast athlete-week simulator, :mod:`.cohort
 cohort in the canonical tables.
 """
 
-from soleus_analysis.simulation.cohort import EXERCISE_NAMES, Cohort, simulate_cohort
+from soleus_analysis.simulation.cohort import (
+    EXERCISE_NAMES,
+    Cohort,
+    simulate_cohort,
+    write_canonical,
+)
 from soleus_analysis.simulation.model import (
     SOLEUS_SHARES,
     Design,
@@ -28,4 +33,5 @@ __all__ = [
     "adaptation_kernel",
     "adaptation_state",
     "simulate_panel",
+    "write_canonical",
 ]

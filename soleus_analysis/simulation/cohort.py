@@ -23,7 +23,7 @@ from soleus_analysis.simulation.panel import (
     weekly_panel,
 )
 
-__all__ = ["EXERCISE_NAMES", "Cohort", "simulate_cohort"]
+__all__ = ["EXERCISE_NAMES", "Cohort", "simulate_cohort", "write_canonical"]
 
 LB_IN_KG = 0.45359237
 
@@ -172,7 +172,9 @@ def _to_utc(local: np.ndarray, zones: np.ndarray) -> pd.Series:
     out = np.empty(len(local), dtype="datetime64[us]")
     for zone in pd.unique(zones):
         rows = np.flatnonzero(zones == zone)
-        stamps = pd.DatetimeIndex(local[rows]).tz_localize(zone, ambiguous="raise", nonexistent="raise")
+        stamps = pd.DatetimeIndex(local[rows]).tz_localize(
+            zone, ambiguous="raise", nonexistent="raise"
+        )
         out[rows] = stamps.tz_convert("UTC").tz_localize(None).as_unit("us").to_numpy()
     out = pd.Series(out).dt.tz_localize("UTC")
     return out
@@ -199,12 +201,19 @@ class _Habits:
         self.strength_hour = np.where(
             morning,
             rng.choice(np.array([17.5, 18.0, 18.5, 19.0]), n),
-            np.where(lunch, rng.choice(np.array([6.5, 7.0, 18.0]), n), rng.choice(np.array([6.5, 7.0, 12.0]), n)),
+            np.where(
+                lunch,
+                rng.choice(np.array([6.5, 7.0, 18.0]), n),
+                rng.choice(np.array([6.5, 7.0, 12.0]), n),
+            ),
         )
         self.cadence = rng.normal(172, 6, n)
         self.stop_share = rng.uniform(0.005, 0.04, n)
         self.names = [
-            {ex: str(rng.choice(np.array(names, dtype=object))) for ex, names in EXERCISE_NAMES.items()}
+            {
+                ex: str(rng.choice(np.array(names, dtype=object)))
+                for ex, names in EXERCISE_NAMES.items()
+            }
             for _ in range(n)
         ]
         self.base_load = rng.uniform(0, 1, (n, len(EXERCISE_IDS)))
@@ -218,7 +227,9 @@ class _Habits:
         self.foam_rolls = rng.random(n) < 0.1
         self.workout_name = rng.choice(np.array(_PROGRAMME_NAMES, dtype=object), n)
         self.general_name = rng.choice(np.array(_GENERAL_NAMES, dtype=object), n)
-        self.general_pool = [rng.choice(np.array(_GENERAL, dtype=object), 4, replace=False) for _ in range(n)]
+        self.general_pool = [
+            rng.choice(np.array(_GENERAL, dtype=object), 4, replace=False) for _ in range(n)
+        ]
 
 
 def _runs(traj, params, hab, rng, dates) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -240,15 +251,20 @@ def _runs(traj, params, hab, rng, dates) -> tuple[pd.DataFrame, pd.DataFrame]:
     hr = dy["avg_hr_bpm"][i, w, d]
     hr_max = a["hr_max_bpm"][i]
     max_hr = np.minimum(
-        hr + 8 + np.where(typ == WORKOUT, 12, 0) + np.round(np.abs(3 * rng.standard_normal(n))), hr_max
+        hr + 8 + np.where(typ == WORKOUT, 12, 0) + np.round(np.abs(3 * rng.standard_normal(n))),
+        hr_max,
     )
     pace = moving / distance * 1000.0
     cadence = np.where(
-        manual, np.nan, np.round(hab.cadence[i] + 0.12 * (345.0 - pace) + 2 * rng.standard_normal(n))
+        manual,
+        np.nan,
+        np.round(hab.cadence[i] + 0.12 * (345.0 - pace) + 2 * rng.standard_normal(n)),
     )
     local_hour = seconds / 3600.0
     easy_name = np.select(
-        [local_hour < 11, local_hour < 14, local_hour < 17], ["Morning Run", "Lunch Run", "Afternoon Run"], "Evening Run"
+        [local_hour < 11, local_hour < 14, local_hour < 17],
+        ["Morning Run", "Lunch Run", "Afternoon Run"],
+        "Evening Run",
     )
     workout_name = np.where(rng.random(n) < 0.5, "Tempo Run", "Intervals")
     name = np.select([typ == LONG, typ == WORKOUT], ["Long Run", workout_name], easy_name)
@@ -289,7 +305,7 @@ def _runs(traj, params, hab, rng, dates) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _set_rows(ex, n_hard, athlete, k_week, unit, body_mass, hab, rng, *, warmup, failure, drop):
-    """Rows of one exercise in one session: (set_type, reps, load_kg, duration_s, distance_m, rpe)."""
+    """Rows of one exercise in a session: (set_type, reps, load_kg, duration_s, distance_m, rpe)."""
     kind, (lo, hi), load_share = _KIND[ex]
     e = EXERCISE_IDS.index(ex)
     target = lo + hab.reps_pos[athlete, e] * (hi - lo)
@@ -302,23 +318,42 @@ def _set_rows(ex, n_hard, athlete, k_week, unit, body_mass, hab, rng, *, warmup,
             load = float(_grid(load, unit))
     rows = []
     if warmup and load and load > 0:
-        rows.append(("warmup", float(round(target)), float(_grid(0.5 * load, unit)), np.nan, np.nan, np.nan))
+        rows.append(
+            ("warmup", float(round(target)), float(_grid(0.5 * load, unit)), np.nan, np.nan, np.nan)
+        )
     for j in range(n_hard):
         last = j == n_hard - 1
         set_type = "failure" if last and failure else "working"
         rpe = np.nan
         if hab.logs_rpe[athlete]:
-            rpe = 10.0 if set_type == "failure" else float(np.clip(7 + 0.5 * rng.integers(0, 5), 6, 9.5))
+            rpe = (
+                10.0
+                if set_type == "failure"
+                else float(np.clip(7 + 0.5 * rng.integers(0, 5), 6, 9.5))
+            )
         reps = duration = distance = np.nan
         if kind == "reps":
-            reps = float(max(1, round(target + 0.06 * target * min(k_week, 12) / 4 - j + rng.integers(-2, 2))))
+            reps = float(
+                max(
+                    1, round(target + 0.06 * target * min(k_week, 12) / 4 - j + rng.integers(-2, 2))
+                )
+            )
         elif kind == "distance":
             distance = float(5 * round((target + 0.5 * min(k_week, 20)) / 5))
         else:
             duration = float(15 * round(target / 15))
         rows.append((set_type, reps, load, duration, distance, rpe))
     if drop and load and load > 0 and kind == "reps":
-        rows.append(("drop", float(round(0.7 * target)), float(_grid(0.6 * load, unit)), np.nan, np.nan, np.nan))
+        rows.append(
+            (
+                "drop",
+                float(round(0.7 * target)),
+                float(_grid(0.6 * load, unit)),
+                np.nan,
+                np.nan,
+                np.nan,
+            )
+        )
     return rows
 
 
@@ -379,13 +414,39 @@ def _strength(traj, params, hab, rng, dates) -> tuple[pd.DataFrame, pd.DataFrame
             )
             drop = ex in _MACHINE and rng.random() < 0.05
             rows = _set_rows(
-                ex, n_hard, i, k_week, unit, mass, hab, rng, warmup=warmup, failure=failure, drop=drop
+                ex,
+                n_hard,
+                i,
+                k_week,
+                unit,
+                mass,
+                hab,
+                rng,
+                warmup=warmup,
+                failure=failure,
+                drop=drop,
             )
             raw = hab.names[i][ex]
             for set_index, (set_type, reps, load, duration, distance, set_rpe) in enumerate(rows):
                 records.append(
-                    (ids[i], start, name, raw, ex, set_index, set_type, reps, load, duration, distance,
-                     set_rpe, minutes * 60.0, unit, a["timezone"][i], a["strength_app"][i])
+                    (
+                        ids[i],
+                        start,
+                        name,
+                        raw,
+                        ex,
+                        set_index,
+                        set_type,
+                        reps,
+                        load,
+                        duration,
+                        distance,
+                        set_rpe,
+                        minutes * 60.0,
+                        unit,
+                        a["timezone"][i],
+                        a["strength_app"][i],
+                    )
                 )
         if logged:
             sessions.append((ids[i], start, "strength", minutes * 60.0, rpe, a["timezone"][i]))
@@ -397,7 +458,16 @@ def _strength(traj, params, hab, rng, dates) -> tuple[pd.DataFrame, pd.DataFrame
     sets = pd.DataFrame.from_records(records, columns=columns)
     sets["session_start"] = sets["session_start"].astype("datetime64[us, UTC]")
     sets["set_index"] = sets["set_index"].astype("Int64")
-    for col in ("athlete_id", "workout_name", "exercise_raw", "exercise", "set_type", "load_unit", "timezone", "source"):
+    for col in (
+        "athlete_id",
+        "workout_name",
+        "exercise_raw",
+        "exercise",
+        "set_type",
+        "load_unit",
+        "timezone",
+        "source",
+    ):
         sets[col] = sets[col].astype("str")
     for col in ("reps", "load_kg", "duration_s", "distance_m", "rpe", "session_duration_s"):
         sets[col] = sets[col].astype(float)
@@ -414,7 +484,15 @@ def _wellness(traj, dates) -> pd.DataFrame:
         "athlete_id": pd.array(a["athlete_id"][i], dtype="str"),
         "date": dates[w, d].astype("datetime64[us]"),
     }
-    for col in ("fatigue", "soreness", "readiness", "mood", "stress", "sleep_quality", "sleep_duration_h"):
+    for col in (
+        "fatigue",
+        "soreness",
+        "readiness",
+        "mood",
+        "stress",
+        "sleep_quality",
+        "sleep_duration_h",
+    ):
         data[col] = dy[col][i, w, d].astype(float)
     data["source"] = "pmsys"
     return pd.DataFrame(data)
@@ -523,3 +601,49 @@ def simulate_cohort(
         planted=planted_truth(traj),
         params=params,
     )
+
+
+def write_canonical(cohort: Cohort, directory, *, seed=None) -> list:
+    """Write a cohort's canonical tables as CSV files, with its truth, into ``directory``.
+
+    Files: ``athletes.csv``, ``strength_sets.csv``, ``runs.csv``, ``sessions.csv``,
+    ``wellness.csv`` (canonical columns; timestamps in ISO 8601 UTC), ``truth.csv`` (the
+    athlete-week truth) and ``truth.json`` (the planted quantities and every generating parameter).
+    The same cohort always gives the same bytes.
+
+    Parameters
+    ----------
+    cohort : Cohort
+    directory : str or Path
+        Created if missing; files of the same names are overwritten.
+    seed : int, optional
+        Recorded in ``truth.json``.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    import json
+    from pathlib import Path
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in {**cohort.tables(), "truth": cohort.truth}.items():
+        path = out / f"{name}.csv"
+        frame.to_csv(path, index=False, lineterminator="\n")
+        written.append(path)
+    meta = {
+        "simulated": True,
+        "description": "Simulated cohort from soleus_analysis.simulate_cohort: not real athletes.",
+        "seed": seed,
+        "planted": cohort.planted,
+        "params": cohort.params.to_dict(),
+    }
+    path = out / "truth.json"
+    path.write_text(
+        json.dumps(meta, indent=1, sort_keys=True, allow_nan=False) + "\n", encoding="utf-8"
+    )
+    written.append(path)
+    return written

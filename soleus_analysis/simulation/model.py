@@ -60,8 +60,8 @@ over the week's easy and long runs of ``moving_time_s / distance_m * 1000``.
     F_day   = F_it - 0.25 [long run or workout the day before] + N(0, sigma_day^2)
     rating  = round(clip(F_day, 1, 5))   on the days the athlete logs wellness
 
-*Soreness* (PMSys, 1 = very sore ... 5 = not sore) responds to unaccustomed calf work, the dose above
-the adapted level (repeated-bout effect), and to acute running load::
+*Soreness* (PMSys, 1 = very sore ... 5 = not sore) responds to unaccustomed calf work, the dose
+above the adapted level (repeated-bout effect), and to acute running load::
 
     So_it = s_i + g_N max(x_it - S_it, 0) / 10 + g_SA (D_it - V_i) / 10 + v'_it   (AR(1))
 
@@ -144,7 +144,9 @@ SOLEUS_SHARES: MappingProxyType[str, float] = MappingProxyType(
 EXERCISE_IDS: tuple[str, ...] = tuple(SOLEUS_SHARES)
 _EX = {name: k for k, name in enumerate(EXERCISE_IDS)}
 #: Plantar-flexor exercises: counted in ``calf_sets``.
-CALF_EXERCISES: frozenset[str] = frozenset(name for name, share in SOLEUS_SHARES.items() if share > 0)
+CALF_EXERCISES: frozenset[str] = frozenset(
+    name for name, share in SOLEUS_SHARES.items() if share > 0
+)
 
 # Programme slots: each athlete draws one exercise per slot (slot 0 is always the seated raise).
 _SLOTS: tuple[tuple[tuple[str, ...], tuple[float, ...]], ...] = (
@@ -272,10 +274,17 @@ class Effects:
             "fatigue_week_sd",
             "fatigue_day_sd",
         ):
-            _check(getattr(self, name) >= 0, f"Effects.{name} must be >= 0, got {getattr(self, name)}")
-        _check(self.chronic_weeks > 0, f"Effects.chronic_weeks must be > 0, got {self.chronic_weeks}")
+            _check(
+                getattr(self, name) >= 0, f"Effects.{name} must be >= 0, got {getattr(self, name)}"
+            )
+        _check(
+            self.chronic_weeks > 0, f"Effects.chronic_weeks must be > 0, got {self.chronic_weeks}"
+        )
         for name in ("pace_ar1", "fatigue_ar1"):
-            _check(0 <= getattr(self, name) < 1, f"Effects.{name} must be in [0, 1), got {getattr(self, name)}")
+            _check(
+                0 <= getattr(self, name) < 1,
+                f"Effects.{name} must be in [0, 1), got {getattr(self, name)}",
+            )
 
     @property
     def rho(self) -> float:
@@ -348,7 +357,10 @@ class Design:
         for name in ("adherence_mean", "wellness_log_rate_mean"):
             value = getattr(self, name)
             _check(0 < value < 1, f"Design.{name} must be in (0, 1), got {value}")
-        _check(-1 < self.pace_volume_correlation < 1, "Design.pace_volume_correlation must be in (-1, 1)")
+        _check(
+            -1 < self.pace_volume_correlation < 1,
+            "Design.pace_volume_correlation must be in (-1, 1)",
+        )
         _check(self.adherence_concentration > 0, "Design.adherence_concentration must be > 0")
         _check(self.base_sets >= 1, "Design.base_sets must be >= 1")
         _check(self.weeks_per_extra_set >= 1, "Design.weeks_per_extra_set must be >= 1")
@@ -483,7 +495,9 @@ def _athletes(n: int, n_weeks: int, e: Effects, d: Design, rng: np.random.Genera
         "adherence": rng.beta(m * c, (1 - m) * c, n),
         "planned_sessions": np.where(rng.random(n) < d.three_sessions_share, 3, 2),
         "max_sets": np.where(rng.random(n) < 0.5, 4, 3),
-        "general_rate": rng.choice(np.array([0.0, 0.5, 1.0, 1.5, 2.0]), n, p=[0.3, 0.2, 0.25, 0.15, 0.1]),
+        "general_rate": rng.choice(
+            np.array([0.0, 0.5, 1.0, 1.5, 2.0]), n, p=[0.3, 0.2, 0.25, 0.15, 0.1]
+        ),
         "calf_dabbler": rng.random(n) < 0.2,
         "fatigue_base": np.clip(2.9 + 0.35 * rng.standard_normal(n), 1.8, 4.2),
         "soreness_base": np.clip(3.0 + 0.3 * rng.standard_normal(n), 2.0, 4.2),
@@ -494,7 +508,9 @@ def _athletes(n: int, n_weeks: int, e: Effects, d: Design, rng: np.random.Genera
         "sleep_h_base": np.clip(7.1 + 0.5 * rng.standard_normal(n), 5.5, 9.0),
         "decoupling_base": 3.0 + 1.0 * rng.standard_normal(n),
         "fade_base": 1.5 + 0.8 * rng.standard_normal(n),
-        "wellness_rate": rng.beta(8 * d.wellness_log_rate_mean, 8 * (1 - d.wellness_log_rate_mean), n),
+        "wellness_rate": rng.beta(
+            8 * d.wellness_log_rate_mean, 8 * (1 - d.wellness_log_rate_mean), n
+        ),
         "srpe_rate": rng.beta(18, 2, n),
         "run_rpe_logged": rng.random(n) < 0.5,
         "hr_rate": rng.beta(30, 1.5, n),
@@ -541,11 +557,17 @@ def draw(
     V = ath["usual_km"][:, None]
 
     # --- Running: weekly volume, runs per week, days, types and distances. -------------------
-    cycle = (t[None, :] + ath["cycle_phase"][:, None]) % 4
+    # The chronic load needs the weeks before the study: a burn-in of 4 time constants of the
+    # same running model, so that week 0 starts from the stationary state (no transient that a
+    # within-athlete model would mistake for a trend).
+    burn = int(np.ceil(4 * e.chronic_weeks))
+    tt = np.arange(-burn, W)
+    cycle = (tt[None, :] + ath["cycle_phase"][:, None]) % 4
     periodisation = np.where(cycle == 3, 0.75, 1.0 + 0.04 * cycle)
-    planned_km = V * periodisation * np.exp(0.12 * rng.standard_normal((A, W)))
-    off = rng.random((A, W)) < d.off_week_probability
-    planned_km = np.where(off, planned_km * rng.uniform(0, 0.4, (A, W)), planned_km)
+    planned_all = V * periodisation * np.exp(0.12 * rng.standard_normal((A, burn + W)))
+    off_all = rng.random((A, burn + W)) < d.off_week_probability
+    planned_all = np.where(off_all, planned_all * rng.uniform(0, 0.4, (A, burn + W)), planned_all)
+    planned_km, off = planned_all[:, burn:], off_all[:, burn:]
     run_length = V / ath["usual_runs"][:, None]
     n_runs = np.clip(np.round(planned_km / run_length + 0.4 * rng.standard_normal((A, W))), 1, 7)
     n_runs = np.where(planned_km < 2.0, 0, n_runs).astype(int)
@@ -564,10 +586,15 @@ def draw(
     weight = np.select([run_type == LONG, run_type == WORKOUT, run], [2.0, 1.2, 1.0], 0.0)
     weight = weight * np.exp(0.15 * rng.standard_normal((A, W, 7)))
     share = weight / np.maximum(weight.sum(axis=-1, keepdims=True), 1e-12)
-    distance_m = np.where(run, np.round(np.maximum(planned_km[..., None] * share, 2.0) * 1000.0), 0.0)
+    distance_m = np.where(
+        run, np.round(np.maximum(planned_km[..., None] * share, 2.0) * 1000.0), 0.0
+    )
     km = distance_m.sum(axis=-1) / 1000.0
     rho_c = np.exp(-1.0 / e.chronic_weeks)
-    chronic_dev = lfilter([0.0, 1.0 - rho_c], [1.0, -rho_c], km - V, axis=-1)
+    history = np.concatenate(
+        [np.where(planned_all[:, :burn] < 2.0, 0.0, planned_all[:, :burn]), km], axis=1
+    )
+    chronic_dev = lfilter([0.0, 1.0 - rho_c], [1.0, -rho_c], history - V, axis=-1)[:, burn:]
 
     # --- Strength: the soleus programme and general sessions. --------------------------------
     weekday = dow < 5
@@ -591,9 +618,7 @@ def draw(
     empty = done & (sets.sum(axis=-1) == 0)
     sets[..., 0] = np.where(empty, 1, sets[..., 0])
     general = (
-        weekday
-        & ~planned
-        & (rng.random((A, W, 7)) < ath["general_rate"][:, None, None] / 5.0)
+        weekday & ~planned & (rng.random((A, W, 7)) < ath["general_rate"][:, None, None] / 5.0)
     )
     calf_extra = np.where(
         general & ath["calf_dabbler"][:, None, None] & (rng.random((A, W, 7)) < 0.4),
@@ -607,10 +632,16 @@ def draw(
     ) * SOLEUS_SHARES["standing_calf_raise"]
     calf_sets = sets.sum(axis=(2, 3)) + calf_extra.sum(axis=-1)
     prog_minutes = np.where(
-        done, np.clip(np.round(8 + 2.5 * sets.sum(axis=-1) + 3 * rng.standard_normal((A, W, 7))), 10, None), 0
+        done,
+        np.clip(
+            np.round(8 + 2.5 * sets.sum(axis=-1) + 3 * rng.standard_normal((A, W, 7))), 10, None
+        ),
+        0,
     )
     general_minutes = np.where(
-        general, np.clip(np.round(50 + 2.5 * calf_extra + 10 * rng.standard_normal((A, W, 7))), 20, 100), 0
+        general,
+        np.clip(np.round(50 + 2.5 * calf_extra + 10 * rng.standard_normal((A, W, 7))), 20, 100),
+        0,
     )
     prog_rpe = np.clip(np.round(5.5 + rng.standard_normal((A, W, 7))), 2, 9)
     general_rpe = np.clip(np.round(6.5 + rng.standard_normal((A, W, 7))), 3, 10)
@@ -671,7 +702,10 @@ def draw(
     )
     hr = np.round(
         np.clip(
-            hr_rest + effort * (hr_max - hr_rest) - 0.25 * noise + 2.5 * rng.standard_normal((A, W, 7)),
+            hr_rest
+            + effort * (hr_max - hr_rest)
+            - 0.25 * noise
+            + 2.5 * rng.standard_normal((A, W, 7)),
             hr_rest + 15,
             hr_max - 2,
         )
@@ -731,13 +765,22 @@ def draw(
     readiness = np.clip(
         np.round(ath["readiness_base"][:, None, None] + 1.6 * freshness + 0.9 * noise_day[1]), 0, 10
     )
-    mood = np.clip(np.round(ath["mood_base"][:, None, None] + 0.3 * freshness + 0.6 * noise_day[2]), 1, 5)
-    sleep_quality = np.clip(
-        np.round(ath["sleep_quality_base"][:, None, None] + 0.4 * freshness + 0.6 * noise_day[3]), 1, 5
+    mood = np.clip(
+        np.round(ath["mood_base"][:, None, None] + 0.3 * freshness + 0.6 * noise_day[2]), 1, 5
     )
-    stress = np.clip(np.round(ath["stress_base"][:, None, None] + 0.7 * rng.standard_normal((A, W, 7))), 1, 5)
+    sleep_quality = np.clip(
+        np.round(ath["sleep_quality_base"][:, None, None] + 0.4 * freshness + 0.6 * noise_day[3]),
+        1,
+        5,
+    )
+    stress = np.clip(
+        np.round(ath["stress_base"][:, None, None] + 0.7 * rng.standard_normal((A, W, 7))), 1, 5
+    )
     sleep_h = np.clip(
-        np.round(2 * (ath["sleep_h_base"][:, None, None] + 0.9 * rng.standard_normal((A, W, 7)))) / 2, 3, 11
+        np.round(2 * (ath["sleep_h_base"][:, None, None] + 0.9 * rng.standard_normal((A, W, 7))))
+        / 2,
+        3,
+        11,
     )
 
     weeks = {

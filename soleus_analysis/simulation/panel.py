@@ -98,11 +98,13 @@ def _start(start) -> pd.Timestamp:
     try:
         ts = pd.Timestamp(start)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"start={start!r} is not a date; give a Monday such as '2025-01-06'") from exc
+        raise ValueError(
+            f"start={start!r} is not a date; give a Monday such as '2025-01-06'"
+        ) from exc
     if ts.tzinfo is not None or ts != ts.normalize() or ts.day_of_week != 0:
         raise ValueError(
-            f"start={start!r} must be a Monday without time of day or zone (local date of the first "
-            "study week), e.g. '2025-01-06'"
+            f"start={start!r} must be a Monday without time of day or zone (local date of the "
+            "first study week), e.g. '2025-01-06'"
         )
     return ts.as_unit("us")
 
@@ -208,7 +210,9 @@ def weekly_panel(traj: Trajectories, start: pd.Timestamp) -> pd.DataFrame:
         "true_fatigue": wk["fatigue_true"],
         "true_soreness": wk["soreness_true"],
     }
-    return pd.DataFrame({k: (v.reshape(-1) if isinstance(v, np.ndarray) else v) for k, v in data.items()})
+    return pd.DataFrame(
+        {k: (v.reshape(-1) if isinstance(v, np.ndarray) else v) for k, v in data.items()}
+    )
 
 
 def planted_truth(traj: Trajectories, *, max_lag: int | None = None) -> dict:
@@ -235,8 +239,8 @@ def planted_truth(traj: Trajectories, *, max_lag: int | None = None) -> dict:
         Between-athlete SD of the effect (random slope).
     athlete_slopes_s_per_km_per_10_sets : dict
         Each athlete's own steady-state effect.
-    fatigue_per_10_soleus_sets, soreness_per_10_novel_soleus_sets, decoupling_pct_per_10_soleus_sets,
-    pace_fade_pct_per_10_soleus_sets : float
+    fatigue_per_10_soleus_sets, soreness_per_10_novel_soleus_sets : float
+    decoupling_pct_per_10_soleus_sets, pace_fade_pct_per_10_soleus_sets : float
         Other planted soleus effects (PMSys points; percentage points).
     pace_s_per_km_per_10_km_acute, pace_s_per_km_per_10_km_chronic, chronic_weeks : float
         Running-load effects, defined on ``run_distance_km`` (acute) and ``chronic_distance_km``
@@ -263,7 +267,8 @@ def planted_truth(traj: Trajectories, *, max_lag: int | None = None) -> dict:
         "cumulative_effect_per_10_sets_to_max_lag_s_per_km": float(effect * w.sum()),
         "slope_sd_s_per_km": e.slope_sd_s_per_km,
         "athlete_slopes_s_per_km_per_10_sets": {
-            str(i): float(s) for i, s in zip(traj.athletes["athlete_id"], traj.athletes["slope"], strict=True)
+            str(i): float(s)
+            for i, s in zip(traj.athletes["athlete_id"], traj.athletes["slope"], strict=True)
         },
         "fatigue_per_10_soleus_sets": e.fatigue_per_10_soleus_sets,
         "soreness_per_10_novel_soleus_sets": e.soreness_per_10_novel_soleus_sets,
