@@ -627,10 +627,11 @@ def draw(
     )
     shares = np.array([SOLEUS_SHARES[x] for x in EXERCISE_IDS])
     prog_share = shares[ath["_programme"]]  # (A, 4)
-    soleus_sets = (sets * prog_share[:, None, None, :]).sum(axis=(2, 3)) + calf_extra.sum(
+    sets_per_slot = sets.sum(axis=2)  # (A, W, slots)
+    soleus_sets = (sets_per_slot * prog_share[:, None, :]).sum(axis=-1) + calf_extra.sum(
         axis=-1
     ) * SOLEUS_SHARES["standing_calf_raise"]
-    calf_sets = sets.sum(axis=(2, 3)) + calf_extra.sum(axis=-1)
+    calf_sets = sets_per_slot.sum(axis=-1) + calf_extra.sum(axis=-1)
     prog_minutes = np.where(
         done,
         np.clip(
