@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import chi2
 
 import soleus_analysis as sol
@@ -55,6 +57,7 @@ def _local_week(stamps: pd.Series, zones: pd.Series) -> pd.Series:
     local = pd.Series(
         [t.tz_convert(z).tz_localize(None) for t, z in zip(stamps, zones, strict=True)],
         index=stamps.index,
+        dtype="datetime64[us]",
     )
     day = local.dt.normalize()
     return (day - pd.to_timedelta(day.dt.day_of_week, unit="D")).astype("datetime64[us]")
@@ -142,6 +145,35 @@ def test_runs_happen_in_local_daytime_of_each_zone(cohort):
     assert (runs["elapsed_time_s"] >= runs["moving_time_s"]).all()
 
 
+@settings(max_examples=10, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_athletes=st.integers(1, 5),
+    n_weeks=st.integers(2, 10),
+    adaptation_weeks=st.sampled_from([0.0, 1.0, 4.0]),
+)
+def test_any_small_cohort_is_valid_and_sums_to_its_truth(
+    seed, n_athletes, n_weeks, adaptation_weeks
+):
+    cohort = simulate_cohort(
+        n_athletes, n_weeks, effects=Effects(adaptation_weeks=adaptation_weeks), rng=seed
+    )
+    for name, frame in cohort.tables().items():
+        report = sol.validate(frame, name)
+        assert report.ok, f"{name}: {report.summary()}"
+    assert len(cohort.truth) == n_athletes * n_weeks
+    sets = cohort.strength_sets
+    week = _local_week(sets["session_start"], sets["timezone"])
+    hard = sets["set_type"].isin(HARD)
+    dose = (
+        (hard * sets["exercise"].map(SOLEUS_SHARES).astype(float))
+        .groupby([sets["athlete_id"], week])
+        .sum()
+    )
+    truth = cohort.truth.set_index(["athlete_id", "week_start"])["soleus_sets"]
+    np.testing.assert_allclose(dose.reindex(truth.index, fill_value=0.0), truth, atol=1e-9)
+
+
 # --- One model, two granularities ---------------------------------------------------------------
 
 
@@ -157,7 +189,11 @@ def test_weekly_sums_of_the_cohort_reproduce_the_truth(cohort):
     sets = cohort.strength_sets
     week = _local_week(sets["session_start"], sets["timezone"])
     hard = sets["set_type"].isin(HARD)
-    dose = (hard * sets["exercise"].map(SOLEUS_SHARES)).groupby([sets["athlete_id"], week]).sum()
+    dose = (
+        (hard * sets["exercise"].map(SOLEUS_SHARES).astype(float))
+        .groupby([sets["athlete_id"], week])
+        .sum()
+    )
     np.testing.assert_allclose(dose.reindex(key, fill_value=0.0), truth["soleus_sets"], atol=1e-9)
     calf = (hard & sets["exercise"].isin(CALF_EXERCISES)).groupby([sets["athlete_id"], week]).sum()
     np.testing.assert_allclose(calf.reindex(key, fill_value=0), truth["calf_sets"])

@@ -10,9 +10,9 @@ Generating model
 ----------------
 Athlete ``i``, study week ``t = 0 .. T-1`` (Monday start, local time), day ``d`` of the week.
 
-*Athletes.* Baseline easy pace ``alpha_i ~ N(345, 40^2)`` s/km and usual running volume
-``V_i = exp(log 32 + 0.45 z_i)`` km/week, with ``corr(alpha, log V) = -0.4`` (faster runners run
-more); a personal response to soleus training (random slope)
+*Athletes.* Baseline easy pace ``alpha_i ~ N(345, 40^2)`` s/km (clipped to 260-480) and usual
+running volume ``V_i = exp(log 32 + 0.45 z_i)`` km/week, with ``corr(alpha, log V) = -0.4``
+(faster runners run more); a personal response to soleus training (random slope)
 ``b_i ~ N(beta, sigma_b^2)`` [s/km per +10 soleus sets/week]; body mass, resting and maximal heart
 rate, time zone and logging habits (app, kg or lb, how complete the logs are).
 
@@ -50,9 +50,9 @@ soleus share (:data:`SOLEUS_SHARES`), i.e. exactly the panel's ``soleus_sets``.
     u_it    = phi u_i,t-1 + e_it,  e ~ N(0, sigma_w^2 (1 - phi^2))   (stationary AR(1), SD sigma_w)
     pace_r  = mu_it + u_it + delta_type + kappa * climb_r + eps_r,   eps_r ~ N(0, sigma_r^2)
 
-with ``delta_type`` = 0 for easy and long runs and ``-Delta_i`` (35-60 s/km) for the weekly
-workout, ``climb_r`` the run's ascent per km [m/km]. The panel's ``easy_pace_s_per_km`` is the mean
-over the week's easy and long runs of ``moving_time_s / distance_m * 1000``.
+with ``delta_type`` = 0 for easy and long runs and ``-Delta_i`` (10-17% of ``alpha_i``) for the
+weekly workout, ``climb_r`` the run's ascent per km [m/km]. The panel's ``easy_pace_s_per_km`` is
+the mean over the week's easy and long runs of ``moving_time_s / distance_m * 1000``.
 
 *Fatigue* (PMSys scale: 1 = very tired ... 5 = very fresh, so higher is better)::
 
@@ -459,7 +459,7 @@ def _athletes(n: int, n_weeks: int, e: Effects, d: Design, rng: np.random.Genera
     z = rng.standard_normal((2, n))
     r = d.pace_volume_correlation
     z_vol = r * z[0] + np.sqrt(1 - r**2) * z[1]
-    alpha = np.clip(d.easy_pace_mean_s_per_km + d.easy_pace_sd_s_per_km * z[0], 240, 480)
+    alpha = np.clip(d.easy_pace_mean_s_per_km + d.easy_pace_sd_s_per_km * z[0], 260, 480)
     volume = np.clip(np.exp(np.log(d.weekly_km_median) + d.weekly_km_log_sd * z_vol), 10, 110)
     slope = e.pace_s_per_km_per_10_soleus_sets + e.slope_sd_s_per_km * rng.standard_normal(n)
     programme = np.column_stack(
@@ -488,7 +488,7 @@ def _athletes(n: int, n_weeks: int, e: Effects, d: Design, rng: np.random.Genera
         "long_day": rng.choice(np.array([5, 6]), n, p=[0.35, 0.65]),
         "workout_day": rng.integers(1, 4, n),
         "does_workouts": rng.random(n) < 0.75,
-        "workout_speedup": rng.uniform(35, 60, n),
+        "workout_speedup": rng.uniform(0.10, 0.17, n) * alpha,
         "easy_effort": rng.uniform(0.60, 0.72, n),
         "hilliness": np.exp(np.log(7.0) + 0.5 * rng.standard_normal(n)),
         "cycle_phase": rng.integers(0, 4, n),
