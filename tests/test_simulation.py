@@ -462,6 +462,9 @@ def test_effects_and_design_check_their_values():
         Effects(slope_sd_s_per_km=-1)
     with pytest.raises(ValueError, match="pace_ar1"):
         Effects(pace_ar1=1.0)
+    with pytest.raises(ValueError, match="finite number"):
+        Effects(adaptation_weeks=float("nan"))
+    assert Effects(adaptation_weeks=np.int64(2)).rho == pytest.approx(np.exp(-0.5))
     with pytest.raises(ValueError, match="adherence_mean"):
         Design(adherence_mean=1.5)
     with pytest.raises(TypeError, match="Effects"):

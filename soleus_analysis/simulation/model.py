@@ -86,6 +86,7 @@ data need adjustment for load and illness).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
+from numbers import Real
 from types import MappingProxyType
 
 import numpy as np
@@ -263,7 +264,7 @@ class Effects:
         for f in fields(self):
             value = getattr(self, f.name)
             _check(
-                isinstance(value, int | float) and np.isfinite(value),
+                isinstance(value, Real) and not isinstance(value, bool) and np.isfinite(value),
                 f"Effects.{f.name} must be a finite number, got {value!r}",
             )
         for name in (
