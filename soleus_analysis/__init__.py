@@ -25,6 +25,14 @@ from soleus_analysis.schemas import (
     data_dictionary,
     get_schema,
 )
+from soleus_analysis.simulation import (
+    Cohort,
+    Design,
+    Effects,
+    SimulatedPanel,
+    simulate_cohort,
+    simulate_panel,
+)
 from soleus_analysis.validation import ValidationReport, validate
 
 __version__ = "0.1.0"
@@ -53,6 +61,13 @@ __all__ = [
     "read_all",
     "read_folder",
     "read_stream",
+    # simulation
+    "Cohort",
+    "Design",
+    "Effects",
+    "SimulatedPanel",
+    "simulate_cohort",
+    "simulate_panel",
     # validation
     "ValidationReport",
     "validate",

@@ -127,6 +127,21 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from soleus_analysis.simulation import simulate_cohort, write_canonical
+
+    try:
+        cohort = simulate_cohort(args.athletes, args.weeks, rng=args.seed, start=args.start)
+    except ValueError as exc:
+        raise InputError(str(exc), fix="change --athletes, --weeks or --start") from exc
+    files = write_canonical(cohort, Path(args.outdir), seed=args.seed)
+    print(
+        f"Simulated {args.athletes} athletes x {args.weeks} weeks (seed {args.seed}): "
+        f"{len(files)} files in {args.outdir}"
+    )
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="soleus", description="Validate and analyse athletes' training logs."
@@ -157,6 +172,22 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the data dictionary of the canonical tables")
     p.add_argument("tables", nargs="*", metavar="TABLE", help=f"tables to show: {', '.join(TABLES)}")
     p.set_defaults(func=_cmd_schema)
+
+    p = sub.add_parser(
+        "simulate", help="write a simulated cohort with a known answer (canonical tables + truth)"
+    )
+    p.add_argument("outdir", help="folder to write into (created if missing)")
+    p.add_argument("--athletes", type=int, default=40, help="number of athletes (default 40)")
+    p.add_argument("--weeks", type=int, default=26, help="study length in weeks (default 26)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--start", default="2025-01-06", help="Monday of week 0 (default 2025-01-06)")
+    p.add_argument(
+        "--format",
+        choices=["canonical"],
+        default="canonical",
+        help="canonical: the canonical tables as CSV plus truth.csv and truth.json",
+    )
+    p.set_defaults(func=_cmd_simulate)
     return parser
 
 
