@@ -125,7 +125,7 @@ def _integer_valued(s: pd.Series) -> pd.Series:
     return pd.Series(np.isclose(s, np.round(s)), index=s.index)
 
 
-class AthletesSchema(_Athlete, _Zoned):
+class AthletesSchema(_Provenance, _Zoned, _Athlete):
     """One row per athlete: the per-athlete settings and covariates."""
 
     sex: Series[str] = pa.Field(
