@@ -30,8 +30,10 @@ from soleus_analysis.simulation import (
     Design,
     Effects,
     SimulatedPanel,
+    WrittenCohort,
     simulate_cohort,
     simulate_panel,
+    write_cohort,
 )
 from soleus_analysis.validation import ValidationReport, validate
 
@@ -68,6 +70,8 @@ __all__ = [
     "SimulatedPanel",
     "simulate_cohort",
     "simulate_panel",
+    "WrittenCohort",
+    "write_cohort",
     # validation
     "ValidationReport",
     "validate",

@@ -11,6 +11,7 @@ from soleus_analysis.readers._common import KG_PER_LB, M_PER_UNIT, ReadContext
 
 __all__ = [
     "convert_distance",
+    "exact_copies",
     "convert_weight",
     "number",
     "scale",
@@ -56,10 +57,43 @@ def convert_distance(values: pd.Series, units: pd.Series, decimal: str = ".") ->
     return _scaled(values, decimal, factors)
 
 
-def set_indices(frame: pd.DataFrame, session_key: list[str], exercise: str) -> pd.Series:
-    """0-based order of each set within its exercise and session, in file order."""
+def set_indices(
+    frame: pd.DataFrame,
+    session_key: list[str],
+    exercise: str,
+    *,
+    copies: pd.Series | np.ndarray | None = None,
+) -> pd.Series:
+    """0-based order of each set within its exercise and session, in file order.
+
+    ``copies`` (optional) gives, for each row, the position of an earlier row it repeats exactly
+    (-1 for a row of its own). A copy takes the set index of the row it repeats and does not
+    count as a set, so that validation rejects it as a duplicate set instead of taking it for one
+    more set.
+    """
     keys = [frame[c].astype("str") for c in [*session_key, exercise]]
-    return frame.groupby(keys, sort=False).cumcount().astype("Int64")
+    if copies is None:
+        return frame.groupby(keys, sort=False).cumcount().astype("Int64")
+    copy_of = np.asarray(copies, dtype="int64")
+    own = copy_of < 0
+    index = np.zeros(len(frame), dtype="int64")
+    index[own] = frame[own].groupby([k[own] for k in keys], sort=False).cumcount().to_numpy()
+    index[~own] = index[copy_of[~own]]
+    return pd.Series(index, index=frame.index).astype("Int64")
+
+
+def exact_copies(raw: pd.DataFrame, eligible: pd.Series | np.ndarray) -> np.ndarray:
+    """Position of the first earlier row that ``raw`` row repeats cell for cell, else -1.
+
+    Only ``eligible`` rows are taken for copies (rows that identify one set on their own, such as
+    a numbered Strong set or a Hevy row with its ``set_index``).
+    """
+    if raw.empty:
+        return np.zeros(0, dtype="int64")
+    key = pd.util.hash_pandas_object(raw, index=False).to_numpy()
+    position = np.arange(len(raw))
+    first = pd.Series(position).groupby(key, sort=False).transform("first").to_numpy()
+    return np.where((first != position) & np.asarray(eligible, dtype=bool), first, -1)
 
 
 def sessions_from_sets(

@@ -4,12 +4,13 @@ Rules
 -----
 - A first-level sub-folder of the root names the athlete: ``data/raw/<athlete>/...``. A file
   directly in the root is the athlete named by its stem.
-- An optional ``athletes.csv`` at the root is the canonical ``athletes`` table; its ``timezone``
-  and ``weight_unit`` are used for that athlete's files (the ``tz`` argument is the zone of
-  athletes without one).
+- An optional ``athletes.csv`` at the root is the canonical ``athletes`` table; its ``timezone``,
+  ``weight_unit`` and (an extra column) ``distance_unit`` (``km``, ``mi`` or ``m``) are used for
+  that athlete's files that do not state their units (the ``tz`` argument is the zone of athletes
+  without one).
 - A file that cannot be read is listed in ``files`` with its error and the others are still read.
-- ``README*``, ``SOURCE*``, ``LICENSE*``, ``*.md``, ``*.txt``, ``truth.json`` and hidden files are
-  skipped. Activity files that a Strava ``activities.csv`` names in ``Filename`` are read through
+- ``README*``, ``SOURCE*``, ``LICENSE*``, ``truth*`` (a simulated cohort's known answer),
+  ``*.md``, ``*.txt`` and hidden files are skipped. Activity files that a Strava ``activities.csv`` names in ``Filename`` are read through
   it (its runs get their stream metrics) and not a second time on their own.
 - Files are read in sorted path order, so the result is deterministic.
 """
@@ -29,7 +30,7 @@ from soleus_analysis.textfile import read_text_table
 
 __all__ = ["FolderRead", "read_folder"]
 
-_SKIP_PREFIXES = ("readme", "source", "license", "licence")
+_SKIP_PREFIXES = ("readme", "source", "license", "licence", "truth")
 _SKIP_SUFFIXES = (".md", ".txt", ".rst")
 _SKIP_NAMES = {"truth.json", "athletes.csv"}
 
@@ -188,8 +189,11 @@ def read_folder(
             continue
         zone = (_setting(table, athlete, "timezone") if athlete else None) or tz
         unit = _setting(table, athlete, "weight_unit") if athlete else None
+        distance = _setting(table, athlete, "distance_unit") if athlete else None
         try:
-            res = read_all(path, athlete_id=athlete, tz=zone, weight_unit=unit)
+            res = read_all(
+                path, athlete_id=athlete, tz=zone, weight_unit=unit, distance_unit=distance
+            )
         except InputError as exc:
             record["error"] = str(exc)
             records.append(record)

@@ -1,6 +1,7 @@
 """GPX 1.0/1.1 tracks -> ``runs`` with their record streams (formats.md §3.4).
 
-Parsed with ``gpxpy``. Each track (``trk``) is one activity. GPX has no summary: every ``runs``
+Parsed with ``gpxpy``; gzip-compressed files (Strava's ``activities/<id>.gpx.gz``) are read
+like plain ones. Each track (``trk``) is one activity. GPX has no summary: every ``runs``
 column comes from the stream (conventions in :mod:`soleus_analysis.readers.streams`).
 
 Stream: ``time`` (``trkpt/time``, UTC), ``distance_m`` (cumulative great-circle distance between
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from soleus_analysis.readers import streams
-from soleus_analysis.readers._common import ReadContext, ReadResult, finish, result
+from soleus_analysis.readers._common import ReadContext, ReadResult, finish, read_bytes, result
 from soleus_analysis.readers._runs import RUN_NOTE, haversine_m, run_row
 
 __all__ = ["read_gpx", "read_gpx_stream"]
@@ -46,7 +47,7 @@ _RUN_TYPES = {
 
 def _parse(ctx: ReadContext) -> gpxpy.gpx.GPX:
     try:
-        text = ctx.path.read_bytes().decode("utf-8-sig")
+        text = read_bytes(ctx.path).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ctx.error("not a GPX file (not UTF-8 text)", fix="pass a .gpx file") from None
     if not text.strip():

@@ -14,7 +14,8 @@ Conventions
 - ``set_type``: ``normal`` -> working, ``warmup`` -> warmup, ``failure`` -> failure, ``dropset``
   -> drop; anything else is kept as given so that validation rejects it.
 - ``set_index`` counts the sets of an exercise in a workout from 0 in file order (as Hevy's own
-  0-based ``set_index`` does).
+  0-based ``set_index`` does). A row repeated cell for cell (the same set exported twice) keeps the
+  index of the row it repeats, so that validation rejects it as a duplicate set.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from soleus_analysis.readers._common import (
 from soleus_analysis.readers._sets import (
     convert_distance,
     convert_weight,
+    exact_copies,
     number,
     sessions_from_sets,
     set_indices,
@@ -89,10 +91,19 @@ def read_hevy(ctx: ReadContext, text: TextTable | None = None) -> ReadResult:
     out["session_start"] = start
     out["workout_name"] = col("title").replace("", None)
     out["exercise_raw"] = col("exercise_title").str.strip()
+    # Hevy rows carry their own set_index: a row repeated cell for cell is the same set exported
+    # twice, and keeps that set's index so that validation rejects it as a duplicate.
+    copies = exact_copies(raw, np.ones(len(raw), dtype=bool))
+    if (copies >= 0).any():
+        ctx.note(
+            f"{int((copies >= 0).sum())} row(s) repeat an earlier row exactly; they keep its "
+            "set_index so that validation rejects them as duplicates"
+        )
     out["set_index"] = set_indices(
         pd.DataFrame({"s": col("start_time"), "t": col("title"), "e": out["exercise_raw"]}),
         ["s", "t"],
         "e",
+        copies=copies,
     )
     kind = col("set_type").str.strip().str.lower()
     out["set_type"] = kind.map(_SET_TYPES).fillna(col("set_type")).to_numpy()

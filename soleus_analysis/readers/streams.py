@@ -183,7 +183,10 @@ def efficiency_factor(stream: pd.DataFrame) -> float:
     >>> efficiency_factor(s)
     1.2
     """
-    iv = intervals(stream)
+    return _efficiency_factor(intervals(stream))
+
+
+def _efficiency_factor(iv: pd.DataFrame) -> float:
     steady = iv[iv["steady"]] if len(iv) else iv
     if steady["dt_s"].sum() < MIN_EF_S:
         return np.nan
@@ -196,7 +199,10 @@ def decoupling_pct(stream: pd.DataFrame) -> float:
     ``100 * (EF_first_half - EF_second_half) / EF_first_half``; NaN with less than
     :data:`MIN_DECOUPLING_S` of steady running or without heart rate.
     """
-    iv = intervals(stream)
+    return _decoupling_pct(intervals(stream))
+
+
+def _decoupling_pct(iv: pd.DataFrame) -> float:
     steady = iv[iv["steady"]] if len(iv) else iv
     if steady["dt_s"].sum() < MIN_DECOUPLING_S:
         return np.nan
@@ -214,7 +220,10 @@ def pace_fade_pct(stream: pd.DataFrame) -> float:
     interval belongs to the part in which it starts. Positive = slower at the end. NaN with less
     than :data:`MIN_FADE_S` of moving time.
     """
-    iv = intervals(stream)
+    return _pace_fade_pct(intervals(stream))
+
+
+def _pace_fade_pct(iv: pd.DataFrame) -> float:
     mv = iv[iv["moving"]] if len(iv) else iv
     total = mv["dt_s"].sum()
     if total < MIN_FADE_S:
@@ -306,7 +315,8 @@ def run_metrics(stream: pd.DataFrame) -> dict[str, float]:
     if len(cad):
         out["avg_cadence_spm"] = float(cad.mean())
     out["elevation_gain_m"] = elevation_gain_m(_col(stream, "altitude_m"))
-    out["efficiency_factor_m_per_beat"] = efficiency_factor(stream)
-    out["decoupling_pct"] = decoupling_pct(stream)
-    out["pace_fade_pct"] = pace_fade_pct(stream)
+    # The intervals are computed once and shared by the three stream metrics.
+    out["efficiency_factor_m_per_beat"] = _efficiency_factor(iv)
+    out["decoupling_pct"] = _decoupling_pct(iv)
+    out["pace_fade_pct"] = _pace_fade_pct(iv)
     return out

@@ -29,7 +29,10 @@ Conventions
 - Strong writes 0 for measures that were not recorded: ``Seconds`` 0 and ``Distance`` 0 become
   missing, and ``Reps`` 0 becomes missing on a timed or distance set. ``Weight`` 0 stays 0 (body
   weight only).
-- Decimal commas (``62,5``) and a UTF-8 byte-order mark are handled; both are stated in the notes.
+- Decimal commas (``62,5``, in a weight, distance or RPE) and a UTF-8 byte-order mark are
+  handled; both are stated in the notes.
+- A row that repeats a numbered set cell for cell (the same set exported twice) keeps that set's
+  ``set_index``, so that validation rejects it as a duplicate set.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ from soleus_analysis.readers._common import (
 from soleus_analysis.readers._sets import (
     convert_distance,
     convert_weight,
+    exact_copies,
     number,
     sessions_from_sets,
     set_indices,
@@ -176,8 +180,10 @@ def read_strong(ctx: ReadContext, text: TextTable | None = None) -> ReadResult:
     dec = text.decimal
     if dec == "." and text.delimiter == ",":
         # A quoted "42,5" in a comma-separated export is a decimal comma (localised exports).
-        weights = raw[[c for c in ("weight", "weight_kg", "weight_lb") if c in raw]]
-        if weights.apply(lambda c: c.str.fullmatch(r"\d+,\d+")).to_numpy().any():
+        measures = raw[
+            [c for c in ("weight", "weight_kg", "weight_lb", "distance", "rpe") if c in raw]
+        ]
+        if measures.apply(lambda c: c.str.fullmatch(r"\d+,\d+")).to_numpy().any():
             dec = ","
             ctx.note("numbers use a decimal comma (42,5 = 42.5)")
     rows = raw.index.to_numpy()
@@ -231,8 +237,20 @@ def read_strong(ctx: ReadContext, text: TextTable | None = None) -> ReadResult:
             f"{int(unknown.sum())} set(s) have an unknown Set Order marker "
             f"(e.g. {set_order[unknown].iloc[0]!r}); kept as given so that validation rejects them"
         )
+    # A row that repeats a numbered set cell for cell is the same set exported twice: it shares
+    # that set's index, so validation rejects it as a duplicate. (Two warm-ups, drop or failure
+    # sets can be identical on purpose: they carry a marker, not a number.)
+    copies = exact_copies(raw.loc[sets.index].reset_index(drop=True), numeric.to_numpy())
+    if (copies >= 0).any():
+        ctx.note(
+            f"{int((copies >= 0).sum())} row(s) repeat a numbered set exactly; they keep that "
+            "set's index so that validation rejects them as duplicates"
+        )
     out["set_index"] = set_indices(
-        pd.DataFrame({"k": session_key[sets.index], "e": out["exercise_raw"]}), ["k"], "e"
+        pd.DataFrame({"k": session_key[sets.index], "e": out["exercise_raw"]}),
+        ["k"],
+        "e",
+        copies=copies,
     )
     _weights(out, sets, col, ctx, dec)
     _distances(out, sets, col, ctx, dec)

@@ -1,7 +1,8 @@
 """Garmin TCX (TrainingCenterDatabase v2) activities -> ``runs`` with streams (formats.md §3.3).
 
 Parsed with the standard library's XML parser (``xml.etree.ElementTree``); namespaces are matched
-by local name so that files with and without prefixes read alike.
+by local name so that files with and without prefixes read alike. Gzip-compressed files (Strava's
+``activities/<id>.tcx.gz``) are read like plain ones.
 
 - One ``Activity`` is one activity; ``Sport="Running"`` gives a ``runs`` row, ``Biking`` and
   ``Other`` a ``sessions`` row only (TCX has no strength sets).
@@ -22,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from soleus_analysis.readers import streams
-from soleus_analysis.readers._common import ReadContext, ReadResult, finish, result
+from soleus_analysis.readers._common import ReadContext, ReadResult, finish, read_bytes, result
 from soleus_analysis.readers._runs import RUN_NOTE, run_row
 
 __all__ = ["read_tcx", "read_tcx_stream"]
@@ -57,7 +58,7 @@ def _find_local(el: ET.Element, name: str) -> ET.Element | None:
 
 
 def _parse(ctx: ReadContext) -> ET.Element:
-    raw = ctx.path.read_bytes()
+    raw = read_bytes(ctx.path)
     if not raw.strip():
         raise ctx.error("the file is empty", fix="export the activity again")
     try:

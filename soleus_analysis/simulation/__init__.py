@@ -3,7 +3,7 @@
 No public data set records calf exercises and running pace for the same athletes, so the models
 are proven on simulated athletes whose truth is known. :mod:`.model` holds the generating model
 and its parameters, :mod:`.panel` the fast athlete-week simulator, :mod:`.cohort` the event-level
-cohort in the canonical tables.
+cohort in the canonical tables, :mod:`.writers` the cohort as app exports with planted bad input.
 """
 
 from soleus_analysis.simulation.cohort import (
@@ -20,6 +20,7 @@ from soleus_analysis.simulation.model import (
     adaptation_state,
 )
 from soleus_analysis.simulation.panel import SimulatedPanel, SimulationParams, simulate_panel
+from soleus_analysis.simulation.writers import WrittenCohort, assign_formats, write_cohort
 
 __all__ = [
     "EXERCISE_NAMES",
@@ -34,4 +35,7 @@ __all__ = [
     "adaptation_state",
     "simulate_panel",
     "write_canonical",
+    "WrittenCohort",
+    "assign_formats",
+    "write_cohort",
 ]
