@@ -9,16 +9,19 @@ and the recovery study do not depend on another module. The process, for athlete
     x_it      = max(0, mu_i + d_it),  d_it AR(1) over weeks with SD exposure_within_sd, rho 0.5
     z_it      = covariate_mean + covariate_on_exposure * (x_it - mu_i) + N(0, covariate_sd)
     slope_i   = within_effect + N(0, slope_sd)                  (per +step units of x, per athlete)
-    y_it      = intercept + u_i + contextual * (mu_i - exposure_mean) / step
+    y_it      = intercept + u_i + between_effect * (mu_i - exposure_mean) / step
                 + slope_i / step * sum_l lag_weights[l] * (x_i,t-l - mu_i)
                 + covariate_effect * (z_it - covariate_mean) + e_it
     u_i       ~ N(0, intercept_sd);   e_it AR(1) over weeks with SD residual_sd, coefficient ar1
 
 ``lag_weights`` sum to 1, so ``within_effect`` is the steady-state (cumulative) within-athlete
 effect of +step units a week sustained; with ``lag_weights=(1,)`` it is an immediate effect.
+``between_effect`` is the difference in outcome between athletes whose usual dose differs by
+``step`` (so the contextual effect, between minus within, is ``between_effect - within_effect``).
 Weeks before the first week use the athlete's mean dose ``mu_i`` as history. Because athletes'
 observed means differ from ``mu_i`` only by sampling noise, the contextual effect is recovered only
 approximately (the within effect exactly in expectation).
+The default ``between_effect=0`` means a contextual effect of ``-within_effect``.
 
 Missingness: ``missing_outcome`` is the share of outcome values set to NaN at random (the week
 still has its exposure); ``missing_weeks`` is the share of whole athlete-weeks removed (no row),
@@ -44,7 +47,7 @@ def make_panel(
     n_weeks: int = 26,
     *,
     within_effect: float = -3.0,
-    contextual: float = 0.0,
+    between_effect: float = 0.0,
     slope_sd: float = 1.0,
     intercept_sd: float = 25.0,
     residual_sd: float = 6.0,
@@ -104,7 +107,7 @@ def make_panel(
     y = (
         intercept
         + u[:, None]
-        + contextual * (mu[:, None] - exposure_mean) / step
+        + between_effect * (mu[:, None] - exposure_mean) / step
         + slopes[:, None] / step * lagged
         + covariate_effect * (z - covariate_mean)
         + e
@@ -130,7 +133,8 @@ def make_panel(
         panel = panel.loc[rng.random(len(panel)) >= missing_weeks].reset_index(drop=True)
     truth = {
         "within_effect": within_effect,
-        "contextual": contextual,
+        "between_effect": between_effect,
+        "contextual": between_effect - within_effect,
         "step": step,
         "lag_weights": w,
         "slope_sd": slope_sd,

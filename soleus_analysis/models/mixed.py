@@ -250,11 +250,15 @@ def _fit_attempt(
             )
         except (np.linalg.LinAlgError, ValueError, ZeroDivisionError, OverflowError) as exc:
             msgs = [f"{w.category.__name__}: {w.message}" for w in caught]
-            return _Attempt(None, method, structure, False, msgs, error=f"{type(exc).__name__}: {exc}")
+            error = f"{type(exc).__name__}: {exc}"
+            return _Attempt(None, method, structure, False, msgs, error=error)
+        k_fe = model.exog.shape[1]
+        var_fe = np.diag(np.asarray(res.cov_params(), dtype=float))[:k_fe]
+        llf = float(res.llf)
     msgs = [f"{w.category.__name__}: {w.message}" for w in caught]
     hessian_ok = not any(_HESSIAN_MSG in m for m in msgs)
-    finite = bool(np.all(np.isfinite(np.asarray(res.bse_fe, dtype=float))))
-    ok = bool(res.converged) and hessian_ok and finite and np.isfinite(res.llf)
+    finite = bool(np.all(np.isfinite(var_fe)) and np.all(var_fe > 0))
+    ok = bool(res.converged) and hessian_ok and finite and np.isfinite(llf)
     return _Attempt(res, method, structure, ok, msgs)
 
 
@@ -464,8 +468,7 @@ def fit_mixed(
             if attempt.converged:
                 chosen, chosen_cols = attempt, cols
                 break
-            why = attempt.error or _first_problem(attempt.messages) or "did not converge"
-            notes.append(f"{structure} random effects, optimiser {method}: {why}.")
+            notes.append(f"{structure} random effects, optimiser {method}: {_why(attempt)}.")
         if chosen is not None:
             break
 
@@ -661,12 +664,16 @@ def _make_mixedlm(y: np.ndarray, x: np.ndarray, groups: np.ndarray, z: np.ndarra
     return MixedLM(y, x, groups, exog_re=z)
 
 
-def _first_problem(messages: list[str]) -> str | None:
-    for m in messages:
-        if "Retrying" in m:
-            continue
-        return m
-    return None
+def _why(attempt: _Attempt) -> str:
+    """Plain-words reason why an attempt was not accepted."""
+    if attempt.error:
+        return f"failed ({attempt.error})"
+    res = attempt.result
+    if not bool(res.converged):
+        return "the optimiser did not converge"
+    if any(_HESSIAN_MSG in m for m in attempt.messages):
+        return "converged to a point where the Hessian is not positive definite"
+    return "non-finite log-likelihood or standard errors"
 
 
 def _re_formula_used(re_formula: str | None, names: list[str], structure: str) -> str | None:
