@@ -115,7 +115,7 @@ def make_panel(
 
     ids = np.array([f"A{i + 1:03d}" for i in range(n_athletes)])
     weeks = pd.date_range(start, periods=n_weeks, freq="7D")
-    if weeks[0].dayofweek != 0:
+    if weeks[0].day_of_week != 0:
         raise ValueError("start must be a Monday")
     panel = pd.DataFrame(
         {

@@ -440,7 +440,7 @@ def fit_mixed(
 
     chosen: _Attempt | None = None
     chosen_cols: list[int] = structures[0][1]
-    for structure, cols, independent in structures:
+    for position, (structure, cols, independent) in enumerate(structures):
         model = _make_mixedlm(ys, xs, groups, zs[:, cols])
         free = None
         start = None
@@ -451,20 +451,37 @@ def fit_mixed(
             start = MixedLMParams.from_components(
                 fe_params=np.zeros(xs.shape[1]), cov_re=np.eye(len(cols))
             )
-        elif standardise:
-            start = _profiled_start(ys, xs, zs[:, cols], groups, reml=reml)
+        prof = None
+        if standardise:
+            prof = _profiled_fit(ys, xs, zs[:, cols], groups, reml=reml, diagonal=independent)
+        if prof is not None:
+            start = prof.params
+            if prof.singular and position + 1 < len(structures):
+                # statsmodels inverts the random-effects covariance: at a singular optimum its
+                # fixed effects and standard errors are unreliable, so simplify (as Matuschek et
+                # al. 2017 advise) and say so.
+                notes.append(
+                    f"{structure} random effects: the optimum is singular (a random-effect "
+                    "variance or correlation at its boundary); trying a simpler structure."
+                )
+                continue
         tried = ("lbfgs", "bfgs") if independent else methods
         for method in tried:
             attempt = _fit_attempt(
                 model, reml=reml, method=method, structure=structure, start=start, free=free
             )
             attempts.append(attempt)
-            profiled = start is not None and not independent
             if attempt.result is not None and bool(attempt.result.converged) and (
-                (method in ("lbfgs", "cg") and not profiled) or not attempt.converged
+                (method in ("lbfgs", "cg") and prof is None) or not attempt.converged
             ):
                 attempt = _polish(model, attempt, reml=reml, free=free)
                 attempts[-1] = attempt
+            if attempt.converged and prof is not None and attempt.llf < prof.llf - 1e-3:
+                attempt.converged = False
+                attempt.error = (
+                    f"stopped at log-likelihood {attempt.llf:.4f}, below the profiled "
+                    f"optimum {prof.llf:.4f}"
+                )
             if attempt.converged:
                 chosen, chosen_cols = attempt, cols
                 break
@@ -488,8 +505,8 @@ def fit_mixed(
         )
     elif chosen.structure != "full":
         notes.append(
-            f"The requested random effects did not converge; reported: {chosen.structure} "
-            "random effects."
+            f"Reported: {chosen.structure} random effects (the requested structure was "
+            "singular or did not converge)."
         )
 
     res = chosen.result
@@ -608,11 +625,19 @@ class _GroupSums:
         self.n, self.p = x.shape
         self.q = z.shape[1]
 
-    def criterion(self, theta: np.ndarray, reml: bool) -> tuple[float, np.ndarray, np.ndarray]:
-        """-2 log-likelihood profiled over beta and sigma^2; also beta and Psi = L L'."""
+    def criterion(
+        self, theta: np.ndarray, reml: bool, diagonal: bool = False
+    ) -> tuple[float, np.ndarray, np.ndarray]:
+        """-2 log-likelihood profiled over beta and sigma^2; also beta and Psi = L L'.
+
+        ``theta`` holds the lower triangle of ``L`` (or its diagonal if ``diagonal``).
+        """
         q, p, n = self.q, self.p, self.n
         lower = np.zeros((q, q))
-        lower[np.tril_indices(q)] = theta
+        if diagonal:
+            lower[np.diag_indices(q)] = theta
+        else:
+            lower[np.tril_indices(q)] = theta
         m = np.einsum("ji,gjk,kl->gil", lower, self.ztz, lower) + np.eye(q)
         chol = np.linalg.cholesky(m)
         logdet = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum()
@@ -632,18 +657,38 @@ class _GroupSums:
         return float(value), beta, lower @ lower.T
 
 
-def _profiled_start(
-    y: np.ndarray, x: np.ndarray, z: np.ndarray, groups: np.ndarray, *, reml: bool
-) -> MixedLMParams | None:
-    """Start values from a fast vectorised profiled (RE)ML fit; None if it fails."""
+@dataclass(frozen=True)
+class _Profiled:
+    """Optimum of the vectorised profiled criterion on the standardised scale."""
+
+    params: MixedLMParams
+    llf: float
+    lower: np.ndarray  # relative Cholesky factor L (Psi = L L')
+
+    @property
+    def singular(self) -> bool:
+        """lme4's ``isSingular`` rule: a diagonal element of L below 1e-4."""
+        return bool(np.any(np.abs(np.diag(self.lower)) < 1e-4))
+
+
+def _profiled_fit(
+    y: np.ndarray,
+    x: np.ndarray,
+    z: np.ndarray,
+    groups: np.ndarray,
+    *,
+    reml: bool,
+    diagonal: bool = False,
+) -> _Profiled | None:
+    """Fast vectorised profiled (RE)ML fit (start values and a check); None if it fails."""
     try:
         sums = _GroupSums(y, x, z, groups)
         q = z.shape[1]
-        theta0 = np.eye(q)[np.tril_indices(q)]
+        theta0 = np.ones(q) if diagonal else np.eye(q)[np.tril_indices(q)]
 
         def objective(theta: np.ndarray) -> float:
             try:
-                return sums.criterion(theta, reml)[0] / sums.n
+                return sums.criterion(theta, reml, diagonal)[0] / sums.n
             except np.linalg.LinAlgError:
                 return np.inf
 
@@ -654,8 +699,14 @@ def _profiled_start(
             )
         if not np.isfinite(opt.fun):
             return None
-        _, beta, psi = sums.criterion(opt.x, reml)
-        return MixedLMParams.from_components(fe_params=beta, cov_re=psi)
+        value, beta, psi = sums.criterion(opt.x, reml, diagonal)
+        lower = np.zeros((q, q))
+        if diagonal:
+            lower[np.diag_indices(q)] = opt.x
+        else:
+            lower[np.tril_indices(q)] = opt.x
+        params = MixedLMParams.from_components(fe_params=beta, cov_re=psi)
+        return _Profiled(params=params, llf=-value / 2.0, lower=lower)
     except (np.linalg.LinAlgError, ValueError, FloatingPointError):
         return None
 
@@ -667,7 +718,7 @@ def _make_mixedlm(y: np.ndarray, x: np.ndarray, groups: np.ndarray, z: np.ndarra
 def _why(attempt: _Attempt) -> str:
     """Plain-words reason why an attempt was not accepted."""
     if attempt.error:
-        return f"failed ({attempt.error})"
+        return f"not accepted ({attempt.error})"
     res = attempt.result
     if not bool(res.converged):
         return "the optimiser did not converge"

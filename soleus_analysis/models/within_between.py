@@ -531,8 +531,9 @@ def fit_within_between(
     notes = list(design.notes) + list(fit.notes)
     if fit.re_structure != "full" and random_slope:
         notes.append(
-            "The random slope could not be kept; the within effect's CI may be too narrow if "
-            "athletes respond differently (compare with the cluster-robust fixed-effects fit)."
+            "The random slope was dropped (its variance is estimated at zero, or the fit did not "
+            "converge; see above). If athletes do respond differently, the within effect's CI "
+            "may be too narrow: compare with the cluster-robust fixed-effects fit."
         )
     analysis = data.loc[frame.index]
     return WithinBetweenResult(
