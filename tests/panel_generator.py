@@ -146,3 +146,14 @@ def make_panel(
         "athlete_mean_dose": pd.Series(mu, index=ids),
     }
     return GeneratedPanel(panel, truth)
+
+
+def simulate_for_power(n_athletes: int, n_weeks: int, *, effects: dict, rng=None) -> GeneratedPanel:
+    """``sol.power``'s ``simulate=`` interface on top of :func:`make_panel`.
+
+    ``effects`` maps ``pace_s_per_km_per_10_soleus_sets`` to the planted within effect; any other
+    key is passed to :func:`make_panel` (``slope_sd``, ``ar1``, ``lag_weights``, ...).
+    """
+    kw = dict(effects)
+    effect = kw.pop("pace_s_per_km_per_10_soleus_sets")
+    return make_panel(n_athletes, n_weeks, within_effect=effect, rng=rng, **kw)

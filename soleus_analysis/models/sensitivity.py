@@ -31,6 +31,7 @@ from soleus_analysis.models.within_between import (
     _prepare,
     effects_table,
     fit_within_between,
+    reported_cov,
 )
 
 __all__ = [
@@ -59,6 +60,10 @@ class ModelFit:
     converged : bool
     n_athletes, n_obs : int
     notes, warnings : tuple of str
+    cov : pandas.DataFrame
+        Covariance matrix of the reported effects (``contextual`` excluded).
+    df_resid : float or None
+        Degrees of freedom of the t reference distribution (None: normal).
     raw : statsmodels results object
     """
 
@@ -69,6 +74,8 @@ class ModelFit:
     n_obs: int
     notes: tuple[str, ...]
     warnings: tuple[str, ...]
+    cov: pd.DataFrame = field(repr=False)
+    df_resid: float | None
     raw: Any = field(repr=False)
 
     def effect(self, term: str = "within") -> pd.Series:
@@ -188,6 +195,8 @@ def fit_gee(
         n_obs=len(frame),
         notes=tuple(notes),
         warnings=msgs,
+        cov=reported_cov(names, cov, design),
+        df_resid=None,
         raw=res,
     )
 
@@ -280,6 +289,8 @@ def fit_fixed_effects(
         n_obs=len(frame),
         notes=tuple(notes),
         warnings=_messages(caught),
+        cov=reported_cov(names, cov, design),
+        df_resid=float(n_groups - 1),
         raw=res,
     )
 

@@ -23,7 +23,13 @@ from scipy import stats
 
 from soleus_analysis.models.mixed import DEFAULT_METHODS, MixedResult, fit_mixed
 
-__all__ = ["WithinBetweenResult", "fit_within_between", "within_between_terms"]
+__all__ = [
+    "WithinBetweenResult",
+    "combine_effects",
+    "fit_within_between",
+    "lagged",
+    "within_between_terms",
+]
 
 
 def _time_step(values: pd.Series, time_step: Any) -> Any:
@@ -214,6 +220,9 @@ class WithinBetweenResult:
     outcome, exposure : str
     step : float
     notes, warnings : tuple of str
+    cov : pandas.DataFrame
+        Covariance matrix of the reported effects (``contextual`` excluded), for sums of terms
+        (:func:`combine_effects`).
     mixed : MixedResult
         The underlying :func:`fit_mixed` result (coefficients per 1 unit, internal names).
     data : pandas.DataFrame
@@ -232,8 +241,10 @@ class WithinBetweenResult:
     step: float
     notes: tuple[str, ...]
     warnings: tuple[str, ...]
+    cov: pd.DataFrame = field(repr=False)
     mixed: MixedResult = field(repr=False)
     data: pd.DataFrame = field(repr=False)
+    df_resid: None = None
 
     @property
     def raw(self) -> Any:
@@ -408,6 +419,51 @@ def effects_table(
     )
 
 
+def reported_cov(
+    names: Sequence[str], cov: np.ndarray, design: _Design
+) -> pd.DataFrame:
+    """Covariance matrix of the reported effects (per reported step, intercept left out)."""
+    names = list(names)
+    keep = [i for i, n in enumerate(names) if n != "Intercept"]
+    mult = np.array([_label(names[i], design)[2] for i in keep])
+    labels = [_label(names[i], design)[0] for i in keep]
+    sub = np.asarray(cov, dtype=float)[np.ix_(keep, keep)] * np.outer(mult, mult)
+    return pd.DataFrame(sub, index=labels, columns=labels)
+
+
+def combine_effects(fit: Any, terms: Sequence[str], *, level: float = 0.95) -> pd.Series:
+    """Sum of several reported effects (e.g. within + lags = cumulative) with its CI.
+
+    Parameters
+    ----------
+    fit : WithinBetweenResult or sensitivity ModelFit
+        A fit whose ``cov`` holds the covariance of its reported effects.
+    terms : sequence of str
+        Terms of ``fit.table`` to add up.
+    level : float, default 0.95
+
+    Returns
+    -------
+    pandas.Series
+        ``estimate`` (outcome units per the terms' step), ``std_error``, ``ci_low``,
+        ``ci_high``, ``p_value`` (normal, or t with the fit's ``df_resid``).
+    """
+    cov = fit.cov
+    missing = [t for t in terms if t not in cov.index]
+    if missing:
+        raise KeyError(f"terms {missing} not in the fit; terms are {list(cov.index)}")
+    est = fit.table.set_index("term").loc[list(terms), "estimate"].to_numpy(dtype=float)
+    sub = cov.loc[list(terms), list(terms)].to_numpy()
+    e = float(est.sum())
+    se = float(np.sqrt(sub.sum()))
+    df = getattr(fit, "df_resid", None)
+    dist = stats.norm if df is None else stats.t(df=df)
+    q = dist.ppf(0.5 + level / 2)
+    p = float(2 * dist.sf(abs(e / se))) if se > 0 else float("nan")
+    return pd.Series({"estimate": e, "std_error": se, "ci_low": e - q * se,
+                      "ci_high": e + q * se, "p_value": p})
+
+
 def fit_within_between(
     data: pd.DataFrame,
     *,
@@ -549,6 +605,7 @@ def fit_within_between(
         step=float(step),
         notes=tuple(notes),
         warnings=fit.warnings,
+        cov=reported_cov(list(fit.table["term"]), fit.cov_params.to_numpy(), design),
         mixed=fit,
         data=frame,
     )
