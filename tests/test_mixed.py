@@ -76,7 +76,12 @@ def test_sleepstudy_blups_match_raw_statsmodels_fit(sleep, sleep_fit):
 
 @pytest.mark.parametrize(
     "formula",
-    ["Reaction ~ Days", "Reaction ~ Days + I(Days ** 2)", "Reaction ~ 0 + Days", "Reaction ~ np.log1p(Days)"],
+    [
+        "Reaction ~ Days",
+        "Reaction ~ Days + I(Days ** 2)",
+        "Reaction ~ 0 + Days",
+        "Reaction ~ np.log1p(Days)",
+    ],
 )
 def test_standardised_fit_equals_raw_scale_fit(sleep, formula):
     # The internal standardisation is an exact reparametrisation: same answer as a raw-scale fit

@@ -105,7 +105,7 @@ class PowerResult:
 def _default_simulate(n_athletes: int, n_weeks: int, *, effects: dict, rng: Any) -> Any:
     """The project's simulator, imported on first use (it lives in another module)."""
     try:
-        from soleus_analysis.simulation import Effects, simulate_panel  # noqa: PLC0415
+        from soleus_analysis.simulation import Effects, simulate_panel
     except ImportError as exc:
         raise ImportError(
             "the cohort simulator soleus_analysis.simulation is not available in this "
@@ -128,8 +128,8 @@ class _Job:
 
 
 def _run_one(job: _Job) -> tuple[float, float, float, float, float, bool]:
-    from soleus_analysis.models.sensitivity import fit_fixed_effects  # noqa: PLC0415
-    from soleus_analysis.models.within_between import fit_within_between  # noqa: PLC0415
+    from soleus_analysis.models.sensitivity import fit_fixed_effects
+    from soleus_analysis.models.within_between import fit_within_between
 
     sim = job.simulate(job.n_athletes, job.n_weeks, effects=job.effects,
                        rng=np.random.default_rng(job.seed))
@@ -157,7 +157,7 @@ def _run_one(job: _Job) -> tuple[float, float, float, float, float, bool]:
 
 def _cumulative(fit: Any, lags: tuple, alpha: float, converged: bool):
     """Sum of the within and lagged within effects, with its CI and p-value."""
-    from soleus_analysis.models.within_between import combine_effects  # noqa: PLC0415
+    from soleus_analysis.models.within_between import combine_effects
 
     terms = ["within"] + [f"lag{lag}_within" for lag in sorted(set(lags)) if lag != 0]
     r = combine_effects(fit, terms, level=1 - alpha)

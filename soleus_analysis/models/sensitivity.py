@@ -268,7 +268,9 @@ def fit_fixed_effects(
     notes = list(design.notes)
     if not keep.all():
         dropped = [n for n, k in zip(names, keep, strict=True) if not k]
-        notes.append(f"Terms constant within every athlete, absorbed by the fixed effects: {dropped}")
+        notes.append(
+            f"Terms constant within every athlete, absorbed by the fixed effects: {dropped}"
+        )
         x_dm = x_dm[:, keep]
         names = [n for n, k in zip(names, keep, strict=True) if k]
     n_groups = int(counts.size)
@@ -280,7 +282,9 @@ def fit_fixed_effects(
         params = np.asarray(res.params, dtype=float)
         cov = np.asarray(res.cov_params(), dtype=float)
     table = effects_table(names, params, cov, design, level, dist=stats.t(df=n_groups - 1))
-    notes.append(f"Cluster-robust standard errors with {n_groups} athletes; t with {n_groups - 1} df.")
+    notes.append(
+        f"Cluster-robust standard errors with {n_groups} athletes; t with {n_groups - 1} df."
+    )
     return ModelFit(
         model="OLS, athlete fixed effects, cluster-robust SE",
         table=table,

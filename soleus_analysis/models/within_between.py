@@ -5,7 +5,7 @@ athletes who do more soleus work than *other athletes* (between): the second is 
 everything that makes athletes differ. The within-between ("hybrid") model estimates both at
 once (methods.md section 4.10; Curran & Bauer 2011; Bell & Jones 2015)::
 
-    y_it = b0 + bW * (x_it - xbar_i) + bB * xbar_i + covariates + u0_i + u1_i * (x_it - xbar_i) + e_it
+    y_it = b0 + bW (x_it - xbar_i) + bB xbar_i + covariates + u0_i + u1_i (x_it - xbar_i) + e_it
 
 ``bW`` is the within-athlete effect (what a coach changing one athlete's programme can expect),
 ``bB`` the between-athlete effect and ``bB - bW`` the contextual effect.
@@ -34,7 +34,8 @@ __all__ = [
 
 def _time_step(values: pd.Series, time_step: Any) -> Any:
     if time_step is not None:
-        return pd.Timedelta(time_step) if pd.api.types.is_datetime64_any_dtype(values) else time_step
+        is_date = pd.api.types.is_datetime64_any_dtype(values)
+        return pd.Timedelta(time_step) if is_date else time_step
     if pd.api.types.is_datetime64_any_dtype(values):
         return pd.Timedelta(weeks=1)
     if pd.api.types.is_numeric_dtype(values):
