@@ -33,6 +33,15 @@ from soleus_analysis.models import (
     rmcorr,
     within_between_terms,
 )
+from soleus_analysis.readers import (
+    SOURCES,
+    FolderRead,
+    ReadResult,
+    read,
+    read_all,
+    read_folder,
+    read_stream,
+)
 from soleus_analysis.schemas import (
     TABLES,
     AthletesSchema,
@@ -44,6 +53,14 @@ from soleus_analysis.schemas import (
     canonical_columns,
     data_dictionary,
     get_schema,
+)
+from soleus_analysis.simulation import (
+    Cohort,
+    Design,
+    Effects,
+    SimulatedPanel,
+    simulate_cohort,
+    simulate_panel,
 )
 from soleus_analysis.validation import ValidationReport, validate
 
@@ -65,6 +82,21 @@ __all__ = [
     "canonical_columns",
     "data_dictionary",
     "get_schema",
+    # readers
+    "SOURCES",
+    "FolderRead",
+    "ReadResult",
+    "read",
+    "read_all",
+    "read_folder",
+    "read_stream",
+    # simulation
+    "Cohort",
+    "Design",
+    "Effects",
+    "SimulatedPanel",
+    "simulate_cohort",
+    "simulate_panel",
     # validation
     "ValidationReport",
     "validate",

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-__all__ = ["Coerced", "MISSING_TOKENS", "coerce_column", "is_missing"]
+__all__ = ["Coerced", "MISSING_TOKENS", "coerce_column", "is_missing", "missing_column"]
 
 #: Cell texts that mean "not recorded" (compared after stripping, case-insensitively).
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "nat", "none", "null", "-"})
@@ -33,16 +34,20 @@ class Coerced:
         The column in its canonical dtype; missing where the input was missing or unconvertible.
     failed : ndarray of bool
         Cells that held something that could not be converted.
-    messages : Series of str
-        Why each failed cell failed (aligned with ``values``; only read where ``failed``).
+    messages : str or ndarray of str
+        Why the failed cells failed: one message for all, or one per row (read where ``failed``).
     notes : list of str
         Conversions the user should know about (zone assumed, time of day dropped, ...).
     """
 
     values: pd.Series
     failed: np.ndarray
-    messages: pd.Series
+    messages: str | np.ndarray
     notes: list[str] = field(default_factory=list)
+
+    def message_at(self, rows: np.ndarray) -> np.ndarray | str:
+        """The messages of the given rows."""
+        return self.messages if isinstance(self.messages, str) else self.messages[rows]
 
 
 def is_missing(s: pd.Series) -> np.ndarray:
@@ -61,16 +66,24 @@ def is_missing(s: pd.Series) -> np.ndarray:
 
 
 def _result(values: pd.Series, failed: np.ndarray, message: str, notes=None) -> Coerced:
-    messages = pd.Series(message, index=values.index, dtype="str")
-    return Coerced(values, failed, messages, list(notes or []))
+    return Coerced(values, failed, message, list(notes or []))
+
+
+def _unchanged(values: pd.Series) -> Coerced:
+    return Coerced(values, np.zeros(len(values), dtype=bool), "")
 
 
 def _to_float(s: pd.Series) -> Coerced:
     if pd.api.types.is_bool_dtype(s.dtype):
         s = s.astype("float64")
     if pd.api.types.is_numeric_dtype(s.dtype):
-        values = pd.Series(s.to_numpy(dtype="float64", na_value=np.nan), index=s.index)
+        if s.dtype == "float64":
+            values = s
+        else:
+            values = pd.Series(s.to_numpy(dtype="float64", na_value=np.nan), index=s.index)
         failed = np.isinf(values.to_numpy())
+        if not failed.any():
+            return _unchanged(values)
         return _result(values.mask(failed), failed, "infinite value")
     missing = is_missing(s)
     values = pd.to_numeric(s.where(~missing), errors="coerce").astype("float64")
@@ -80,16 +93,22 @@ def _to_float(s: pd.Series) -> Coerced:
 
 
 def _to_int(s: pd.Series) -> Coerced:
+    if s.dtype == "Int64":
+        return _unchanged(s)
     as_float = _to_float(s)
     v = as_float.values
     fractional = (v.notna() & (v != np.round(v))).to_numpy()
     failed = as_float.failed | fractional
-    messages = as_float.messages.where(~fractional, "not a whole number")
+    messages = np.where(fractional, "not a whole number", as_float.message_at(np.arange(len(v))))
     values = v.mask(fractional).astype("Int64")
     return Coerced(values, failed, messages, as_float.notes)
 
 
 def _to_text(s: pd.Series) -> Coerced:
+    if s.dtype == "str":
+        # Already text: only empty cells need to become missing (a cheap vectorised pass).
+        empty = s.eq("").to_numpy(dtype=bool, na_value=False)
+        return _unchanged(s.mask(empty) if empty.any() else s)
     if pd.api.types.is_float_dtype(s.dtype):
         # Identifiers that went through a float column (00123 -> 123.0): write them as integers.
         whole = s.notna() & (s == np.round(s))
@@ -116,8 +135,9 @@ def _to_utc(s: pd.Series, zones: pd.Series) -> Coerced:
     n = len(s)
     notes: list[str] = []
     if isinstance(s.dtype, pd.DatetimeTZDtype):
-        values = s.dt.tz_convert("UTC").dt.as_unit("us")
-        return _result(values, np.zeros(n, dtype=bool), "")
+        if str(s.dtype) == "datetime64[us, UTC]":
+            return _unchanged(s)
+        return _unchanged(s.dt.tz_convert("UTC").dt.as_unit("us"))
     if pd.api.types.is_datetime64_dtype(s.dtype):
         values = _localize(s.dt.as_unit("us"), zones)
         lost = (s.notna() & values.isna()).to_numpy()
@@ -134,7 +154,7 @@ def _to_utc(s: pd.Series, zones: pd.Series) -> Coerced:
     naive = ~has_zone & ~missing
 
     values = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us, UTC]")
-    messages = pd.Series("not a timestamp (use ISO 8601, e.g. 2024-05-01T07:30:00+02:00)", index=s.index)
+    messages = np.full(n, "not a timestamp (use ISO 8601, e.g. 2024-05-01T07:30:00+02:00)", dtype=object)
     failed = np.zeros(n, dtype=bool)
     if zoned.any():
         parsed = pd.to_datetime(texts[zoned], utc=True, format="ISO8601", errors="coerce")
@@ -142,8 +162,12 @@ def _to_utc(s: pd.Series, zones: pd.Series) -> Coerced:
         failed[zoned] = parsed.isna().to_numpy()
     if naive.any():
         if zoned.any():
+            # Only a cell that does read as a time lacks a zone; the others are not timestamps.
+            readable = pd.to_datetime(texts[naive], format="ISO8601", errors="coerce").notna().to_numpy()
             failed |= naive
-            messages[naive] = "timestamp without time zone among timestamps with one; state its zone"
+            lacks_zone = np.zeros(n, dtype=bool)
+            lacks_zone[np.flatnonzero(naive)[readable]] = True
+            messages[lacks_zone] = "timestamp without time zone among timestamps with one; state its zone"
         else:
             parsed = pd.to_datetime(texts[naive], format="ISO8601", errors="coerce")
             unparsed = parsed.isna().to_numpy()
@@ -154,7 +178,7 @@ def _to_utc(s: pd.Series, zones: pd.Series) -> Coerced:
             dst[naive] = ~unparsed & local.isna().to_numpy()
             messages[dst] = "local time that does not exist or is ambiguous (DST change)"
             notes.append(f"timestamps without zone read as local time in {_zone_text(zones)}")
-    return Coerced(values, failed, messages.astype("str"), notes)
+    return Coerced(values, failed, messages, notes)
 
 
 def _zone_text(zones: pd.Series) -> str:
@@ -169,7 +193,7 @@ def _to_date(s: pd.Series) -> Coerced:
         values = s.dt.tz_localize(None).dt.as_unit("us")
         return _result(values, np.zeros(n, dtype=bool), "", ["zoned dates taken as local dates"])
     if pd.api.types.is_datetime64_dtype(s.dtype):
-        return _result(s.dt.as_unit("us"), np.zeros(n, dtype=bool), "")
+        return _unchanged(s if str(s.dtype) == "datetime64[us]" else s.dt.as_unit("us"))
     missing = is_missing(s)
     parsed = pd.to_datetime(s.where(~missing).astype("str"), format="ISO8601", errors="coerce")
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
@@ -177,6 +201,32 @@ def _to_date(s: pd.Series) -> Coerced:
     values = parsed.dt.as_unit("us")
     failed = ~missing & values.isna().to_numpy()
     return _result(values, failed, "not a date (use YYYY-MM-DD)")
+
+
+def _canonical_dtype(dtype: object) -> str:
+    label = str(dtype)
+    if label in {"string", "string[python]", "string[pyarrow]"}:
+        return "str"
+    if label.startswith("datetime64") and "UTC" in label:
+        return "datetime64[us, UTC]"
+    if label.startswith("datetime64"):
+        return "datetime64[us]"
+    return label
+
+
+def missing_column(dtype: object, index: pd.Index) -> pd.Series:
+    """An all-missing column of a canonical dtype (for optional columns the input lacks).
+
+    Examples
+    --------
+    >>> missing_column("float64", pd.RangeIndex(2)).tolist()
+    [nan, nan]
+    """
+    label = _canonical_dtype(dtype)
+    if label == "str":
+        # An Arrow null array costs nothing; building it from None objects costs a pass.
+        return pd.Series(pd.array(pa.nulls(len(index), pa.large_string()), dtype="str"), index=index)
+    return pd.Series(None, index=index, dtype=label)
 
 
 def coerce_column(s: pd.Series, dtype: object, *, zones: pd.Series | None = None) -> Coerced:

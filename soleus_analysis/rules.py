@@ -79,23 +79,29 @@ def near_duplicate_sessions(
     flagged = pd.Series(False, index=sets.index)
     if sets.empty:
         return flagged
-    sessions = sets[["athlete_id", "session_start"]].drop_duplicates()
-    sessions = sessions.sort_values(["athlete_id", "session_start"])
-    gap = sessions["session_start"].diff()
-    same_athlete = sessions["athlete_id"].eq(sessions["athlete_id"].shift())
-    close = same_athlete & (gap > pd.Timedelta(0)) & (gap <= window)
+    # Sessions as (athlete code, start in microseconds): integer keys keep this cheap at scale.
+    athlete = pd.factorize(sets["athlete_id"])[0]
+    start = sets["session_start"].to_numpy(dtype="datetime64[us]").astype("int64")
+    keys = pd.DataFrame({"athlete": athlete, "start": start}).drop_duplicates()
+    keys = keys.sort_values(["athlete", "start"], kind="stable")
+    gap = np.diff(keys["start"].to_numpy(), prepend=np.iinfo("int64").min)
+    same_athlete = np.r_[False, keys["athlete"].to_numpy()[1:] == keys["athlete"].to_numpy()[:-1]]
+    close = same_athlete & (gap > 0) & (gap <= window // pd.Timedelta(microseconds=1))
     if not close.any():
         return flagged
-    later = sessions[close]
-    earlier = sessions.shift()[close]
-    candidates = pd.concat([later, earlier]).drop_duplicates()
+    later = keys[close]
+    earlier = keys.shift()[close].astype("int64")
+    row_keys = pd.MultiIndex.from_arrays([athlete, start])
+    candidates = pd.MultiIndex.from_frame(pd.concat([later, earlier]).drop_duplicates())
+    in_candidate = row_keys.isin(candidates)
     # Only the few candidate sessions get a content signature: an order-free sum of row hashes.
-    keyed = sets.merge(candidates, on=["athlete_id", "session_start"], how="inner")
-    row_hash = pd.util.hash_pandas_object(
-        keyed[["exercise_raw", "set_index", "reps", "load_kg"]], index=False
-    )
-    signature = row_hash.groupby([keyed["athlete_id"], keyed["session_start"]]).sum()
-    count = keyed.groupby(["athlete_id", "session_start"]).size()
+    content = sets.loc[in_candidate, ["exercise_raw", "set_index", "reps", "load_kg"]]
+    row_hash = pd.util.hash_pandas_object(content, index=False).to_numpy()
+    by_session = pd.DataFrame(
+        {"athlete": athlete[in_candidate], "start": start[in_candidate], "hash": row_hash}
+    ).groupby(["athlete", "start"])["hash"]
+    signature = by_session.sum()
+    count = by_session.size()
     later_keys = pd.MultiIndex.from_frame(later)
     earlier_keys = pd.MultiIndex.from_frame(earlier)
     same = (signature.reindex(later_keys).to_numpy() == signature.reindex(earlier_keys).to_numpy()) & (
@@ -104,7 +110,6 @@ def near_duplicate_sessions(
     repeated = later_keys[same]
     if len(repeated) == 0:
         return flagged
-    row_keys = pd.MultiIndex.from_frame(sets[["athlete_id", "session_start"]])
     return pd.Series(row_keys.isin(repeated), index=sets.index)
 
 

@@ -15,13 +15,14 @@ row never makes a good one look like its duplicate; and it never raises on bad r
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from soleus_analysis import plausibility
-from soleus_analysis.coercion import coerce_column
+from soleus_analysis.coercion import coerce_column, missing_column
 from soleus_analysis.errors import InputError
 from soleus_analysis.schemas import TABLES, _zones, canonical_columns, describe_check, get_schema
 
@@ -49,9 +50,6 @@ class ValidationReport:
     failures : DataFrame
         One line per failed rule and row: ``row``, ``column`` (``"(row)"`` for rules over several
         columns or rows), ``check``, ``value`` (the cell as given) and ``message``.
-    flags : DataFrame
-        Plausibility warnings on valid rows (they stay valid): ``row``, ``athlete_id``, ``check``,
-        ``message``.
     extra_columns : tuple of str
         Input columns that the schema does not know; kept in ``valid`` and ``rejected``.
     notes : tuple of str
@@ -64,10 +62,22 @@ class ValidationReport:
     valid: pd.DataFrame
     rejected: pd.DataFrame
     failures: pd.DataFrame
-    flags: pd.DataFrame = field(default_factory=lambda: pd.DataFrame())
     extra_columns: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     n_rows: int = 0
+
+    @cached_property
+    def flags(self) -> pd.DataFrame:
+        """Plausibility warnings on valid rows; the rows stay valid.
+
+        Computed on first access (per-athlete checks cost more than the split itself).
+
+        Returns
+        -------
+        DataFrame
+            ``row``, ``athlete_id``, ``check``, ``message``; see :mod:`soleus_analysis.plausibility`.
+        """
+        return plausibility.check(self.valid, self.table)
 
     @property
     def ok(self) -> bool:
@@ -239,28 +249,24 @@ def validate(data: pd.DataFrame, table: str, *, tz: str = "UTC") -> ValidationRe
         typed[name] = values
         notes += [f"{name}: {note}" for note in coerced.notes]
         bad = np.flatnonzero(coerced.failed)
-        failures.add(bad, name, "coerce_dtype", coerced.messages.to_numpy()[bad], _cell_text(frame[name].iloc[bad]))
+        failures.add(bad, name, "coerce_dtype", coerced.message_at(bad), _cell_text(frame[name].iloc[bad]))
+        missing = values.isna().to_numpy()
         if not col.nullable:
-            empty = np.flatnonzero(values.isna().to_numpy() & ~coerced.failed)
-            failures.add(empty, name, "not_nullable", "missing value")
+            failures.add(np.flatnonzero(missing & ~coerced.failed), name, "not_nullable", "missing value")
         for check in col.checks:
-            output = check(values).check_output
-            failing = output.index.to_numpy()[~output.to_numpy(dtype=bool)]
+            # Missing cells pass the value checks (ignore_na), as in pandera.
+            failing = np.flatnonzero(~_check_passes(check, values) & ~missing)
             failures.add(failing, name, check.name, describe_check(check), _cell_text(frame[name].iloc[failing]))
 
     column_failures = failures.frame()
     column_bad = np.zeros(n, dtype=bool)
     column_bad[column_failures["row"].to_numpy()] = True
 
-    typed_frame = pd.DataFrame(typed, index=frame.index)
-    for name, col in schema.columns.items():
-        if name not in typed_frame:
-            absent = pd.Series(None, index=frame.index, dtype=object)
-            typed_frame[name] = coerce_column(absent, col.dtype).values
-    candidates = typed_frame.loc[~column_bad]
+    typed_frame = pd.DataFrame(typed, index=frame.index, copy=False)
+    candidates = typed_frame.loc[~column_bad] if column_bad.any() else typed_frame
     for check in schema.checks:
-        output = check(candidates).check_output
-        failing = output.index.to_numpy()[~output.to_numpy(dtype=bool)]
+        passes = _check_passes(check, candidates)
+        failing = candidates.index.to_numpy()[~passes]
         failures.add(failing, ROW_RULE, check.name, check.error or check.name)
 
     all_failures = failures.frame().sort_values(["row"], kind="stable", ignore_index=True)
@@ -268,23 +274,45 @@ def validate(data: pd.DataFrame, table: str, *, tz: str = "UTC") -> ValidationRe
     bad[all_failures["row"].to_numpy()] = True
 
     extra = tuple(str(c) for c in frame.columns if c not in schema.columns)
-    ordered = canonical_columns(table)
-    valid = pd.concat([typed_frame[ordered], frame[list(extra)]], axis=1).loc[~bad]
+    valid = pd.concat([typed_frame, frame[list(extra)]], axis=1)
+    if bad.any():
+        valid = valid.loc[~bad]
+    for name in schema.columns:
+        if name not in valid:  # optional columns the input lacks: all missing, canonical dtype
+            valid[name] = missing_column(schema.columns[name].dtype, valid.index)
+    valid = valid[canonical_columns(table) + list(extra)]
     rejected = frame.loc[bad].copy()
     rejected["reasons"] = _reasons(all_failures).reindex(rejected.index)
     valid.index.name = rejected.index.name = "row"
 
-    flags = plausibility.check(valid, table)
     return ValidationReport(
         table=table,
         valid=valid,
         rejected=rejected,
         failures=all_failures,
-        flags=flags,
         extra_columns=extra,
         notes=tuple(dict.fromkeys(notes)),
         n_rows=n,
     )
+
+
+def _check_passes(check, obj: pd.Series | pd.DataFrame) -> np.ndarray:
+    """Run a pandera check's function and return a boolean array aligned with ``obj``.
+
+    The pandera backend's ``apply`` is used directly: ``check(obj)`` would first copy the column
+    without its missing values and then collect failure cases, which costs more than the check.
+    """
+    backend = check.get_backend(obj)  # registers pandera's pandas backends on first use
+    # As pandera's Check.__call__ does: built-in checks resolve their function per data type.
+    builtin = getattr(check._check_fn, "__name__", None)
+    if builtin is not None and check.is_builtin_check(builtin):
+        check._check_fn = check.get_builtin_check_fn(builtin)
+    output = backend(check).apply(obj)
+    if np.ndim(output) == 0:
+        return np.full(len(obj), bool(output))
+    if isinstance(output, pd.DataFrame):
+        output = output.all(axis=1)
+    return np.asarray(pd.Series(output).fillna(False), dtype=bool)
 
 
 def _reasons(failures: pd.DataFrame) -> pd.Series:
