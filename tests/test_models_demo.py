@@ -39,16 +39,28 @@ def test_within_between_and_sensitivity_recover_the_planted_effect(demo):
         assert _covers(row, EFFECT), row
 
 
-def test_lag_rmcorr_individual_and_banister_run(demo):
-    dlm = sol.fit_distributed_lag(demo.panel, outcome=Y, exposure=X, max_lag=3,
-                                  covariates=["run_distance_km"])
+def test_distributed_lag_recovers_the_cumulative_adaptation():
+    # default Effects: adaptation spread over weeks (time constant 4 weeks)
+    sim = simulation.simulate_panel(60, 40, rng=2)
+    weights = np.asarray(sim.truth["lag_weights"])
+    truth = sim.truth["effect_per_10_soleus_sets_s_per_km"] * weights[:9].sum()
+    dlm = sol.fit_distributed_lag(sim.panel, outcome=Y, exposure=X, max_lag=8, basis="ns", df=4,
+                                  covariates=["run_distance_km", "chronic_distance_km"])
     assert dlm.converged or dlm.notes
-    assert _covers(dlm.cumulative, EFFECT)
+    assert _covers(dlm.cumulative, truth), (dlm.cumulative, truth)
+
+
+def test_rmcorr_individual_and_banister_run(demo):
     rm = sol.rmcorr(demo.panel, x=X, y=Y, subject="athlete_id")
     assert rm.r < 0 and rm.df > 0
-    fit = sol.fit_within_between(demo.panel, outcome=Y, exposure=X)
+    fit = sol.fit_within_between(demo.panel, outcome=Y, exposure=X,
+                                 covariates=["run_distance_km"])
     ir = sol.individual_responses(fit, higher_is_better=False)
     assert len(ir.table) == 60
+    slopes = demo.truth["athlete_slopes_s_per_km_per_10_sets"]
+    t = ir.table.assign(true=ir.table["athlete"].map(slopes))
+    if fit.re_structure == "full":
+        assert np.corrcoef(t["estimate"], t["true"])[0, 1] > 0.3
     one = demo.panel.loc[demo.panel["athlete_id"] == demo.panel["athlete_id"].iloc[0]]
     ban = sol.fit_banister(one, performance=Y, loads=["run_distance_km", X], time="week_start",
                            higher_is_better=False, ci=None)

@@ -126,7 +126,7 @@ class DistributedLagResult:
     @property
     def cumulative(self) -> pd.Series:
         """The cumulative-effect row of ``table``."""
-        return self.table.set_index("term").loc["cumulative"]
+        return self.table.set_index("term").drop(columns="lag").loc["cumulative"]
 
 
 def fit_distributed_lag(
@@ -140,7 +140,7 @@ def fit_distributed_lag(
     basis: str = "poly",
     df: int = 3,
     covariates: Sequence[str] = (),
-    method: str = "mixed",
+    method: str = "gee",
     step: float = 10.0,
     time_step: Any = None,
     level: float = 0.95,
@@ -163,9 +163,13 @@ def fit_distributed_lag(
         Basis columns (quadratic polynomial by default).
     covariates : sequence of str
         Adjustment columns (numeric ones split into within and between parts).
-    method : {"mixed", "gee"}, default "mixed"
-        Random-intercept linear mixed model (:func:`fit_mixed`) or GEE with exchangeable working
-        correlation and robust standard errors.
+    method : {"gee", "mixed"}, default "gee"
+        GEE with exchangeable working correlation and robust (sandwich) standard errors, or a
+        random-intercept linear mixed model (:func:`fit_mixed`). GEE is the default because its
+        standard errors stay valid when athletes' responses differ and weeks are serially
+        correlated: on the project's simulated cohort (random slopes, AR(1) pace residuals;
+        60 athletes x 40 weeks, 12 cohorts) the random-intercept model's SE of the cumulative
+        effect was 0.52 s/km against an empirical SD of 0.76, GEE's 0.59-1.11.
     step : float, default 10
         Effects per ``+step`` units of the exposure.
     time_step : timedelta-like or number, optional
@@ -200,9 +204,10 @@ def fit_distributed_lag(
     xlag = frame[lag_cols].to_numpy(dtype=float)
     w = xlag @ b.to_numpy()
     w_names = [f"w{j}" for j in range(w.shape[1])]
-    for j, name in enumerate(w_names):
-        frame[name] = w[:, j]
-    frame = frame.drop(columns=lag_cols)
+    frame = pd.concat(
+        [frame.drop(columns=lag_cols), pd.DataFrame(w, columns=w_names, index=frame.index)],
+        axis=1,
+    )
     rhs = w_names + [t for t in design.rhs if t not in lag_cols]
     formula = "y ~ " + " + ".join(rhs)
     if frame["athlete"].nunique() < 2:

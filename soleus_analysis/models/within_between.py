@@ -104,7 +104,7 @@ def lagged(
             f"more than one row for {group}={first[group]!r} at {time}={first[time]!r}; lags are "
             "ambiguous. Fix: aggregate to one row per athlete and week first."
         )
-    out = pd.DataFrame(index=data.index)
+    cols: dict[str, np.ndarray] = {}
     keys = data[[group, time]].reset_index(drop=True)
     source = data[[group, time, *columns]].reset_index(drop=True)
     for lag in lags:
@@ -113,14 +113,14 @@ def lagged(
             raise ValueError(f"lags must be >= 0, got {lag}")
         if lag == 0:
             for c in columns:
-                out[f"{c}_lag0"] = data[c].to_numpy()
+                cols[f"{c}_lag0"] = data[c].to_numpy()
             continue
         shifted = source.copy()
         shifted[time] = shifted[time] + lag * step
         merged = keys.merge(shifted, on=[group, time], how="left", validate="one_to_one")
         for c in columns:
-            out[f"{c}_lag{lag}"] = merged[c].to_numpy()
-    return out
+            cols[f"{c}_lag{lag}"] = merged[c].to_numpy()
+    return pd.DataFrame(cols, index=data.index)
 
 
 def within_between_terms(
@@ -181,21 +181,19 @@ def within_between_terms(
                 f"column {c!r} must be numeric to be centred, not {data[c].dtype}. "
                 "Fix: convert it, or pass it as a categorical covariate."
             )
-    out = data.copy()
+    pieces = [data]
     if lags:
-        lag_frame = lagged(data, columns=columns, lags=lags, group=group, time=time,
-                           time_step=time_step)
-        for col in lag_frame.columns:
-            out[col] = lag_frame[col]
+        pieces.append(lagged(data, columns=columns, lags=lags, group=group, time=time,
+                             time_step=time_step))
+    base = pd.concat(pieces, axis=1) if len(pieces) > 1 else data
     parts = columns + [f"{c}_lag{lag}" for lag in lags for c in columns]
-    window = out[[*parts, *required]].notna().all(axis=1) & out[group].notna()
-    out["in_window"] = window
-    grouped = out[parts].where(window).groupby(out[group])
-    means = grouped.transform("mean")
+    window = base[[*parts, *required]].notna().all(axis=1) & base[group].notna()
+    means = base[parts].where(window).groupby(base[group]).transform("mean")
+    derived: dict[str, pd.Series] = {"in_window": window}
     for col in parts:
-        out[f"{col}_between"] = means[col]
-        out[f"{col}_within"] = out[col] - means[col]
-    return out
+        derived[f"{col}_between"] = means[col]
+        derived[f"{col}_within"] = base[col] - means[col]
+    return pd.concat([base, pd.DataFrame(derived, index=base.index)], axis=1)
 
 
 @dataclass(frozen=True)
@@ -316,10 +314,10 @@ def _prepare(
             f"{n_out} of {len(data)} rows are outside the analysis window (missing outcome, "
             "exposure, covariate or lagged exposure)."
         )
-    frame = pd.DataFrame(
-        {"y": win[outcome].to_numpy(dtype=float), "athlete": win[group].to_numpy()},
-        index=win.index,
-    )
+    cols: dict[str, np.ndarray] = {
+        "y": win[outcome].to_numpy(dtype=float),
+        "athlete": win[group].to_numpy(),
+    }
     rhs: list[str] = []
     labels: dict[str, str] = {}
     per: dict[str, str] = {}
@@ -327,7 +325,7 @@ def _prepare(
     step_text = f"+{step:g} {exposure}"
 
     def add(name: str, values: pd.Series, label: str, per_text: str, mult: float) -> None:
-        frame[name] = values.to_numpy(dtype=float)
+        cols[name] = values.to_numpy(dtype=float)
         rhs.append(name)
         labels[name] = label
         per[name] = per_text
@@ -346,11 +344,12 @@ def _prepare(
         else:
             add(f"c{k}", win[c], c, f"+1 {c}", 1.0)
     for k, c in enumerate(categorical):
-        frame[f"g{k}"] = win[c].astype(str).to_numpy()
+        cols[f"g{k}"] = win[c].astype(str).to_numpy()
         rhs.append(f"C(g{k})")
         labels[f"C(g{k})"] = c
         per[f"C(g{k})"] = "vs reference level"
         scale[f"C(g{k})"] = 1.0
+    frame = pd.DataFrame(cols, index=win.index)
     tvals = win[time]
     tstep = _time_step(data[time], time_step)
     origin = data[time].min()
