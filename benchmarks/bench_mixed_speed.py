@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-from statsmodels.regression.mixed_linear_model import MixedLM  # noqa: E402
+import numpy as np
+from statsmodels.regression.mixed_linear_model import MixedLM
 
-import soleus_analysis as sol  # noqa: E402
-from tests.panel_generator import make_panel  # noqa: E402
+import soleus_analysis as sol
+from tests.panel_generator import make_panel
 
 
 def _sig(a: float, b: float, digits: int = 4) -> bool:

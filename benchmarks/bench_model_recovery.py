@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import pandas as pd  # noqa: E402
+import pandas as pd
 
-from tests.recovery_study import Scenario, run_recovery, summarise  # noqa: E402
+from tests.recovery_study import Scenario, run_recovery, summarise
 
 SCENARIOS = [
     Scenario("effect -3 s/km per +10 sets, iid", effect=-3.0),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import soleus_analysis as sol  # noqa: E402
+import soleus_analysis as sol
 
 
 def main() -> None:

@@ -148,12 +148,14 @@ def make_panel(
     return GeneratedPanel(panel, truth)
 
 
-def simulate_for_power(n_athletes: int, n_weeks: int, *, effects: dict, rng=None) -> GeneratedPanel:
+def simulate_for_power(
+    n_athletes: int, n_weeks: int, *, effects: dict, rng=None, **kwargs
+) -> GeneratedPanel:
     """``sol.power``'s ``simulate=`` interface on top of :func:`make_panel`.
 
-    ``effects`` maps ``pace_s_per_km_per_10_soleus_sets`` to the planted within effect; any other
-    key is passed to :func:`make_panel` (``slope_sd``, ``ar1``, ``lag_weights``, ...).
+    ``effects`` maps ``pace_s_per_km_per_10_soleus_sets`` to the planted within effect; its
+    other keys and any keyword argument go to :func:`make_panel` (``slope_sd``, ``ar1``, ...).
     """
     kw = dict(effects)
     effect = kw.pop("pace_s_per_km_per_10_soleus_sets")
-    return make_panel(n_athletes, n_weeks, within_effect=effect, rng=rng, **kw)
+    return make_panel(n_athletes, n_weeks, within_effect=effect, rng=rng, **kw, **kwargs)

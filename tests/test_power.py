@@ -69,5 +69,8 @@ def test_bad_arguments():
         power(10, 8, -2.0, n_sims=2, alpha=1.5, **SIM)
     with pytest.raises(ValueError, match="n_sims"):
         power(10, 8, -2.0, n_sims=0, **SIM)
-    with pytest.raises(TypeError, match="unexpected keyword"):
-        power(10, 8, -2.0, n_sims=2, slope_sd=1.0, **SIM)
+    # further keywords go to the simulator (here: make_panel refuses a start that is no Monday)
+    with pytest.raises(ValueError, match="Monday"):
+        power(10, 8, -2.0, n_sims=2, n_jobs=1, start="2024-01-02", **SIM)
+    res = power(10, 8, -2.0, n_sims=2, n_jobs=1, rng=1, missing_outcome=0.5, **SIM)
+    assert res.n_converged == 2

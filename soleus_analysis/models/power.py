@@ -102,7 +102,9 @@ class PowerResult:
         }])
 
 
-def _default_simulate(n_athletes: int, n_weeks: int, *, effects: dict, rng: Any) -> Any:
+def _default_simulate(
+    n_athletes: int, n_weeks: int, *, effects: dict, rng: Any, **sim_kwargs: Any
+) -> Any:
     """The project's simulator, imported on first use (it lives in another module)."""
     try:
         from soleus_analysis.simulation import Effects, simulate_panel
@@ -112,7 +114,7 @@ def _default_simulate(n_athletes: int, n_weeks: int, *, effects: dict, rng: Any)
             f"installation ({exc}); pass simulate= a function "
             "simulate(n_athletes, n_weeks, *, effects, rng) returning an object with .panel"
         ) from exc
-    return simulate_panel(n_athletes, n_weeks, effects=Effects(**effects), rng=rng)
+    return simulate_panel(n_athletes, n_weeks, effects=Effects(**effects), rng=rng, **sim_kwargs)
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ class _Job:
     estimator: str
     opts: dict
     alpha: float
+    sim_kwargs: dict
 
 
 def _run_one(job: _Job) -> tuple[float, float, float, float, float, bool]:
@@ -132,7 +135,7 @@ def _run_one(job: _Job) -> tuple[float, float, float, float, float, bool]:
     from soleus_analysis.models.within_between import fit_within_between
 
     sim = job.simulate(job.n_athletes, job.n_weeks, effects=job.effects,
-                       rng=np.random.default_rng(job.seed))
+                       rng=np.random.default_rng(job.seed), **job.sim_kwargs)
     panel = sim.panel if hasattr(sim, "panel") else sim
     opts = dict(job.opts)
     lags = tuple(opts.pop("lags", ()))
@@ -165,9 +168,10 @@ def _cumulative(fit: Any, lags: tuple, alpha: float, converged: bool):
             float(r["ci_high"]), float(r["p_value"]), converged)
 
 
-def _make_jobs(simulate, n_athletes, n_weeks, effects, seeds, estimator, opts, alpha):
-    return [_Job(simulate, int(n_athletes), int(n_weeks), effects, s, estimator, opts, alpha)
-            for s in seeds]
+def _make_jobs(simulate, n_athletes, n_weeks, effects, seeds, estimator, opts, alpha,
+               sim_kwargs):
+    return [_Job(simulate, int(n_athletes), int(n_weeks), effects, s, estimator, opts, alpha,
+                 dict(sim_kwargs)) for s in seeds]
 
 
 def _execute(jobs: list[_Job], n_jobs: int) -> list[tuple]:
@@ -275,8 +279,7 @@ def power(
     effects : dict, optional
         Other ``Effects`` fields (e.g. ``{"slope_sd": 1.0}``).
     **sim_kwargs
-        Further keyword arguments are not accepted by the default simulator interface and raise
-        a ``TypeError``; put simulator settings in ``effects`` or in a custom ``simulate``.
+        Passed to ``simulate`` (e.g. ``design=`` or ``start=`` of :func:`sol.simulate_panel`).
 
     Returns
     -------
@@ -284,18 +287,14 @@ def power(
         ``power``, ``mc_se``, ``n_sims``, ``n_converged``, ``mean_estimate``, ``coverage``,
         ``elapsed_s``, ``estimates``; ``.table`` as one row.
     """
-    if sim_kwargs:
-        raise TypeError(
-            f"unexpected keyword(s) {sorted(sim_kwargs)}; put simulator settings in effects= "
-            "or wrap them in a custom simulate= callable"
-        )
     _check(n_sims, alpha, estimator)
     started = _time.perf_counter()
     eff = {effect_field: float(effect), **(effects or {})}
     sim = simulate or _default_simulate
     opts = {"outcome": outcome, "exposure": exposure, "group": group, "time": time,
             "step": float(step), "covariates": tuple(covariates), "lags": tuple(lags)}
-    jobs = _make_jobs(sim, n_athletes, n_weeks, eff, _seeds(rng, n_sims), estimator, opts, alpha)
+    jobs = _make_jobs(sim, n_athletes, n_weeks, eff, _seeds(rng, n_sims), estimator, opts, alpha,
+                      sim_kwargs)
     summary = _summarise(_execute(jobs, n_jobs), effect=float(effect), alpha=alpha)
     return PowerResult(
         n_sims=int(n_sims), n_athletes=int(n_athletes), n_weeks=int(n_weeks),
@@ -319,7 +318,8 @@ def power_curve(
         Every combination is simulated.
     **kwargs
         As :func:`power` (``n_sims``, ``alpha``, ``rng``, ``n_jobs``, ``simulate``,
-        ``estimator``, ...). Every design point uses the same study seeds.
+        ``estimator``, ...; the rest goes to ``simulate``). Every design point uses the same
+        study seeds.
 
     Returns
     -------
@@ -346,15 +346,13 @@ def power_curve(
             "step": float(kwargs.pop("step", 10.0)),
             "covariates": tuple(kwargs.pop("covariates", ())),
             "lags": tuple(kwargs.pop("lags", ()))}
-    if kwargs:
-        raise TypeError(f"unexpected keyword(s) {sorted(kwargs)}")
     _check(n_sims, alpha, estimator)
     seeds = _seeds(rng, n_sims)
     combos = list(itertools.product(seq(n_athletes), seq(n_weeks), seq(effect)))
     jobs: list[_Job] = []
     for a, w, e in combos:
         eff = {effect_field: float(e), **base_effects}
-        jobs += _make_jobs(simulate, a, w, eff, seeds, estimator, opts, alpha)
+        jobs += _make_jobs(simulate, a, w, eff, seeds, estimator, opts, alpha, kwargs)
     results = _execute(jobs, n_jobs)
     rows = []
     for k, (a, w, e) in enumerate(combos):
