@@ -307,7 +307,9 @@ def fit_mixed(
         Confidence level of the Wald intervals.
     methods : sequence of str
         Optimisers tried in turn until one converges (``"lbfgs"``, ``"bfgs"``, ``"powell"``,
-        ``"nm"``, ``"cg"``). A converged gradient fit is refined with BFGS at a tight tolerance.
+        ``"nm"``, ``"cg"``). They start from a fast vectorised profiled-REML optimum (which
+        also detects singular fits); a fit is accepted only if statsmodels reports convergence,
+        the Hessian is positive definite and the log-likelihood is not below that optimum.
     simplify : bool, default True
         If no optimiser converges, fit uncorrelated random effects, then a random intercept only,
         and say so in ``re_structure`` and ``notes``.
@@ -347,8 +349,12 @@ def fit_mixed(
 
     *Convergence.* statsmodels' warnings are caught here and returned in ``warnings`` (never
     printed); statsmodels' own "MLE may be on the boundary" warning uses an absolute threshold
-    that depends on the scale, so the boundary check reported in ``notes`` is done here on the
-    original scale (an SD below 0.1% of the residual SD, or a correlation of +-1).
+    that depends on the scale, so it is replaced by the check reported in ``notes`` (an SD below
+    0.1% of the residual SD, or a correlation of +-1). If the profiled optimum is singular
+    (lme4's rule: a diagonal element of the relative Cholesky factor below 1e-4), statsmodels'
+    fixed effects there are unreliable (it inverts the random-effects covariance), so with
+    ``simplify=True`` the fit moves to uncorrelated random effects, then to a random intercept,
+    and ``re_structure``/``notes`` say so.
 
     Examples
     --------

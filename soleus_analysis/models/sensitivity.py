@@ -349,8 +349,8 @@ def compare_estimates(
 
 def _mixed_label(fit: Any) -> str:
     structure = getattr(fit, "re_structure", "")
-    if structure == "full" and "within slope" in " ".join(getattr(fit, "variance", pd.DataFrame(
-        {"component": []}))["component"]):
+    has_slope = "x_w" in getattr(getattr(fit, "mixed", None), "re_cov", pd.DataFrame()).index
+    if structure == "full" and has_slope:
         return "Mixed model, random intercept and slope"
     if structure == "uncorrelated":
         return "Mixed model, uncorrelated random intercept and slope"

@@ -243,7 +243,7 @@ class WithinBetweenResult:
     cov: pd.DataFrame = field(repr=False)
     mixed: MixedResult = field(repr=False)
     data: pd.DataFrame = field(repr=False)
-    df_resid: None = None
+    df_resid: float | None = None
 
     @property
     def raw(self) -> Any:
