@@ -128,16 +128,39 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    from soleus_analysis.simulation import simulate_cohort, write_canonical
+    import numpy as np
+
+    from soleus_analysis.simulation import simulate_cohort, write_canonical, write_cohort
 
     try:
         cohort = simulate_cohort(args.athletes, args.weeks, rng=args.seed, start=args.start)
     except ValueError as exc:
         raise InputError(str(exc), fix="change --athletes, --weeks or --start") from exc
-    files = write_canonical(cohort, Path(args.outdir), seed=args.seed)
+    out = Path(args.outdir)
+    if args.format == "canonical":
+        files = write_canonical(cohort, out, seed=args.seed)
+        print(
+            f"Simulated {args.athletes} athletes x {args.weeks} weeks (seed {args.seed}): "
+            f"{len(files)} files in {args.outdir}"
+        )
+        return 0
+    # The writer's own stream: child 2 of the seed (the cohort uses children 0 and 1).
+    writer_rng = np.random.default_rng(np.random.SeedSequence(args.seed).spawn(3)[2])
+    written = write_cohort(
+        cohort,
+        out,
+        rng=writer_rng,
+        bad_input=not args.no_bad_input,
+        activity_files=not args.no_activity_files,
+        seed=args.seed,
+    )
+    data = written.files[written.files["athlete_id"] != ""]
+    bad = written.injected.dropna(subset=["source_row"]).drop_duplicates(["path", "source_row"])
     print(
         f"Simulated {args.athletes} athletes x {args.weeks} weeks (seed {args.seed}): "
-        f"{len(files)} files in {args.outdir}"
+        f"{len(data)} export files in {args.outdir} "
+        f"({', '.join(f'{n} {f}' for f, n in data['format'].value_counts().sort_index().items())}); "
+        f"{len(bad)} planted bad rows listed in truth_injected.csv; SIMULATED data, see README.md"
     )
     return 0
 
@@ -174,7 +197,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_schema)
 
     p = sub.add_parser(
-        "simulate", help="write a simulated cohort with a known answer (canonical tables + truth)"
+        "simulate", help="write a simulated cohort with a known answer (app exports + truth)"
     )
     p.add_argument("outdir", help="folder to write into (created if missing)")
     p.add_argument("--athletes", type=int, default=40, help="number of athletes (default 40)")
@@ -183,10 +206,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--start", default="2025-01-06", help="Monday of week 0 (default 2025-01-06)")
     p.add_argument(
         "--format",
-        choices=["canonical"],
-        default="canonical",
-        help="canonical: the canonical tables as CSV plus truth.csv and truth.json",
+        choices=["files", "canonical"],
+        default="files",
+        help="files (default): one folder per athlete with Strong/Hevy, Strava (+ GPX/FIT/TCX) and "
+        "PMSys exports, athletes.csv, truth.json, truth_weeks.csv, truth_injected.csv and a "
+        "README; canonical: the canonical tables as CSV plus truth.csv and truth.json",
     )
+    p.add_argument("--no-bad-input", action="store_true",
+                   help="do not plant duplicates, typos, impossible values and unit mix-ups")
+    p.add_argument("--no-activity-files", action="store_true",
+                   help="skip the long runs' GPX/FIT/TCX files (faster; no stream metrics)")
     p.set_defaults(func=_cmd_simulate)
     return parser
 

@@ -71,3 +71,21 @@ def test_folder_of_gpx_runs_is_fast(tmp_path):
     fr = sol.read_folder(tmp_path / "raw")
     assert len(fr.tables["runs"]) == 12
     assert time.perf_counter() - t < 20
+
+
+def test_folder_uses_the_athletes_distance_unit_and_skips_truth_files(tmp_path):
+    root = tmp_path / "raw"
+    (root / "di").mkdir(parents=True)
+    (root / "di" / "strong.csv").write_text(
+        "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,RPE\n"
+        "2024-01-02 10:00:00,A,30m,Soleus Walk,1,0,0,0.025,0,\n"
+    )
+    pd.DataFrame({"athlete_id": ["di"], "weight_unit": ["kg"], "distance_unit": ["mi"]}).to_csv(
+        root / "athletes.csv", index=False
+    )
+    (root / "truth_weeks.csv").write_text("athlete_id,week_start,soleus_sets\nA001,2025-01-06,1\n")
+    (root / "truth_injected.csv").write_text("defect,path\n0,x\n")
+    fr = sol.read_folder(root)
+    assert set(fr.files["path"].map(lambda p: Path(p).name)) == {"strong.csv"}
+    assert fr.tables["strength_sets"]["distance_m"].item() == 0.025 * 1609.344
+    assert "athlete_week" not in fr.tables

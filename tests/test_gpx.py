@@ -47,3 +47,16 @@ def test_truncated_gpx_is_a_clear_error(tmp_path):
     p.write_text(text[: len(text) // 2])
     with pytest.raises(sol.InputError, match="truncated"):
         sol.read(p, source="gpx")
+
+
+def test_gzipped_gpx_reads_like_the_plain_file(tmp_path):
+    import gzip
+
+    path = DATA / "00978fad-85f8-4f1c-be44-2b7146ccbf76.gpx"
+    gz = tmp_path / "4400000009.gpx.gz"
+    gz.write_bytes(gzip.compress(path.read_bytes()))
+    plain, packed = sol.read(path, athlete_id="a"), sol.read(gz, athlete_id="a")
+    cols = ["start", "distance_m", "moving_time_s", "efficiency_factor_m_per_beat"]
+    assert packed.attrs["source"] == "gpx"
+    assert packed[cols].equals(plain[cols])
+    assert len(sol.read_stream(gz)) == len(sol.read_stream(path))

@@ -52,3 +52,14 @@ def test_hevy_bad_date_row_is_rejected_not_lost(tmp_path):
 def test_hevy_source_on_a_strong_file_says_why():
     with pytest.raises(sol.InputError, match="not a Hevy export"):
         sol.read(DATA.parent / "strong" / "strong_newest_lbs.csv", source="hevy")
+
+
+def test_hevy_row_repeated_exactly_is_rejected_as_a_duplicate(tmp_path):
+    lines = (DATA / "hevy_kg.csv").read_text().splitlines(keepends=True)
+    p = tmp_path / "dup.csv"
+    p.write_text("".join([*lines[:3], lines[2], *lines[3:]]))
+    df = sol.read(p)
+    assert df["set_index"].iloc[2] == df["set_index"].iloc[1]
+    report = sol.validate(df, "strength_sets")
+    assert report.rejected["source_row"].tolist() == [4]
+    assert len(report.valid) == len(lines) - 1

@@ -30,6 +30,7 @@ import pytest
 import soleus_analysis as sol
 from soleus_analysis.simulation import EXERCISE_NAMES, SOLEUS_SHARES
 from soleus_analysis.simulation.writers import STRENGTH_FORMATS
+from soleus_analysis.simulation.writers.defects import KINDS
 
 SEED = 55
 FORMATS = {
@@ -81,15 +82,25 @@ def _rel(root: Path, paths: pd.Series) -> pd.Series:
 def test_the_forced_formats_cover_every_variant(written):
     fmt = written.formats.set_index("athlete_id")
     assert set(fmt["strength"]) == set(STRENGTH_FORMATS)
-    assert set(written.files["format"]) >= {"gpx.gz", "fit.gz", "tcx.gz", "strava_activities",
-                                             "pmsys_wellness", "pmsys_srpe", *STRENGTH_FORMATS}
+    assert set(written.files["format"]) >= {
+        "gpx.gz",
+        "fit.gz",
+        "tcx.gz",
+        "strava_activities",
+        "pmsys_wellness",
+        "pmsys_srpe",
+        *STRENGTH_FORMATS,
+    }
     root = written.root
     # The planned units: pounds in Strong classic (no unit), semicolon, newest and Hevy files.
     assert (fmt.loc[["A001", "A002", "A005", "A006"], "strength_unit"] == "lb").all()
     head = {a: (root / a / ("hevy_workouts.csv" if f["strength"] == "hevy" else "strong.csv"))
             .read_bytes()[:200] for a, f in FORMATS.items()}  # fmt: skip
     assert head["A001"].startswith(b"Date,Workout Name,Duration,Exercise Name,Set Order,Weight,")
-    assert head["A002"].startswith(b'\xef\xbb\xbf"Workout #";"Date"') and b'"Weight (lbs)"' in head["A002"]
+    assert (
+        head["A002"].startswith(b'\xef\xbb\xbf"Workout #";"Date"')
+        and b'"Weight (lbs)"' in head["A002"]
+    )
     assert head["A004"].startswith(b'\xef\xbb\xbf"Workout #"') and b'"Weight (kg)"' in head["A004"]
     assert head["A003"].startswith("Datum,Workout-Name,Dauer,Name der Übung".encode())
     assert head["A005"].startswith(b"Date;Workout Name;Exercise Name;Set Order;Weight;Weight Unit")
@@ -130,9 +141,10 @@ def test_rejected_rows_are_exactly_the_injected_ones(reports, written):
     inj = written.injected
     for table in ("strength_sets", "runs", "sessions", "wellness", "athletes"):
         rej = reports[table].rejected
-        got = set(zip(_rel(written.root, rej["source_file"]), rej["source_row"].astype(int)))
+        rows = rej["source_row"].astype(int)
+        got = set(zip(_rel(written.root, rej["source_file"]), rows, strict=True))
         want = inj[(inj["table"] == table) & (inj["expected"] == "rejected")]
-        expected = set(zip(want["path"], want["source_row"].astype(int)))
+        expected = set(zip(want["path"], want["source_row"].astype(int), strict=True))
         assert got == expected, (table, got ^ expected)
     # Every kind of rejected defect is there.
     kinds = set(inj.loc[inj["expected"] == "rejected", "kind"])
@@ -153,9 +165,10 @@ def test_flags_are_exactly_the_unit_mixups(reports, written):
     valid = reports["strength_sets"].valid
     jumps = flags[flags["check"] == "load_jump_x2.2"]
     rows = valid.loc[jumps["row"]]
-    got = set(zip(_rel(written.root, rows["source_file"]), rows["source_row"].astype(int)))
+    lines = rows["source_row"].astype(int)
+    got = set(zip(_rel(written.root, rows["source_file"]), lines, strict=True))
     want = mixups.dropna(subset=["source_row"])
-    assert got == set(zip(want["path"], want["source_row"].astype(int)))
+    assert got == set(zip(want["path"], want["source_row"].astype(int), strict=True))
     # Flagged rows stay valid.
     assert flags["row"].isin(valid.index).all()
 
@@ -174,7 +187,7 @@ def _clean(report, written, table):
     valid["path"] = _rel(written.root, valid["source_file"])
     inj = written.injected.dropna(subset=["source_row"])
     inj = inj[inj["table"] == table]
-    bad = set(zip(inj["path"], inj["source_row"].astype(int)))
+    bad = set(zip(inj["path"], inj["source_row"].astype(int), strict=True))
     keep = [(p, int(r)) not in bad for p, r in zip(valid["path"], valid["source_row"], strict=True)]
     return valid[keep]
 
@@ -190,8 +203,10 @@ def test_round_trip_recovers_the_strength_sets(cohort, reports, written):
     canon = cohort.strength_sets.copy()
     hevy = [a for a, f in FORMATS.items() if f["strength"] == "hevy"]
     for frame in (read, canon):
-        frame["key_start"] = frame["session_start"].dt.floor("min").where(
-            frame["athlete_id"].isin(hevy), frame["session_start"]
+        frame["key_start"] = (
+            frame["session_start"]
+            .dt.floor("min")
+            .where(frame["athlete_id"].isin(hevy), frame["session_start"])
         )
     key = ["athlete_id", "key_start", "exercise_raw", "set_index"]
     both = read.merge(canon, on=key, suffixes=("", "_c"), validate="1:1")
@@ -302,7 +317,9 @@ def test_planted_effect_is_recoverable_from_the_files(tmp_path):
     sets = sets.assign(week=week(sets, "session_start"), dose=share * hard)
     dose = sets.groupby(["athlete_id", "week"])["dose"].sum()
     easy = runs[~runs["activity_name"].isin(["Tempo Run", "Intervals"])]
-    easy = easy.assign(week=week(easy, "start"), pace=easy["moving_time_s"] / easy["distance_m"] * 1000)
+    easy = easy.assign(
+        week=week(easy, "start"), pace=easy["moving_time_s"] / easy["distance_m"] * 1000
+    )
     pace = easy.groupby(["athlete_id", "week"])["pace"].mean()
     panel = pd.concat([pace, dose], axis=1).fillna({"dose": 0.0}).dropna()
     demeaned = panel - panel.groupby(level="athlete_id").transform("mean")
@@ -314,3 +331,55 @@ def test_planted_effect_is_recoverable_from_the_files(tmp_path):
     planted = effects.pace_s_per_km_per_10_soleus_sets / 10.0
     assert abs(slope - planted) < 3 * se
     assert slope + 3 * se < 0
+
+
+def test_cli_simulate_writes_the_app_exports(tmp_path, capsys):
+    from soleus_analysis import cli
+
+    argv = ["--athletes", "4", "--weeks", "4", "--seed", "3", "--no-activity-files"]
+    assert cli.main(["simulate", str(tmp_path / "a"), *argv]) == 0
+    assert "SIMULATED" in capsys.readouterr().out
+    assert cli.main(["simulate", str(tmp_path / "b"), *argv]) == 0
+    assert _hashes(tmp_path / "a") == _hashes(tmp_path / "b")
+    assert "simulated" in (tmp_path / "a" / "README.md").read_text().lower()
+    injected = pd.read_csv(tmp_path / "a" / "truth_injected.csv")
+    assert len(injected) and set(injected["kind"]) <= set(KINDS)
+    assert cli.main(["simulate", str(tmp_path / "c"), *argv, "--no-bad-input"]) == 0
+    assert pd.read_csv(tmp_path / "c" / "truth_injected.csv").empty
+    tables = sol.read_folder(tmp_path / "c").tables
+    assert all(sol.validate(df, name).rejected.empty for name, df in tables.items())
+
+
+DEMO = Path(__file__).resolve().parents[1] / "data" / "raw" / "demo-cohort"
+
+
+def test_the_shipped_demo_cohort_says_it_is_simulated():
+    import json
+
+    readme = (DEMO / "README.md").read_text()
+    assert readme.startswith("# Simulated cohort: NOT real athletes")
+    assert "docs/simulation.md" in readme and "--seed 2025" in readme
+    meta = json.loads((DEMO / "truth.json").read_text())
+    assert meta["simulated"] is True and meta["seed"] == 2025
+    assert meta["params"]["n_athletes"] == 40 and meta["params"]["n_weeks"] == 26
+    athletes = pd.read_csv(DEMO / "athletes.csv")
+    assert len(athletes) == 40 and {"timezone", "weight_unit", "distance_unit"} <= set(athletes)
+    assert sorted(p.name for p in DEMO.iterdir() if p.is_dir()) == sorted(athletes["athlete_id"])
+    size = sum(p.stat().st_size for p in DEMO.rglob("*") if p.is_file())
+    assert size < 6.5e6
+
+
+@pytest.mark.slow
+def test_the_shipped_demo_cohort_is_reproducible_and_round_trips(tmp_path):
+    from soleus_analysis import cli
+
+    argv = ["simulate", str(tmp_path), "--athletes", "40", "--weeks", "26", "--seed", "2025"]
+    assert cli.main(argv) == 0
+    assert _hashes(tmp_path) == _hashes(DEMO)
+    folder = sol.read_folder(DEMO)
+    inj = pd.read_csv(DEMO / "truth_injected.csv")
+    for table, df in folder.tables.items():
+        rej = sol.validate(df, table).rejected
+        got = set(zip(_rel(DEMO, rej["source_file"]), rej["source_row"].astype(int), strict=True))
+        want = inj[(inj["table"] == table) & (inj["expected"] == "rejected")]
+        assert got == set(zip(want["path"], want["source_row"].astype(int), strict=True)), table

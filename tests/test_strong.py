@@ -144,3 +144,37 @@ def test_classic_distance_needs_a_unit(tmp_path):
 def test_wrong_file_type_for_strong_source():
     with pytest.raises(sol.InputError, match="not a text file"):
         sol.read(DATA.parent / "fit" / "garmin-fenix-5-run.fit", source="strong")
+
+
+def test_a_numbered_set_repeated_exactly_is_rejected_as_a_duplicate(tmp_path):
+    p = tmp_path / "s.csv"
+    header = "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,RPE\n"
+    p.write_text(
+        header
+        + "2024-01-02 10:00:00,A,30m,Seated Calf Raise,W,20,10,0,0,\n"
+        + "2024-01-02 10:00:00,A,30m,Seated Calf Raise,W,20,10,0,0,\n"  # two equal warm-ups
+        + "2024-01-02 10:00:00,A,30m,Seated Calf Raise,1,40,12,0,0,\n"
+        + "2024-01-02 10:00:00,A,30m,Seated Calf Raise,1,40,12,0,0,\n"  # exported twice
+        + "2024-01-02 10:00:00,A,30m,Seated Calf Raise,2,40,11,0,0,\n"
+    )
+    df = sol.read(p, weight_unit="kg")
+    assert df["set_index"].tolist() == [0, 1, 2, 2, 3]
+    assert any("repeat a numbered set" in n for n in df.attrs["notes"])
+    report = sol.validate(df, "strength_sets")
+    assert report.rejected["source_row"].tolist() == [5]
+    assert "duplicate_set" in report.rejected["reasons"].item()
+
+
+def test_german_decimal_comma_in_distance_only(tmp_path):
+    p = tmp_path / "s.csv"
+    p.write_text(
+        "Datum,Workout-Name,Dauer,Name der Übung,Reihenfolge festlegen,Gewicht,Wiederh.,"
+        "Entfernung,Sekunden,Notizen,Workout-Notizen,RPE\n"
+        '02.01.2024 10:00:00,A,30m,Soleus Walk,1,0,0,"0,035",0,,,\n'
+        '02.01.2024 10:00:00,A,30m,Seated Calf Raise,1,40,12,0,0,,,"8,5"\n',
+        encoding="utf-8",
+    )
+    df = sol.read(p, weight_unit="kg", distance_unit="km")
+    assert df["distance_m"].tolist()[0] == pytest.approx(35.0)
+    assert df["rpe"].tolist()[1] == 8.5
+    assert sol.validate(df, "strength_sets").ok

@@ -39,3 +39,14 @@ def test_tcx_that_is_not_tcx(tmp_path):
     p.write_text("<?xml version='1.0'?><kml></kml>")
     with pytest.raises(sol.InputError, match="not a TCX file"):
         sol.read(p, source="tcx")
+
+
+def test_gzipped_tcx_reads_like_the_plain_file(tmp_path):
+    import gzip
+
+    gz = tmp_path / "11km.tcx.gz"
+    gz.write_bytes(gzip.compress((DATA / "11km.tcx").read_bytes()))
+    plain, packed = sol.read(DATA / "11km.tcx", athlete_id="a"), sol.read(gz, athlete_id="a")
+    assert packed.attrs["source"] == "tcx"
+    cols = ["start", "distance_m", "decoupling_pct", "pace_fade_pct"]
+    assert packed[cols].equals(plain[cols])

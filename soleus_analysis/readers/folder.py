@@ -10,7 +10,8 @@ Rules
   without one).
 - A file that cannot be read is listed in ``files`` with its error and the others are still read.
 - ``README*``, ``SOURCE*``, ``LICENSE*``, ``truth*`` (a simulated cohort's known answer),
-  ``*.md``, ``*.txt`` and hidden files are skipped. Activity files that a Strava ``activities.csv`` names in ``Filename`` are read through
+  ``*.md``, ``*.txt`` and hidden files are skipped. Activity files that a Strava
+  ``activities.csv`` names in ``Filename`` are read through
   it (its runs get their stream metrics) and not a second time on their own.
 - Files are read in sorted path order, so the result is deterministic.
 """

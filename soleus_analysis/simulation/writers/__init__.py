@@ -80,7 +80,7 @@ class WrittenCohort:
         ``strength_unit`` (unit the file's weights are labelled in), ``weight_unit`` (the
         plates the athlete loads), ``distance_unit`` (display unit), ``device`` (format of the
         long runs' activity files), ``strava_dates`` (``us`` or ``gb`` date text),
-        ``sample_s`` (recording interval of the streams: 25 or 30 s) and ``timezone``.
+        ``sample_s`` (recording interval of the streams: 30 s) and ``timezone``.
     """
 
     root: Path
@@ -97,7 +97,7 @@ def assign_formats(
     Strong users (``params.athletes.strength_app``) get one of the four Strong variants (German
     for most athletes in Europe/Berlin; else classic 40%, newest 40%, old semicolon 20%), Hevy users
     the Hevy export; weights are labelled in the athlete's unit. Runs go to Strava; the long runs'
-    activity files are FIT (65%) or TCX (35%) for watch users (``run_app == "fit"``) and GPX for
+    activity files are FIT (70%) or TCX (30%) for watch users (``run_app == "fit"``) and GPX for
     phone users. When the cohort has at least 4 Strong users, 3 watch users or 3 runners, each
     variant and each device is used at least once (the most common one gives way).
 
@@ -117,7 +117,8 @@ def assign_formats(
     ath = cohort.params.athletes
     n = len(ath)
     u_variant, u_device, u_date = rng.random(n), rng.random(n), rng.random(n)
-    sample = rng.choice(np.array([25, 30]), n)
+    # Smart recording, sparse: one sample every 30 s keeps a 40 x 26 cohort a few MB.
+    sample = np.full(n, 30)
     zones = ath["timezone"].astype(str).to_numpy()
     strength = []
     for k in range(n):
@@ -131,7 +132,7 @@ def assign_formats(
                 "strong_classic" if u < 0.4 else "strong_newest" if u < 0.8 else "strong_semicolon"
             )
     watch = ath["run_app"].astype(str).to_numpy() == "fit"
-    device = np.where(watch, np.where(u_device < 0.65, "fit", "tcx"), "gpx").astype(object)
+    device = np.where(watch, np.where(u_device < 0.7, "fit", "tcx"), "gpx").astype(object)
     out = pd.DataFrame(
         {
             "athlete_id": ath["athlete_id"].astype(str).to_numpy(),
@@ -149,8 +150,13 @@ def assign_formats(
     ).set_index("athlete_id", drop=False)
     has_sets = out.index.isin(cohort.strength_sets["athlete_id"].unique())
     has_runs = out.index.isin(cohort.runs["athlete_id"].unique())
-    _cover(out, has_sets & (out["strength"] != "hevy").to_numpy(), "strength",
-           ("strong_classic", "strong_german", "strong_semicolon", "strong_newest"), 4)  # fmt: skip
+    _cover(
+        out,
+        has_sets & (out["strength"] != "hevy").to_numpy(),
+        "strength",
+        ("strong_classic", "strong_german", "strong_semicolon", "strong_newest"),
+        4,
+    )
     _cover(out, has_runs & watch, "device", ("fit", "tcx"), 3)
     _cover(out, has_runs, "device", DEVICES, 3)
     if overrides is not None:
@@ -213,8 +219,9 @@ def _as_logged_wellness(cohort: Cohort, formats: pd.DataFrame, rng) -> pd.DataFr
     out = np.empty(n, dtype="datetime64[us]")
     for zone in pd.unique(zones):
         rows = zones == zone
-        stamps = pd.DatetimeIndex(local[rows]).tz_localize(zone, nonexistent="shift_forward",
-                                                           ambiguous=False)  # fmt: skip
+        stamps = pd.DatetimeIndex(local[rows]).tz_localize(
+            zone, nonexistent="shift_forward", ambiguous=False
+        )
         out[rows] = stamps.tz_convert("UTC").tz_localize(None).as_unit("us").to_numpy()
     well["reported_at"] = pd.Series(out, index=well.index).dt.tz_localize("UTC")
     return well
@@ -284,7 +291,9 @@ def write_cohort(
     ['athletes', 'runs', 'sessions', 'strength_sets', 'wellness']
     """
     if not isinstance(cohort, Cohort):
-        raise TypeError(f"write_cohort needs a Cohort from simulate_cohort, got {type(cohort).__name__}")
+        raise TypeError(
+            f"write_cohort needs a Cohort from simulate_cohort, got {type(cohort).__name__}"
+        )
     rng = np.random.default_rng(rng)
     root = Path(outdir)
     root.mkdir(parents=True, exist_ok=True)
@@ -310,8 +319,9 @@ def write_cohort(
     for athlete in fmt.index:
         f = fmt.loc[athlete]
         _strength_file(root, athlete, f, planted.sets, kinds, files, injected)
-        _strava_files(root, athlete, f, planted.runs, kinds, files, injected, float(mass[athlete]),
-                      stream_rng)  # fmt: skip
+        _strava_files(
+            root, athlete, f, planted.runs, kinds, files, injected, float(mass[athlete]), stream_rng
+        )
         for name, frame, render, table in (
             ("wellness.csv", planted.wellness, pmsys.wellness_bytes, "wellness"),
             ("srpe.csv", planted.srpe, pmsys.srpe_bytes, "sessions"),
@@ -321,21 +331,49 @@ def write_cohort(
                 continue
             rel = f"{athlete}/pmsys/{name}"
             _write(root / rel, render(rows))
-            files.append({"path": rel, "format": f"pmsys_{name[:-4]}", "athlete_id": athlete,
-                          "table": table, "rows": len(rows)})  # fmt: skip
+            files.append(
+                {
+                    "path": rel,
+                    "format": f"pmsys_{name[:-4]}",
+                    "athlete_id": athlete,
+                    "table": table,
+                    "rows": len(rows),
+                }
+            )
             _collect(rows, rel, table, "_expect", kinds, injected)
     if planted.pound_grid_athlete is not None:
         athlete = planted.pound_grid_athlete
-        d = next(x for x in planted.defects if x["athlete_id"] == athlete and x["kind"] == "unit mix-up")
-        path = next(x["path"] for x in files if x["athlete_id"] == athlete and x["table"] == "strength_sets")
-        injected.append({"defect": d["defect"], "path": path, "source_row": None,
-                         "table": "strength_sets", "kind": d["kind"], "expected": "flagged",
-                         "added": False, "athlete_id": athlete, "detail": d["detail"]})  # fmt: skip
+        d = next(
+            x for x in planted.defects if x["athlete_id"] == athlete and x["kind"] == "unit mix-up"
+        )
+        path = next(
+            x["path"] for x in files if x["athlete_id"] == athlete and x["table"] == "strength_sets"
+        )
+        injected.append(
+            {
+                "defect": d["defect"],
+                "path": path,
+                "source_row": None,
+                "table": "strength_sets",
+                "kind": d["kind"],
+                "expected": "flagged",
+                "added": False,
+                "athlete_id": athlete,
+                "detail": d["detail"],
+            }
+        )
     athletes = cohort.athletes.copy()
     athletes["distance_unit"] = athletes["athlete_id"].map(fmt["distance_unit"])
     athletes.to_csv(root / "athletes.csv", index=False, lineterminator="\n")
-    files.append({"path": "athletes.csv", "format": "athletes", "athlete_id": "",
-                  "table": "athletes", "rows": len(athletes)})  # fmt: skip
+    files.append(
+        {
+            "path": "athletes.csv",
+            "format": "athletes",
+            "athlete_id": "",
+            "table": "athletes",
+            "rows": len(athletes),
+        }
+    )
     injected_frame = _injected_frame(injected)
     formats_frame = fmt.reset_index(drop=True)
     _truth_files(root, cohort, formats_frame, injected_frame, seed, files)
@@ -346,21 +384,44 @@ def write_cohort(
         readme_text(cohort, files_frame, injected_frame, formats_frame, seed=seed), encoding="utf-8"
     )
     files_frame = pd.concat(
-        [files_frame, pd.DataFrame([{"path": "README.md", "format": "readme", "athlete_id": "",
-                                     "table": "", "rows": 0}])],  # fmt: skip
+        [
+            files_frame,
+            pd.DataFrame(
+                [
+                    {
+                        "path": "README.md",
+                        "format": "readme",
+                        "athlete_id": "",
+                        "table": "",
+                        "rows": 0,
+                    }
+                ]
+            ),
+        ],
         ignore_index=True,
     ).sort_values("path", ignore_index=True)
-    return WrittenCohort(root=root, files=files_frame, injected=injected_frame, formats=formats_frame)
+    return WrittenCohort(
+        root=root, files=files_frame, injected=injected_frame, formats=formats_frame
+    )
 
 
 def _collect(rows, rel, table, expect_col, kinds, injected) -> None:
     """Injected entries for the rows of one rendered file (row k is spreadsheet row k + 2)."""
     for k in np.flatnonzero(rows[expect_col].to_numpy() != ""):
         d = kinds[int(rows["_defect"].iloc[k])]
-        injected.append({"defect": d["defect"], "path": rel, "source_row": int(k) + 2,
-                         "table": table, "kind": d["kind"], "expected": rows[expect_col].iloc[k],
-                         "added": bool(rows["_added"].iloc[k]), "athlete_id": d["athlete_id"],
-                         "detail": d["detail"]})  # fmt: skip
+        injected.append(
+            {
+                "defect": d["defect"],
+                "path": rel,
+                "source_row": int(k) + 2,
+                "table": table,
+                "kind": d["kind"],
+                "expected": rows[expect_col].iloc[k],
+                "added": bool(rows["_added"].iloc[k]),
+                "athlete_id": d["athlete_id"],
+                "detail": d["detail"],
+            }
+        )
 
 
 def _strength_file(root, athlete, f, all_sets, kinds, files, injected) -> None:
@@ -373,18 +434,32 @@ def _strength_file(root, athlete, f, all_sets, kinds, files, injected) -> None:
         key = sets["session_start"]
         block = (key != key.shift()).cumsum()
         first = sets.groupby(block)["session_start"].transform("first")
-        order = np.lexsort((np.arange(len(sets)), -block.to_numpy(), -first.astype("int64").to_numpy()))
+        order = np.lexsort(
+            (np.arange(len(sets)), -block.to_numpy(), -first.astype("int64").to_numpy())
+        )
         sets = sets.iloc[order].reset_index(drop=True)
         data = hevy.hevy_bytes(sets, weight_unit=f["strength_unit"], timezone=f["timezone"])
         rel, has_sessions = f"{athlete}/hevy_workouts.csv", True
     else:
         variant = fmt.removeprefix("strong_")
-        data = strong.strong_bytes(sets, variant=variant, weight_unit=f["strength_unit"],
-                                   distance_unit=f["distance_unit"], timezone=f["timezone"])  # fmt: skip
+        data = strong.strong_bytes(
+            sets,
+            variant=variant,
+            weight_unit=f["strength_unit"],
+            distance_unit=f["distance_unit"],
+            timezone=f["timezone"],
+        )
         rel, has_sessions = f"{athlete}/strong.csv", strong.has_sessions(variant)
     _write(root / rel, data)
-    files.append({"path": rel, "format": fmt, "athlete_id": athlete, "table": "strength_sets",
-                  "rows": len(sets)})  # fmt: skip
+    files.append(
+        {
+            "path": rel,
+            "format": fmt,
+            "athlete_id": athlete,
+            "table": "strength_sets",
+            "rows": len(sets),
+        }
+    )
     _collect(sets, rel, "strength_sets", "_expect", kinds, injected)
     if not has_sessions:
         return
@@ -396,10 +471,19 @@ def _strength_file(root, athlete, f, all_sets, kinds, files, injected) -> None:
         if d["kind"] == "impossible value" and "1985" in d["detail"]:
             outcome = "rejected"
         if outcome:
-            injected.append({"defect": d["defect"], "path": rel, "source_row": int(k) + 2,
-                             "table": "sessions", "kind": d["kind"], "expected": outcome,
-                             "added": d["kind"] == "near-duplicate", "athlete_id": athlete,
-                             "detail": d["detail"]})  # fmt: skip
+            injected.append(
+                {
+                    "defect": d["defect"],
+                    "path": rel,
+                    "source_row": int(k) + 2,
+                    "table": "sessions",
+                    "kind": d["kind"],
+                    "expected": outcome,
+                    "added": d["kind"] == "near-duplicate",
+                    "athlete_id": athlete,
+                    "detail": d["detail"],
+                }
+            )
 
 
 def _strava_files(root, athlete, f, all_runs, kinds, files, injected, mass, rng) -> None:
@@ -407,10 +491,21 @@ def _strava_files(root, athlete, f, all_runs, kinds, files, injected, mass, rng)
     if runs.empty:
         return
     rel = f"{athlete}/strava/activities.csv"
-    _write(root / rel, strava.activities_bytes(runs, distance_unit=f["distance_unit"],
-                                               date_style=f["strava_dates"], body_mass_kg=mass))  # fmt: skip
-    files.append({"path": rel, "format": "strava_activities", "athlete_id": athlete,
-                  "table": "runs", "rows": len(runs)})  # fmt: skip
+    _write(
+        root / rel,
+        strava.activities_bytes(
+            runs, distance_unit=f["distance_unit"], date_style=f["strava_dates"], body_mass_kg=mass
+        ),
+    )
+    files.append(
+        {
+            "path": rel,
+            "format": "strava_activities",
+            "athlete_id": athlete,
+            "table": "runs",
+            "rows": len(runs),
+        }
+    )
     _collect(runs, rel, "runs", "_expect", kinds, injected)
     _collect(runs, rel, "sessions", "_expect_sessions", kinds, injected)
     home = np.array(_HOMES.get(f["timezone"], (0.0, 0.0))) + rng.uniform(-0.05, 0.05, 2)
@@ -432,11 +527,14 @@ def _strava_files(root, athlete, f, all_runs, kinds, files, injected, mass, rng)
             rng=rng,
         )
         summary = {
-            "distance_m": r.distance_m, "moving_time_s": r.moving_time_s,
-            "elapsed_time_s": r.elapsed_time_s, "avg_hr_bpm": r.avg_hr_bpm,
-            "max_hr_bpm": r.max_hr_bpm, "avg_cadence_spm": r.avg_cadence_spm,
+            "distance_m": r.distance_m,
+            "moving_time_s": r.moving_time_s,
+            "elapsed_time_s": r.elapsed_time_s,
+            "avg_hr_bpm": r.avg_hr_bpm,
+            "max_hr_bpm": r.max_hr_bpm,
+            "avg_cadence_spm": r.avg_cadence_spm,
             "elevation_gain_m": r.elevation_gain_m,
-        }  # fmt: skip
+        }
         device = f["device"]
         if device == "gpx":
             data = activity.gpx_bytes(stream, name=r.activity_name)
@@ -447,13 +545,29 @@ def _strava_files(root, athlete, f, all_runs, kinds, files, injected, mass, rng)
             data = activity.fit_bytes(stream, summary=summary, serial=serial, utc_offset_s=offset)
         file_rel = f"{athlete}/strava/{r.filename}"
         _write(root / file_rel, activity.gzipped(data))
-        files.append({"path": file_rel, "format": f"{device}.gz", "athlete_id": athlete,
-                      "table": "runs", "rows": len(stream)})  # fmt: skip
+        files.append(
+            {
+                "path": file_rel,
+                "format": f"{device}.gz",
+                "athlete_id": athlete,
+                "table": "runs",
+                "rows": len(stream),
+            }
+        )
 
 
 def _injected_frame(injected: list[dict]) -> pd.DataFrame:
-    cols = ["defect", "path", "source_row", "table", "kind", "expected", "added", "athlete_id",
-            "detail"]  # fmt: skip
+    cols = [
+        "defect",
+        "path",
+        "source_row",
+        "table",
+        "kind",
+        "expected",
+        "added",
+        "athlete_id",
+        "detail",
+    ]
     out = pd.DataFrame.from_records(injected, columns=cols)
     out["source_row"] = pd.array(out["source_row"], dtype="Int64")
     out["defect"] = out["defect"].astype("int64")
@@ -462,7 +576,7 @@ def _injected_frame(injected: list[dict]) -> pd.DataFrame:
 
 def _truth_files(root, cohort, formats, injected, seed, files) -> None:
     weeks = cohort.truth.copy()
-    weeks.to_csv(root / "truth_weeks.csv", index=False, lineterminator="\n", float_format="%.10g")
+    weeks.to_csv(root / "truth_weeks.csv", index=False, lineterminator="\n", float_format="%.8g")
     injected.to_csv(root / "truth_injected.csv", index=False, lineterminator="\n")
     counts = (
         injected.groupby(["kind", "table", "expected"]).size().rename("rows").reset_index()

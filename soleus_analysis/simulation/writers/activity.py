@@ -95,7 +95,8 @@ def tcx_bytes(stream: pd.DataFrame, *, summary: dict) -> bytes:
         )
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2" '
+        "<TrainingCenterDatabase "
+        'xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2" '
         'xmlns:ns3="http://www.garmin.com/xmlschemas/ActivityExtension/v2">\n'
         ' <Activities>\n  <Activity Sport="Running">\n'
         f"   <Id>{times[0]}</Id>\n"
@@ -135,7 +136,9 @@ def tcx_bytes(stream: pd.DataFrame, *, summary: dict) -> bytes:
             f"      <DistanceMeters>{dist:.2f}</DistanceMeters>\n"
             f"{hr_text}{cad_text}     </Trackpoint>\n"
         )
-    parts.append("    </Track>\n   </Lap>\n  </Activity>\n </Activities>\n</TrainingCenterDatabase>\n")
+    parts.append(
+        "    </Track>\n   </Lap>\n  </Activity>\n </Activities>\n</TrainingCenterDatabase>\n"
+    )
     return "".join(parts).encode("utf-8")
 
 

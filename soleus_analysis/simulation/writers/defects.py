@@ -63,7 +63,8 @@ class Planted:
 
     Each frame has ``_defect`` (the defect's id, -1 for a clean row), ``_expect`` (the outcome
     the row must get in its main table; "" for a clean row) and ``_added`` (True for a row that is
-    not in the canonical tables: a copy; False for a clean row or a row changed in place). ``runs`` also has
+    not in the canonical tables: a copy; False for a clean row or a row changed in place). ``runs``
+    also has
     ``_expect_sessions`` (the outcome of the ``sessions`` row that a Strava line gives).
     ``sets`` has ``_copy_of_previous``. ``defects`` has one row per defect: ``defect``, ``kind``,
     ``athlete_id``, ``table``, ``detail``. ``pound_grid_athlete`` is the athlete whose
@@ -79,9 +80,14 @@ class Planted:
 
     def add(self, kind: str, athlete: str, table: str, detail: str) -> int:
         self.defects.append(
-            {"defect": len(self.defects), "kind": kind, "athlete_id": athlete, "table": table,
-             "detail": detail}
-        )  # fmt: skip
+            {
+                "defect": len(self.defects),
+                "kind": kind,
+                "athlete_id": athlete,
+                "table": table,
+                "detail": detail,
+            }
+        )
         return len(self.defects) - 1
 
 
@@ -120,8 +126,9 @@ def _typo(name: str, rng: np.random.Generator) -> str:
 def _sessions(sets: pd.DataFrame) -> pd.DataFrame:
     """One row per (athlete, session_start) with the app and row range."""
     g = sets.groupby(["athlete_id", "session_start"], sort=False)
-    out = g.agg(first=("_pos", "min"), last=("_pos", "max"), n=("_pos", "size"),
-                source=("source", "first")).reset_index()  # fmt: skip
+    out = g.agg(
+        first=("_pos", "min"), last=("_pos", "max"), n=("_pos", "size"), source=("source", "first")
+    ).reset_index()
     return out
 
 
@@ -164,8 +171,12 @@ def plant(
         rows = np.sort(rng.choice(len(p.srpe), min(n, len(p.srpe)), replace=False))
         copies = p.srpe.iloc[rows].copy()
         for k, r in enumerate(rows):
-            d = p.add("duplicate", p.srpe.at[r, "athlete_id"], "sessions",
-                      "session-RPE report repeated (exported twice)")  # fmt: skip
+            d = p.add(
+                "duplicate",
+                p.srpe.at[r, "athlete_id"],
+                "sessions",
+                "session-RPE report repeated (exported twice)",
+            )
             copies.iloc[k, copies.columns.get_loc("_defect")] = d
         copies["_expect"], copies["_added"] = "rejected", True
         p.srpe = _insert_after(p.srpe, rows, copies)
@@ -183,8 +194,11 @@ def _plant_strength(p: Planted, formats: pd.DataFrame, rng: np.random.Generator)
         return (athlete, start) not in used
 
     def pick_session(mask: np.ndarray) -> pd.Series | None:
-        cand = [k for k in np.flatnonzero(mask)
-                if free(sessions.at[k, "athlete_id"], sessions.at[k, "session_start"])]  # fmt: skip
+        cand = [
+            k
+            for k in np.flatnonzero(mask)
+            if free(sessions.at[k, "athlete_id"], sessions.at[k, "session_start"])
+        ]
         if not cand:
             return None
         row = sessions.loc[int(rng.choice(cand))]
@@ -193,18 +207,26 @@ def _plant_strength(p: Planted, formats: pd.DataFrame, rng: np.random.Generator)
 
     # Unit mix-up 1: an athlete who loads pound plates, with a kg-labelled file.
     loaded = sets[load > 0].groupby("athlete_id").size()
-    lb_athletes = [a for a in formats.index[formats["weight_unit"] == "lb"] if loaded.get(a, 0) >= 15]
+    lb_athletes = [
+        a for a in formats.index[formats["weight_unit"] == "lb"] if loaded.get(a, 0) >= 15
+    ]
     # An lb athlete already given a kg-labelled file (formats override) is the one; else draw.
     chosen = [a for a in lb_athletes if formats.at[a, "strength_unit"] == "kg"]
     if lb_athletes:
-        athlete = chosen[0] if chosen else str(rng.choice(np.array(sorted(lb_athletes), dtype=object)))
+        athlete = (
+            chosen[0] if chosen else str(rng.choice(np.array(sorted(lb_athletes), dtype=object)))
+        )
         if formats.at[athlete, "strength"] not in ("strong_newest", "hevy"):
             formats.at[athlete, "strength"] = "strong_newest"
         formats.at[athlete, "strength_unit"] = "kg"
         p.pound_grid_athlete = athlete
-        p.add("unit mix-up", athlete, "strength_sets",
-              "loads on a 5 lb plate grid written in a kg-labelled file (converted to kg with 2 "
-              "decimals, e.g. 45.36 = 100 lb): the athlete's loads are flagged as a pound grid")  # fmt: skip
+        p.add(
+            "unit mix-up",
+            athlete,
+            "strength_sets",
+            "loads on a 5 lb plate grid written in a kg-labelled file (converted to kg with 2 "
+            "decimals, e.g. 45.36 = 100 lb): the athlete's loads are flagged as a pound grid",
+        )
 
     # Unit mix-up 2: one session of a kg athlete logged in pounds (x2.2).
     kg_athletes = set(formats.index[formats["strength_unit"] == "kg"]) - {p.pound_grid_athlete}
@@ -212,13 +234,20 @@ def _plant_strength(p: Planted, formats: pd.DataFrame, rng: np.random.Generator)
     if jump is not None:
         athlete, start = jump
         # Keep the athlete's other sessions clean so that the jump stays the only signal.
-        used.update(zip(sessions.loc[sessions["athlete_id"] == athlete, "athlete_id"],
-                        sessions.loc[sessions["athlete_id"] == athlete, "session_start"]))  # fmt: skip
-        rows = np.flatnonzero((sets["athlete_id"] == athlete).to_numpy()
-                              & (sets["session_start"] == start).to_numpy() & (load > 0))  # fmt: skip
-        d = p.add("unit mix-up", athlete, "strength_sets",
-                  "one session's loads typed in pounds into a kg log (x2.2 against the "
-                  "athlete's previous sessions)")  # fmt: skip
+        mine = sessions[sessions["athlete_id"] == athlete]
+        used.update(zip(mine["athlete_id"], mine["session_start"], strict=True))
+        rows = np.flatnonzero(
+            (sets["athlete_id"] == athlete).to_numpy()
+            & (sets["session_start"] == start).to_numpy()
+            & (load > 0)
+        )
+        d = p.add(
+            "unit mix-up",
+            athlete,
+            "strength_sets",
+            "one session's loads typed in pounds into a kg log (x2.2 against the "
+            "athlete's previous sessions)",
+        )
         sets.loc[rows, "load_kg"] = np.round(load[rows] / LB_IN_KG)
         sets.loc[rows, "_defect"] = d
         sets.loc[rows, "_expect"] = "flagged"
@@ -227,8 +256,12 @@ def _plant_strength(p: Planted, formats: pd.DataFrame, rng: np.random.Generator)
     row = pick_session(sessions["n"].to_numpy() >= 2)
     if row is not None:
         rows = np.arange(row["first"], row["last"] + 1)
-        d = p.add("impossible value", row["athlete_id"], "strength_sets",
-                  "session dated 1985 (year typed wrong)")  # fmt: skip
+        d = p.add(
+            "impossible value",
+            row["athlete_id"],
+            "strength_sets",
+            "session dated 1985 (year typed wrong)",
+        )
         zone = formats.at[row["athlete_id"], "timezone"]
         local = row["session_start"].tz_convert(zone).tz_localize(None)
         moved = local.replace(year=1985).tz_localize(zone).tz_convert("UTC")
@@ -240,14 +273,17 @@ def _plant_strength(p: Planted, formats: pd.DataFrame, rng: np.random.Generator)
     n_neg = max(1, int(round(0.0005 * len(sets))))
     for what, mask, count in (("reps", reps_ok, n_neg), ("load", calf, 1)):
         for _ in range(count):
-            free_rows = [k for k in np.flatnonzero(mask)
-                         if free(sets.at[k, "athlete_id"], sets.at[k, "session_start"])]  # fmt: skip
+            free_rows = [
+                k
+                for k in np.flatnonzero(mask)
+                if free(sets.at[k, "athlete_id"], sets.at[k, "session_start"])
+            ]
             if not free_rows:
                 break
             k = int(rng.choice(free_rows))
             used.add((sets.at[k, "athlete_id"], sets.at[k, "session_start"]))
             if what == "reps":
-                detail = f"negative reps ({-int(sets.at[k, 'reps'])})"
+                detail = "negative reps (minus sign typed by mistake)"
                 sets.at[k, "reps"] = -sets.at[k, "reps"]
             else:
                 detail = "a 900 kg calf raise"
@@ -281,8 +317,12 @@ def _plant_strength(p: Planted, formats: pd.DataFrame, rng: np.random.Generator)
         if row is None:
             continue
         block = sets.iloc[row["first"] : row["last"] + 1].copy()
-        d = p.add("near-duplicate", row["athlete_id"], "strength_sets",
-                  f"session logged twice, the copy {seconds} s later")  # fmt: skip
+        d = p.add(
+            "near-duplicate",
+            row["athlete_id"],
+            "strength_sets",
+            f"session logged twice, the copy {seconds} s later",
+        )
         block["session_start"] = block["session_start"] + pd.Timedelta(seconds=seconds)
         block["_defect"], block["_expect"], block["_added"] = d, "rejected", True
         blocks.append(block)
@@ -290,8 +330,12 @@ def _plant_strength(p: Planted, formats: pd.DataFrame, rng: np.random.Generator)
 
     # Exact duplicate rows (Strong: numbered working sets only; Hevy rows carry set_index).
     n_dup = max(1, int(round(DUPLICATE_RATE * len(sets))))
-    eligible = [k for k in np.flatnonzero(((sets["set_type"] == "working") | (sets["source"] == "hevy")).to_numpy())
-                if free(sets.at[k, "athlete_id"], sets.at[k, "session_start"]) and sets.at[k, "_defect"] < 0]  # fmt: skip
+    own = ((sets["set_type"] == "working") | (sets["source"] == "hevy")).to_numpy()
+    eligible = [
+        k
+        for k in np.flatnonzero(own & (sets["_defect"] < 0).to_numpy())
+        if free(sets.at[k, "athlete_id"], sets.at[k, "session_start"])
+    ]
     rows = np.sort(rng.choice(eligible, min(n_dup, len(eligible)), replace=False))
     copies = sets.iloc[rows].copy()
     for k, r in enumerate(rows):
@@ -352,7 +396,10 @@ def _plant_runs(p: Planted, rng: np.random.Generator) -> None:
             stop = runs.at[k, "elapsed_time_s"] - runs.at[k, "moving_time_s"]
             runs.at[k, "distance_m"], runs.at[k, "moving_time_s"] = 10000.0, 1200.0
             runs.at[k, "elapsed_time_s"] = 1200.0 + stop
-            detail, sessions = "10 km in 20:00 (2:00/km, faster than the world record)", "undetected"
+            detail, sessions = (
+                "10 km in 20:00 (2:00/km, faster than the world record)",
+                "undetected",
+            )
         d = p.add("impossible value", runs.at[k, "athlete_id"], "runs", detail)
         runs.at[k, "_defect"], runs.at[k, "_expect"] = d, "rejected"
         runs.at[k, "_expect_sessions"] = sessions
@@ -372,8 +419,9 @@ def _plant_wellness(p: Planted, rng: np.random.Generator) -> None:
     well = p.wellness
     k = int(rng.integers(len(well)))
     well.at[k, "fatigue"] = 0.0
-    d = p.add("impossible value", well.at[k, "athlete_id"], "wellness",
-              "fatigue 0 on the 1-5 scale")  # fmt: skip
+    d = p.add(
+        "impossible value", well.at[k, "athlete_id"], "wellness", "fatigue 0 on the 1-5 scale"
+    )
     well.at[k, "_defect"], well.at[k, "_expect"] = d, "rejected"
     n = max(1, int(round(DUPLICATE_RATE * len(well))))
     cand = np.array([r for r in range(len(well)) if r != k])

@@ -28,7 +28,9 @@ _TYPES = {"working": "normal", "warmup": "warmup", "failure": "failure", "drop":
 
 
 def _stamp(local: pd.Series) -> list[str]:
-    return [f"{t.day:02d} {MONTHS[t.month - 1]} {t.year}, {t.hour:02d}:{t.minute:02d}" for t in local]
+    return [
+        f"{t.day:02d} {MONTHS[t.month - 1]} {t.year}, {t.hour:02d}:{t.minute:02d}" for t in local
+    ]
 
 
 def hevy_bytes(sets: pd.DataFrame, *, weight_unit: str, timezone: str) -> bytes:
@@ -55,16 +57,49 @@ def hevy_bytes(sets: pd.DataFrame, *, weight_unit: str, timezone: str) -> bytes:
     weight = sets["load_kg"].to_numpy(dtype=float) / (LB_IN_KG if lb else 1.0)
     dist = sets["distance_m"].to_numpy(dtype=float) / (M_PER_MILE if lb else 1000.0)
     header = (
-        "title", "start_time", "end_time", "description", "exercise_title", "superset_id",
-        "exercise_notes", "set_index", "set_type", "weight_lbs" if lb else "weight_kg", "reps",
-        "distance_miles" if lb else "distance_km", "duration_seconds", "rpe",
-    )  # fmt: skip
+        "title",
+        "start_time",
+        "end_time",
+        "description",
+        "exercise_title",
+        "superset_id",
+        "exercise_notes",
+        "set_index",
+        "set_type",
+        "weight_lbs" if lb else "weight_kg",
+        "reps",
+        "distance_miles" if lb else "distance_km",
+        "duration_seconds",
+        "rpe",
+    )
     rows = [
-        (title, starts[k], ends[k], "", name, "", "", str(int(index)), _TYPES[kind],
-         num(weight[k], 2), num(reps, 0), num(dist[k], 5 if lb else 3), num(secs, 0), num(rpe, 1))
-        for k, (title, name, index, kind, reps, secs, rpe) in enumerate(
-            zip(sets["workout_name"], sets["exercise_raw"], sets["set_index"], sets["set_type"],
-                sets["reps"], sets["duration_s"], sets["rpe"], strict=True)
+        (
+            title,
+            starts[k],
+            ends[k],
+            "",
+            name,
+            "",
+            "",
+            str(int(index)),
+            _TYPES[kind],
+            num(weight[k], 2),
+            num(reps, 0),
+            num(dist[k], 5 if lb else 3),
+            num(secs, 0),
+            num(rpe, 1),
         )
-    ]  # fmt: skip
+        for k, (title, name, index, kind, reps, secs, rpe) in enumerate(
+            zip(
+                sets["workout_name"],
+                sets["exercise_raw"],
+                sets["set_index"],
+                sets["set_type"],
+                sets["reps"],
+                sets["duration_s"],
+                sets["rpe"],
+                strict=True,
+            )
+        )
+    ]
     return csv_bytes(header, rows, quote_all=True)

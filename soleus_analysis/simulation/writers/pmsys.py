@@ -44,14 +44,29 @@ def wellness_bytes(wellness: pd.DataFrame) -> bytes:
     for k, r in enumerate(wellness.itertuples(index=False)):
         area = _CALF_AREAS[int(r.soreness_area_pick)] if r.soreness <= 2 else "[]"
         rows.append(
-            (times[k], num(r.fatigue, 0), num(r.mood, 0), num(r.readiness, 0),
-             num(r.sleep_duration_h, 1), num(r.sleep_quality, 0), num(r.soreness, 0), area,
-             num(r.stress, 0))
-        )  # fmt: skip
+            (
+                times[k],
+                num(r.fatigue, 0),
+                num(r.mood, 0),
+                num(r.readiness, 0),
+                num(r.sleep_duration_h, 1),
+                num(r.sleep_quality, 0),
+                num(r.soreness, 0),
+                area,
+                num(r.stress, 0),
+            )
+        )
     header = (
-        "effective_time_frame", "fatigue", "mood", "readiness", "sleep_duration_h",
-        "sleep_quality", "soreness", "soreness_area", "stress",
-    )  # fmt: skip
+        "effective_time_frame",
+        "fatigue",
+        "mood",
+        "readiness",
+        "sleep_duration_h",
+        "sleep_quality",
+        "soreness",
+        "soreness_area",
+        "stress",
+    )
     return csv_bytes(header, rows)
 
 

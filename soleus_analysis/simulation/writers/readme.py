@@ -1,4 +1,4 @@
-"""The README of a written cohort: plainly simulated, how, with which effects, formats and defects."""
+"""The README of a written cohort: plainly simulated; how, with which effects, formats, defects."""
 
 from __future__ import annotations
 
@@ -9,16 +9,22 @@ from soleus_analysis.simulation.cohort import Cohort
 __all__ = ["readme_text"]
 
 _EFFECTS = (
-    ("pace_s_per_km_per_10_soleus_sets", "easy pace, s/km per +10 soleus sets/week (negative = faster)"),
+    (
+        "pace_s_per_km_per_10_soleus_sets",
+        "easy pace, s/km per +10 soleus sets/week (negative = faster)",
+    ),
     ("slope_sd_s_per_km", "between-athlete SD of that effect, s/km"),
     ("adaptation_weeks", "time constant of the adaptation, weeks"),
     ("fatigue_per_10_soleus_sets", "PMSys fatigue points per +10 sets (positive = fresher)"),
-    ("soreness_per_10_novel_soleus_sets", "PMSys soreness points per 10 unaccustomed sets (negative = more sore)"),
+    (
+        "soreness_per_10_novel_soleus_sets",
+        "PMSys soreness points per 10 unaccustomed sets (negative = more sore)",
+    ),
     ("decoupling_pct_per_10_soleus_sets", "aerobic decoupling, percentage points per +10 sets"),
     ("pace_fade_pct_per_10_soleus_sets", "late-run pace fade, percentage points per +10 sets"),
     ("pace_s_per_km_per_10_km_acute", "easy pace, s/km per +10 km this week"),
     ("pace_s_per_km_per_10_km_chronic", "easy pace, s/km per +10 km/week chronic load"),
-)  # fmt: skip
+)
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -43,6 +49,7 @@ def readme_text(
     ath = p.athletes
     n_soleus = int((ath["group"] == "soleus").sum())
     starts = ath.loc[ath["group"] == "soleus", "start_week"]
+    first, last = (int(starts.min()), int(starts.max())) if len(starts) else ("-", "-")
     seed_text = f"seed {seed}" if seed is not None else "a seed not recorded"
     cli = (
         f"soleus simulate OUTDIR --athletes {p.n_athletes} --weeks {p.n_weeks} --seed {seed} "
@@ -54,8 +61,17 @@ def readme_text(
         [(f"`{k}`", f"{effects[k]:g}", text) for k, text in _EFFECTS],
         columns=["effect", "value", "meaning"],
     )
-    fmt = formats[["athlete_id", "strength", "strength_unit", "weight_unit", "device",
-                   "strava_dates", "timezone"]].copy()  # fmt: skip
+    fmt = formats[
+        [
+            "athlete_id",
+            "strength",
+            "strength_unit",
+            "weight_unit",
+            "device",
+            "strava_dates",
+            "timezone",
+        ]
+    ].copy()
     fmt.insert(1, "group", fmt["athlete_id"].map(ath.set_index("athlete_id")["group"]))
     data_files = files[files["athlete_id"] != ""]
     by_format = (
@@ -76,8 +92,8 @@ def readme_text(
             _table(defects)
             + "\n\nWhat was planted:\n\n"
             + _table(details)
-            + "\n\nEvery planted row, with its file, spreadsheet row and expected outcome, is listed "
-            "in `truth_injected.csv`."
+            + "\n\nEvery planted row, with its file, spreadsheet row and expected outcome, is "
+            "listed in `truth_injected.csv`."
         )
     else:
         defect_text = "None: this cohort was written without bad input (`--no-bad-input`)."
@@ -99,9 +115,9 @@ anything here as a finding about real runners.
 apps' export formats.) The generating model, its equations and assumptions are in
 `docs/simulation.md` of the soleus-analysis repository. {n_soleus} athletes were randomised to a
 soleus programme (seated calf raise, soleus walk, bent-knee raise, slant-board single-leg squat or
-a common calf exercise; 2-3 sessions a week) starting at weeks {int(starts.min()) if len(starts) else "-"}
-to {int(starts.max()) if len(starts) else "-"} (staggered); the other {p.n_athletes - n_soleus}
-are controls. Everyone runs, and most do some general strength work.
+a common calf exercise; 2-3 sessions a week) starting at weeks {first} to {last} (staggered);
+the other {p.n_athletes - n_soleus} are controls. Everyone runs, and most do some general
+strength work.
 
 ## Planted effects
 
@@ -118,10 +134,11 @@ athlete's time zone, the weight unit of Strong files that state none and the dis
 unit. Strength sets are Strong exports (classic comma, German, old semicolon with units, newest
 quoted semicolon with decimal commas and a byte-order mark) or Hevy exports (kg or lbs); runs are a
 Strava bulk export (`strava/activities.csv`, one row per run) with an activity file for each long
-run (`strava/activities/<id>.gpx.gz`, `.fit.gz` or `.tcx.gz`, record stream sampled every 25-30 s);
+run (`strava/activities/<id>.gpx.gz`, `.fit.gz` or `.tcx.gz`, record stream sampled every 30 s);
 wellness and session RPE are PMSys-style `pmsys/wellness.csv` and `pmsys/srpe.csv`
 (fatigue, mood, sleep quality, soreness and stress 1-5 with 5 the best state; readiness 0-10).
-Missing wellness days are part of the simulation (logging habits), not defects.
+Missing wellness days are part of the simulation (logging habits), not defects. FIT files are
+encoded with `fit-tool` (BSD-3-Clause); GPX, TCX and the CSV files are written as text.
 
 {_table(by_format)}
 
@@ -137,7 +154,7 @@ Per athlete:
 
 ```python
 import soleus_analysis as sol
-folder = sol.read_folder("{'PATH'}")
+folder = sol.read_folder("{"PATH"}")
 report = sol.validate(folder.tables["strength_sets"], "strength_sets")
 report.rejected, report.flags
 ```

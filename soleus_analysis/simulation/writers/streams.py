@@ -189,13 +189,13 @@ def synthesise(
 
     # Altitude: smooth waves scaled to the ascent; cadence around the average.
     phase = dist / max(distance_m, 1.0) * 2 * np.pi
-    waves = sum(
-        np.sin(k * phase + rng.uniform(0, 2 * np.pi)) / k for k in (1, 2, 3, 5, 8)
-    )
+    waves = sum(np.sin(k * phase + rng.uniform(0, 2 * np.pi)) / k for k in (1, 2, 3, 5, 8))
     altitude = np.round(rng.uniform(5, 300) + _scale_ascent(waves, elevation_gain_m), 1)
-    legs = np.round(cadence_spm / 2.0 + _smooth_noise(rng, n + 1, 1.0, 0.8)) if np.isfinite(
-        cadence_spm
-    ) else np.full(n + 1, np.nan)
+    legs = (
+        np.round(cadence_spm / 2.0 + _smooth_noise(rng, n + 1, 1.0, 0.8))
+        if np.isfinite(cadence_spm)
+        else np.full(n + 1, np.nan)
+    )
 
     # Elapsed time: the pause after the warm-up, at a sample.
     pause = int(round(elapsed_time_s - T))

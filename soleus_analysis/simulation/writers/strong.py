@@ -25,7 +25,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from soleus_analysis.simulation.writers._text import LB_IN_KG, M_PER_MILE, csv_bytes, local_times, num
+from soleus_analysis.simulation.writers._text import (
+    LB_IN_KG,
+    M_PER_MILE,
+    csv_bytes,
+    local_times,
+    num,
+)
 
 __all__ = ["VARIANTS", "has_sessions", "strong_bytes"]
 
@@ -33,18 +39,49 @@ VARIANTS = ("classic", "german", "semicolon", "newest")
 
 _HEADERS = {
     "classic": (
-        "Date", "Workout Name", "Duration", "Exercise Name", "Set Order", "Weight", "Reps",
-        "Distance", "Seconds", "Notes", "Workout Notes", "RPE",
+        "Date",
+        "Workout Name",
+        "Duration",
+        "Exercise Name",
+        "Set Order",
+        "Weight",
+        "Reps",
+        "Distance",
+        "Seconds",
+        "Notes",
+        "Workout Notes",
+        "RPE",
     ),
     "german": (
-        "Datum", "Workout-Name", "Dauer", "Name der Übung", "Reihenfolge festlegen", "Gewicht",
-        "Wiederh.", "Entfernung", "Sekunden", "Notizen", "Workout-Notizen", "RPE",
+        "Datum",
+        "Workout-Name",
+        "Dauer",
+        "Name der Übung",
+        "Reihenfolge festlegen",
+        "Gewicht",
+        "Wiederh.",
+        "Entfernung",
+        "Sekunden",
+        "Notizen",
+        "Workout-Notizen",
+        "RPE",
     ),
     "semicolon": (
-        "Date", "Workout Name", "Exercise Name", "Set Order", "Weight", "Weight Unit", "Reps",
-        "RPE", "Distance", "Distance Unit", "Seconds", "Notes", "Workout Notes",
+        "Date",
+        "Workout Name",
+        "Exercise Name",
+        "Set Order",
+        "Weight",
+        "Weight Unit",
+        "Reps",
+        "RPE",
+        "Distance",
+        "Distance Unit",
+        "Seconds",
+        "Notes",
+        "Workout Notes",
     ),
-}  # fmt: skip
+}
 _MARKERS = {"warmup": "W", "drop": "D", "failure": "F"}
 _NEW_MARKERS = {"warmup": "WARM_UP", "drop": "DROP_SET", "failure": "FAILURE"}
 
@@ -64,7 +101,10 @@ def _set_orders(sets: pd.DataFrame, markers: dict[str, str]) -> list[str]:
     """Working sets numbered from 1 within an exercise of a workout; markers for the others."""
     out, counter = [], {}
     for start, name, kind, copy in zip(
-        sets["session_start"], sets["exercise_raw"], sets["set_type"], sets["_copy_of_previous"],
+        sets["session_start"],
+        sets["exercise_raw"],
+        sets["set_type"],
+        sets["_copy_of_previous"],
         strict=True,
     ):
         if kind != "working":
@@ -124,15 +164,38 @@ def strong_bytes(
         dates = local.dt.strftime("%Y-%m-%d %H:%M:%S").tolist()
         number = pd.factorize(sets["session_start"])[0] + 1
         header = (
-            "Workout #", "Date", "Workout Name", "Duration (sec)", "Exercise Name", "Set Order",
-            "Weight (lbs)" if weight_unit == "lb" else "Weight (kg)", "Reps", "RPE",
-            "Distance (meters)", "Seconds", "Notes", "Workout Notes",
-        )  # fmt: skip
+            "Workout #",
+            "Date",
+            "Workout Name",
+            "Duration (sec)",
+            "Exercise Name",
+            "Set Order",
+            "Weight (lbs)" if weight_unit == "lb" else "Weight (kg)",
+            "Reps",
+            "RPE",
+            "Distance (meters)",
+            "Seconds",
+            "Notes",
+            "Workout Notes",
+        )
         rows = [
-            (str(number[k]), dates[k], names[k], num(durations[k], 0), exercises[k], orders[k],
-             loads[k], reps[k], rpe[k], num(metres[k], 0, zero="0"), seconds[k], "", "")
+            (
+                str(number[k]),
+                dates[k],
+                names[k],
+                num(durations[k], 0),
+                exercises[k],
+                orders[k],
+                loads[k],
+                reps[k],
+                rpe[k],
+                num(metres[k], 0, zero="0"),
+                seconds[k],
+                "",
+                "",
+            )
             for k in range(len(sets))
-        ]  # fmt: skip
+        ]
         return csv_bytes(header, rows, delimiter=";", quote_all=True, bom=True)
     orders = _set_orders(sets, _MARKERS)
     per_unit = M_PER_MILE if distance_unit == "mi" else 1000.0
@@ -142,16 +205,41 @@ def strong_bytes(
         dates = local.dt.strftime("%Y-%m-%d %H:%M:%S").tolist()
         w_unit = "lbs" if weight_unit == "lb" else "kg"
         rows = [
-            (dates[k], names[k], exercises[k], orders[k], loads[k], w_unit if loads[k] else "",
-             reps[k], rpe[k], dist[k], distance_unit, seconds[k], "", "")
+            (
+                dates[k],
+                names[k],
+                exercises[k],
+                orders[k],
+                loads[k],
+                w_unit if loads[k] else "",
+                reps[k],
+                rpe[k],
+                dist[k],
+                distance_unit,
+                seconds[k],
+                "",
+                "",
+            )
             for k in range(len(sets))
-        ]  # fmt: skip
+        ]
         return csv_bytes(_HEADERS["semicolon"], rows, delimiter=";")
     fmt = "%d.%m.%Y %H:%M:%S" if variant == "german" else "%Y-%m-%d %H:%M:%S"
     dates = local.dt.strftime(fmt).tolist()
     rows = [
-        (dates[k], names[k], _duration_text(durations[k]) if np.isfinite(durations[k]) else "",
-         exercises[k], orders[k], loads[k], reps[k], dist[k], seconds[k], "", "", rpe[k])
+        (
+            dates[k],
+            names[k],
+            _duration_text(durations[k]) if np.isfinite(durations[k]) else "",
+            exercises[k],
+            orders[k],
+            loads[k],
+            reps[k],
+            dist[k],
+            seconds[k],
+            "",
+            "",
+            rpe[k],
+        )
         for k in range(len(sets))
-    ]  # fmt: skip
+    ]
     return csv_bytes(_HEADERS[variant], rows)
