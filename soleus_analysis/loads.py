@@ -323,7 +323,7 @@ def session_loads(
                                  direction=direction)
             overlap = (near["p_start"] - window <= near["end"]) & (near["start"] - window <= near["p_end"])
             hit = near[overlap.fillna(False).astype(bool)]
-            label = "sessions row " + hit["p_row"].astype(str)
+            label = "sessions row " + hit["p_row"].map(_row_label).astype("str")
             todo = matched.loc[hit["idx"]].isna().to_numpy()
             matched.loc[hit["idx"].to_numpy()[todo]] = label.to_numpy()[todo]
         dup = matched.notna()
@@ -331,6 +331,12 @@ def session_loads(
         frame.loc[dup[dup].index, "duplicate_of"] = matched[dup]
     out = frame.sort_values(["athlete_id", "start", "table"], kind="stable", ignore_index=True)
     return out[_SESSION_COLUMNS]
+
+
+def _row_label(value) -> str:
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _zone_of(frame: pd.DataFrame, athletes: pd.DataFrame | None, tz: str) -> pd.Series:

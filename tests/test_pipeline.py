@@ -1,0 +1,137 @@
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import soleus_analysis as sol
+from soleus_analysis.cli import main
+from tests import factories
+
+
+def _hashes(folder):
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def raw(tmp_path):
+    root = tmp_path / "raw"
+    (root / "club").mkdir(parents=True)
+    sets = factories.strength_sets(12)
+    sets.loc[4, "reps"] = -3                          # rejected: reps must be >= 0
+    sets.loc[10, "set_type"] = "warm"                 # rejected: unknown set type
+    sets.loc[20, "exercise_raw"] = "Calf Crusher 3000"  # unmapped, kept
+    sets.to_csv(root / "strength_sets.csv", index=False)
+    other = factories.strength_sets(3, seed=5).assign(athlete_id="a2")
+    other.loc[0, "load_kg"] = 900                     # rejected: load above 500 kg
+    other.to_csv(root / "club" / "a2.strength_sets.csv", index=False)
+    factories.runs(20).to_parquet(root / "runs.parquet")
+    factories.sessions(4).to_csv(root / "sessions.csv", index=False)
+    factories.wellness(10).to_csv(root / "wellness.csv", index=False)
+    factories.athletes(2).to_csv(root / "athletes.csv", index=False)
+    (root / "README.md").write_text("about this folder\n")
+    (root / "watch.fit").write_bytes(b"\x0e\x10FIT")
+    return root
+
+
+def test_build_writes_tables_panel_quarantine_and_report(raw, tmp_path):
+    before = _hashes(raw)
+    out = tmp_path / "processed"
+    report = sol.build(raw, out)
+    assert _hashes(raw) == before  # data/raw is read-only
+    for name in ["strength_sets", "runs", "sessions", "wellness", "athletes", "athlete_week",
+                 "dose_per_set", "provenance", "daily_loads"]:
+        assert (out / f"{name}.parquet").exists(), name
+    tables = report.tables.set_index("table")
+    assert tables.loc["strength_sets"].tolist() == [108 + 27, 108 + 27 - 3, 3]
+    rejected = report.rejected.set_index(["table", "column", "check"])["rows"]
+    assert rejected[("strength_sets", "reps", "greater_than_or_equal_to")] == 1
+    assert rejected[("strength_sets", "set_type", "isin")] == 1
+    assert rejected[("strength_sets", "load_kg", "less_than_or_equal_to")] == 1
+    q = pd.read_csv(out / "quarantine" / "strength_sets.csv.strength_sets.rejected.csv")
+    assert sorted(q["source_row"]) == [6, 12] and q["reasons"].str.contains("must be").all()
+    q2 = pd.read_csv(out / "quarantine" / "club__a2.strength_sets.csv.strength_sets.rejected.csv")
+    assert q2["source_row"].tolist() == [2] and "load_kg" in q2["reasons"].iloc[0]
+    assert report.unmapped["name"].tolist() == ["Calf Crusher 3000"]
+    files = report.files.set_index("path")
+    assert "README.md" not in files.index
+    assert "no reader" in files.loc["watch.fit", "error"]
+    assert files.loc["club/a2.strength_sets.csv", "rows"] == 27
+
+    panel = pd.read_parquet(out / "athlete_week.parquet")
+    assert sol.validate(panel, "athlete_week").ok
+    assert panel.attrs["ewma_convention"] == "williams"
+    assert sorted(panel["athlete_id"].unique()) == ["a1", "a2"]
+    md = (out / "build_report.md").read_text()
+    for text in ["## Rejected rows (3)", "must be >= 0", "Calf Crusher 3000", "EWMA convention `williams`",
+                 "watch.fit", "2 athlete(s)"]:
+        assert text in md, text
+    js = json.loads((out / "build_report.json").read_text())
+    assert js["rows_rejected"] == 3 and js["parameters"]["lags"] == [1, 2, 3, 4]
+    assert js["unmapped_exercises"][0] == {"name": "Calf Crusher 3000", "sets": 1, "athletes": 1,
+                                           "looks_like_calf": True}
+
+
+def test_provenance_points_at_the_sets_and_their_export_lines(raw, tmp_path):
+    out = tmp_path / "processed"
+    sol.build(raw, out)
+    sets = pd.read_parquet(out / "strength_sets.parquet")
+    prov = pd.read_parquet(out / "provenance.parquet")
+    panel = pd.read_parquet(out / "athlete_week.parquet").set_index(["athlete_id", "week_start"])
+    assert len(prov) == len(sets)
+    # Every provenance row names a row of strength_sets.parquet with the same file and line.
+    joined = prov.merge(sets[["source_file", "source_row", "exercise_raw"]], left_on="row", right_index=True,
+                        suffixes=("", "_set"))
+    assert (joined["source_file"] == joined["source_file_set"]).all()
+    assert (joined["source_row"] == joined["source_row_set"]).all()
+    sums = prov.groupby(["athlete_id", "week_start"])[["soleus_sets", "soleus_reps", "calf_sets"]].sum()
+    np.testing.assert_allclose(sums.to_numpy(), panel.loc[sums.index, ["soleus_sets", "soleus_reps", "calf_sets"]])
+
+
+def test_two_builds_give_identical_files(raw, tmp_path):
+    sol.build(raw, tmp_path / "one", ewma="exponential")
+    sol.build(raw, tmp_path / "two", ewma="exponential")
+    one, two = _hashes(tmp_path / "one"), _hashes(tmp_path / "two")
+    assert one == two and len(one) >= 12
+    sol.build(raw, tmp_path / "one", ewma="exponential")  # rebuilding in place changes nothing
+    assert _hashes(tmp_path / "one") == one
+
+
+def test_fixing_a_row_removes_its_stale_quarantine_file(raw, tmp_path):
+    out = tmp_path / "processed"
+    sol.build(raw, out)
+    assert (out / "quarantine" / "club__a2.strength_sets.csv.strength_sets.rejected.csv").exists()
+    fixed = pd.read_csv(raw / "club" / "a2.strength_sets.csv")
+    fixed.loc[0, "load_kg"] = 90
+    fixed.to_csv(raw / "club" / "a2.strength_sets.csv", index=False)
+    report = sol.build(raw, out)
+    assert not (out / "quarantine" / "club__a2.strength_sets.csv.strength_sets.rejected.csv").exists()
+    assert report.rows_rejected == 2
+
+
+def test_unusable_folders(tmp_path):
+    with pytest.raises(sol.InputError, match="raw data folder not found"):
+        sol.build(tmp_path / "nope", tmp_path / "out")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(sol.InputError, match="no table could be read"):
+        sol.build(tmp_path / "empty", tmp_path / "out")
+    with pytest.raises(sol.InputError, match="inside the raw data folder"):
+        sol.build(tmp_path / "empty", tmp_path / "empty" / "processed")
+    with pytest.raises(ValueError, match="EWMA convention"):
+        sol.build(tmp_path / "empty", tmp_path / "out", ewma="fast")
+
+
+def test_cli_build(raw, tmp_path, capsys):
+    out = tmp_path / "processed"
+    assert main(["build", str(raw), "--out", str(out), "--lags", "1", "2", "--ewma", "exponential"]) == 0
+    text = capsys.readouterr().out
+    assert "strength_sets: 135 rows read, 132 valid, 3 rejected" in text
+    assert "reps / greater_than_or_equal_to" in text and "Unmapped exercise names: 1" in text
+    panel = pd.read_parquet(out / "athlete_week.parquet")
+    assert "soleus_sets_lag2" in panel.columns and "soleus_sets_lag3" not in panel.columns
+    assert panel.attrs["ewma_convention"] == "exponential"
+    assert main(["build", str(raw), "--out", str(out), "--strict"]) == 1
+    assert main(["build", str(tmp_path / "missing"), "--out", str(out)]) == 2
+    assert "raw data folder not found" in capsys.readouterr().err
