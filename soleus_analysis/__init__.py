@@ -10,7 +10,7 @@ from soleus_analysis.catalog import (
     normalize_name,
     unmapped,
 )
-from soleus_analysis.dose import dose_provenance, soleus_dose, weekly
+from soleus_analysis.dose import dose_provenance, soleus_dose, weekly, weekly_dose
 from soleus_analysis.errors import InputError, MissingUnitError, UnknownSourceError
 from soleus_analysis.loads import (
     acute_chronic,
@@ -73,6 +73,7 @@ __all__ = [
     "soleus_dose",
     "unmapped",
     "weekly",
+    "weekly_dose",
     # training loads
     "acute_chronic",
     "daily_load",

@@ -373,6 +373,24 @@ def resolve_catalog(catalog: ExerciseCatalog | str | PathLike[str] | None) -> Ex
     )
 
 
+def catalog_index(names: pd.Series, catalog: ExerciseCatalog) -> np.ndarray:
+    """Row of ``catalog.exercises`` for each name (-1 when unmapped), resolving each distinct name once."""
+    codes, uniques = pd.factorize(names, use_na_sentinel=True)
+    position = {name: k for k, name in enumerate(catalog.exercises["exercise"])}
+    resolved = catalog._resolve_many(list(uniques))
+    lookup = np.array([position[r] if r is not None else -1 for r in resolved] + [-1], dtype="int64")
+    return lookup[codes]  # code -1 (missing name) picks the trailing -1
+
+
+def _take_values(column: pd.Series, index: np.ndarray, missing) -> np.ndarray:
+    values = np.append(column.to_numpy(dtype=object if missing is None else float), [missing])
+    return values[np.where(index >= 0, index, len(values) - 1)]
+
+
+def _take_text(column: pd.Series, index: np.ndarray):
+    return pd.array(column.to_numpy(dtype=object), dtype="str").take(index, allow_fill=True)
+
+
 _CLASS_COLUMNS = [
     "name",
     "exercise",
@@ -424,20 +442,17 @@ def classify_exercises(names, catalog: ExerciseCatalog | str | PathLike[str] | N
     """
     cat = resolve_catalog(catalog)
     series = names if isinstance(names, pd.Series) else pd.Series(list(names), dtype=object)
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    resolved = np.array(cat._resolve_many(list(uniques)) + [None], dtype=object)
-    exercise = resolved[codes]  # code -1 (missing name) picks the trailing None
-    table = cat.exercises.set_index("exercise")
-    out = pd.DataFrame({"name": series.to_numpy(dtype=object)}, index=series.index)
-    out["exercise"] = pd.Series(exercise, index=series.index, dtype="str")
-    known = table.reindex(exercise)
-    out["knee_position"] = pd.Series(known["knee_position"].to_numpy(dtype=object), index=series.index, dtype="str")
-    out["soleus_share"] = known["soleus_share"].to_numpy(dtype=float)
-    out["dose_unit"] = pd.Series(known["dose_unit"].to_numpy(dtype=object), index=series.index, dtype="str")
-    out["is_training"] = pd.array(known["is_training"].to_numpy(dtype=object), dtype="boolean")
-    out["mapped"] = pd.notna(exercise)
-    out["plantar_flexor"] = pd.array(known["plantar_flexor"].to_numpy(dtype=object), dtype="boolean")
-    out["body_mass_share"] = known["body_mass_share"].to_numpy(dtype=float)
+    index = catalog_index(series, cat)
+    table = cat.exercises
+    out = pd.DataFrame({"name": series}, index=series.index)
+    out["exercise"] = _take_text(table["exercise"], index)
+    out["knee_position"] = _take_text(table["knee_position"], index)
+    out["soleus_share"] = _take_values(table["soleus_share"], index, np.nan)
+    out["dose_unit"] = _take_text(table["dose_unit"], index)
+    out["is_training"] = pd.array(_take_values(table["is_training"], index, None), dtype="boolean")
+    out["mapped"] = index >= 0
+    out["plantar_flexor"] = pd.array(_take_values(table["plantar_flexor"], index, None), dtype="boolean")
+    out["body_mass_share"] = _take_values(table["body_mass_share"], index, np.nan)
     return out[_CLASS_COLUMNS]
 
 

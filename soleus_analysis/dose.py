@@ -33,14 +33,21 @@ simulated cohort's "true" weekly dose is computed with them from the generated s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from os import PathLike
 
 import numpy as np
 import pandas as pd
 
-from soleus_analysis.catalog import ExerciseCatalog, classify_exercises, resolve_catalog
+from soleus_analysis.catalog import (
+    ExerciseCatalog,
+    _take_text,
+    _take_values,
+    catalog_index,
+    resolve_catalog,
+)
 from soleus_analysis.errors import InputError
-from soleus_analysis.timeutils import local_dates, week_start
+from soleus_analysis.timeutils import local_dates, row_zones
 
 __all__ = [
     "DOSE_COLUMNS",
@@ -48,6 +55,7 @@ __all__ = [
     "dose_provenance",
     "soleus_dose",
     "weekly",
+    "weekly_dose",
 ]
 
 #: Per-set dose columns, summed per week by :func:`weekly`.
@@ -65,29 +73,26 @@ WEEKLY_DOSE_COLUMNS = DOSE_COLUMNS + ("strength_sessions", "sets_logged", "unmap
 HARD_SET_TYPES = ("working", "failure")
 WORK_SET_TYPES = ("working", "failure", "drop")
 _KEYS = ["athlete_id", "week_start"]
+_US_PER_DAY = 86_400_000_000
 
 
 def _column(frame: pd.DataFrame, name: str, dtype=float) -> pd.Series:
     if name in frame.columns:
-        return pd.to_numeric(frame[name], errors="raise").astype(dtype) if dtype is float else frame[name]
+        column = frame[name]
+        if dtype is float and column.dtype != np.float64:
+            column = pd.to_numeric(column, errors="raise").astype(float)
+        return column
     return pd.Series(np.nan, index=frame.index, dtype=dtype)
 
 
-def _zones(sets: pd.DataFrame, athletes: pd.DataFrame | None, tz: str) -> pd.Series:
-    zones = pd.Series(pd.NA, index=sets.index, dtype=object)
-    if "timezone" in sets.columns:
-        zones = sets["timezone"].astype(object)
-    if athletes is not None and "timezone" in athletes.columns:
-        by_athlete = athletes.drop_duplicates("athlete_id").set_index("athlete_id")["timezone"]
-        zones = zones.where(zones.notna(), sets["athlete_id"].map(by_athlete))
-    return zones.where(zones.notna(), tz)
-
-
-def _body_mass(sets: pd.DataFrame, athletes: pd.DataFrame | None) -> pd.Series:
-    if athletes is None or "body_mass_kg" not in athletes.columns:
-        return pd.Series(np.nan, index=sets.index, dtype=float)
-    mass = athletes.drop_duplicates("athlete_id").set_index("athlete_id")["body_mass_kg"].astype(float)
-    return sets["athlete_id"].map(mass).astype(float)
+def _per_athlete(athletes: pd.DataFrame | None, column: str, uniques, missing):
+    """Value of an ``athletes`` column for each distinct athlete id (plus a trailing missing)."""
+    values = np.full(len(uniques) + 1, missing, dtype=object)
+    if athletes is not None and column in athletes.columns and "athlete_id" in athletes.columns:
+        table = athletes.drop_duplicates("athlete_id").set_index("athlete_id")[column]
+        found = table.reindex(pd.Index(uniques, dtype=object)).to_numpy(dtype=object)
+        values[:-1] = np.where(pd.isna(found), missing, found)
+    return values
 
 
 def soleus_dose(
@@ -150,6 +155,68 @@ def soleus_dose(
     1 2024-05-06         0.65         7.80             546.0           0.0
     2 2024-05-06         0.00         0.00               0.0           0.0
     """
+    parts = _set_dose(strength_sets, athletes, catalog, tz)
+    sets = strength_sets
+    table = parts.catalog.exercises
+    index, mapped = parts.index, parts.mapped
+    columns = {
+        "athlete_id": sets["athlete_id"],
+        "session_start": sets["session_start"],
+        "date": parts.date,
+        "week_start": (parts.week * _US_PER_DAY).view("datetime64[us]"),
+        "exercise_raw": sets["exercise_raw"],
+        "exercise": _take_text(table["exercise"], index),
+        "mapped": mapped,
+        "is_training": pd.arrays.BooleanArray(parts.training, ~mapped),
+        "plantar_flexor": pd.arrays.BooleanArray(parts.plantar, ~mapped),
+        "knee_position": _take_text(table["knee_position"], index),
+        "soleus_share": parts.share,
+        "body_mass_share": parts.body_share,
+        "set_type": sets["set_type"],
+        "reps": parts.reps,
+        "load_kg": parts.load,
+        "duration_s": parts.duration,
+        "distance_m": parts.distance,
+        "body_mass_kg": parts.body_mass,
+        "hard_set": parts.hard,
+        "work_set": parts.work,
+        **parts.dose,
+    }
+    for name in ("source", "source_file", "source_row"):
+        if name in sets.columns:
+            columns[name] = sets[name]
+    out = pd.DataFrame(columns, index=sets.index, copy=False)
+    out.index.name = "row"
+    return out
+
+
+@dataclass(frozen=True)
+class _SetDose:
+    """Per-set arrays shared by :func:`soleus_dose` and the weekly aggregation."""
+
+    catalog: ExerciseCatalog
+    index: np.ndarray
+    mapped: np.ndarray
+    athlete_codes: np.ndarray
+    athlete_ids: pd.Index
+    date: np.ndarray
+    week: np.ndarray
+    session: np.ndarray
+    share: np.ndarray
+    body_share: np.ndarray
+    training: np.ndarray
+    plantar: np.ndarray
+    hard: np.ndarray
+    work: np.ndarray
+    reps: np.ndarray
+    load: np.ndarray
+    duration: np.ndarray
+    distance: np.ndarray
+    body_mass: np.ndarray
+    dose: dict
+
+
+def _set_dose(strength_sets, athletes, catalog, tz) -> _SetDose:
     if not isinstance(strength_sets, pd.DataFrame):
         raise TypeError(f"soleus_dose() needs a DataFrame, got {type(strength_sets).__name__}")
     required = ["athlete_id", "session_start", "exercise_raw", "set_type"]
@@ -161,68 +228,88 @@ def soleus_dose(
         )
     cat = resolve_catalog(catalog)
     sets = strength_sets
-    names = sets["exercise_raw"].astype(object)
+    index = catalog_index(sets["exercise_raw"], cat)
     if "exercise" in sets.columns:
-        given = sets["exercise"].astype(object)
-        known = given.isin(set(cat.exercises["exercise"]))
-        names = given.where(known, names)
-    classes = classify_exercises(names, cat)
+        # A canonical id already in the table (from a reader or the simulator) wins.
+        ids = pd.Index(cat.exercises["exercise"])
+        given = ids.get_indexer(pd.Index(sets["exercise"].astype(object)))
+        index = np.where(given >= 0, given, index)
+    table = cat.exercises
+    athlete_codes, athlete_ids = pd.factorize(sets["athlete_id"], use_na_sentinel=False)
+    mass_by_athlete = _per_athlete(athletes, "body_mass_kg", athlete_ids, np.nan).astype(float)
+    date = local_dates(sets["session_start"], row_zones(sets, athletes, tz)).to_numpy()
+    days = date.view("int64") // _US_PER_DAY
+    week = days - (days + 3) % 7  # Monday (1970-01-01 was a Thursday); see timeutils.week_start
 
-    out = pd.DataFrame(index=sets.index)
-    out["athlete_id"] = sets["athlete_id"]
-    out["session_start"] = sets["session_start"]
-    zones = _zones(sets, athletes, tz)
-    out["date"] = local_dates(sets["session_start"], zones)
-    out["week_start"] = week_start(out["date"])
-    out["exercise_raw"] = sets["exercise_raw"]
-    out["exercise"] = classes["exercise"]
-    for name in ("mapped", "is_training", "plantar_flexor", "knee_position", "soleus_share", "body_mass_share"):
-        out[name] = classes[name]
-    set_type = sets["set_type"].astype(object)
-    out["set_type"] = sets["set_type"]
-    reps = _column(sets, "reps")
-    load = _column(sets, "load_kg")
-    duration = _column(sets, "duration_s")
-    distance = _column(sets, "distance_m")
-    out["reps"], out["load_kg"], out["duration_s"], out["distance_m"] = reps, load, duration, distance
-    body = _body_mass(sets, athletes)
-    out["body_mass_kg"] = body
+    mapped = index >= 0
+    share = _take_values(table["soleus_share"], index, np.nan)
+    body_share = _take_values(table["body_mass_share"], index, np.nan)
+    training = _take_values(table["is_training"].astype(float), index, 0.0) > 0
+    plantar = _take_values(table["plantar_flexor"].astype(float), index, 0.0) > 0
+    hard = sets["set_type"].isin(HARD_SET_TYPES).to_numpy(dtype=bool)
+    work = sets["set_type"].isin(WORK_SET_TYPES).to_numpy(dtype=bool)
+    reps = _column(sets, "reps").to_numpy(dtype=float)
+    load = _column(sets, "load_kg").to_numpy(dtype=float)
+    duration = _column(sets, "duration_s").to_numpy(dtype=float)
+    distance = _column(sets, "distance_m").to_numpy(dtype=float)
+    body_mass = mass_by_athlete[athlete_codes]
 
-    mapped = classes["mapped"].to_numpy(dtype=bool)
-    share = classes["soleus_share"].to_numpy(dtype=float)
-    body_share = classes["body_mass_share"].to_numpy(dtype=float)
-    training = classes["is_training"].to_numpy(dtype=bool, na_value=False)
-    plantar = classes["plantar_flexor"].to_numpy(dtype=bool, na_value=False)
-    hard = set_type.isin(HARD_SET_TYPES).to_numpy()
-    work = set_type.isin(WORK_SET_TYPES).to_numpy()
-    out["hard_set"] = hard
-    out["work_set"] = work
-
-    r = reps.to_numpy(dtype=float)
-    w = load.to_numpy(dtype=float)
-    bw = body.to_numpy(dtype=float)
-    has_reps = ~np.isnan(r)
-    # External load: missing means none for exercises that move the body, unknown otherwise.
-    external = np.where(np.isnan(w) & (body_share > 0), 0.0, w)
-    moved = external + np.where(body_share > 0, body_share * bw, 0.0)
+    counted = work & mapped  # unmapped sets get NaN below
+    rep_work = counted & ~np.isnan(reps)
+    moves_body = body_share > 0
     with np.errstate(invalid="ignore"):
-        volume = np.where(work & has_reps, np.nan_to_num(r) * moved * share, 0.0)
-    volume = np.where(share == 0, 0.0, volume)
-    dose = {
-        "soleus_sets": np.where(hard, share, 0.0),
-        "soleus_reps": np.where(work & has_reps, np.nan_to_num(r) * share, 0.0),
-        "soleus_volume_kg": volume,
-        "soleus_tut_s": np.where(work, np.nan_to_num(duration.to_numpy(dtype=float)) * share, 0.0),
-        "soleus_distance_m": np.where(work, np.nan_to_num(distance.to_numpy(dtype=float)) * share, 0.0),
-        "calf_sets": (hard & plantar & training).astype(float),
-    }
-    for name, values in dose.items():
-        out[name] = np.where(mapped, values, np.nan)
-    for name in ("source", "source_file", "source_row"):
-        if name in sets.columns:
-            out[name] = sets[name]
-    out.index.name = "row"
-    return out
+        # External load: missing means none for exercises that move the body, unknown otherwise.
+        external = np.where(np.isnan(load) & moves_body, 0.0, load)
+        moved = external + np.where(moves_body, body_share * body_mass, 0.0)
+        volume = np.where(rep_work & (share > 0), reps * moved * share, 0.0)
+        dose = {
+            "soleus_sets": np.where(hard & mapped, share, 0.0),
+            "soleus_reps": np.where(rep_work, reps * share, 0.0),
+            "soleus_volume_kg": volume,
+            "soleus_tut_s": np.where(counted & ~np.isnan(duration), duration * share, 0.0),
+            "soleus_distance_m": np.where(counted & ~np.isnan(distance), distance * share, 0.0),
+            "calf_sets": (hard & plantar & training).astype(float),
+        }
+    for values in dose.values():
+        values[~mapped] = np.nan
+    return _SetDose(
+        catalog=cat, index=index, mapped=mapped, athlete_codes=athlete_codes,
+        athlete_ids=pd.Index(athlete_ids), date=date, week=week,
+        session=sets["session_start"].to_numpy(dtype="datetime64[us]").view("int64"),
+        share=share, body_share=body_share, training=training, plantar=plantar, hard=hard, work=work,
+        reps=reps, load=load, duration=duration, distance=distance, body_mass=body_mass, dose=dose,
+    )
+
+
+def _weekly_from_arrays(athlete_codes, athlete_ids, week, session, mapped, dose) -> pd.DataFrame:
+    """Sum per athlete and week with integer keys and bincount (no per-row Python)."""
+    n_rows = len(week)
+    first = int(week.min()) if n_rows else 0
+    span = int(week.max()) - first + 1 if n_rows else 1
+    key = athlete_codes.astype("int64") * span + (week - first)
+    group, keys = pd.factorize(key, sort=True)
+    n = len(keys)
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(group, weights=values, minlength=n)
+
+    sums = {}
+    for name in DOSE_COLUMNS:
+        values = dose[name]
+        sums[name] = total(np.where(mapped, values, 0.0))
+    volume_missing = total((mapped & np.isnan(dose["soleus_volume_kg"])).astype(float))
+    sums["soleus_volume_kg"] = np.where(volume_missing > 0, np.nan, sums["soleus_volume_kg"])
+    session_codes, session_values = pd.factorize(session)
+    pairs = pd.unique(group.astype("int64") * (len(session_values) + 1) + session_codes)
+    sums["strength_sessions"] = np.bincount(pairs // (len(session_values) + 1), minlength=n).astype("int64")
+    sums["sets_logged"] = np.bincount(group, minlength=n).astype("int64")
+    sums["unmapped_sets"] = np.bincount(group[~mapped], minlength=n).astype("int64")
+    out = pd.DataFrame({
+        "athlete_id": athlete_ids.take(keys // span),
+        "week_start": ((keys % span + first) * _US_PER_DAY).view("datetime64[us]"),
+        **{name: sums[name] for name in WEEKLY_DOSE_COLUMNS},
+    })
+    return out.sort_values(_KEYS, kind="stable", ignore_index=True)
 
 
 def _check_dose(dose: pd.DataFrame) -> None:
@@ -271,28 +358,27 @@ def weekly(dose: pd.DataFrame) -> pd.DataFrame:
     0 2024-05-06         0.85             510.0                  2              1
     """
     _check_dose(dose)
-    mapped = dose["mapped"].to_numpy(dtype=bool)
-    frame = pd.DataFrame({"athlete_id": dose["athlete_id"].to_numpy(), "week_start": dose["week_start"].to_numpy()})
-    for name in DOSE_COLUMNS:
-        frame[name] = dose[name].to_numpy(dtype=float)
-    frame["volume_missing"] = mapped & np.isnan(frame["soleus_volume_kg"].to_numpy())
-    frame["sets_logged"] = 1
-    frame["unmapped_sets"] = (~mapped).astype("int64")
-    grouped = frame.groupby(_KEYS, sort=False, observed=True)
-    sums = grouped[[*DOSE_COLUMNS, "volume_missing", "sets_logged", "unmapped_sets"]].sum(min_count=0)
-    sums.loc[sums["volume_missing"] > 0, "soleus_volume_kg"] = np.nan
-    sessions = (
-        pd.DataFrame({"athlete_id": frame["athlete_id"], "week_start": frame["week_start"],
-                      "session_start": dose["session_start"].to_numpy()})
-        .drop_duplicates()
-        .groupby(_KEYS, sort=False, observed=True)
-        .size()
+    athlete_codes, athlete_ids = pd.factorize(dose["athlete_id"], use_na_sentinel=False)
+    return _weekly_from_arrays(
+        athlete_codes,
+        pd.Index(athlete_ids),
+        dose["week_start"].to_numpy(dtype="datetime64[us]").view("int64") // _US_PER_DAY,
+        dose["session_start"].to_numpy(dtype="datetime64[us]").view("int64"),
+        dose["mapped"].to_numpy(dtype=bool),
+        {name: dose[name].to_numpy(dtype=float) for name in DOSE_COLUMNS},
     )
-    sums["strength_sessions"] = sessions.reindex(sums.index).astype("int64")
-    out = sums.reset_index().sort_values(_KEYS, kind="stable", ignore_index=True)
-    out["sets_logged"] = out["sets_logged"].astype("int64")
-    out["unmapped_sets"] = out["unmapped_sets"].astype("int64")
-    return out[[*_KEYS, *WEEKLY_DOSE_COLUMNS]]
+
+
+def weekly_dose(
+    strength_sets: pd.DataFrame,
+    athletes: pd.DataFrame | None = None,
+    catalog: ExerciseCatalog | str | PathLike[str] | None = None,
+    *,
+    tz: str = "UTC",
+) -> pd.DataFrame:
+    """``weekly(soleus_dose(...))`` without building the per-set table (faster on large logs)."""
+    p = _set_dose(strength_sets, athletes, catalog, tz)
+    return _weekly_from_arrays(p.athlete_codes, p.athlete_ids, p.week, p.session, p.mapped, p.dose)
 
 
 def dose_provenance(dose: pd.DataFrame) -> pd.DataFrame:

@@ -75,7 +75,7 @@ import pandas as pd
 from scipy.signal import lfilter
 
 from soleus_analysis.errors import InputError
-from soleus_analysis.timeutils import day_number, local_dates, week_start
+from soleus_analysis.timeutils import day_number, local_dates, row_zones, week_start
 
 __all__ = [
     "CONVENTIONS",
@@ -211,13 +211,21 @@ def _text(df: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series(None, index=df.index, dtype=object)
 
 
+def _utc_values(values: pd.Series) -> np.ndarray:
+    """UTC instants as naive datetime64[us] (no per-row objects)."""
+    series = pd.Series(values)
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        return series.dt.tz_convert("UTC").to_numpy(dtype="datetime64[us]")
+    return pd.to_datetime(series, utc=True).dt.tz_convert("UTC").to_numpy(dtype="datetime64[us]")
+
+
 def _parts(sessions, runs, strength_sets) -> list[pd.DataFrame]:
     parts = []
     if sessions is not None and len(sessions):
         _need(sessions, "sessions", ["athlete_id", "start", "duration_s"])
         parts.append(pd.DataFrame({
             "athlete_id": sessions["athlete_id"].to_numpy(dtype=object),
-            "start": sessions["start"].to_numpy(),
+            "start": _utc_values(sessions["start"]),
             "timezone": _text(sessions, "timezone").to_numpy(),
             "table": "sessions",
             "row": sessions.index.to_numpy(),
@@ -231,7 +239,7 @@ def _parts(sessions, runs, strength_sets) -> list[pd.DataFrame]:
         duration = moving.where(moving.notna(), _num(runs, "elapsed_time_s"))
         parts.append(pd.DataFrame({
             "athlete_id": runs["athlete_id"].to_numpy(dtype=object),
-            "start": runs["start"].to_numpy(),
+            "start": _utc_values(runs["start"]),
             "timezone": _text(runs, "timezone").to_numpy(),
             "table": "runs",
             "row": runs.index.to_numpy(),
@@ -241,17 +249,27 @@ def _parts(sessions, runs, strength_sets) -> list[pd.DataFrame]:
         }))
     if strength_sets is not None and len(strength_sets):
         _need(strength_sets, "strength_sets", ["athlete_id", "session_start"])
+        # One row per session: the first non-missing value of each column among its sets.
+        codes, uniques = pd.factorize(strength_sets["athlete_id"], use_na_sentinel=False)
+        if "timezone" in strength_sets.columns:
+            zone_codes, zone_names = pd.factorize(strength_sets["timezone"], use_na_sentinel=True)
+        else:
+            zone_codes, zone_names = np.full(len(strength_sets), -1), []
         sets = pd.DataFrame({
-            "athlete_id": strength_sets["athlete_id"].to_numpy(dtype=object),
-            "start": strength_sets["session_start"].to_numpy(),
-            "timezone": _text(strength_sets, "timezone").to_numpy(),
-            "row": strength_sets.index.to_numpy(),
+            "athlete": codes,
+            "start": _utc_values(strength_sets["session_start"]),
+            "timezone": zone_codes,
+            "row": np.arange(len(strength_sets)),
             "duration_s": _num(strength_sets, "session_duration_s").to_numpy(),
             "rpe": _num(strength_sets, "session_rpe").to_numpy(),
         })
-        grouped = sets.groupby(["athlete_id", "start"], sort=False)
-        first = grouped.agg(timezone=("timezone", "first"), row=("row", "first"),
-                            duration_s=("duration_s", "first"), rpe=("rpe", "first")).reset_index()
+        first = sets.groupby(["athlete", "start"], sort=False).agg(
+            timezone=("timezone", "max"), row=("row", "first"), duration_s=("duration_s", "first"),
+            rpe=("rpe", "first")).reset_index()
+        first["athlete_id"] = np.asarray(uniques, dtype=object)[first.pop("athlete").to_numpy()]
+        zone_lookup = np.append(np.asarray(zone_names, dtype=object), [None])
+        first["timezone"] = zone_lookup[np.where(first["timezone"] >= 0, first["timezone"], len(zone_lookup) - 1)]
+        first["row"] = strength_sets.index.to_numpy()[first["row"].to_numpy()]
         first["table"] = "strength_sets"
         first["activity"] = "strength"
         parts.append(first)
@@ -339,13 +357,25 @@ def _row_label(value) -> str:
     return str(value)
 
 
-def _zone_of(frame: pd.DataFrame, athletes: pd.DataFrame | None, tz: str) -> pd.Series:
-    zones = frame["timezone"].astype(object) if "timezone" in frame.columns else pd.Series(
-        None, index=frame.index, dtype=object)
-    if athletes is not None and "timezone" in athletes.columns:
-        by_athlete = athletes.drop_duplicates("athlete_id").set_index("athlete_id")["timezone"]
-        zones = zones.where(zones.notna(), frame["athlete_id"].map(by_athlete))
-    return zones.where(zones.notna(), tz)
+def _unique_pairs(athlete: pd.Series, days: np.ndarray) -> pd.DataFrame:
+    """Distinct (athlete_id, day) pairs without converting every id to a Python object."""
+    codes, uniques = pd.factorize(athlete, use_na_sentinel=False)
+    first = int(days.min()) if len(days) else 0
+    span = int(days.max()) - first + 1 if len(days) else 1
+    keys = pd.unique(codes.astype("int64") * span + (days - first))
+    return pd.DataFrame({"athlete_id": np.asarray(uniques, dtype=object)[keys // span], "day": keys % span + first})
+
+
+def _has_known_load(sessions, runs, strength_sets) -> bool:
+    """Whether any table can give a session of known load (cheap test before the real work)."""
+    def known(df, rpe, duration):
+        if df is None or not len(df) or rpe not in df.columns:
+            return False
+        durations = [c for c in duration if c in df.columns]
+        return bool((df[rpe].notna() & df[durations].notna().any(axis=1)).any()) if durations else False
+
+    return (known(sessions, "rpe", ["duration_s"]) or known(runs, "rpe", ["moving_time_s", "elapsed_time_s"])
+            or known(strength_sets, "session_rpe", ["session_duration_s"]))
 
 
 def _activity_days(tables: list[tuple[pd.DataFrame | None, str]], athletes, tz) -> pd.DataFrame:
@@ -357,8 +387,8 @@ def _activity_days(tables: list[tuple[pd.DataFrame | None, str]], athletes, tz) 
         if column == "date":
             days = day_number(df["date"])
         else:
-            days = day_number(local_dates(df[column], _zone_of(df, athletes, tz)))
-        parts.append(pd.DataFrame({"athlete_id": df["athlete_id"].to_numpy(dtype=object), "day": days}))
+            days = day_number(local_dates(df[column], row_zones(df, athletes, tz)))
+        parts.append(_unique_pairs(df["athlete_id"], days))
     if not parts:
         return pd.DataFrame({"athlete_id": pd.Series(dtype=object), "day": pd.Series(dtype="int64")})
     return pd.concat(parts, ignore_index=True).drop_duplicates()
@@ -421,18 +451,23 @@ def daily_load(
     2 2024-05-08      0.0      rest
     3 2024-05-09    180.0  training
     """
-    loads = session_loads(sessions, runs, strength_sets, match_window=match_window)
-    loads = loads[loads["counted"].astype(bool)]
     columns = ["athlete_id", "date", "week_start", "load_au", "n_sessions", "status"]
+    if _has_known_load(sessions, runs, strength_sets):
+        loads = session_loads(sessions, runs, strength_sets, match_window=match_window)
+        loads = loads[loads["counted"].astype(bool)]
+    else:  # nothing can give a load: no recording period, no days
+        loads = pd.DataFrame()
     if loads.empty:
         return pd.DataFrame({
             "athlete_id": pd.Series(dtype=object), "date": pd.Series(dtype="datetime64[us]"),
             "week_start": pd.Series(dtype="datetime64[us]"), "load_au": pd.Series(dtype=float),
             "n_sessions": pd.Series(dtype="int64"), "status": pd.Series(dtype=object)})
-    loads = loads.assign(day=day_number(local_dates(loads["start"], _zone_of(loads, athletes, tz))))
+    loads = loads.assign(
+        day=day_number(local_dates(loads["start"], row_zones(loads, athletes, tz))),
+        unknown=loads["load_au"].isna(),
+    )
     per_day = loads.groupby(["athlete_id", "day"], sort=False).agg(
-        load_au=("load_au", "sum"), n_sessions=("load_au", "size"),
-        unknown=("load_au", lambda s: s.isna().any()))
+        load_au=("load_au", "sum"), n_sessions=("load_au", "size"), unknown=("unknown", "any"))
     per_day = per_day.reset_index()
     known = per_day[~per_day["unknown"]]
     if known.empty:

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from soleus_analysis.catalog import ExerciseCatalog
-from soleus_analysis.dose import soleus_dose, weekly
+from soleus_analysis.dose import soleus_dose, weekly, weekly_dose
 from soleus_analysis.errors import InputError
 from soleus_analysis.loads import daily_load, training_loads
 from soleus_analysis.running import weekly_runs
@@ -151,14 +151,18 @@ def within_between(
         raise InputError(f"within_between(): the table lacks the column(s) {', '.join(missing)}")
     mask = _window_mask(df, window, time)
     out = df.copy()
-    keys = df[group].to_numpy()
+    codes, uniques = pd.factorize(df[group], use_na_sentinel=False)
+    n = len(uniques)
     new = {}
     for name in columns:
-        values = pd.to_numeric(df[name]).astype(float)
-        inside = values.where(mask)
-        mean = inside.groupby(keys, sort=False).transform("mean")
-        new[f"{name}_within"] = (values - mean).to_numpy()
-        new[f"{name}_between"] = mean.to_numpy()
+        values = pd.to_numeric(df[name]).to_numpy(dtype=float)
+        use = mask & ~np.isnan(values)
+        sums = np.bincount(codes, weights=np.where(use, values, 0.0), minlength=n)
+        counts = np.bincount(codes, weights=use.astype(float), minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(counts > 0, sums / np.where(counts > 0, counts, 1.0), np.nan)[codes]
+        new[f"{name}_within"] = values - mean
+        new[f"{name}_between"] = mean
     return pd.concat([out, pd.DataFrame(new, index=df.index)], axis=1)
 
 
@@ -350,7 +354,7 @@ def build_panel(
     return _build_panel(
         strength_sets, runs, wellness, sessions, athletes, catalog=catalog, lags=lags, window=window,
         ewma=ewma, tz=tz, min_coverage=min_coverage, max_gap_days=max_gap_days, exposures=exposures,
-        lag_columns=lag_columns, easy=easy,
+        lag_columns=lag_columns, easy=easy, keep_dose=False,
     ).panel
 
 
@@ -365,13 +369,17 @@ class PanelParts:
 
 def _build_panel(
     strength_sets, runs, wellness, sessions, athletes, *, catalog, lags, window, ewma, tz,
-    min_coverage, max_gap_days, exposures, lag_columns, easy,
+    min_coverage, max_gap_days, exposures, lag_columns, easy, keep_dose=True,
 ) -> PanelParts:
     pieces: dict[str, pd.DataFrame] = {}
     dose = loads = None
     if strength_sets is not None and len(strength_sets):
-        dose = soleus_dose(strength_sets, athletes, catalog, tz=tz)
-        pieces["strength"] = weekly(dose).drop(columns="sets_logged")
+        if keep_dose:
+            dose = soleus_dose(strength_sets, athletes, catalog, tz=tz)
+            dose_week = weekly(dose)
+        else:
+            dose_week = weekly_dose(strength_sets, athletes, catalog, tz=tz)
+        pieces["strength"] = dose_week.drop(columns="sets_logged")
     if runs is not None and len(runs):
         pieces["runs"] = weekly_runs(runs, athletes, tz=tz, easy=easy)
     if wellness is not None and len(wellness):

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from soleus_analysis.errors import InputError
-from soleus_analysis.timeutils import local_dates, week_start
+from soleus_analysis.timeutils import local_dates, row_zones, week_start
 
 __all__ = ["EASY_RULES", "run_metrics", "weekly_runs"]
 
@@ -120,9 +120,7 @@ def run_metrics(
     out = pd.DataFrame(index=runs.index)
     out["athlete_id"] = runs["athlete_id"]
     out["start"] = runs["start"]
-    zones = runs["timezone"].astype(object) if "timezone" in runs.columns else pd.Series(None, index=runs.index, dtype=object)
-    zones = zones.where(zones.notna(), _athlete_value(runs, athletes, "timezone")).where(lambda z: z.notna(), tz)
-    out["date"] = local_dates(runs["start"], zones)
+    out["date"] = local_dates(runs["start"], row_zones(runs, athletes, tz))
     out["week_start"] = week_start(out["date"])
     distance = _num(runs, "distance_m")
     moving = _num(runs, "moving_time_s")

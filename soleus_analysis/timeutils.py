@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["local_dates", "week_start", "day_number"]
+__all__ = ["day_number", "local_dates", "row_zones", "week_start"]
 
 _US_PER_DAY = 86_400_000_000
 #: 1970-01-01 (day 0) was a Thursday: day_of_week = (day + 3) % 7 with Monday = 0.
@@ -40,6 +40,43 @@ def _as_utc(values: pd.Series) -> pd.Series:
             )
         raise TypeError(f"local_dates() needs tz-aware timestamps, got dtype {values.dtype}")
     return values.dt.tz_convert("UTC").dt.as_unit("us")
+
+
+def row_zones(frame: pd.DataFrame, athletes: pd.DataFrame | None = None, tz: str = "UTC"):
+    """The zone of each row: its own ``timezone``, else its athlete's (``athletes``), else ``tz``.
+
+    Returns the frame's own ``timezone`` column untouched when no row lacks one (no per-row
+    work), otherwise an object array; either can be passed to :func:`local_dates`.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"athlete_id": ["a", "b", "c"], "timezone": ["Asia/Tokyo", None, None]})
+    >>> list(row_zones(rows, pd.DataFrame({"athlete_id": ["b"], "timezone": ["Europe/Oslo"]}), "UTC"))
+    ['Asia/Tokyo', 'Europe/Oslo', 'UTC']
+    """
+    own = frame["timezone"] if "timezone" in frame.columns else None
+    if own is not None:
+        missing = own.isna().to_numpy()
+        if not missing.any():
+            return own
+    else:
+        missing = np.ones(len(frame), dtype=bool)
+    zones = np.full(len(frame), None, dtype=object)
+    if own is not None:
+        zones[:] = own.to_numpy(dtype=object, na_value=None)
+    need = frame.loc[missing, "athlete_id"] if "athlete_id" in frame.columns else None
+    if need is not None and athletes is not None and "timezone" in athletes.columns:
+        by_athlete = athletes.drop_duplicates("athlete_id").set_index("athlete_id")["timezone"]
+        codes, uniques = pd.factorize(need, use_na_sentinel=False)
+        found = by_athlete.reindex(pd.Index(uniques, dtype=object)).to_numpy(dtype=object)
+        zones[missing] = found[codes]
+    zones[pd.isna(zones)] = tz
+    return zones
+
+
+def _wall_time(utc_values: np.ndarray, zone: str) -> np.ndarray:
+    index = pd.DatetimeIndex(utc_values).tz_localize("UTC").tz_convert(zone).tz_localize(None)
+    return index.to_numpy(dtype="datetime64[us]")
 
 
 def local_dates(utc: pd.Series, timezones: pd.Series | str | None = None) -> pd.Series:
@@ -71,22 +108,25 @@ def local_dates(utc: pd.Series, timezones: pd.Series | str | None = None) -> pd.
     """
     instants = _as_utc(pd.Series(utc))
     if timezones is None or isinstance(timezones, str):
-        zone = timezones or "UTC"
-        zones = None
+        codes = np.zeros(len(instants), dtype="int64")
+        names = [timezones or "UTC"]
     else:
-        given = pd.Series(np.asarray(timezones, dtype=object), index=instants.index)
-        zones = given.where(given.notna(), "UTC")
-        uniques = pd.unique(zones)
-        zone = uniques[0] if len(uniques) == 1 else None
-    wall = np.empty(len(instants), dtype="datetime64[us]")
-    if zone is not None:
-        wall[:] = instants.dt.tz_convert(zone).dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+        values = timezones.array if isinstance(timezones, pd.Series) else np.asarray(timezones, dtype=object)
+        if len(values) != len(instants):
+            raise ValueError(f"{len(values)} time zones for {len(instants)} timestamps")
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        names = [str(z) for z in uniques]
+        if (codes < 0).any():
+            codes = np.where(codes < 0, len(names), codes)
+            names.append("UTC")
+    utc_values = instants.to_numpy(dtype="datetime64[us]")
+    if len(names) == 1:
+        wall = _wall_time(utc_values, names[0])
     else:
-        codes, names = pd.factorize(zones, sort=True)
+        wall = np.empty(len(instants), dtype="datetime64[us]")
         for k, name in enumerate(names):
             mask = codes == k
-            part = instants[mask].dt.tz_convert(name).dt.tz_localize(None)
-            wall[mask] = part.to_numpy(dtype="datetime64[us]")
+            wall[mask] = _wall_time(utc_values[mask], name)
     ints = wall.view("int64")
     missing = np.isnat(wall)
     days = np.floor_divide(ints, _US_PER_DAY)

@@ -115,6 +115,10 @@ def test_provenance_traces_every_weekly_number_to_its_sets(sets, athletes):
     assert str(row["week_start"].date()) == "2024-05-06"
 
 
+def test_weekly_dose_shortcut_equals_weekly_of_soleus_dose(sets, athletes):
+    pd.testing.assert_frame_equal(sol.weekly_dose(sets, athletes), sol.weekly(sol.soleus_dose(sets, athletes)))
+
+
 def test_weekly_does_not_depend_on_row_order(sets, athletes):
     w = sol.weekly(sol.soleus_dose(sets, athletes))
     shuffled = sets.sample(frac=1.0, random_state=3)
