@@ -22,6 +22,8 @@ athlete's body mass (``athletes.body_mass_kg``).
 - ``soleus_distance_m`` = distance_m x share for walks and carries logged by distance. A walk
   logged only by distance has no time under tension: distance is **not** converted to time (that
   would need an assumed walking speed); it is reported in its own column.
+- Per-set values are rounded to multiples of 2**-24 (6e-8, far below any meaningful precision)
+  so that weekly sums are exact: the same sets in any order give bit-identical weekly totals.
 - Unmapped sets (names the catalog does not know) get missing dose values and are counted in
   ``unmapped_sets`` of their week; :func:`soleus_analysis.unmapped` lists their names. Sets of
   stretches and massage ("Calf Wall", "Calf Rubs") are recognised and count 0.
@@ -74,6 +76,10 @@ HARD_SET_TYPES = ("working", "failure")
 WORK_SET_TYPES = ("working", "failure", "drop")
 _KEYS = ["athlete_id", "week_start"]
 _US_PER_DAY = 86_400_000_000
+#: Per-set dose values are multiples of 1/_GRID: any sum of them below 2**29 is exact in float64,
+#: so a weekly total does not depend on the order of the sets (a simulation's truth and a build of
+#: its exports agree to the last bit).
+_GRID = 2.0**24
 
 
 def _column(frame: pd.DataFrame, name: str, dtype=float) -> pd.Series:
@@ -190,6 +196,11 @@ def soleus_dose(
     return out
 
 
+def _on_grid(values: np.ndarray) -> np.ndarray:
+    """Round to a multiple of 2**-24 (6e-8) so that sums are exact and independent of row order."""
+    return np.round(values * _GRID) / _GRID
+
+
 @dataclass(frozen=True)
 class _SetDose:
     """Per-set arrays shared by :func:`soleus_dose` and the weekly aggregation."""
@@ -270,8 +281,9 @@ def _set_dose(strength_sets, athletes, catalog, tz) -> _SetDose:
             "soleus_distance_m": np.where(counted & ~np.isnan(distance), distance * share, 0.0),
             "calf_sets": (hard & plantar & training).astype(float),
         }
-    for values in dose.values():
+    for name, values in dose.items():
         values[~mapped] = np.nan
+        dose[name] = _on_grid(values)
     return _SetDose(
         catalog=cat, index=index, mapped=mapped, athlete_codes=athlete_codes,
         athlete_ids=pd.Index(athlete_ids), date=date, week=week,

@@ -135,3 +135,62 @@ def test_cli_build(raw, tmp_path, capsys):
     assert main(["build", str(raw), "--out", str(out), "--strict"]) == 1
     assert main(["build", str(tmp_path / "missing"), "--out", str(out)]) == 2
     assert "raw data folder not found" in capsys.readouterr().err
+
+
+def _cohort(rng, n_athletes=4, n_weeks=10):
+    """Canonical strength sets of a small cohort: several zones, set types, names and timed sets."""
+    names = ["Seated Calf Raise (Machine)", "Standing Calf Raise (Smith Machine)", "calf_raise/seated_calf_raise",
+             "Soleus Walk with Farmers Carry", "Horse Stance Alternating Calf Raises", "Squat (Barbell)",
+             "Calf Wall", "Single Leg Bent Knee Calf Raise", "Jump Rope", "Mystery Calf Gizmo"]
+    zones = ["Europe/Oslo", "America/Los_Angeles", "Australia/Sydney", "UTC"]
+    rows = []
+    for a in range(n_athletes):
+        for w in range(n_weeks):
+            for day in rng.choice(7, size=rng.integers(0, 4), replace=False):
+                start = (pd.Timestamp("2024-01-01", tz="UTC") + pd.Timedelta(days=7 * w + int(day))
+                         + pd.Timedelta(minutes=int(rng.integers(0, 24 * 60))))
+                for name in rng.choice(names, size=3, replace=False):
+                    timed = name in ("Soleus Walk with Farmers Carry", "Jump Rope", "Calf Wall")
+                    for k in range(int(rng.integers(2, 5))):
+                        rows.append({
+                            "athlete_id": f"ath{a}", "session_start": start.isoformat(), "exercise_raw": name,
+                            "set_index": k, "set_type": rng.choice(["warmup", "working", "working", "drop", "failure"]),
+                            "reps": np.nan if timed else float(rng.integers(6, 25)),
+                            "load_kg": 2.5 * float(rng.integers(0, 30)),
+                            "duration_s": float(rng.integers(20, 90)) if timed else np.nan,
+                            "distance_m": 20.0 if name.startswith("Soleus") else np.nan,
+                            "rpe": np.nan, "timezone": zones[a],
+                        })
+    sets = pd.DataFrame(rows)
+    athletes = pd.DataFrame({"athlete_id": [f"ath{a}" for a in range(n_athletes)],
+                             "body_mass_kg": [58.5, 71.0, 80.5, 66.0][:n_athletes], "timezone": zones[:n_athletes]})
+    return sets, athletes
+
+
+def test_build_reproduces_the_true_weekly_dose_up_to_rejected_rows(tmp_path):
+    rng = np.random.default_rng(2024)
+    sets, athletes = _cohort(rng)
+    broken = np.sort(rng.choice(len(sets), 6, replace=False))
+    messy = sets.copy().astype({"reps": object, "set_type": object})
+    for k, i in enumerate(broken):
+        column, value = [("reps", -5.0), ("set_type", "warm-up"), ("load_kg", 999.0)][k % 3]
+        messy.at[i, column] = value
+    dup = messy.iloc[[7]]  # the same set logged twice: the copy is rejected as a duplicate
+    messy = pd.concat([messy.iloc[:8], dup, messy.iloc[8:]], ignore_index=True)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    messy.to_csv(raw / "strength_sets.csv", index=False)
+    athletes.to_csv(raw / "athletes.csv", index=False)
+    report = sol.build(raw, tmp_path / "out")
+    assert report.tables.set_index("table").loc["strength_sets", "rows_rejected"] == len(broken) + 1
+
+    clean = sets.drop(index=broken).assign(session_start=lambda d: pd.to_datetime(d["session_start"], utc=True))
+    clean["session_start"] = clean["session_start"].dt.as_unit("us")
+    truth = sol.weekly(sol.soleus_dose(clean, athletes)).set_index(["athlete_id", "week_start"])
+    panel = pd.read_parquet(tmp_path / "out" / "athlete_week.parquet").set_index(["athlete_id", "week_start"])
+    cols = ["soleus_sets", "soleus_reps", "soleus_volume_kg", "soleus_tut_s", "soleus_distance_m", "calf_sets",
+            "strength_sessions", "unmapped_sets"]
+    np.testing.assert_array_equal(panel.loc[truth.index, cols].to_numpy(), truth[cols].to_numpy(dtype=float))
+    others = panel.index.difference(truth.index)
+    assert (panel.loc[others, "soleus_sets"].fillna(0) == 0).all()
+    assert report.unmapped["name"].tolist() == ["Mystery Calf Gizmo"]
