@@ -225,3 +225,21 @@ def test_vectorised_dose_agrees_with_a_row_by_row_reference():
             assert row["soleus_volume_kg"] == pytest.approx(acc["soleus_volume_kg"]), key
         assert row["unmapped_sets"] == acc["unmapped_sets"]
         assert row["strength_sessions"] == len(acc["sessions"])
+
+
+def test_weekly_sums_are_bit_identical_for_any_order_of_many_sets():
+    rng = np.random.default_rng(5)
+    n = 5000
+    sets = pd.DataFrame({
+        "athlete_id": rng.choice(["a", "b"], n),
+        "session_start": (pd.Timestamp("2024-01-01", tz="UTC")
+                          + pd.to_timedelta(rng.integers(0, 60, n), unit="D")).as_unit("us"),
+        "exercise_raw": rng.choice(["Seated Calf Raise", "Single Leg Standing Calf Raise", "Pogo Hops"], n),
+        "set_type": "working", "reps": rng.integers(5, 30, n).astype(float),
+        "load_kg": rng.uniform(0, 100, n).round(3), "duration_s": rng.uniform(10, 60, n),
+    })
+    athletes = pd.DataFrame({"athlete_id": ["a", "b"], "body_mass_kg": [63.3, 77.7]})
+    w = sol.weekly(sol.soleus_dose(sets, athletes))
+    for seed in range(3):
+        shuffled = sets.sample(frac=1.0, random_state=seed)
+        pd.testing.assert_frame_equal(sol.weekly(sol.soleus_dose(shuffled, athletes)), w, check_exact=True)
