@@ -63,7 +63,9 @@ Every rolling metric is computed from recorded days only and is missing unless a
 - PMC: CTL (fitness, tau = 42) and ATL (fatigue, tau = 7) are EWMAs of the daily load
   (``convention="exponential"`` by default: lambda = 0.023528 and 0.133122); TSB (form) on day t
   = CTL_{t-1} - ATL_{t-1} ("form tomorrow" of GoldenCheetah's default). Started at 0;
-  ``pmc_burn_in`` marks the first 3 x tau_CTL days, whose values are biased low.
+  ``pmc_burn_in`` marks the first 3 x tau_CTL days, whose values are biased low. CTL and ATL are
+  missing when fewer than ``min_coverage`` of the last tau days of the athlete's record were
+  recorded.
 """
 
 from __future__ import annotations
@@ -674,6 +676,7 @@ def pmc(
     ctl_days: float = 42,
     atl_days: float = 7,
     convention: str = "exponential",
+    min_coverage: float = 5 / 7,
 ) -> pd.DataFrame:
     """Performance-management chart: fitness (CTL), fatigue (ATL) and form (TSB).
 
@@ -685,6 +688,11 @@ def pmc(
         Time constants (tau, or N for the Williams convention).
     convention : {"exponential", "williams", "simple"}, default "exponential"
         See :func:`ewma_lambda`.
+    min_coverage : float, default 5/7
+        CTL (ATL) is reported only when at least this share of the last ``ctl_days``
+        (``atl_days``) days of the athlete's record was recorded. Unlike the ACWR windows, days
+        before the athlete's first day do not count against it: the start is flagged by
+        ``pmc_burn_in`` instead.
 
     Returns
     -------
@@ -700,13 +708,21 @@ def pmc(
     [[2.3528, 13.3122, 0.0], [2.2975, 11.5401, -10.9594]]
     """
     codes, load = _check_daily(daily)
-    ctl = _grouped_ewma(codes, load, ctl_days, convention)
-    atl = _grouped_ewma(codes, load, atl_days, convention)
+    _min_days(7, min_coverage)  # validates min_coverage
+    position = _position(codes)
+    recorded = (~np.isnan(load)).astype(float)
+
+    def covered(span: float) -> np.ndarray:
+        window = max(1, int(round(span)))
+        seen = _rolling(codes, recorded, window, 1, "sum")
+        return seen >= min_coverage * np.minimum(window, position + 1) - 1e-9
+
+    ctl = np.where(covered(ctl_days), _grouped_ewma(codes, load, ctl_days, convention), np.nan)
+    atl = np.where(covered(atl_days), _grouped_ewma(codes, load, atl_days, convention), np.nan)
     tsb = _shift(codes, ctl - atl, 1)
-    first = _position(codes) == 0
-    tsb = np.where(first, 0.0, tsb)
+    tsb = np.where(position == 0, 0.0, tsb)
     out = pd.DataFrame({"ctl_au": ctl, "atl_au": atl, "tsb_au": tsb}, index=daily.index)
-    out["pmc_burn_in"] = _position(codes) < 3 * ctl_days
+    out["pmc_burn_in"] = position < 3 * ctl_days
     out.attrs["pmc_convention"] = convention
     return out
 
@@ -749,7 +765,7 @@ def training_loads(
     ac = acute_chronic(daily, acute_days=acute_days, chronic_days=chronic_days,
                        convention=convention, min_coverage=min_coverage)
     ms = monotony_strain(daily, min_coverage=min_coverage, ddof=monotony_ddof, cap=monotony_cap)
-    pm = pmc(daily, ctl_days=ctl_days, atl_days=atl_days, convention=pmc_convention)
+    pm = pmc(daily, ctl_days=ctl_days, atl_days=atl_days, convention=pmc_convention, min_coverage=min_coverage)
     out = pd.concat([daily, ac, ms, pm], axis=1)
     out["ewma_convention"] = convention
     out.attrs = {

@@ -222,6 +222,17 @@ def test_pmc_hand_computed():
     assert sol.pmc(_daily([1.0] * 130))["pmc_burn_in"].sum() == 126
 
 
+def test_pmc_coverage_masks_long_silences_but_not_the_start():
+    loads = [100.0] * 50 + [NAN] * 20 + [100.0] * 10
+    out = sol.pmc(_daily(loads))
+    assert out["ctl_au"].iloc[:50].notna().all()          # the start is flagged, not masked
+    # Day 69: 20 unrecorded of the last 42 days -> 22/42 < 5/7: CTL missing; ATL missing too.
+    assert math.isnan(out["ctl_au"].iloc[69]) and math.isnan(out["atl_au"].iloc[69])
+    assert not math.isnan(out["atl_au"].iloc[79])         # 7 of the last 7 days again: reported
+    assert math.isnan(out["ctl_au"].iloc[79])             # 22 of the last 42 days: still missing
+    assert math.isnan(out["tsb_au"].iloc[70])
+
+
 def test_training_loads_stamps_the_convention():
     d = _daily([100.0] * 30)
     out = sol.training_loads(d, convention="exponential")
