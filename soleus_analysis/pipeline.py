@@ -300,56 +300,76 @@ def _read_canonical_file(path: Path, table: str, rel: str) -> tuple[pd.DataFrame
     return frame, notes
 
 
-def _read_folder(root: Path, tz: str) -> _Read:
-    """Read a raw folder: canonical-table files here, app exports through ``read_folder``."""
+def _no_error(value) -> bool:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return True
+    return not isinstance(value, str) and bool(pd.isna(value))
+
+
+def _app_reader():
+    """``soleus_analysis.read_folder`` when the readers are installed, else None."""
     try:
         from soleus_analysis import readers as _readers
-
-        read_folder = getattr(_readers, "read_folder", None)
     except ImportError:
-        read_folder = None
+        return None
+    return getattr(_readers, "read_folder", None)
+
+
+def _read_folder(root: Path, tz: str, read_folder=None) -> _Read:
+    """Read a raw folder.
+
+    With the app readers (``read_folder``), every file goes through them first; a file named after a
+    canonical table that they did not read is then read as a canonical table (never both, so no
+    row is read twice). Without them, canonical-table files are read and every other file is listed
+    as not read.
+    """
     files = _input_files(root)
-    canonical = [p for p in files if _CANONICAL_FILE.match(p.name)]
-    others = [p for p in files if not _CANONICAL_FILE.match(p.name)]
     parts: dict[str, list[pd.DataFrame]] = {t: [] for t in INPUT_TABLES}
-    rows: list[dict] = []
-    for path in canonical:
-        rel = path.relative_to(root).as_posix()
-        table = _CANONICAL_FILE.match(path.name).group(1).lower()
-        try:
-            frame, notes = _read_canonical_file(path, table, rel)
-        except InputError as exc:
-            rows.append({"path": rel, "source": "canonical", "tables": table, "rows": 0,
-                         "athlete_id": None, "error": str(exc), "notes": None})
-            continue
-        parts[table].append(frame)
-        rows.append({"path": rel, "source": "canonical", "tables": table, "rows": len(frame),
-                     "athlete_id": None, "error": None, "notes": "; ".join(notes) or None})
-    reader = "canonical tables only (sol.read_folder not available)"
-    if others and read_folder is not None:
-        reader = "sol.read_folder (app exports) and canonical tables"
+    rows: dict[str, dict] = {}
+    read_by_apps: set[str] = set()
+    if read_folder is not None:
+        reader = "sol.read_folder (app exports), canonical tables for files it did not read"
         folder = read_folder(root, tz=tz)
+        listing = getattr(folder, "files", None)
+        if listing is not None and len(listing):
+            for rec in listing.to_dict(orient="records"):
+                rel = _relative(rec.get("path"), root)
+                row = {c: rec.get(c) for c in _FILE_COLUMNS} | {"path": rel}
+                rows[rel] = row
+                if _no_error(row.get("error")):
+                    read_by_apps.add(rel)
         for table, frame in getattr(folder, "tables", {}).items():
             if table in parts and frame is not None and len(frame):
                 frame = frame.copy()
                 if "source_file" in frame.columns:
                     frame["source_file"] = frame["source_file"].map(lambda f: _relative(f, root))
                 parts[table].append(frame)
-        listing = getattr(folder, "files", None)
-        if listing is not None and len(listing):
-            listing = listing.copy()
-            listing["path"] = listing["path"].map(lambda f: _relative(f, root))
-            listing = listing[~listing["path"].isin([r["path"] for r in rows])]
-            for rec in listing.to_dict(orient="records"):
-                rows.append({c: rec.get(c) for c in _FILE_COLUMNS})
     else:
-        for path in others:
-            rows.append({"path": path.relative_to(root).as_posix(), "source": None, "tables": None, "rows": 0,
-                         "athlete_id": None, "notes": None,
-                         "error": "no reader for this file: only canonical tables (<table>.csv or "
-                                  "<table>.parquet) are read until sol.read_folder is available"})
+        reader = "canonical tables only (sol.read_folder not available)"
+    for path in files:
+        rel = path.relative_to(root).as_posix()
+        match = _CANONICAL_FILE.match(path.name)
+        if rel in read_by_apps:
+            continue
+        if match is None:
+            rows.setdefault(rel, {
+                "path": rel, "source": None, "tables": None, "rows": 0, "athlete_id": None, "notes": None,
+                "error": "no reader for this file: only canonical tables (<table>.csv or <table>.parquet) "
+                         "are read until sol.read_folder is available",
+            })
+            continue
+        table = match.group(1).lower()
+        try:
+            frame, notes = _read_canonical_file(path, table, rel)
+        except InputError as exc:
+            rows[rel] = {"path": rel, "source": "canonical", "tables": table, "rows": 0,
+                         "athlete_id": None, "error": str(exc), "notes": None}
+            continue
+        parts[table].append(frame)
+        rows[rel] = {"path": rel, "source": "canonical", "tables": table, "rows": len(frame),
+                     "athlete_id": None, "error": None, "notes": "; ".join(notes) or None}
     tables = {t: pd.concat(p, ignore_index=True) for t, p in parts.items() if p}
-    listing = pd.DataFrame(rows, columns=_FILE_COLUMNS)
+    listing = pd.DataFrame(list(rows.values()), columns=_FILE_COLUMNS)
     listing = listing.sort_values("path", kind="stable", ignore_index=True)
     return _Read(tables=tables, files=listing, reader=reader)
 
@@ -452,7 +472,7 @@ def build(
                          fix="write processed data elsewhere (e.g. data/processed); data/raw is read-only")
     ewma_lambda(7, ewma)  # an unknown convention fails before anything is read or written
     cat = resolve_catalog(catalog)
-    read = _read_folder(root, tz)
+    read = _read_folder(root, tz, _app_reader())
     if not read.tables:
         raise InputError(
             "no table could be read from the folder", path=root,

@@ -194,3 +194,27 @@ def test_build_reproduces_the_true_weekly_dose_up_to_rejected_rows(tmp_path):
     others = panel.index.difference(truth.index)
     assert (panel.loc[others, "soleus_sets"].fillna(0) == 0).all()
     assert report.unmapped["name"].tolist() == ["Mystery Calf Gizmo"]
+
+
+def test_app_readers_and_canonical_files_never_read_a_file_twice(raw, tmp_path):
+    from types import SimpleNamespace
+
+    from soleus_analysis.pipeline import _read_folder
+
+    def fake_read_folder(root, *, tz="UTC", athletes=None):
+        runs = factories.runs(3).assign(source="fit", source_file=str(root / "watch.fit"), source_row=[1, 2, 3])
+        files = pd.DataFrame({
+            "path": [str(root / "watch.fit"), str(root / "runs.parquet"), str(root / "sessions.csv")],
+            "source": ["fit", "canonical", None], "tables": ["runs", "runs", None], "rows": [3, 20, 0],
+            "athlete_id": ["a1", None, None], "error": [None, None, "unknown format"], "notes": None,
+        })
+        return SimpleNamespace(tables={"runs": runs}, files=files)
+
+    read = _read_folder(raw, "UTC", fake_read_folder)
+    files = read.files.set_index("path")
+    assert files.loc["watch.fit", "source"] == "fit" and pd.isna(files.loc["watch.fit", "error"])
+    # runs.parquet was read by the app readers (their table holds only the 3 FIT runs here), so it
+    # is not read again; sessions.csv they could not read, so it is read as a canonical table.
+    assert len(read.tables["runs"]) == 3 and set(read.tables["runs"]["source_file"]) == {"watch.fit"}
+    assert len(read.tables["sessions"]) == 4 and files.loc["sessions.csv", "source"] == "canonical"
+    assert len(read.tables["strength_sets"]) == 108 + 27
