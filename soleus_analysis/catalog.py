@@ -3,9 +3,9 @@
 The catalog is a CSV file shipped in the package (``soleus_analysis/data/exercise_catalog.csv``);
 users can replace it with their own (:func:`load_catalog`). One row per canonical exercise:
 
-================  ===================================================================================
+================  ================================================================================
 column            meaning
-================  ===================================================================================
+================  ================================================================================
 exercise          canonical id (``seated_calf_raise``); the ids are shared across the project
 label             readable name
 plantar_flexor    ``true`` for calf (plantar-flexion) exercises; they count in ``calf_sets``
@@ -20,7 +20,7 @@ dose_unit         ``reps``, ``seconds`` or ``metres``: how the exercise is usual
 aliases           names as logged by apps and people, separated by ``|``
 source            the literature behind the numbers, or ``judgement``
 rationale         one or two sentences on why the numbers are what they are
-================  ===================================================================================
+================  ================================================================================
 
 Assumptions of the shipped catalog (they are assumptions, not facts: change them in your own CSV)
 --------------------------------------------------------------------------------------------------
@@ -219,7 +219,13 @@ def _shipped_path() -> Path:
     return Path(str(resources.files("soleus_analysis") / "data" / "exercise_catalog.csv"))
 
 
-def _fail(problem: str, path: str, row: int | None = None, column: str | None = None, fix: str | None = None):
+def _fail(
+    problem: str,
+    path: str,
+    row: int | None = None,
+    column: str | None = None,
+    fix: str | None = None,
+):
     raise InputError(problem, path=path, row=row, column=column, fix=fix)
 
 
@@ -239,8 +245,13 @@ def _parse_share(cell: str, path: str, row: int, column: str) -> float:
     except ValueError:
         value = np.nan
     if not np.isfinite(value) or not 0 <= value <= 1:
-        _fail(f"{cell!r} is not a number between 0 and 1", path, row, column,
-              fix="write a share such as 0.85 (decimal point)")
+        _fail(
+            f"{cell!r} is not a number between 0 and 1",
+            path,
+            row,
+            column,
+            fix="write a share such as 0.85 (decimal point)",
+        )
     return value
 
 
@@ -274,7 +285,11 @@ def load_catalog(path: str | PathLike[str] | None = None) -> ExerciseCatalog:
     file = _shipped_path() if path is None else Path(path)
     where = str(file)
     if not file.exists():
-        _fail("catalog file not found", where, fix="check the path, or omit it to use the shipped catalog")
+        _fail(
+            "catalog file not found",
+            where,
+            fix="check the path, or omit it to use the shipped catalog",
+        )
     table = read_text_table(file).frame
     missing = [c for c in _REQUIRED if c not in table.columns]
     if missing:
@@ -291,34 +306,69 @@ def load_catalog(path: str | PathLike[str] | None = None) -> ExerciseCatalog:
         line = int(line)
         exercise = cells["exercise"].strip()
         if not _ID.match(exercise):
-            _fail(f"{exercise!r} is not a valid exercise id", where, line, "exercise",
-                  fix="use lower-case letters, digits and underscores, e.g. seated_calf_raise")
+            _fail(
+                f"{exercise!r} is not a valid exercise id",
+                where,
+                line,
+                "exercise",
+                fix="use lower-case letters, digits and underscores, e.g. seated_calf_raise",
+            )
         if exercise in seen_ids:
-            _fail(f"exercise {exercise!r} already defined on line {seen_ids[exercise]}", where, line, "exercise",
-                  fix="keep one row per exercise and put every other name in its aliases")
+            _fail(
+                f"exercise {exercise!r} already defined on line {seen_ids[exercise]}",
+                where,
+                line,
+                "exercise",
+                fix="keep one row per exercise and put every other name in its aliases",
+            )
         seen_ids[exercise] = line
         plantar = _parse_bool(cells["plantar_flexor"], where, line, "plantar_flexor")
         training = _parse_bool(cells["is_training"], where, line, "is_training")
         knee = cells["knee_position"].strip().casefold()
         if knee and knee not in KNEE_POSITIONS:
-            _fail(f"{cells['knee_position']!r} is not a knee position", where, line, "knee_position",
-                  fix="write bent, straight or mixed (empty for exercises that are not calf work)")
+            _fail(
+                f"{cells['knee_position']!r} is not a knee position",
+                where,
+                line,
+                "knee_position",
+                fix="write bent, straight or mixed (empty for exercises that are not calf work)",
+            )
         if plantar and not knee:
-            _fail("a calf exercise needs a knee position", where, line, "knee_position",
-                  fix="write bent, straight or mixed")
+            _fail(
+                "a calf exercise needs a knee position",
+                where,
+                line,
+                "knee_position",
+                fix="write bent, straight or mixed",
+            )
         share = _parse_share(cells["soleus_share"], where, line, "soleus_share")
         if share > 0 and not (plantar and training):
-            _fail(f"soleus_share {share} on an exercise that is not calf training", where, line, "soleus_share",
-                  fix="set soleus_share to 0, or plantar_flexor and is_training to true")
+            _fail(
+                f"soleus_share {share} on an exercise that is not calf training",
+                where,
+                line,
+                "soleus_share",
+                fix="set soleus_share to 0, or plantar_flexor and is_training to true",
+            )
         body = _parse_share(cells["body_mass_share"], where, line, "body_mass_share")
         unit = cells["dose_unit"].strip().casefold()
         if unit not in DOSE_UNITS:
-            _fail(f"{cells['dose_unit']!r} is not a dose unit", where, line, "dose_unit",
-                  fix="write reps, seconds or metres")
+            _fail(
+                f"{cells['dose_unit']!r} is not a dose unit",
+                where,
+                line,
+                "dose_unit",
+                fix="write reps, seconds or metres",
+            )
         source = cells["source"].strip()
         if not source:
-            _fail("every row needs a source (a citation) or the word judgement", where, line, "source",
-                  fix="write the reference behind the numbers, or judgement")
+            _fail(
+                "every row needs a source (a citation) or the word judgement",
+                where,
+                line,
+                "source",
+                fix="write the reference behind the numbers, or judgement",
+            )
         label = cells["label"].strip() if "label" in cells else ""
         records.append(
             {
@@ -351,7 +401,8 @@ def load_catalog(path: str | PathLike[str] | None = None) -> ExerciseCatalog:
             where,
             int(rows["line"].iloc[-1]),
             "aliases",
-            fix="keep each name in one row only (names are compared ignoring case, punctuation and plural s)",
+            fix="keep each name in one row only (names are compared ignoring case, punctuation "
+            "and plural s)",
         )
     exercises = pd.DataFrame.from_records(records)
     exercises["knee_position"] = exercises["knee_position"].astype(object)
@@ -369,16 +420,19 @@ def resolve_catalog(catalog: ExerciseCatalog | str | PathLike[str] | None) -> Ex
     if catalog is None or isinstance(catalog, str | PathLike):
         return load_catalog(catalog)
     raise TypeError(
-        f"catalog must be an ExerciseCatalog, a path to a catalog CSV or None, not {type(catalog).__name__}"
+        "catalog must be an ExerciseCatalog, a path to a catalog CSV or None, "
+        f"not {type(catalog).__name__}"
     )
 
 
 def catalog_index(names: pd.Series, catalog: ExerciseCatalog) -> np.ndarray:
-    """Row of ``catalog.exercises`` for each name (-1 when unmapped), resolving each distinct name once."""
+    """Row of ``catalog.exercises`` per name (-1 when unmapped); each distinct name resolved once."""
     codes, uniques = pd.factorize(names, use_na_sentinel=True)
     position = {name: k for k, name in enumerate(catalog.exercises["exercise"])}
     resolved = catalog._resolve_many(list(uniques))
-    lookup = np.array([position[r] if r is not None else -1 for r in resolved] + [-1], dtype="int64")
+    lookup = np.array(
+        [position[r] if r is not None else -1 for r in resolved] + [-1], dtype="int64"
+    )
     return lookup[codes]  # code -1 (missing name) picks the trailing -1
 
 
@@ -404,7 +458,9 @@ _CLASS_COLUMNS = [
 ]
 
 
-def classify_exercises(names, catalog: ExerciseCatalog | str | PathLike[str] | None = None) -> pd.DataFrame:
+def classify_exercises(
+    names, catalog: ExerciseCatalog | str | PathLike[str] | None = None
+) -> pd.DataFrame:
     """Map logged exercise names to canonical exercises.
 
     Parameters
@@ -432,7 +488,9 @@ def classify_exercises(names, catalog: ExerciseCatalog | str | PathLike[str] | N
 
     Examples
     --------
-    >>> out = classify_exercises(["Seated Calf Raise (Machine)", "Calf Wall", "calf_raise/standing_calf_raise", "Zumba"])
+    >>> names = ["Seated Calf Raise (Machine)", "Calf Wall", "calf_raise/standing_calf_raise",
+    ...          "Zumba"]
+    >>> out = classify_exercises(names)
     >>> out[["exercise", "soleus_share", "is_training", "mapped"]]
                   exercise  soleus_share  is_training  mapped
     0    seated_calf_raise          0.85         True    True
@@ -451,7 +509,9 @@ def classify_exercises(names, catalog: ExerciseCatalog | str | PathLike[str] | N
     out["dose_unit"] = _take_text(table["dose_unit"], index)
     out["is_training"] = pd.array(_take_values(table["is_training"], index, None), dtype="boolean")
     out["mapped"] = index >= 0
-    out["plantar_flexor"] = pd.array(_take_values(table["plantar_flexor"], index, None), dtype="boolean")
+    out["plantar_flexor"] = pd.array(
+        _take_values(table["plantar_flexor"], index, None), dtype="boolean"
+    )
     out["body_mass_share"] = _take_values(table["body_mass_share"], index, np.nan)
     return out[_CLASS_COLUMNS]
 
@@ -499,14 +559,27 @@ def unmapped(data, catalog: ExerciseCatalog | str | PathLike[str] | None = None)
     frame["name"] = frame["name"].where(frame["name"].notna(), "(missing)").astype(str)
     if athletes is not None:
         frame["athlete_id"] = athletes.to_numpy(dtype=object)[bad]
-    columns = ["name", "sets"] + (["athletes"] if athletes is not None else []) + ["looks_like_calf"]
+    columns = (
+        ["name", "sets"] + (["athletes"] if athletes is not None else []) + ["looks_like_calf"]
+    )
     if frame.empty:
-        return pd.DataFrame({c: pd.Series(dtype=bool if c == "looks_like_calf" else ("int64" if c in ("sets", "athletes") else object)) for c in columns})
+        return pd.DataFrame(
+            {
+                c: pd.Series(
+                    dtype=bool
+                    if c == "looks_like_calf"
+                    else ("int64" if c in ("sets", "athletes") else object)
+                )
+                for c in columns
+            }
+        )
     grouped = frame.groupby("name", sort=False)
     out = grouped.size().rename("sets").to_frame()
     if athletes is not None:
         out["athletes"] = grouped["athlete_id"].nunique()
     out = out.reset_index()
     out["looks_like_calf"] = out["name"].map(lambda n: bool(_CALF_HINT.search(normalize_name(n))))
-    out = out.sort_values(["sets", "name"], ascending=[False, True], kind="stable", ignore_index=True)
+    out = out.sort_values(
+        ["sets", "name"], ascending=[False, True], kind="stable", ignore_index=True
+    )
     return out[columns]

@@ -150,12 +150,14 @@ def soleus_dose(
     --------
     >>> sets = pd.DataFrame({
     ...     "athlete_id": "a1", "session_start": pd.Timestamp("2024-05-05 22:30", tz="UTC"),
-    ...     "exercise_raw": ["Seated Calf Raise (Machine)", "Single Leg Standing Calf Raise", "Calf Wall"],
-    ...     "set_index": 0, "set_type": ["working", "working", "working"], "reps": [15.0, 12.0, None],
+    ...     "exercise_raw": ["Seated Calf Raise (Machine)", "Single Leg Standing Calf Raise",
+    ...                      "Calf Wall"],
+    ...     "set_index": 0, "set_type": "working", "reps": [15.0, 12.0, None],
     ...     "load_kg": [40.0, 0.0, None], "duration_s": [None, None, 30.0], "distance_m": None,
     ...     "timezone": "Europe/Oslo"})
     >>> dose = soleus_dose(sets, pd.DataFrame({"athlete_id": ["a1"], "body_mass_kg": [70.0]}))
-    >>> dose[["week_start", "soleus_sets", "soleus_reps", "soleus_volume_kg", "soleus_tut_s"]].reset_index(drop=True)
+    >>> cols = ["week_start", "soleus_sets", "soleus_reps", "soleus_volume_kg", "soleus_tut_s"]
+    >>> dose[cols].reset_index(drop=True)
       week_start  soleus_sets  soleus_reps  soleus_volume_kg  soleus_tut_s
     0 2024-05-06         0.85        12.75             510.0           0.0
     1 2024-05-06         0.65         7.80             546.0           0.0
@@ -285,11 +287,26 @@ def _set_dose(strength_sets, athletes, catalog, tz) -> _SetDose:
         values[~mapped] = np.nan
         dose[name] = _on_grid(values)
     return _SetDose(
-        catalog=cat, index=index, mapped=mapped, athlete_codes=athlete_codes,
-        athlete_ids=pd.Index(athlete_ids), date=date, week=week,
+        catalog=cat,
+        index=index,
+        mapped=mapped,
+        athlete_codes=athlete_codes,
+        athlete_ids=pd.Index(athlete_ids),
+        date=date,
+        week=week,
         session=sets["session_start"].to_numpy(dtype="datetime64[us]").view("int64"),
-        share=share, body_share=body_share, training=training, plantar=plantar, hard=hard, work=work,
-        reps=reps, load=load, duration=duration, distance=distance, body_mass=body_mass, dose=dose,
+        share=share,
+        body_share=body_share,
+        training=training,
+        plantar=plantar,
+        hard=hard,
+        work=work,
+        reps=reps,
+        load=load,
+        duration=duration,
+        distance=distance,
+        body_mass=body_mass,
+        dose=dose,
     )
 
 
@@ -313,14 +330,18 @@ def _weekly_from_arrays(athlete_codes, athlete_ids, week, session, mapped, dose)
     sums["soleus_volume_kg"] = np.where(volume_missing > 0, np.nan, sums["soleus_volume_kg"])
     session_codes, session_values = pd.factorize(session)
     pairs = pd.unique(group.astype("int64") * (len(session_values) + 1) + session_codes)
-    sums["strength_sessions"] = np.bincount(pairs // (len(session_values) + 1), minlength=n).astype("int64")
+    sums["strength_sessions"] = np.bincount(pairs // (len(session_values) + 1), minlength=n).astype(
+        "int64"
+    )
     sums["sets_logged"] = np.bincount(group, minlength=n).astype("int64")
     sums["unmapped_sets"] = np.bincount(group[~mapped], minlength=n).astype("int64")
-    out = pd.DataFrame({
-        "athlete_id": athlete_ids.take(keys // span),
-        "week_start": ((keys % span + first) * _US_PER_DAY).view("datetime64[us]"),
-        **{name: sums[name] for name in WEEKLY_DOSE_COLUMNS},
-    })
+    out = pd.DataFrame(
+        {
+            "athlete_id": athlete_ids.take(keys // span),
+            "week_start": ((keys % span + first) * _US_PER_DAY).view("datetime64[us]"),
+            **{name: sums[name] for name in WEEKLY_DOSE_COLUMNS},
+        }
+    )
     return out.sort_values(_KEYS, kind="stable", ignore_index=True)
 
 
@@ -362,10 +383,13 @@ def weekly(dose: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> sets = pd.DataFrame({
-    ...     "athlete_id": "a1", "session_start": pd.to_datetime(["2024-05-06T07:00Z", "2024-05-08T07:00Z"]),
+    ...     "athlete_id": "a1",
+    ...     "session_start": pd.to_datetime(["2024-05-06T07:00Z", "2024-05-08T07:00Z"]),
     ...     "exercise_raw": ["Seated Calf Raise", "Mystery Machine"], "set_type": "working",
     ...     "reps": [20.0, 10.0], "load_kg": [30.0, 50.0]})
-    >>> weekly(soleus_dose(sets))[["week_start", "soleus_sets", "soleus_volume_kg", "strength_sessions", "unmapped_sets"]]
+    >>> cols = ["week_start", "soleus_sets", "soleus_volume_kg", "strength_sessions",
+    ...         "unmapped_sets"]
+    >>> weekly(soleus_dose(sets))[cols]
       week_start  soleus_sets  soleus_volume_kg  strength_sessions  unmapped_sets
     0 2024-05-06         0.85             510.0                  2              1
     """
@@ -429,10 +453,23 @@ def dose_provenance(dose: pd.DataFrame) -> pd.DataFrame:
     out = dose.reset_index(names="row")
     for name in ("source_file", "source_row"):
         if name not in out.columns:
-            out[name] = pd.Series(pd.NA, index=out.index, dtype="str" if name == "source_file" else "Int64")
+            out[name] = pd.Series(
+                pd.NA, index=out.index, dtype="str" if name == "source_file" else "Int64"
+            )
     columns = [
-        "athlete_id", "week_start", "row", "source_file", "source_row", "session_start",
-        "exercise_raw", "exercise", "set_type", "mapped", *DOSE_COLUMNS,
+        "athlete_id",
+        "week_start",
+        "row",
+        "source_file",
+        "source_row",
+        "session_start",
+        "exercise_raw",
+        "exercise",
+        "set_type",
+        "mapped",
+        *DOSE_COLUMNS,
     ]
-    out = out[columns].sort_values(["athlete_id", "week_start", "session_start", "row"], kind="stable")
+    out = out[columns].sort_values(
+        ["athlete_id", "week_start", "session_start", "row"], kind="stable"
+    )
     return out.reset_index(drop=True)

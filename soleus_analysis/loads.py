@@ -17,8 +17,11 @@ Res 18(2):353-358). Sessions come from three tables:
   is not used, so a strength session without a session RPE has an unknown load.
 
 A run or strength session is the same session as a ``sessions`` row of the athlete when their
-time intervals, each widened by ``match_window`` (default 60 min) on both sides, overlap; it is
-then not counted again (``counted`` = False, ``duplicate_of`` says which row).
+time intervals, each widened by ``match_window`` (default 60 min) on both sides, overlap; or, when
+the run or strength session has no RPE of its own, when the ``sessions`` row is of the same kind
+(its activity names running or strength training) on the same local day (sRPE apps record the
+report time, often hours after the session). It is then not counted again (``counted`` = False,
+``duplicate_of`` says which row).
 
 Rest days and unrecorded days
 -----------------------------
@@ -121,7 +124,9 @@ def ewma_lambda(span: float, convention: str = "williams") -> float:
     (0.023528, 0.133122)
     """
     if convention not in CONVENTIONS:
-        raise ValueError(f"unknown EWMA convention {convention!r}; choose one of {', '.join(CONVENTIONS)}")
+        raise ValueError(
+            f"unknown EWMA convention {convention!r}; choose one of {', '.join(CONVENTIONS)}"
+        )
     if not span > 0:
         raise ValueError(f"the EWMA span must be a positive number of days, got {span!r}")
     if convention == "williams":
@@ -179,8 +184,18 @@ def _min_days(window: int, min_coverage: float) -> int:
 # sessions -> days
 # --------------------------------------------------------------------------------------------
 _SESSION_COLUMNS = [
-    "athlete_id", "start", "end", "timezone", "table", "row", "activity", "duration_min", "rpe",
-    "load_au", "counted", "duplicate_of",
+    "athlete_id",
+    "start",
+    "end",
+    "timezone",
+    "table",
+    "row",
+    "activity",
+    "duration_min",
+    "rpe",
+    "load_au",
+    "counted",
+    "duplicate_of",
 ]
 
 
@@ -225,30 +240,38 @@ def _parts(sessions, runs, strength_sets) -> list[pd.DataFrame]:
     parts = []
     if sessions is not None and len(sessions):
         _need(sessions, "sessions", ["athlete_id", "start", "duration_s"])
-        parts.append(pd.DataFrame({
-            "athlete_id": sessions["athlete_id"].to_numpy(dtype=object),
-            "start": _utc_values(sessions["start"]),
-            "timezone": _text(sessions, "timezone").to_numpy(),
-            "table": "sessions",
-            "row": sessions.index.to_numpy(),
-            "activity": _text(sessions, "activity").to_numpy(),
-            "duration_s": _num(sessions, "duration_s").to_numpy(),
-            "rpe": _num(sessions, "rpe").to_numpy(),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "athlete_id": sessions["athlete_id"].to_numpy(dtype=object),
+                    "start": _utc_values(sessions["start"]),
+                    "timezone": _text(sessions, "timezone").to_numpy(),
+                    "table": "sessions",
+                    "row": sessions.index.to_numpy(),
+                    "activity": _text(sessions, "activity").to_numpy(),
+                    "duration_s": _num(sessions, "duration_s").to_numpy(),
+                    "rpe": _num(sessions, "rpe").to_numpy(),
+                }
+            )
+        )
     if runs is not None and len(runs):
         _need(runs, "runs", ["athlete_id", "start"])
         moving = _num(runs, "moving_time_s")
         duration = moving.where(moving.notna(), _num(runs, "elapsed_time_s"))
-        parts.append(pd.DataFrame({
-            "athlete_id": runs["athlete_id"].to_numpy(dtype=object),
-            "start": _utc_values(runs["start"]),
-            "timezone": _text(runs, "timezone").to_numpy(),
-            "table": "runs",
-            "row": runs.index.to_numpy(),
-            "activity": "running",
-            "duration_s": duration.to_numpy(),
-            "rpe": _num(runs, "rpe").to_numpy(),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "athlete_id": runs["athlete_id"].to_numpy(dtype=object),
+                    "start": _utc_values(runs["start"]),
+                    "timezone": _text(runs, "timezone").to_numpy(),
+                    "table": "runs",
+                    "row": runs.index.to_numpy(),
+                    "activity": "running",
+                    "duration_s": duration.to_numpy(),
+                    "rpe": _num(runs, "rpe").to_numpy(),
+                }
+            )
+        )
     if strength_sets is not None and len(strength_sets):
         _need(strength_sets, "strength_sets", ["athlete_id", "session_start"])
         # One row per session: the first non-missing value of each column among its sets.
@@ -257,20 +280,31 @@ def _parts(sessions, runs, strength_sets) -> list[pd.DataFrame]:
             zone_codes, zone_names = pd.factorize(strength_sets["timezone"], use_na_sentinel=True)
         else:
             zone_codes, zone_names = np.full(len(strength_sets), -1), []
-        sets = pd.DataFrame({
-            "athlete": codes,
-            "start": _utc_values(strength_sets["session_start"]),
-            "timezone": zone_codes,
-            "row": np.arange(len(strength_sets)),
-            "duration_s": _num(strength_sets, "session_duration_s").to_numpy(),
-            "rpe": _num(strength_sets, "session_rpe").to_numpy(),
-        })
-        first = sets.groupby(["athlete", "start"], sort=False).agg(
-            timezone=("timezone", "max"), row=("row", "first"), duration_s=("duration_s", "first"),
-            rpe=("rpe", "first")).reset_index()
+        sets = pd.DataFrame(
+            {
+                "athlete": codes,
+                "start": _utc_values(strength_sets["session_start"]),
+                "timezone": zone_codes,
+                "row": np.arange(len(strength_sets)),
+                "duration_s": _num(strength_sets, "session_duration_s").to_numpy(),
+                "rpe": _num(strength_sets, "session_rpe").to_numpy(),
+            }
+        )
+        first = (
+            sets.groupby(["athlete", "start"], sort=False)
+            .agg(
+                timezone=("timezone", "max"),
+                row=("row", "first"),
+                duration_s=("duration_s", "first"),
+                rpe=("rpe", "first"),
+            )
+            .reset_index()
+        )
         first["athlete_id"] = np.asarray(uniques, dtype=object)[first.pop("athlete").to_numpy()]
         zone_lookup = np.append(np.asarray(zone_names, dtype=object), [None])
-        first["timezone"] = zone_lookup[np.where(first["timezone"] >= 0, first["timezone"], len(zone_lookup) - 1)]
+        first["timezone"] = zone_lookup[
+            np.where(first["timezone"] >= 0, first["timezone"], len(zone_lookup) - 1)
+        ]
         first["row"] = strength_sets.index.to_numpy()[first["row"].to_numpy()]
         first["table"] = "strength_sets"
         first["activity"] = "strength"
@@ -284,6 +318,8 @@ def session_loads(
     strength_sets: pd.DataFrame | None = None,
     *,
     match_window: pd.Timedelta | str = "60min",
+    athletes: pd.DataFrame | None = None,
+    tz: str = "UTC",
 ) -> pd.DataFrame:
     """Session-RPE load of every session, with sessions logged twice marked.
 
@@ -295,6 +331,8 @@ def session_loads(
     match_window : Timedelta or str, default "60min"
         How far apart a run or strength session and a ``sessions`` row may be and still be the
         same session.
+    athletes, tz
+        Zones for the same-day rule (rows without a ``timezone``).
 
     Returns
     -------
@@ -309,8 +347,10 @@ def session_loads(
     Examples
     --------
     >>> t = pd.Timestamp("2024-05-06 07:00", tz="UTC")
-    >>> s = pd.DataFrame({"athlete_id": ["a"], "start": [t], "activity": ["running"], "duration_s": [3000.0], "rpe": [4.0]})
-    >>> r = pd.DataFrame({"athlete_id": ["a", "a"], "start": [t + pd.Timedelta("5min"), t + pd.Timedelta("1D")],
+    >>> s = pd.DataFrame({"athlete_id": ["a"], "start": [t], "activity": ["running"],
+    ...                   "duration_s": [3000.0], "rpe": [4.0]})
+    >>> r = pd.DataFrame({"athlete_id": ["a", "a"],
+    ...                   "start": [t + pd.Timedelta("5min"), t + pd.Timedelta("1D")],
     ...                   "moving_time_s": [2900.0, 1800.0], "rpe": [5.0, 6.0]})
     >>> session_loads(s, r)[["table", "load_au", "counted", "duplicate_of"]]
           table  load_au  counted    duplicate_of
@@ -318,8 +358,11 @@ def session_loads(
     1      runs    241.7    False  sessions row 0
     2      runs    180.0     True             NaN
     """
-    parts = _parts(_frame_or_none(sessions, "sessions"), _frame_or_none(runs, "runs"),
-                   _frame_or_none(strength_sets, "strength_sets"))
+    parts = _parts(
+        _frame_or_none(sessions, "sessions"),
+        _frame_or_none(runs, "runs"),
+        _frame_or_none(strength_sets, "strength_sets"),
+    )
     if not parts:
         empty = {c: pd.Series(dtype=object) for c in _SESSION_COLUMNS}
         return pd.DataFrame(empty)
@@ -334,23 +377,69 @@ def session_loads(
     primary = frame[frame["table"] == "sessions"]
     others = frame[frame["table"] != "sessions"]
     if len(primary) and len(others):
-        left = others[["athlete_id", "start", "end"]].reset_index(names="idx").sort_values("start", kind="stable")
-        right = primary[["athlete_id", "start", "end", "row"]].rename(
-            columns={"start": "p_start", "end": "p_end", "row": "p_row"}).sort_values("p_start", kind="stable")
+        left = (
+            others[["athlete_id", "start", "end"]]
+            .reset_index(names="idx")
+            .sort_values("start", kind="stable")
+        )
+        right = (
+            primary[["athlete_id", "start", "end", "row"]]
+            .rename(columns={"start": "p_start", "end": "p_end", "row": "p_row"})
+            .sort_values("p_start", kind="stable")
+        )
         matched = pd.Series(pd.NA, index=others.index, dtype="str")
         for direction in ("backward", "forward"):
-            near = pd.merge_asof(left, right, left_on="start", right_on="p_start", by="athlete_id",
-                                 direction=direction)
-            overlap = (near["p_start"] - window <= near["end"]) & (near["start"] - window <= near["p_end"])
+            near = pd.merge_asof(
+                left,
+                right,
+                left_on="start",
+                right_on="p_start",
+                by="athlete_id",
+                direction=direction,
+            )
+            overlap = (near["p_start"] - window <= near["end"]) & (
+                near["start"] - window <= near["p_end"]
+            )
             hit = near[overlap.fillna(False).astype(bool)]
             label = "sessions row " + hit["p_row"].map(_row_label).astype("str")
             todo = matched.loc[hit["idx"]].isna().to_numpy()
             matched.loc[hit["idx"].to_numpy()[todo]] = label.to_numpy()[todo]
+        # A run or strength session of unknown load (no RPE) and a sessions row of the same kind on
+        # the same local day are one session: report times in sRPE apps lag the session by hours.
+        unknown = others.index[others["load_au"].isna().to_numpy() & matched.isna().to_numpy()]
+        if len(unknown):
+            day = day_number(local_dates(frame["start"], row_zones(frame, athletes, tz)))
+            kind = _kind(frame["activity"])
+            keys = pd.DataFrame({"athlete_id": frame["athlete_id"], "day": day, "kind": kind})
+            first = keys.loc[primary.index].assign(p_row=primary["row"].to_numpy())
+            first = first[first["kind"].notna()].drop_duplicates(["athlete_id", "day", "kind"])
+            same = (
+                keys.loc[unknown]
+                .reset_index(names="idx")
+                .merge(first, on=["athlete_id", "day", "kind"])
+            )
+            matched.loc[same["idx"].to_numpy()] = (
+                "sessions row " + same["p_row"].map(_row_label).astype("str") + " (same day)"
+            ).to_numpy()
         dup = matched.notna()
         frame.loc[dup[dup].index, "counted"] = False
         frame.loc[dup[dup].index, "duplicate_of"] = matched[dup]
     out = frame.sort_values(["athlete_id", "start", "table"], kind="stable", ignore_index=True)
     return out[_SESSION_COLUMNS]
+
+
+_RUNNING = r"run|jog|løp|lauf|trail|treadmill"
+_STRENGTH = r"strength|gym|weight|lift|resist|styrke|kraft|calf"
+
+
+def _kind(activity: pd.Series) -> np.ndarray:
+    """``running``, ``strength`` or None from a free-text activity name."""
+    text = activity.astype("str").str.lower().fillna("")
+    return np.where(
+        text.str.contains(_RUNNING, regex=True),
+        "running",
+        np.where(text.str.contains(_STRENGTH, regex=True), "strength", None),
+    ).astype(object)
 
 
 def _row_label(value) -> str:
@@ -365,19 +454,29 @@ def _unique_pairs(athlete: pd.Series, days: np.ndarray) -> pd.DataFrame:
     first = int(days.min()) if len(days) else 0
     span = int(days.max()) - first + 1 if len(days) else 1
     keys = pd.unique(codes.astype("int64") * span + (days - first))
-    return pd.DataFrame({"athlete_id": np.asarray(uniques, dtype=object)[keys // span], "day": keys % span + first})
+    return pd.DataFrame(
+        {"athlete_id": np.asarray(uniques, dtype=object)[keys // span], "day": keys % span + first}
+    )
 
 
 def _has_known_load(sessions, runs, strength_sets) -> bool:
     """Whether any table can give a session of known load (cheap test before the real work)."""
+
     def known(df, rpe, duration):
         if df is None or not len(df) or rpe not in df.columns:
             return False
         durations = [c for c in duration if c in df.columns]
-        return bool((df[rpe].notna() & df[durations].notna().any(axis=1)).any()) if durations else False
+        return (
+            bool((df[rpe].notna() & df[durations].notna().any(axis=1)).any())
+            if durations
+            else False
+        )
 
-    return (known(sessions, "rpe", ["duration_s"]) or known(runs, "rpe", ["moving_time_s", "elapsed_time_s"])
-            or known(strength_sets, "session_rpe", ["session_duration_s"]))
+    return (
+        known(sessions, "rpe", ["duration_s"])
+        or known(runs, "rpe", ["moving_time_s", "elapsed_time_s"])
+        or known(strength_sets, "session_rpe", ["session_duration_s"])
+    )
 
 
 def _activity_days(tables: list[tuple[pd.DataFrame | None, str]], athletes, tz) -> pd.DataFrame:
@@ -392,7 +491,9 @@ def _activity_days(tables: list[tuple[pd.DataFrame | None, str]], athletes, tz) 
             days = day_number(local_dates(df[column], row_zones(df, athletes, tz)))
         parts.append(_unique_pairs(df["athlete_id"], days))
     if not parts:
-        return pd.DataFrame({"athlete_id": pd.Series(dtype=object), "day": pd.Series(dtype="int64")})
+        return pd.DataFrame(
+            {"athlete_id": pd.Series(dtype=object), "day": pd.Series(dtype="int64")}
+        )
     return pd.concat(parts, ignore_index=True).drop_duplicates()
 
 
@@ -401,7 +502,9 @@ def _grid(spans: pd.DataFrame) -> pd.DataFrame:
     lengths = (spans["last"] - spans["first"] + 1).to_numpy(dtype="int64")
     athlete = np.repeat(spans["athlete_id"].to_numpy(dtype=object), lengths)
     offsets = np.repeat(np.cumsum(lengths) - lengths, lengths)
-    day = np.repeat(spans["first"].to_numpy(dtype="int64"), lengths) + (np.arange(lengths.sum()) - offsets)
+    day = np.repeat(spans["first"].to_numpy(dtype="int64"), lengths) + (
+        np.arange(lengths.sum()) - offsets
+    )
     return pd.DataFrame({"athlete_id": athlete, "day": day})
 
 
@@ -444,7 +547,8 @@ def daily_load(
 
     Examples
     --------
-    >>> s = pd.DataFrame({"athlete_id": "a", "start": pd.to_datetime(["2024-05-06T07:00Z", "2024-05-09T07:00Z"]),
+    >>> s = pd.DataFrame({"athlete_id": "a",
+    ...                   "start": pd.to_datetime(["2024-05-06T07:00Z", "2024-05-09T07:00Z"]),
     ...                   "activity": "running", "duration_s": [3600.0, 1800.0], "rpe": [5.0, 6.0]})
     >>> daily_load(s)[["date", "load_au", "status"]]
             date  load_au    status
@@ -455,42 +559,73 @@ def daily_load(
     """
     columns = ["athlete_id", "date", "week_start", "load_au", "n_sessions", "status"]
     if _has_known_load(sessions, runs, strength_sets):
-        loads = session_loads(sessions, runs, strength_sets, match_window=match_window)
+        loads = session_loads(
+            sessions, runs, strength_sets, match_window=match_window, athletes=athletes, tz=tz
+        )
         loads = loads[loads["counted"].astype(bool)]
     else:  # nothing can give a load: no recording period, no days
         loads = pd.DataFrame()
     if loads.empty:
-        return pd.DataFrame({
-            "athlete_id": pd.Series(dtype=object), "date": pd.Series(dtype="datetime64[us]"),
-            "week_start": pd.Series(dtype="datetime64[us]"), "load_au": pd.Series(dtype=float),
-            "n_sessions": pd.Series(dtype="int64"), "status": pd.Series(dtype=object)})
+        return pd.DataFrame(
+            {
+                "athlete_id": pd.Series(dtype=object),
+                "date": pd.Series(dtype="datetime64[us]"),
+                "week_start": pd.Series(dtype="datetime64[us]"),
+                "load_au": pd.Series(dtype=float),
+                "n_sessions": pd.Series(dtype="int64"),
+                "status": pd.Series(dtype=object),
+            }
+        )
     loads = loads.assign(
         day=day_number(local_dates(loads["start"], row_zones(loads, athletes, tz))),
         unknown=loads["load_au"].isna(),
     )
     per_day = loads.groupby(["athlete_id", "day"], sort=False).agg(
-        load_au=("load_au", "sum"), n_sessions=("load_au", "size"), unknown=("unknown", "any"))
+        load_au=("load_au", "sum"), n_sessions=("load_au", "size"), unknown=("unknown", "any")
+    )
     per_day = per_day.reset_index()
     known = per_day[~per_day["unknown"]]
     if known.empty:
-        spans = per_day.groupby("athlete_id", sort=True)["day"].agg(first="min", last="min").reset_index().iloc[:0]
+        spans = (
+            per_day.groupby("athlete_id", sort=True)["day"]
+            .agg(first="min", last="min")
+            .reset_index()
+            .iloc[:0]
+        )
     else:
-        spans = known.groupby("athlete_id", sort=True)["day"].agg(first="min", last="max").reset_index()
+        spans = (
+            known.groupby("athlete_id", sort=True)["day"].agg(first="min", last="max").reset_index()
+        )
     grid = _grid(spans)
     out = grid.merge(per_day, on=["athlete_id", "day"], how="left", sort=False)
     out["n_sessions"] = out["n_sessions"].fillna(0).astype("int64")
     has_session = out["n_sessions"] > 0
     unknown = out["unknown"].fillna(False).astype(bool)
-    load = np.where(has_session, np.where(unknown, np.nan, out["load_au"].to_numpy(dtype=float)), 0.0)
-    status = np.where(has_session, np.where(unknown, "unknown_load", "training"), "rest").astype(object)
+    load = np.where(
+        has_session, np.where(unknown, np.nan, out["load_au"].to_numpy(dtype=float)), 0.0
+    )
+    status = np.where(has_session, np.where(unknown, "unknown_load", "training"), "rest").astype(
+        object
+    )
     if max_gap_days is not None and len(out):
         active_days = _activity_days(
-            [(sessions, "start"), (runs, "start"), (strength_sets, "session_start"), (wellness, "date")],
-            athletes, tz)
+            [
+                (sessions, "start"),
+                (runs, "start"),
+                (strength_sets, "session_start"),
+                (wellness, "date"),
+            ],
+            athletes,
+            tz,
+        )
         active_days["active"] = True
-        active = out[["athlete_id", "day"]].merge(active_days, on=["athlete_id", "day"], how="left")["active"]
+        active = out[["athlete_id", "day"]].merge(
+            active_days, on=["athlete_id", "day"], how="left"
+        )["active"]
         active = active.fillna(False).astype(bool).to_numpy() | has_session.to_numpy()
-        first_of_athlete = np.r_[True, out["athlete_id"].to_numpy()[1:] != out["athlete_id"].to_numpy()[:-1]]
+        first_of_athlete = np.r_[
+            True, out["athlete_id"].to_numpy()[1:] != out["athlete_id"].to_numpy()[:-1]
+        ]
         block = np.cumsum(active | first_of_athlete)
         idle = (~active).astype("int64")
         run_length = pd.Series(idle).groupby(block).transform("sum").to_numpy()
@@ -498,13 +633,15 @@ def daily_load(
         load = np.where(gap, np.nan, load)
         status = np.where(gap, "gap", status)
     dates = (out["day"].to_numpy(dtype="int64") * _US_PER_DAY).view("datetime64[us]")
-    result = pd.DataFrame({
-        "athlete_id": out["athlete_id"].to_numpy(dtype=object),
-        "date": dates,
-        "load_au": load,
-        "n_sessions": out["n_sessions"].to_numpy(),
-        "status": status,
-    })
+    result = pd.DataFrame(
+        {
+            "athlete_id": out["athlete_id"].to_numpy(dtype=object),
+            "date": dates,
+            "load_au": load,
+            "n_sessions": out["n_sessions"].to_numpy(),
+            "status": status,
+        }
+    )
     result.insert(2, "week_start", week_start(result["date"]))
     return result[columns]
 
@@ -519,18 +656,24 @@ def _check_daily(daily: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     same = athlete[1:] == athlete[:-1]
     if len(daily) > 1 and not np.all(np.where(same, np.diff(days) == 1, True)):
         raise ValueError(
-            "the daily table must hold one row per athlete and calendar day, consecutive and sorted "
+            "the daily table must hold one row per athlete and calendar day, consecutive and "
+            "sorted "
             "by athlete_id and date; build it with sol.daily_load()"
         )
     if len(daily) > 1:
         starts = np.r_[True, ~same]
         if pd.Series(athlete[starts]).duplicated().any():
-            raise ValueError("each athlete's days must be contiguous in the daily table; sort by athlete_id, date")
+            raise ValueError(
+                "each athlete's days must be contiguous in the daily table; "
+                "sort by athlete_id, date"
+            )
     codes = pd.factorize(athlete)[0]
     return codes, np.asarray(daily["load_au"], dtype=float)
 
 
-def _rolling(codes: np.ndarray, values: np.ndarray, window: int, min_days: int, how: str, ddof: int = 0):
+def _rolling(
+    codes: np.ndarray, values: np.ndarray, window: int, min_days: int, how: str, ddof: int = 0
+):
     s = pd.Series(values)
     roll = s.groupby(codes, sort=False).rolling(window, min_periods=min_days)
     out = roll.std(ddof=ddof) if how == "std" else getattr(roll, how)()
@@ -541,7 +684,9 @@ def _position(codes: np.ndarray) -> np.ndarray:
     return pd.Series(codes).groupby(codes, sort=False).cumcount().to_numpy()
 
 
-def _grouped_ewma(codes: np.ndarray, values: np.ndarray, span: float, convention: str) -> np.ndarray:
+def _grouped_ewma(
+    codes: np.ndarray, values: np.ndarray, span: float, convention: str
+) -> np.ndarray:
     out = np.empty_like(values)
     bounds = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1], True])
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
@@ -590,7 +735,8 @@ def acute_chronic(
 
     Examples
     --------
-    >>> d = pd.DataFrame({"athlete_id": "a", "date": pd.date_range("2024-01-01", periods=28), "load_au": 100.0})
+    >>> d = pd.DataFrame({"athlete_id": "a", "date": pd.date_range("2024-01-01", periods=28),
+    ...                   "load_au": 100.0})
     >>> out = acute_chronic(d)
     >>> out[["acute_mean_au", "chronic_mean_au", "acwr_coupled"]].iloc[-1].tolist()
     [100.0, 100.0, 1.0]
@@ -613,7 +759,10 @@ def acute_chronic(
     out["chronic_uncoupled_au"] = uncoupled
     out["acwr_coupled"] = _ratio(acute, chronic)
     out["acwr_uncoupled"] = _ratio(acute, uncoupled)
-    for name, span, need in (("acute_ewma_au", acute_days, acute_min), ("chronic_ewma_au", chronic_days, chronic_min)):
+    for name, span, need in (
+        ("acute_ewma_au", acute_days, acute_min),
+        ("chronic_ewma_au", chronic_days, chronic_min),
+    ):
         smooth = _grouped_ewma(codes, load, span, convention)
         covered = _rolling(codes, recorded, span, 1, "sum") >= need
         out[name] = np.where(covered & (position >= span - 1), smooth, np.nan)
@@ -703,7 +852,8 @@ def pmc(
 
     Examples
     --------
-    >>> d = pd.DataFrame({"athlete_id": "a", "date": pd.date_range("2024-01-01", periods=3), "load_au": [100.0, 0, 0]})
+    >>> d = pd.DataFrame({"athlete_id": "a", "date": pd.date_range("2024-01-01", periods=3),
+    ...                   "load_au": [100.0, 0, 0]})
     >>> pmc(d)[["ctl_au", "atl_au", "tsb_au"]].round(4).values.tolist()[:2]
     [[2.3528, 13.3122, 0.0], [2.2975, 11.5401, -10.9594]]
     """
@@ -762,10 +912,21 @@ def training_loads(
         ``daily`` with the columns of :func:`acute_chronic`, :func:`monotony_strain` and
         :func:`pmc` added, and ``ewma_convention``. ``attrs`` holds every parameter.
     """
-    ac = acute_chronic(daily, acute_days=acute_days, chronic_days=chronic_days,
-                       convention=convention, min_coverage=min_coverage)
+    ac = acute_chronic(
+        daily,
+        acute_days=acute_days,
+        chronic_days=chronic_days,
+        convention=convention,
+        min_coverage=min_coverage,
+    )
     ms = monotony_strain(daily, min_coverage=min_coverage, ddof=monotony_ddof, cap=monotony_cap)
-    pm = pmc(daily, ctl_days=ctl_days, atl_days=atl_days, convention=pmc_convention, min_coverage=min_coverage)
+    pm = pmc(
+        daily,
+        ctl_days=ctl_days,
+        atl_days=atl_days,
+        convention=pmc_convention,
+        min_coverage=min_coverage,
+    )
     out = pd.concat([daily, ac, ms, pm], axis=1)
     out["ewma_convention"] = convention
     out.attrs = {

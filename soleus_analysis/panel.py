@@ -204,7 +204,8 @@ def add_lags(
 
     Examples
     --------
-    >>> p = pd.DataFrame({"athlete_id": "a", "week_start": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-22"]),
+    >>> weeks = pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-22"])
+    >>> p = pd.DataFrame({"athlete_id": "a", "week_start": weeks,
     ...                   "x": [1.0, 2.0, 4.0]})
     >>> add_lags(p, ["x"], [1, 2])[["x_lag1", "x_lag2"]].values.tolist()
     [[nan, nan], [1.0, nan], [nan, 2.0]]
@@ -216,12 +217,16 @@ def add_lags(
     if missing:
         raise InputError(f"add_lags(): the table lacks the column(s) {', '.join(missing)}")
     if df.duplicated([group, time]).any():
-        raise ValueError(f"add_lags() needs one row per {group} and {time}; the table has duplicates")
+        raise ValueError(
+            f"add_lags() needs one row per {group} and {time}; the table has duplicates"
+        )
     source = df[[group, time, *columns]].set_index([group, time])
     out = df.copy()
     new = {}
     for k in lags:
-        key = pd.MultiIndex.from_arrays([df[group].to_numpy(), (pd.to_datetime(df[time]) - k * step).to_numpy()])
+        key = pd.MultiIndex.from_arrays(
+            [df[group].to_numpy(), (pd.to_datetime(df[time]) - k * step).to_numpy()]
+        )
         shifted = source.reindex(key)
         for name in columns:
             new[f"{name}_lag{k}"] = shifted[name].to_numpy(dtype=float)
@@ -248,16 +253,26 @@ def _inside(grid: pd.DataFrame, spans: pd.DataFrame) -> np.ndarray:
         return np.zeros(len(grid), dtype=bool)
     first = grid["athlete_id"].map(spans["first"])
     last = grid["athlete_id"].map(spans["last"])
-    return ((grid["week_start"] >= first) & (grid["week_start"] <= last)).fillna(False).to_numpy(dtype=bool)
+    return (
+        ((grid["week_start"] >= first) & (grid["week_start"] <= last))
+        .fillna(False)
+        .to_numpy(dtype=bool)
+    )
 
 
 def _weekly_wellness(wellness: pd.DataFrame) -> pd.DataFrame:
-    frame = pd.DataFrame({
-        "athlete_id": wellness["athlete_id"].to_numpy(dtype=object),
-        "week_start": _week_start(pd.to_datetime(wellness["date"])).to_numpy(),
-    })
+    frame = pd.DataFrame(
+        {
+            "athlete_id": wellness["athlete_id"].to_numpy(dtype=object),
+            "week_start": _week_start(pd.to_datetime(wellness["date"])).to_numpy(),
+        }
+    )
     for name in ("fatigue", "soreness", "readiness"):
-        frame[name] = pd.to_numeric(wellness[name]).astype(float).to_numpy() if name in wellness.columns else np.nan
+        frame[name] = (
+            pd.to_numeric(wellness[name]).astype(float).to_numpy()
+            if name in wellness.columns
+            else np.nan
+        )
     grouped = frame.groupby(["athlete_id", "week_start"], sort=False, observed=True)
     out = grouped[["fatigue", "soreness", "readiness"]].mean()
     out["wellness_days"] = grouped.size().astype(float)
@@ -341,20 +356,36 @@ def build_panel(
 
     Examples
     --------
-    >>> sets = pd.DataFrame({"athlete_id": "a", "session_start": pd.to_datetime(["2024-05-06T07:00Z", "2024-05-20T07:00Z"]),
-    ...                      "exercise_raw": "Seated Calf Raise", "set_index": 0, "set_type": "working",
-    ...                      "reps": 20.0, "load_kg": 40.0, "duration_s": np.nan, "distance_m": np.nan})
+    >>> starts = pd.to_datetime(["2024-05-06T07:00Z", "2024-05-20T07:00Z"])
+    >>> sets = pd.DataFrame({"athlete_id": "a", "session_start": starts,
+    ...                      "exercise_raw": "Seated Calf Raise", "set_index": 0,
+    ...                      "set_type": "working", "reps": 20.0, "load_kg": 40.0,
+    ...                      "duration_s": np.nan, "distance_m": np.nan})
     >>> p = build_panel(sets, lags=(1,))
-    >>> p[["week_start", "soleus_sets", "soleus_sets_lag1", "soleus_sets_within"]].round({"soleus_sets_within": 3})
+    >>> cols = ["week_start", "soleus_sets", "soleus_sets_lag1", "soleus_sets_within"]
+    >>> p[cols].round({"soleus_sets_within": 3})
       week_start  soleus_sets  soleus_sets_lag1  soleus_sets_within
     0 2024-05-06         0.85               NaN               0.283
     1 2024-05-13         0.00              0.85              -0.567
     2 2024-05-20         0.85              0.00               0.283
     """
     return _build_panel(
-        strength_sets, runs, wellness, sessions, athletes, catalog=catalog, lags=lags, window=window,
-        ewma=ewma, tz=tz, min_coverage=min_coverage, max_gap_days=max_gap_days, exposures=exposures,
-        lag_columns=lag_columns, easy=easy, keep_dose=False,
+        strength_sets,
+        runs,
+        wellness,
+        sessions,
+        athletes,
+        catalog=catalog,
+        lags=lags,
+        window=window,
+        ewma=ewma,
+        tz=tz,
+        min_coverage=min_coverage,
+        max_gap_days=max_gap_days,
+        exposures=exposures,
+        lag_columns=lag_columns,
+        easy=easy,
+        keep_dose=False,
     ).panel
 
 
@@ -368,8 +399,23 @@ class PanelParts:
 
 
 def _build_panel(
-    strength_sets, runs, wellness, sessions, athletes, *, catalog, lags, window, ewma, tz,
-    min_coverage, max_gap_days, exposures, lag_columns, easy, keep_dose=True,
+    strength_sets,
+    runs,
+    wellness,
+    sessions,
+    athletes,
+    *,
+    catalog,
+    lags,
+    window,
+    ewma,
+    tz,
+    min_coverage,
+    max_gap_days,
+    exposures,
+    lag_columns,
+    easy,
+    keep_dose=True,
 ) -> PanelParts:
     pieces: dict[str, pd.DataFrame] = {}
     dose = loads = None
@@ -384,7 +430,9 @@ def _build_panel(
         pieces["runs"] = weekly_runs(runs, athletes, tz=tz, easy=easy)
     if wellness is not None and len(wellness):
         pieces["wellness"] = _weekly_wellness(wellness)
-    daily = daily_load(sessions, runs, strength_sets, wellness, athletes=athletes, tz=tz, max_gap_days=max_gap_days)
+    daily = daily_load(
+        sessions, runs, strength_sets, wellness, athletes=athletes, tz=tz, max_gap_days=max_gap_days
+    )
     if len(daily):
         loads = training_loads(daily, convention=ewma, min_coverage=min_coverage)
         pieces["loads"] = _weekly_loads(loads, min_coverage)
@@ -393,7 +441,9 @@ def _build_panel(
 
     spans = {source: _periods(piece) for source, piece in pieces.items()}
     all_spans = pd.concat([s.reset_index() for s in spans.values()], ignore_index=True)
-    overall = all_spans.groupby("athlete_id", sort=True).agg(first=("first", "min"), last=("last", "max"))
+    overall = all_spans.groupby("athlete_id", sort=True).agg(
+        first=("first", "min"), last=("last", "max")
+    )
     panel = _week_grid(overall)
     for source, piece in pieces.items():
         piece = piece.astype({"week_start": "datetime64[us]"}).assign(**{f"_has_{source}": True})
@@ -403,8 +453,16 @@ def _build_panel(
     # was logging and did nothing), missing outside it. A week with a row keeps its values (a
     # missing volume stays missing).
     fill = {
-        "strength": ("soleus_sets", "soleus_reps", "soleus_volume_kg", "soleus_tut_s", "soleus_distance_m",
-                     "calf_sets", "strength_sessions", "unmapped_sets"),
+        "strength": (
+            "soleus_sets",
+            "soleus_reps",
+            "soleus_volume_kg",
+            "soleus_tut_s",
+            "soleus_distance_m",
+            "calf_sets",
+            "strength_sessions",
+            "unmapped_sets",
+        ),
         "runs": ("run_distance_km", "run_time_min", "n_runs", "easy_runs", "long_runs"),
         "wellness": ("wellness_days",),
     }
@@ -418,10 +476,26 @@ def _build_panel(
             panel[name] = np.where(inside & ~has_row, 0.0, values)
 
     base_columns = [
-        "soleus_sets", "soleus_reps", "soleus_volume_kg", "soleus_tut_s", "soleus_distance_m", "calf_sets",
-        "strength_sessions", "unmapped_sets", "run_distance_km", "run_time_min", "n_runs", "easy_runs",
-        "long_runs", "srpe_load_au", "acute_load_au", "chronic_load_au", "monotony", "strain_au",
-        *_OUTCOMES, "wellness_days",
+        "soleus_sets",
+        "soleus_reps",
+        "soleus_volume_kg",
+        "soleus_tut_s",
+        "soleus_distance_m",
+        "calf_sets",
+        "strength_sessions",
+        "unmapped_sets",
+        "run_distance_km",
+        "run_time_min",
+        "n_runs",
+        "easy_runs",
+        "long_runs",
+        "srpe_load_au",
+        "acute_load_au",
+        "chronic_load_au",
+        "monotony",
+        "strain_au",
+        *_OUTCOMES,
+        "wellness_days",
     ]
     for name in base_columns:
         if name not in panel.columns:
@@ -442,7 +516,9 @@ def _build_panel(
 
     report = validate(panel, "athlete_week")
     if not report.ok:
-        raise RuntimeError("the athlete-week panel failed its schema (a bug, please report):\n" + report.to_text())
+        raise RuntimeError(
+            "the athlete-week panel failed its schema (a bug, please report):\n" + report.to_text()
+        )
     panel.attrs = {
         "ewma_convention": ewma,
         "lags": list(lags),
@@ -450,6 +526,8 @@ def _build_panel(
         "min_coverage": min_coverage,
         "max_gap_days": max_gap_days,
         "easy_rule": easy,
-        "window": None if window is None or not isinstance(window, tuple) else [str(w) for w in window],
+        "window": None
+        if window is None or not isinstance(window, tuple)
+        else [str(w) for w in window],
     }
     return PanelParts(panel=panel, dose=dose, loads=loads)

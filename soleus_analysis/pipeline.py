@@ -124,7 +124,9 @@ class BuildReport:
 
         def records(df: pd.DataFrame) -> list[dict]:
             clean = df.astype(object).where(df.notna(), None)
-            return [{k: _plain(v) for k, v in row.items()} for row in clean.to_dict(orient="records")]
+            return [
+                {k: _plain(v) for k, v in row.items()} for row in clean.to_dict(orient="records")
+            ]
 
         return {
             "raw_dir": self.raw_dir,
@@ -157,8 +159,10 @@ class BuildReport:
             "",
             "Parameters: "
             f"time zone for rows without one `{p['tz']}`; EWMA convention `{p['ewma_convention']}` "
-            f"(acute {p['acute_days']} d, chronic {p['chronic_days']} d); lags {', '.join(map(str, p['lags'])) or 'none'} "
-            f"week(s); minimum coverage {p['min_coverage']:.3f} of the days of a window; unrecorded gap after "
+            f"(acute {p['acute_days']} d, chronic {p['chronic_days']} d); "
+            f"lags {', '.join(map(str, p['lags'])) or 'none'} week(s); "
+            f"minimum coverage {p['min_coverage']:.3f} of the days of a window; "
+            "unrecorded gap after "
             f"{p['max_gap_days']} days without records; exercise catalog `{p['catalog']}`.",
             "",
             "## Rows per table",
@@ -172,7 +176,8 @@ class BuildReport:
             lines.append("No row was rejected.")
         else:
             lines += [
-                "Each rejected row is in `quarantine/` with all its reasons; a row can break several rules.",
+                "Each rejected row is in `quarantine/` with all its reasons; "
+                "a row can break several rules.",
                 "",
                 _md_table(self.rejected),
                 "",
@@ -187,7 +192,8 @@ class BuildReport:
             lines.append("Every exercise name was found in the catalog.")
         else:
             lines += [
-                "Their sets are not in the soleus dose (they are counted in `unmapped_sets`). Add the "
+                "Their sets are not in the soleus dose (they are counted in `unmapped_sets`). "
+                "Add the "
                 "names to your own catalog (`sol.load_catalog(path)`), calf-like names first.",
                 "",
                 _md_table(self.unmapped),
@@ -213,23 +219,28 @@ class BuildReport:
         """A few lines for the terminal."""
         total_weeks = int(self.weeks["weeks"].sum()) if len(self.weeks) else 0
         lines = [
-            f"Read {len(self.files)} file(s) from {self.raw_dir}; wrote {len(self.outputs)} file(s) to {self.out_dir}.",
+            f"Read {len(self.files)} file(s) from {self.raw_dir}; "
+            f"wrote {len(self.outputs)} file(s) to {self.out_dir}.",
         ]
         for rec in self.tables.itertuples(index=False):
             lines.append(
-                f"  {rec.table}: {rec.rows_read:,} rows read, {rec.rows_valid:,} valid, {rec.rows_rejected:,} rejected"
+                f"  {rec.table}: {rec.rows_read:,} rows read, {rec.rows_valid:,} valid, "
+                f"{rec.rows_rejected:,} rejected"
             )
         if not self.rejected.empty:
             lines.append("Rejected rows by reason (rows in quarantine/):")
             for rec in self.rejected.itertuples(index=False):
-                lines.append(f"  {rec.rows:>7,}  {rec.table}.{rec.column} / {rec.check}: {rec.message}")
+                lines.append(
+                    f"  {rec.rows:>7,}  {rec.table}.{rec.column} / {rec.check}: {rec.message}"
+                )
         bad_files = self.files[self.files["error"].notna()] if len(self.files) else self.files
         for rec in bad_files.itertuples(index=False):
             lines.append(f"  not read: {rec.path}: {rec.error}")
         if not self.unmapped.empty:
             calf = int(self.unmapped["looks_like_calf"].sum())
             lines.append(
-                f"Unmapped exercise names: {len(self.unmapped)} ({calf} look like calf work); see build_report.md."
+                f"Unmapped exercise names: {len(self.unmapped)} ({calf} look like calf work); "
+                "see build_report.md."
             )
         lines.append(f"Panel: {len(self.weeks)} athlete(s), {total_weeks} athlete-weeks.")
         return "\n".join(lines)
@@ -281,14 +292,18 @@ def _input_files(root: Path) -> list[Path]:
         rel = path.relative_to(root)
         if not path.is_file() or any(part.startswith(".") for part in rel.parts):
             continue
-        if path.suffix.lower() in _SKIP_SUFFIXES or path.name.upper().startswith(("README", "LICENSE")):
+        if path.suffix.lower() in _SKIP_SUFFIXES or path.name.upper().startswith(
+            ("README", "LICENSE")
+        ):
             continue
         out.append(path)
     return out
 
 
 def _read_canonical_file(path: Path, table: str, rel: str) -> tuple[pd.DataFrame, list[str]]:
-    from soleus_analysis.cli import _load_canonical  # the CLI's loader; imported late (cli imports us)
+    from soleus_analysis.cli import (
+        _load_canonical,
+    )  # the CLI's loader; imported late (cli imports us)
 
     frame, notes = _load_canonical(path, table)
     frame = frame.copy()
@@ -352,22 +367,45 @@ def _read_folder(root: Path, tz: str, read_folder=None) -> _Read:
         if rel in read_by_apps:
             continue
         if match is None:
-            rows.setdefault(rel, {
-                "path": rel, "source": None, "tables": None, "rows": 0, "athlete_id": None, "notes": None,
-                "error": "no reader for this file: only canonical tables (<table>.csv or <table>.parquet) "
-                         "are read until sol.read_folder is available",
-            })
+            rows.setdefault(
+                rel,
+                {
+                    "path": rel,
+                    "source": None,
+                    "tables": None,
+                    "rows": 0,
+                    "athlete_id": None,
+                    "notes": None,
+                    "error": "no reader for this file: only canonical tables "
+                    "(<table>.csv or <table>.parquet) "
+                    "are read until sol.read_folder is available",
+                },
+            )
             continue
         table = match.group(1).lower()
         try:
             frame, notes = _read_canonical_file(path, table, rel)
         except InputError as exc:
-            rows[rel] = {"path": rel, "source": "canonical", "tables": table, "rows": 0,
-                         "athlete_id": None, "error": str(exc), "notes": None}
+            rows[rel] = {
+                "path": rel,
+                "source": "canonical",
+                "tables": table,
+                "rows": 0,
+                "athlete_id": None,
+                "error": str(exc),
+                "notes": None,
+            }
             continue
         parts[table].append(frame)
-        rows[rel] = {"path": rel, "source": "canonical", "tables": table, "rows": len(frame),
-                     "athlete_id": None, "error": None, "notes": "; ".join(notes) or None}
+        rows[rel] = {
+            "path": rel,
+            "source": "canonical",
+            "tables": table,
+            "rows": len(frame),
+            "athlete_id": None,
+            "error": None,
+            "notes": "; ".join(notes) or None,
+        }
     tables = {t: pd.concat(p, ignore_index=True) for t, p in parts.items() if p}
     listing = pd.DataFrame(list(rows.values()), columns=_FILE_COLUMNS)
     listing = listing.sort_values("path", kind="stable", ignore_index=True)
@@ -388,7 +426,11 @@ def _relative(path, root: Path) -> str:
 # building
 # ---------------------------------------------------------------------------------------------
 def _safe_name(source_file) -> str:
-    if source_file is None or (isinstance(source_file, float) and np.isnan(source_file)) or source_file is pd.NA:
+    if (
+        source_file is None
+        or (isinstance(source_file, float) and np.isnan(source_file))
+        or source_file is pd.NA
+    ):
         return "unknown-file"
     text = str(source_file).replace("\\", "/").replace("/", "__")
     return re.sub(r"[^\w.\-]+", "_", text)
@@ -410,7 +452,11 @@ def _quarantine(report: ValidationReport, table: str, qdir: Path) -> list[dict]:
     if report.ok:
         return []
     rejected = report.rejected.reset_index()
-    sources = rejected["source_file"] if "source_file" in rejected.columns else pd.Series(None, index=rejected.index)
+    sources = (
+        rejected["source_file"]
+        if "source_file" in rejected.columns
+        else pd.Series(None, index=rejected.index)
+    )
     written = []
     keys = sources.astype(object).where(sources.notna(), "unknown-file")
     for source in sorted(keys.unique(), key=str):
@@ -418,8 +464,14 @@ def _quarantine(report: ValidationReport, table: str, qdir: Path) -> list[dict]:
         name = f"{_safe_name(source)}.{table}.rejected.csv"
         qdir.mkdir(parents=True, exist_ok=True)
         part.to_csv(qdir / name, index=False, lineterminator="\n")
-        written.append({"file": f"quarantine/{name}", "table": table,
-                        "source_file": None if source == "unknown-file" else str(source), "rows": len(part)})
+        written.append(
+            {
+                "file": f"quarantine/{name}",
+                "table": table,
+                "source_file": None if source == "unknown-file" else str(source),
+                "rows": len(part),
+            }
+        )
     return written
 
 
@@ -465,17 +517,23 @@ def build(
     """
     root = Path(raw_dir)
     if not root.is_dir():
-        raise InputError("raw data folder not found", path=root, fix="give the folder that holds your exports")
+        raise InputError(
+            "raw data folder not found", path=root, fix="give the folder that holds your exports"
+        )
     out = Path(out_dir)
     if out.resolve() == root.resolve() or root.resolve() in out.resolve().parents:
-        raise InputError("the output folder is inside the raw data folder", path=out,
-                         fix="write processed data elsewhere (e.g. data/processed); data/raw is read-only")
+        raise InputError(
+            "the output folder is inside the raw data folder",
+            path=out,
+            fix="write processed data elsewhere (e.g. data/processed); data/raw is read-only",
+        )
     ewma_lambda(7, ewma)  # an unknown convention fails before anything is read or written
     cat = resolve_catalog(catalog)
     read = _read_folder(root, tz, _app_reader())
     if not read.tables:
         raise InputError(
-            "no table could be read from the folder", path=root,
+            "no table could be read from the folder",
+            path=root,
             fix="put exports or canonical tables (<table>.csv / <table>.parquet) in it",
         )
     out.mkdir(parents=True, exist_ok=True)
@@ -484,8 +542,12 @@ def build(
         for stale in qdir.glob("*.rejected.csv"):
             stale.unlink()
     managed = [f"{t}.parquet" for t in INPUT_TABLES] + [
-        "athlete_week.parquet", "dose_per_set.parquet", "provenance.parquet", "daily_loads.parquet",
-        "build_report.md", "build_report.json",
+        "athlete_week.parquet",
+        "dose_per_set.parquet",
+        "provenance.parquet",
+        "daily_loads.parquet",
+        "build_report.md",
+        "build_report.json",
     ]
     for name in managed:
         (out / name).unlink(missing_ok=True)
@@ -500,14 +562,23 @@ def build(
         report = validate(frame, table, tz=tz)
         good = _sorted(report.valid.reset_index(drop=True), table)
         valid[table] = good
-        table_rows.append({"table": table, "rows_read": report.n_rows, "rows_valid": len(report.valid),
-                           "rows_rejected": len(report.rejected)})
+        table_rows.append(
+            {
+                "table": table,
+                "rows_read": report.n_rows,
+                "rows_valid": len(report.valid),
+                "rows_rejected": len(report.rejected),
+            }
+        )
         summary = report.summary()
         for rec in summary.to_dict(orient="records"):
             rejected_rows.append({"table": table, **rec})
         if not report.flags.empty:
-            counts = report.flags.groupby(["athlete_id", "check"], sort=True).agg(
-                rows=("row", "size"), message=("message", "first")).reset_index()
+            counts = (
+                report.flags.groupby(["athlete_id", "check"], sort=True)
+                .agg(rows=("row", "size"), message=("message", "first"))
+                .reset_index()
+            )
             for rec in counts.to_dict(orient="records"):
                 flag_rows.append({"table": table, **rec})
         quarantine_rows += _quarantine(report, table, qdir)
@@ -516,9 +587,21 @@ def build(
         outputs.append(f"{table}.parquet")
 
     parts = _build_panel(
-        valid.get("strength_sets"), valid.get("runs"), valid.get("wellness"), valid.get("sessions"),
-        valid.get("athletes"), catalog=cat, lags=tuple(lags), window=None, ewma=ewma, tz=tz,
-        min_coverage=min_coverage, max_gap_days=max_gap_days, exposures=None, lag_columns=None, easy="auto",
+        valid.get("strength_sets"),
+        valid.get("runs"),
+        valid.get("wellness"),
+        valid.get("sessions"),
+        valid.get("athletes"),
+        catalog=cat,
+        lags=tuple(lags),
+        window=None,
+        ewma=ewma,
+        tz=tz,
+        min_coverage=min_coverage,
+        max_gap_days=max_gap_days,
+        exposures=None,
+        lag_columns=None,
+        easy="auto",
     )
     panel = parts.panel
     _write_parquet(panel, out / "athlete_week.parquet")
@@ -532,10 +615,16 @@ def build(
         outputs.append("daily_loads.parquet")
     outputs += [q["file"] for q in quarantine_rows]
 
-    names = unmapped(valid["strength_sets"], cat) if "strength_sets" in valid else pd.DataFrame(
-        columns=["name", "sets", "athletes", "looks_like_calf"])
-    weeks = panel.groupby("athlete_id", sort=True)["week_start"].agg(
-        first_week="min", last_week="max", weeks="size").reset_index()
+    names = (
+        unmapped(valid["strength_sets"], cat)
+        if "strength_sets" in valid
+        else pd.DataFrame(columns=["name", "sets", "athletes", "looks_like_calf"])
+    )
+    weeks = (
+        panel.groupby("athlete_id", sort=True)["week_start"]
+        .agg(first_week="min", last_week="max", weeks="size")
+        .reset_index()
+    )
     weeks["first_week"] = weeks["first_week"].dt.strftime("%Y-%m-%d")
     weeks["last_week"] = weeks["last_week"].dt.strftime("%Y-%m-%d")
     parameters = {
@@ -554,8 +643,12 @@ def build(
         out_dir=out.as_posix(),
         parameters=parameters,
         files=read.files,
-        tables=pd.DataFrame(table_rows, columns=["table", "rows_read", "rows_valid", "rows_rejected"]),
-        rejected=pd.DataFrame(rejected_rows, columns=["table", "column", "check", "rows", "example", "message"]),
+        tables=pd.DataFrame(
+            table_rows, columns=["table", "rows_read", "rows_valid", "rows_rejected"]
+        ),
+        rejected=pd.DataFrame(
+            rejected_rows, columns=["table", "column", "check", "rows", "example", "message"]
+        ),
         quarantine=pd.DataFrame(quarantine_rows, columns=["file", "table", "source_file", "rows"]),
         flags=pd.DataFrame(flag_rows, columns=["table", "athlete_id", "check", "rows", "message"]),
         unmapped=names.reset_index(drop=True),
@@ -565,6 +658,7 @@ def build(
     )
     (out / "build_report.md").write_text(report.to_markdown(), encoding="utf-8")
     (out / "build_report.json").write_text(
-        json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+        json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+        encoding="utf-8",
     )
     return report

@@ -102,8 +102,9 @@ def run_metrics(
 
     Examples
     --------
-    >>> runs = pd.DataFrame({"athlete_id": "a", "start": pd.to_datetime(["2024-05-06T06:00Z", "2024-05-08T06:00Z"]),
-    ...                      "distance_m": [10000.0, 5000.0], "moving_time_s": [3300.0, 1350.0], "avg_hr_bpm": [140.0, 172.0]})
+    >>> starts = pd.to_datetime(["2024-05-06T06:00Z", "2024-05-08T06:00Z"])
+    >>> runs = pd.DataFrame({"athlete_id": "a", "start": starts, "distance_m": [10000.0, 5000.0],
+    ...                      "moving_time_s": [3300.0, 1350.0], "avg_hr_bpm": [140.0, 172.0]})
     >>> m = run_metrics(runs, pd.DataFrame({"athlete_id": ["a"], "hr_max_bpm": [190.0]}))
     >>> m[["pace_s_per_km", "easy", "long_run"]].values.tolist()
     [[330.0, True, False], [270.0, False, False]]
@@ -137,7 +138,9 @@ def run_metrics(
     out["efficiency_factor_m_per_beat"] = stream_ef.where(stream_ef.notna(), summary_ef)
     out["ef_source"] = pd.Series(
         np.where(stream_ef.notna(), "stream", np.where(summary_ef.notna(), "summary", None)),
-        index=runs.index, dtype="str")
+        index=runs.index,
+        dtype="str",
+    )
 
     hr_max = _athlete_value(runs, athletes, "hr_max_bpm").astype(float)
     if easy == "hr":
@@ -146,10 +149,14 @@ def run_metrics(
         use_hr = pd.Series(False, index=runs.index)
     else:
         use_hr = hr_max.notna()
-    by_hr = pd.array(np.where(hr.notna() & hr_max.notna(), hr <= easy_hr_share * hr_max, pd.NA), dtype="boolean")
+    by_hr = pd.array(
+        np.where(hr.notna() & hr_max.notna(), hr <= easy_hr_share * hr_max, pd.NA), dtype="boolean"
+    )
     median_pace = out["pace_s_per_km"].groupby(out["athlete_id"], sort=False).transform("median")
     pace = out["pace_s_per_km"]
-    by_pace = pd.array(np.where(pace.notna() & median_pace.notna(), pace >= median_pace, pd.NA), dtype="boolean")
+    by_pace = pd.array(
+        np.where(pace.notna() & median_pace.notna(), pace >= median_pace, pd.NA), dtype="boolean"
+    )
     out["easy"] = pd.array(np.where(use_hr, by_hr, by_pace), dtype="boolean")
     out["easy_rule"] = pd.Series(np.where(use_hr, "hr", "pace"), index=runs.index, dtype="str")
     out["long_run"] = (moving.where(moving.notna(), time_s) >= long_run_min * 60.0).to_numpy()
@@ -186,38 +193,51 @@ def weekly_runs(
 
     Examples
     --------
-    >>> runs = pd.DataFrame({"athlete_id": "a", "start": pd.to_datetime(["2024-05-06T06:00Z", "2024-05-08T06:00Z"]),
-    ...                      "distance_m": [10000.0, 5000.0], "moving_time_s": [3300.0, 1350.0], "avg_hr_bpm": [140.0, 172.0]})
+    >>> starts = pd.to_datetime(["2024-05-06T06:00Z", "2024-05-08T06:00Z"])
+    >>> runs = pd.DataFrame({"athlete_id": "a", "start": starts, "distance_m": [10000.0, 5000.0],
+    ...                      "moving_time_s": [3300.0, 1350.0], "avg_hr_bpm": [140.0, 172.0]})
     >>> w = weekly_runs(runs, pd.DataFrame({"athlete_id": ["a"], "hr_max_bpm": [190.0]}))
     >>> w[["run_distance_km", "run_time_min", "n_runs", "easy_pace_s_per_km"]].values.tolist()
     [[15.0, 77.5, 2.0, 330.0]]
     """
-    m = run_metrics(runs, athletes, tz=tz, easy=easy, easy_hr_share=easy_hr_share, long_run_min=long_run_min)
+    m = run_metrics(
+        runs, athletes, tz=tz, easy=easy, easy_hr_share=easy_hr_share, long_run_min=long_run_min
+    )
     easy_mask = m["easy"].to_numpy(dtype=bool, na_value=False)
     both = m["distance_km"].notna() & m["time_min"].notna()
     long_mask = m["long_run"].to_numpy(dtype=bool)
-    frame = pd.DataFrame({
-        "athlete_id": m["athlete_id"].to_numpy(dtype=object),
-        "week_start": m["week_start"].to_numpy(),
-        "run_distance_km": m["distance_km"].to_numpy(),
-        "run_time_min": m["time_min"].to_numpy(),
-        "n_runs": 1.0,
-        "easy_runs": easy_mask.astype(float),
-        "easy_km": np.where(easy_mask & both, m["distance_km"], np.nan),
-        "easy_min": np.where(easy_mask & both, m["time_min"], np.nan),
-        "efficiency_factor_m_per_beat": m["efficiency_factor_m_per_beat"].to_numpy(),
-        "long_runs": long_mask.astype(float),
-        "decoupling_pct": np.where(long_mask, m["decoupling_pct"], np.nan),
-        "pace_fade_pct": np.where(long_mask, m["pace_fade_pct"], np.nan),
-        "run_rpe": m["rpe"].to_numpy(),
-    })
+    frame = pd.DataFrame(
+        {
+            "athlete_id": m["athlete_id"].to_numpy(dtype=object),
+            "week_start": m["week_start"].to_numpy(),
+            "run_distance_km": m["distance_km"].to_numpy(),
+            "run_time_min": m["time_min"].to_numpy(),
+            "n_runs": 1.0,
+            "easy_runs": easy_mask.astype(float),
+            "easy_km": np.where(easy_mask & both, m["distance_km"], np.nan),
+            "easy_min": np.where(easy_mask & both, m["time_min"], np.nan),
+            "efficiency_factor_m_per_beat": m["efficiency_factor_m_per_beat"].to_numpy(),
+            "long_runs": long_mask.astype(float),
+            "decoupling_pct": np.where(long_mask, m["decoupling_pct"], np.nan),
+            "pace_fade_pct": np.where(long_mask, m["pace_fade_pct"], np.nan),
+            "run_rpe": m["rpe"].to_numpy(),
+        }
+    )
     grouped = frame.groupby(["athlete_id", "week_start"], sort=False, observed=True)
-    sums = grouped[["run_distance_km", "run_time_min", "n_runs", "easy_runs", "long_runs"]].sum(min_count=0)
+    sums = grouped[["run_distance_km", "run_time_min", "n_runs", "easy_runs", "long_runs"]].sum(
+        min_count=0
+    )
     easy_sums = grouped[["easy_km", "easy_min"]].sum(min_count=1)
-    means = grouped[["efficiency_factor_m_per_beat", "decoupling_pct", "pace_fade_pct", "run_rpe"]].mean()
+    means = grouped[
+        ["efficiency_factor_m_per_beat", "decoupling_pct", "pace_fade_pct", "run_rpe"]
+    ].mean()
     out = pd.concat([sums, means], axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["easy_pace_s_per_km"] = (easy_sums["easy_min"] * 60.0) / easy_sums["easy_km"]
-    out["easy_pace_s_per_km"] = out["easy_pace_s_per_km"].where(np.isfinite(out["easy_pace_s_per_km"]))
-    out = out.reset_index().sort_values(["athlete_id", "week_start"], kind="stable", ignore_index=True)
+    out["easy_pace_s_per_km"] = out["easy_pace_s_per_km"].where(
+        np.isfinite(out["easy_pace_s_per_km"])
+    )
+    out = out.reset_index().sort_values(
+        ["athlete_id", "week_start"], kind="stable", ignore_index=True
+    )
     return out[["athlete_id", "week_start", *_RUN_WEEK_COLUMNS]]

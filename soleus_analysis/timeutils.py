@@ -51,7 +51,8 @@ def row_zones(frame: pd.DataFrame, athletes: pd.DataFrame | None = None, tz: str
     Examples
     --------
     >>> rows = pd.DataFrame({"athlete_id": ["a", "b", "c"], "timezone": ["Asia/Tokyo", None, None]})
-    >>> list(row_zones(rows, pd.DataFrame({"athlete_id": ["b"], "timezone": ["Europe/Oslo"]}), "UTC"))
+    >>> athletes = pd.DataFrame({"athlete_id": ["b"], "timezone": ["Europe/Oslo"]})
+    >>> list(row_zones(rows, athletes, "UTC"))
     ['Asia/Tokyo', 'Europe/Oslo', 'UTC']
     """
     own = frame["timezone"] if "timezone" in frame.columns else None
@@ -103,7 +104,8 @@ def local_dates(utc: pd.Series, timezones: pd.Series | str | None = None) -> pd.
     Examples
     --------
     >>> t = pd.Series(pd.to_datetime(["2024-03-31T22:30:00Z", "2024-03-31T22:30:00Z"]))
-    >>> local_dates(t, pd.Series(["Europe/Oslo", "America/New_York"])).dt.strftime("%a %Y-%m-%d").tolist()
+    >>> dates = local_dates(t, pd.Series(["Europe/Oslo", "America/New_York"]))
+    >>> dates.dt.strftime("%a %Y-%m-%d").tolist()
     ['Mon 2024-04-01', 'Sun 2024-03-31']
     """
     instants = _as_utc(pd.Series(utc))
@@ -111,7 +113,11 @@ def local_dates(utc: pd.Series, timezones: pd.Series | str | None = None) -> pd.
         codes = np.zeros(len(instants), dtype="int64")
         names = [timezones or "UTC"]
     else:
-        values = timezones.array if isinstance(timezones, pd.Series) else np.asarray(timezones, dtype=object)
+        values = (
+            timezones.array
+            if isinstance(timezones, pd.Series)
+            else np.asarray(timezones, dtype=object)
+        )
         if len(values) != len(instants):
             raise ValueError(f"{len(values)} time zones for {len(instants)} timestamps")
         codes, uniques = pd.factorize(values, use_na_sentinel=True)

@@ -6,10 +6,20 @@ import soleus_analysis as sol
 from soleus_analysis.errors import InputError
 
 SHARED_IDS = [
-    "slant_board_single_leg_squat", "seated_calf_raise", "soleus_walk", "soleus_walk_farmers_carry",
-    "soleus_walk_suitcase_carry", "horse_stance_calf_raise", "bent_knee_calf_raise",
-    "single_leg_bent_knee_calf_raise", "standing_calf_raise", "single_leg_standing_calf_raise",
-    "calf_press_leg_press", "donkey_calf_raise", "jump_rope", "pogo_hops",
+    "slant_board_single_leg_squat",
+    "seated_calf_raise",
+    "soleus_walk",
+    "soleus_walk_farmers_carry",
+    "soleus_walk_suitcase_carry",
+    "horse_stance_calf_raise",
+    "bent_knee_calf_raise",
+    "single_leg_bent_knee_calf_raise",
+    "standing_calf_raise",
+    "single_leg_standing_calf_raise",
+    "calf_press_leg_press",
+    "donkey_calf_raise",
+    "jump_rope",
+    "pogo_hops",
 ]
 NOT_TRAINING = ["calf_stretch", "calf_massage", "calf_foam_roll"]
 
@@ -103,10 +113,19 @@ def test_every_garmin_calf_raise_and_carry_name_is_known(catalog):
 
 
 def test_classify_returns_one_row_per_name_with_the_documented_columns(catalog):
-    names = pd.Series(["Calf Wall", "Seated Calf Raise", "Zumba", None, "Calf Wall"], index=[5, 6, 7, 8, 9])
+    names = pd.Series(
+        ["Calf Wall", "Seated Calf Raise", "Zumba", None, "Calf Wall"], index=[5, 6, 7, 8, 9]
+    )
     out = sol.classify_exercises(names, catalog)
-    assert list(out.columns[:7]) == ["name", "exercise", "knee_position", "soleus_share", "dose_unit",
-                                      "is_training", "mapped"]
+    assert list(out.columns[:7]) == [
+        "name",
+        "exercise",
+        "knee_position",
+        "soleus_share",
+        "dose_unit",
+        "is_training",
+        "mapped",
+    ]
     assert out.index.tolist() == [5, 6, 7, 8, 9]
     assert out["mapped"].tolist() == [True, True, False, False, True]
     assert out["is_training"].tolist()[:2] == [False, True]
@@ -115,11 +134,19 @@ def test_classify_returns_one_row_per_name_with_the_documented_columns(catalog):
 
 
 def test_unmapped_lists_unknown_names_with_counts_and_calf_hint(catalog):
-    sets = pd.DataFrame({
-        "athlete_id": ["a", "a", "b", "b", "b", "a"],
-        "exercise_raw": ["Calf Crusher 3000", "Zumba", "Calf Crusher 3000", "Calf Crusher 3000",
-                         "Seated Calf Raise", "Calf Wall"],
-    })
+    sets = pd.DataFrame(
+        {
+            "athlete_id": ["a", "a", "b", "b", "b", "a"],
+            "exercise_raw": [
+                "Calf Crusher 3000",
+                "Zumba",
+                "Calf Crusher 3000",
+                "Calf Crusher 3000",
+                "Seated Calf Raise",
+                "Calf Wall",
+            ],
+        }
+    )
     out = sol.unmapped(sets, catalog)
     assert out.to_dict(orient="list") == {
         "name": ["Calf Crusher 3000", "Zumba"],
@@ -128,7 +155,11 @@ def test_unmapped_lists_unknown_names_with_counts_and_calf_hint(catalog):
         "looks_like_calf": [True, False],
     }
     assert sol.unmapped(["Seated Calf Raise"], catalog).empty
-    assert list(sol.unmapped(["Seated Calf Raise"], catalog).columns) == ["name", "sets", "looks_like_calf"]
+    assert list(sol.unmapped(["Seated Calf Raise"], catalog).columns) == [
+        "name",
+        "sets",
+        "looks_like_calf",
+    ]
 
 
 def test_normalize_name():
@@ -159,13 +190,38 @@ def test_user_catalog_overrides_the_shipped_one(tmp_path):
 @pytest.mark.parametrize(
     ("row", "line", "column", "words"),
     [
-        ("seated_calf_raise,S,true,true,bent,1.5,0,reps,x,src,r", 2, "soleus_share", "between 0 and 1"),
-        ("seated_calf_raise,S,true,true,kneeling,0.8,0,reps,x,src,r", 2, "knee_position", "bent, straight or mixed"),
-        ("seated_calf_raise,S,maybe,true,bent,0.8,0,reps,x,src,r", 2, "plantar_flexor", "true or false"),
+        (
+            "seated_calf_raise,S,true,true,bent,1.5,0,reps,x,src,r",
+            2,
+            "soleus_share",
+            "between 0 and 1",
+        ),
+        (
+            "seated_calf_raise,S,true,true,kneeling,0.8,0,reps,x,src,r",
+            2,
+            "knee_position",
+            "bent, straight or mixed",
+        ),
+        (
+            "seated_calf_raise,S,maybe,true,bent,0.8,0,reps,x,src,r",
+            2,
+            "plantar_flexor",
+            "true or false",
+        ),
         ("squat,S,false,true,,0.3,1,reps,x,src,r", 2, "soleus_share", "not calf training"),
-        ("seated_calf_raise,S,true,true,bent,0.8,0,furlongs,x,src,r", 2, "dose_unit", "reps, seconds or metres"),
+        (
+            "seated_calf_raise,S,true,true,bent,0.8,0,furlongs,x,src,r",
+            2,
+            "dose_unit",
+            "reps, seconds or metres",
+        ),
         ("seated_calf_raise,S,true,true,bent,0.8,0,reps,x,,r", 2, "source", "judgement"),
-        ("Seated Calf Raise,S,true,true,bent,0.8,0,reps,x,src,r", 2, "exercise", "valid exercise id"),
+        (
+            "Seated Calf Raise,S,true,true,bent,0.8,0,reps,x,src,r",
+            2,
+            "exercise",
+            "valid exercise id",
+        ),
     ],
 )
 def test_bad_catalog_cells_name_file_line_column_and_fix(tmp_path, row, line, column, words):
@@ -180,7 +236,10 @@ def test_bad_catalog_cells_name_file_line_column_and_fix(tmp_path, row, line, co
 def test_an_alias_of_two_exercises_is_rejected(tmp_path):
     other = "standing_calf_raise,Standing,true,true,straight,0.6,1,reps,Calf Raise|seated calf raises,src,r"
     path = _write_catalog(tmp_path / "clash.csv", [GOOD, other])
-    with pytest.raises(InputError, match=r"line 3.*alias of both 'seated_calf_raise' \(line 2\) and 'standing_calf_raise'"):
+    with pytest.raises(
+        InputError,
+        match=r"line 3.*alias of both 'seated_calf_raise' \(line 2\) and 'standing_calf_raise'",
+    ):
         sol.load_catalog(path)
 
 

@@ -13,32 +13,50 @@ NAN = np.nan
 def _sets(rows, athlete="a", start="2024-05-06T07:00Z", zone="Europe/Oslo"):
     out = []
     for k, (name, set_type, reps, load, duration, distance) in enumerate(rows):
-        out.append({
-            "athlete_id": athlete, "session_start": pd.Timestamp(start), "exercise_raw": name,
-            "set_index": k, "set_type": set_type, "reps": reps, "load_kg": load, "duration_s": duration,
-            "distance_m": distance, "rpe": NAN, "timezone": zone, "source_file": f"{athlete}.csv",
-            "source_row": k + 2,
-        })
+        out.append(
+            {
+                "athlete_id": athlete,
+                "session_start": pd.Timestamp(start),
+                "exercise_raw": name,
+                "set_index": k,
+                "set_type": set_type,
+                "reps": reps,
+                "load_kg": load,
+                "duration_s": duration,
+                "distance_m": distance,
+                "rpe": NAN,
+                "timezone": zone,
+                "source_file": f"{athlete}.csv",
+                "source_row": k + 2,
+            }
+        )
     return out
 
 
 @pytest.fixture
 def sets():
-    rows = _sets([
-        ("Seated Calf Raise (Machine)", "warmup", 20, 20, NAN, NAN),
-        ("Seated Calf Raise (Machine)", "working", 15, 40, NAN, NAN),
-        ("Seated Calf Raise (Machine)", "drop", 10, 25, NAN, NAN),
-        ("Single Leg Standing Calf Raise", "failure", 12, NAN, NAN, NAN),
-        ("Soleus Walk", "working", NAN, NAN, 60, 40),
-        ("Calf Wall", "working", NAN, NAN, 30, NAN),
-        ("Mystery Machine", "working", 10, 50, NAN, NAN),
-        ("Squat (Barbell)", "working", 5, 100, NAN, NAN),
-    ])
+    rows = _sets(
+        [
+            ("Seated Calf Raise (Machine)", "warmup", 20, 20, NAN, NAN),
+            ("Seated Calf Raise (Machine)", "working", 15, 40, NAN, NAN),
+            ("Seated Calf Raise (Machine)", "drop", 10, 25, NAN, NAN),
+            ("Single Leg Standing Calf Raise", "failure", 12, NAN, NAN, NAN),
+            ("Soleus Walk", "working", NAN, NAN, 60, 40),
+            ("Calf Wall", "working", NAN, NAN, 30, NAN),
+            ("Mystery Machine", "working", 10, 50, NAN, NAN),
+            ("Squat (Barbell)", "working", 5, 100, NAN, NAN),
+        ]
+    )
     # Monday 00:30 in Oslo (next week), and Sunday 22:00 in Oslo (this week).
     rows += _sets([("Seated Calf Raise", "working", 20, 30, NAN, NAN)], start="2024-05-12T22:30Z")
     rows += _sets([("Jump Rope", "working", NAN, NAN, 120, NAN)], start="2024-05-12T20:00Z")
-    rows += _sets([("Single Leg Standing Calf Raise", "working", 10, 10, NAN, NAN),
-                   ("Calf Press (Machine)", "working", 10, NAN, NAN, NAN)], athlete="b")
+    rows += _sets(
+        [
+            ("Single Leg Standing Calf Raise", "working", 10, 10, NAN, NAN),
+            ("Calf Press (Machine)", "working", 10, NAN, NAN, NAN),
+        ],
+        athlete="b",
+    )
     df = pd.DataFrame(rows)
     df["session_start"] = df["session_start"].dt.as_unit("us")
     return df
@@ -51,20 +69,27 @@ def athletes():
 
 def test_per_set_dose_matches_hand_computation(sets, athletes):
     d = sol.soleus_dose(sets, athletes)
-    cols = ["soleus_sets", "soleus_reps", "soleus_volume_kg", "soleus_tut_s", "soleus_distance_m", "calf_sets"]
+    cols = [
+        "soleus_sets",
+        "soleus_reps",
+        "soleus_volume_kg",
+        "soleus_tut_s",
+        "soleus_distance_m",
+        "calf_sets",
+    ]
     expected = [
-        [0, 0, 0, 0, 0, 0],                          # warm-up: nothing
-        [0.85, 12.75, 510.0, 0, 0, 1],               # 15 x 40 kg x 0.85
-        [0, 8.5, 212.5, 0, 0, 0],                    # drop set: work, not a new set
-        [0.65, 7.8, 546.0, 0, 0, 1],                 # 12 x (0 + 1.0 x 70 kg) x 0.65
-        [0.75, 0, 0, 45.0, 30.0, 1],                 # walk: 60 s and 40 m x 0.75
-        [0, 0, 0, 0, 0, 0],                          # Calf Wall: a stretch
-        [NAN] * 6,                                   # unknown name: missing, not 0
-        [0, 0, 0, 0, 0, 0],                          # squat: share 0
-        [0.85, 17.0, 510.0, 0, 0, 1],                # 20 x 30 kg x 0.85
-        [0.65, 0, 0, 78.0, 0, 1],                    # jump rope 120 s x 0.65
-        [0.65, 6.5, NAN, 0, 0, 1],                   # body mass unknown: volume missing
-        [0.65, 6.5, NAN, 0, 0, 1],                   # machine without a load: volume missing
+        [0, 0, 0, 0, 0, 0],  # warm-up: nothing
+        [0.85, 12.75, 510.0, 0, 0, 1],  # 15 x 40 kg x 0.85
+        [0, 8.5, 212.5, 0, 0, 0],  # drop set: work, not a new set
+        [0.65, 7.8, 546.0, 0, 0, 1],  # 12 x (0 + 1.0 x 70 kg) x 0.65
+        [0.75, 0, 0, 45.0, 30.0, 1],  # walk: 60 s and 40 m x 0.75
+        [0, 0, 0, 0, 0, 0],  # Calf Wall: a stretch
+        [NAN] * 6,  # unknown name: missing, not 0
+        [0, 0, 0, 0, 0, 0],  # squat: share 0
+        [0.85, 17.0, 510.0, 0, 0, 1],  # 20 x 30 kg x 0.85
+        [0.65, 0, 0, 78.0, 0, 1],  # jump rope 120 s x 0.65
+        [0.65, 6.5, NAN, 0, 0, 1],  # body mass unknown: volume missing
+        [0.65, 6.5, NAN, 0, 0, 1],  # machine without a load: volume missing
     ]
     np.testing.assert_allclose(d[cols].to_numpy(dtype=float), np.array(expected, dtype=float))
     assert d["mapped"].tolist() == [True] * 6 + [False] + [True] * 5
@@ -75,7 +100,12 @@ def test_per_set_dose_matches_hand_computation(sets, athletes):
 
 def test_weeks_are_local_and_weekly_sums_match(sets, athletes):
     d = sol.soleus_dose(sets, athletes)
-    assert d["week_start"].dt.strftime("%m-%d").tolist() == ["05-06"] * 8 + ["05-13", "05-06", "05-06", "05-06"]
+    assert d["week_start"].dt.strftime("%m-%d").tolist() == ["05-06"] * 8 + [
+        "05-13",
+        "05-06",
+        "05-06",
+        "05-06",
+    ]
     w = sol.weekly(d)
     assert list(w.columns) == ["athlete_id", "week_start", *sol.dose.WEEKLY_DOSE_COLUMNS]
     a1 = w[(w["athlete_id"] == "a") & (w["week_start"] == "2024-05-06")].iloc[0]
@@ -92,7 +122,8 @@ def test_weeks_are_local_and_weekly_sums_match(sets, athletes):
     assert math.isnan(b["soleus_volume_kg"])  # never a partial sum
     assert b["soleus_sets"] == pytest.approx(1.3)
     assert w[["athlete_id", "week_start"]].apply(tuple, axis=1).tolist() == sorted(
-        w[["athlete_id", "week_start"]].apply(tuple, axis=1).tolist())
+        w[["athlete_id", "week_start"]].apply(tuple, axis=1).tolist()
+    )
 
 
 def test_volume_without_body_mass_is_missing_for_body_weight_work(sets):
@@ -116,7 +147,9 @@ def test_provenance_traces_every_weekly_number_to_its_sets(sets, athletes):
 
 
 def test_weekly_dose_shortcut_equals_weekly_of_soleus_dose(sets, athletes):
-    pd.testing.assert_frame_equal(sol.weekly_dose(sets, athletes), sol.weekly(sol.soleus_dose(sets, athletes)))
+    pd.testing.assert_frame_equal(
+        sol.weekly_dose(sets, athletes), sol.weekly(sol.soleus_dose(sets, athletes))
+    )
 
 
 def test_weekly_does_not_depend_on_row_order(sets, athletes):
@@ -130,10 +163,12 @@ def test_weekly_does_not_depend_on_row_order(sets, athletes):
 def test_a_canonical_exercise_column_wins_over_the_raw_name(sets, athletes):
     sets = sets.copy()
     sets["exercise"] = None
-    sets.loc[6, "exercise"] = "seated_calf_raise"   # "Mystery Machine" classified by a reader
-    sets.loc[7, "exercise"] = "not_an_id"            # ignored: the raw name decides
+    sets.loc[6, "exercise"] = "seated_calf_raise"  # "Mystery Machine" classified by a reader
+    sets.loc[7, "exercise"] = "not_an_id"  # ignored: the raw name decides
     d = sol.soleus_dose(sets, athletes)
-    assert d.loc[6, "exercise"] == "seated_calf_raise" and d.loc[6, "soleus_sets"] == pytest.approx(0.85)
+    assert d.loc[6, "exercise"] == "seated_calf_raise" and d.loc[6, "soleus_sets"] == pytest.approx(
+        0.85
+    )
     assert d.loc[7, "exercise"] == "squat"
 
 
@@ -163,8 +198,18 @@ def _reference_weekly(sets, body_mass, catalog):
         local = rec["session_start"].tz_convert(rec["timezone"]).tz_localize(None).normalize()
         week = local - pd.Timedelta(days=local.weekday())
         key = (rec["athlete_id"], week)
-        acc = out.setdefault(key, dict(soleus_sets=0.0, soleus_reps=0.0, soleus_volume_kg=0.0, soleus_tut_s=0.0,
-                                       calf_sets=0.0, unmapped_sets=0, sessions=set()))
+        acc = out.setdefault(
+            key,
+            dict(
+                soleus_sets=0.0,
+                soleus_reps=0.0,
+                soleus_volume_kg=0.0,
+                soleus_tut_s=0.0,
+                calf_sets=0.0,
+                unmapped_sets=0,
+                sessions=set(),
+            ),
+        )
         acc["sessions"].add(rec["session_start"])
         ex = catalog.resolve(rec["exercise_raw"])
         if ex is None:
@@ -193,22 +238,39 @@ def _reference_weekly(sets, body_mass, catalog):
 
 def test_vectorised_dose_agrees_with_a_row_by_row_reference():
     rng = np.random.default_rng(11)
-    names = ["Seated Calf Raise (Machine)", "Standing Calf Raise (Smith Machine)", "Calf Wall", "Pogo Hops",
-             "Soleus Walk", "Horse Stance Calf Raise", "Bench Press (Barbell)", "Calf Thing 2000",
-             "calf_raise/single_leg_bent_knee_calf_raise", "Donkey Calf Raise"]
+    names = [
+        "Seated Calf Raise (Machine)",
+        "Standing Calf Raise (Smith Machine)",
+        "Calf Wall",
+        "Pogo Hops",
+        "Soleus Walk",
+        "Horse Stance Calf Raise",
+        "Bench Press (Barbell)",
+        "Calf Thing 2000",
+        "calf_raise/single_leg_bent_knee_calf_raise",
+        "Donkey Calf Raise",
+    ]
     n = 600
-    starts = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 60 * 24 * 90, n), unit="min")
-    sets = pd.DataFrame({
-        "athlete_id": rng.choice(["a", "b", "c"], n),
-        "session_start": pd.Series(starts).dt.floor("h").dt.as_unit("us"),
-        "exercise_raw": rng.choice(names, n),
-        "set_type": rng.choice(["working", "warmup", "drop", "failure"], n, p=[0.6, 0.15, 0.1, 0.15]),
-        "reps": np.where(rng.random(n) < 0.8, rng.integers(5, 30, n).astype(float), NAN),
-        "load_kg": np.where(rng.random(n) < 0.7, 2.5 * rng.integers(0, 40, n), NAN),
-        "duration_s": np.where(rng.random(n) < 0.3, rng.integers(20, 120, n).astype(float), NAN),
-        "distance_m": NAN,
-        "timezone": rng.choice(["Europe/Oslo", "America/Los_Angeles", "Australia/Sydney"], n),
-    })
+    starts = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(
+        rng.integers(0, 60 * 24 * 90, n), unit="min"
+    )
+    sets = pd.DataFrame(
+        {
+            "athlete_id": rng.choice(["a", "b", "c"], n),
+            "session_start": pd.Series(starts).dt.floor("h").dt.as_unit("us"),
+            "exercise_raw": rng.choice(names, n),
+            "set_type": rng.choice(
+                ["working", "warmup", "drop", "failure"], n, p=[0.6, 0.15, 0.1, 0.15]
+            ),
+            "reps": np.where(rng.random(n) < 0.8, rng.integers(5, 30, n).astype(float), NAN),
+            "load_kg": np.where(rng.random(n) < 0.7, 2.5 * rng.integers(0, 40, n), NAN),
+            "duration_s": np.where(
+                rng.random(n) < 0.3, rng.integers(20, 120, n).astype(float), NAN
+            ),
+            "distance_m": NAN,
+            "timezone": rng.choice(["Europe/Oslo", "America/Los_Angeles", "Australia/Sydney"], n),
+        }
+    )
     body = {"a": 61.0, "b": 80.0}  # c has no body mass
     athletes = pd.DataFrame({"athlete_id": ["a", "b", "c"], "body_mass_kg": [61.0, 80.0, NAN]})
     cat = sol.load_catalog()
@@ -230,16 +292,26 @@ def test_vectorised_dose_agrees_with_a_row_by_row_reference():
 def test_weekly_sums_are_bit_identical_for_any_order_of_many_sets():
     rng = np.random.default_rng(5)
     n = 5000
-    sets = pd.DataFrame({
-        "athlete_id": rng.choice(["a", "b"], n),
-        "session_start": (pd.Timestamp("2024-01-01", tz="UTC")
-                          + pd.to_timedelta(rng.integers(0, 60, n), unit="D")).as_unit("us"),
-        "exercise_raw": rng.choice(["Seated Calf Raise", "Single Leg Standing Calf Raise", "Pogo Hops"], n),
-        "set_type": "working", "reps": rng.integers(5, 30, n).astype(float),
-        "load_kg": rng.uniform(0, 100, n).round(3), "duration_s": rng.uniform(10, 60, n),
-    })
+    sets = pd.DataFrame(
+        {
+            "athlete_id": rng.choice(["a", "b"], n),
+            "session_start": (
+                pd.Timestamp("2024-01-01", tz="UTC")
+                + pd.to_timedelta(rng.integers(0, 60, n), unit="D")
+            ).as_unit("us"),
+            "exercise_raw": rng.choice(
+                ["Seated Calf Raise", "Single Leg Standing Calf Raise", "Pogo Hops"], n
+            ),
+            "set_type": "working",
+            "reps": rng.integers(5, 30, n).astype(float),
+            "load_kg": rng.uniform(0, 100, n).round(3),
+            "duration_s": rng.uniform(10, 60, n),
+        }
+    )
     athletes = pd.DataFrame({"athlete_id": ["a", "b"], "body_mass_kg": [63.3, 77.7]})
     w = sol.weekly(sol.soleus_dose(sets, athletes))
     for seed in range(3):
         shuffled = sets.sample(frac=1.0, random_state=seed)
-        pd.testing.assert_frame_equal(sol.weekly(sol.soleus_dose(shuffled, athletes)), w, check_exact=True)
+        pd.testing.assert_frame_equal(
+            sol.weekly(sol.soleus_dose(shuffled, athletes)), w, check_exact=True
+        )

@@ -12,8 +12,13 @@ W1, W2, W3, W4 = (pd.Timestamp(d) for d in ("2024-05-06", "2024-05-13", "2024-05
 
 # ---------------------------------------------------------------- within/between and lags
 def test_within_between_hand_computed_with_window():
-    p = pd.DataFrame({"athlete_id": ["a", "a", "a", "b", "b"],
-                      "week_start": [W1, W2, W3, W1, W2], "x": [1.0, 3.0, 8.0, 10.0, NAN]})
+    p = pd.DataFrame(
+        {
+            "athlete_id": ["a", "a", "a", "b", "b"],
+            "week_start": [W1, W2, W3, W1, W2],
+            "x": [1.0, 3.0, 8.0, 10.0, NAN],
+        }
+    )
     out = sol.within_between(p, ["x"])
     np.testing.assert_allclose(out["x_between"], [4.0, 4.0, 4.0, 10.0, 10.0])
     np.testing.assert_allclose(out["x_within"], [-3.0, -1.0, 4.0, 0.0, NAN])
@@ -28,10 +33,15 @@ def test_within_between_hand_computed_with_window():
 
 
 def test_lags_follow_the_calendar_not_the_rows():
-    p = pd.DataFrame({"athlete_id": ["a", "a", "a", "b", "b"],
-                      "week_start": [W1, W2, W4, W1, W2], "x": [1.0, 2.0, 4.0, 10.0, 20.0]})
+    p = pd.DataFrame(
+        {
+            "athlete_id": ["a", "a", "a", "b", "b"],
+            "week_start": [W1, W2, W4, W1, W2],
+            "x": [1.0, 2.0, 4.0, 10.0, 20.0],
+        }
+    )
     out = sol.add_lags(p, ["x"], [1, 2])
-    np.testing.assert_array_equal(out["x_lag1"], [NAN, 1.0, NAN, NAN, 10.0])   # W3 is missing
+    np.testing.assert_array_equal(out["x_lag1"], [NAN, 1.0, NAN, NAN, 10.0])  # W3 is missing
     np.testing.assert_array_equal(out["x_lag2"], [NAN, NAN, 2.0, NAN, NAN])
     shuffled = sol.add_lags(p.iloc[[4, 2, 0, 3, 1]], ["x"], [1, 2]).sort_index()
     pd.testing.assert_frame_equal(shuffled, out)
@@ -43,31 +53,66 @@ def test_lags_follow_the_calendar_not_the_rows():
 
 # ---------------------------------------------------------------- build_panel
 def _sets(athlete, when, name="Seated Calf Raise", reps=20.0, load=40.0, n=3):
-    return pd.DataFrame({
-        "athlete_id": athlete, "session_start": pd.Timestamp(when, tz="UTC"), "exercise_raw": name,
-        "set_index": range(n), "set_type": "working", "reps": reps, "load_kg": load,
-        "duration_s": NAN, "distance_m": NAN, "rpe": NAN})
+    return pd.DataFrame(
+        {
+            "athlete_id": athlete,
+            "session_start": pd.Timestamp(when, tz="UTC"),
+            "exercise_raw": name,
+            "set_index": range(n),
+            "set_type": "working",
+            "reps": reps,
+            "load_kg": load,
+            "duration_s": NAN,
+            "distance_m": NAN,
+            "rpe": NAN,
+        }
+    )
 
 
 def _runs(athlete, whens, km=10.0):
-    return pd.DataFrame({"athlete_id": athlete, "start": pd.to_datetime(whens, utc=True),
-                         "distance_m": km * 1000, "moving_time_s": km * 330.0, "avg_hr_bpm": 140.0})
+    return pd.DataFrame(
+        {
+            "athlete_id": athlete,
+            "start": pd.to_datetime(whens, utc=True),
+            "distance_m": km * 1000,
+            "moving_time_s": km * 330.0,
+            "avg_hr_bpm": 140.0,
+        }
+    )
 
 
 @pytest.fixture
 def tables():
-    sets = pd.concat([
-        _sets("a", "2024-05-15 07:00"),                                    # a: strength in W2 only
-        _sets("b", "2024-05-07 07:00"), _sets("b", "2024-05-21 07:00", name="Single Leg Standing Calf Raise",
-                                               load=0.0, n=2),            # b: W1 and W3
-    ], ignore_index=True)
+    sets = pd.concat(
+        [
+            _sets("a", "2024-05-15 07:00"),  # a: strength in W2 only
+            _sets("b", "2024-05-07 07:00"),
+            _sets(
+                "b", "2024-05-21 07:00", name="Single Leg Standing Calf Raise", load=0.0, n=2
+            ),  # b: W1 and W3
+        ],
+        ignore_index=True,
+    )
     sets["session_start"] = sets["session_start"].dt.as_unit("us")
-    runs = pd.concat([_runs("a", ["2024-05-07 06:00", "2024-05-22 06:00", "2024-05-29 06:00"]),
-                      _runs("b", ["2024-05-08 06:00"])], ignore_index=True)
+    runs = pd.concat(
+        [
+            _runs("a", ["2024-05-07 06:00", "2024-05-22 06:00", "2024-05-29 06:00"]),
+            _runs("b", ["2024-05-08 06:00"]),
+        ],
+        ignore_index=True,
+    )
     runs["start"] = runs["start"].dt.as_unit("us")
-    wellness = pd.DataFrame({"athlete_id": "a", "date": pd.date_range("2024-05-13", periods=4).as_unit("us"),
-                             "fatigue": [2.0, 3.0, 4.0, 3.0], "soreness": 2.0})
-    athletes = pd.DataFrame({"athlete_id": ["a", "b"], "body_mass_kg": [70.0, NAN], "hr_max_bpm": [190.0, 185.0]})
+    wellness = pd.DataFrame(
+        {
+            "athlete_id": "a",
+            "date": pd.date_range("2024-05-13", periods=4).as_unit("us"),
+            "fatigue": [2.0, 3.0, 4.0, 3.0],
+            "soreness": 2.0,
+        }
+    )
+    athletes = pd.DataFrame(
+        {"athlete_id": ["a", "b"], "body_mass_kg": [70.0, NAN], "hr_max_bpm": [190.0, 185.0]}
+    )
     return sets, runs, wellness, athletes
 
 
@@ -87,7 +132,9 @@ def test_panel_grid_zeros_and_missing_values(tables):
     assert a["n_runs"].tolist() == [1.0, 0.0, 1.0, 1.0]
     assert b["n_runs"].isna().tolist() == [False, True, True]
     # Outcomes are missing in weeks without data.
-    assert math.isnan(a.loc[W2, "easy_pace_s_per_km"]) and a.loc[W1, "easy_pace_s_per_km"] == pytest.approx(330)
+    assert math.isnan(a.loc[W2, "easy_pace_s_per_km"]) and a.loc[
+        W1, "easy_pace_s_per_km"
+    ] == pytest.approx(330)
     assert a.loc[W2, "fatigue"] == pytest.approx(3.0) and a.loc[W2, "wellness_days"] == 4
     assert a["wellness_days"].isna().tolist() == [True, False, True, True]
     # b has no body mass: the single-leg raise week has an unknown volume, the seated week a known one.
@@ -113,16 +160,28 @@ def test_lagged_exposures_are_centred_after_lagging(tables):
 
 def test_panel_dose_equals_weekly_dose_of_the_sets(tables):
     sets, runs, wellness, athletes = tables
-    p = sol.build_panel(sets, runs, wellness, athletes=athletes).set_index(["athlete_id", "week_start"])
+    p = sol.build_panel(sets, runs, wellness, athletes=athletes).set_index(
+        ["athlete_id", "week_start"]
+    )
     truth = sol.weekly(sol.soleus_dose(sets, athletes)).set_index(["athlete_id", "week_start"])
-    for col in ["soleus_sets", "soleus_reps", "soleus_volume_kg", "soleus_tut_s", "calf_sets", "strength_sessions"]:
-        pd.testing.assert_series_equal(p.loc[truth.index, col], truth[col].astype(float), check_names=False)
+    for col in [
+        "soleus_sets",
+        "soleus_reps",
+        "soleus_volume_kg",
+        "soleus_tut_s",
+        "calf_sets",
+        "strength_sessions",
+    ]:
+        pd.testing.assert_series_equal(
+            p.loc[truth.index, col], truth[col].astype(float), check_names=False
+        )
 
 
 def test_weekly_srpe_load_needs_five_recorded_days():
     days = pd.date_range("2024-05-06 07:00", periods=14, freq="D", tz="UTC").as_unit("us")
-    sessions = pd.DataFrame({"athlete_id": "a", "start": days, "activity": "running",
-                             "duration_s": 3600.0, "rpe": 5.0})
+    sessions = pd.DataFrame(
+        {"athlete_id": "a", "start": days, "activity": "running", "duration_s": 3600.0, "rpe": 5.0}
+    )
     sessions = sessions.iloc[[0, 2, 4, 5, 6, 7, 13]]  # week 1: rest on 7 and 9 May
     unknown = pd.DataFrame({"athlete_id": "a", "start": days[[9, 10, 11]], "moving_time_s": 1800.0})
     p = sol.build_panel(None, unknown, None, sessions, lags=())
@@ -135,8 +194,16 @@ def test_weekly_srpe_load_needs_five_recorded_days():
 
 def test_panel_parameters_and_errors(tables):
     sets, runs, wellness, athletes = tables
-    p = sol.build_panel(sets, runs, wellness, athletes=athletes, lags=(1,), ewma="exponential",
-                        exposures=["soleus_sets"], lag_columns=["calf_sets"])
+    p = sol.build_panel(
+        sets,
+        runs,
+        wellness,
+        athletes=athletes,
+        lags=(1,),
+        ewma="exponential",
+        exposures=["soleus_sets"],
+        lag_columns=["calf_sets"],
+    )
     assert p.attrs["ewma_convention"] == "exponential"
     assert "calf_sets_lag1_within" in p.columns and "soleus_sets_lag1" not in p.columns
     assert "run_distance_km_within" not in p.columns

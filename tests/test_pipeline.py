@@ -11,8 +11,11 @@ from tests import factories
 
 
 def _hashes(folder):
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -20,12 +23,12 @@ def raw(tmp_path):
     root = tmp_path / "raw"
     (root / "club").mkdir(parents=True)
     sets = factories.strength_sets(12)
-    sets.loc[4, "reps"] = -3                          # rejected: reps must be >= 0
-    sets.loc[10, "set_type"] = "warm"                 # rejected: unknown set type
+    sets.loc[4, "reps"] = -3  # rejected: reps must be >= 0
+    sets.loc[10, "set_type"] = "warm"  # rejected: unknown set type
     sets.loc[20, "exercise_raw"] = "Calf Crusher 3000"  # unmapped, kept
     sets.to_csv(root / "strength_sets.csv", index=False)
     other = factories.strength_sets(3, seed=5).assign(athlete_id="a2")
-    other.loc[0, "load_kg"] = 900                     # rejected: load above 500 kg
+    other.loc[0, "load_kg"] = 900  # rejected: load above 500 kg
     other.to_csv(root / "club" / "a2.strength_sets.csv", index=False)
     factories.runs(20).to_parquet(root / "runs.parquet")
     factories.sessions(4).to_csv(root / "sessions.csv", index=False)
@@ -41,8 +44,17 @@ def test_build_writes_tables_panel_quarantine_and_report(raw, tmp_path):
     out = tmp_path / "processed"
     report = sol.build(raw, out)
     assert _hashes(raw) == before  # data/raw is read-only
-    for name in ["strength_sets", "runs", "sessions", "wellness", "athletes", "athlete_week",
-                 "dose_per_set", "provenance", "daily_loads"]:
+    for name in [
+        "strength_sets",
+        "runs",
+        "sessions",
+        "wellness",
+        "athletes",
+        "athlete_week",
+        "dose_per_set",
+        "provenance",
+        "daily_loads",
+    ]:
         assert (out / f"{name}.parquet").exists(), name
     tables = report.tables.set_index("table")
     assert tables.loc["strength_sets"].tolist() == [108 + 27, 108 + 27 - 3, 3]
@@ -65,13 +77,23 @@ def test_build_writes_tables_panel_quarantine_and_report(raw, tmp_path):
     assert panel.attrs["ewma_convention"] == "williams"
     assert sorted(panel["athlete_id"].unique()) == ["a1", "a2"]
     md = (out / "build_report.md").read_text()
-    for text in ["## Rejected rows (3)", "must be >= 0", "Calf Crusher 3000", "EWMA convention `williams`",
-                 "watch.fit", "2 athlete(s)"]:
+    for text in [
+        "## Rejected rows (3)",
+        "must be >= 0",
+        "Calf Crusher 3000",
+        "EWMA convention `williams`",
+        "watch.fit",
+        "2 athlete(s)",
+    ]:
         assert text in md, text
     js = json.loads((out / "build_report.json").read_text())
     assert js["rows_rejected"] == 3 and js["parameters"]["lags"] == [1, 2, 3, 4]
-    assert js["unmapped_exercises"][0] == {"name": "Calf Crusher 3000", "sets": 1, "athletes": 1,
-                                           "looks_like_calf": True}
+    assert js["unmapped_exercises"][0] == {
+        "name": "Calf Crusher 3000",
+        "sets": 1,
+        "athletes": 1,
+        "looks_like_calf": True,
+    }
 
 
 def test_provenance_points_at_the_sets_and_their_export_lines(raw, tmp_path):
@@ -82,12 +104,20 @@ def test_provenance_points_at_the_sets_and_their_export_lines(raw, tmp_path):
     panel = pd.read_parquet(out / "athlete_week.parquet").set_index(["athlete_id", "week_start"])
     assert len(prov) == len(sets)
     # Every provenance row names a row of strength_sets.parquet with the same file and line.
-    joined = prov.merge(sets[["source_file", "source_row", "exercise_raw"]], left_on="row", right_index=True,
-                        suffixes=("", "_set"))
+    joined = prov.merge(
+        sets[["source_file", "source_row", "exercise_raw"]],
+        left_on="row",
+        right_index=True,
+        suffixes=("", "_set"),
+    )
     assert (joined["source_file"] == joined["source_file_set"]).all()
     assert (joined["source_row"] == joined["source_row_set"]).all()
-    sums = prov.groupby(["athlete_id", "week_start"])[["soleus_sets", "soleus_reps", "calf_sets"]].sum()
-    np.testing.assert_allclose(sums.to_numpy(), panel.loc[sums.index, ["soleus_sets", "soleus_reps", "calf_sets"]])
+    sums = prov.groupby(["athlete_id", "week_start"])[
+        ["soleus_sets", "soleus_reps", "calf_sets"]
+    ].sum()
+    np.testing.assert_allclose(
+        sums.to_numpy(), panel.loc[sums.index, ["soleus_sets", "soleus_reps", "calf_sets"]]
+    )
 
 
 def test_two_builds_give_identical_files(raw, tmp_path):
@@ -107,7 +137,9 @@ def test_fixing_a_row_removes_its_stale_quarantine_file(raw, tmp_path):
     fixed.loc[0, "load_kg"] = 90
     fixed.to_csv(raw / "club" / "a2.strength_sets.csv", index=False)
     report = sol.build(raw, out)
-    assert not (out / "quarantine" / "club__a2.strength_sets.csv.strength_sets.rejected.csv").exists()
+    assert not (
+        out / "quarantine" / "club__a2.strength_sets.csv.strength_sets.rejected.csv"
+    ).exists()
     assert report.rows_rejected == 2
 
 
@@ -125,7 +157,10 @@ def test_unusable_folders(tmp_path):
 
 def test_cli_build(raw, tmp_path, capsys):
     out = tmp_path / "processed"
-    assert main(["build", str(raw), "--out", str(out), "--lags", "1", "2", "--ewma", "exponential"]) == 0
+    assert (
+        main(["build", str(raw), "--out", str(out), "--lags", "1", "2", "--ewma", "exponential"])
+        == 0
+    )
     text = capsys.readouterr().out
     assert "strength_sets: 135 rows read, 132 valid, 3 rejected" in text
     assert "reps / greater_than_or_equal_to" in text and "Unmapped exercise names: 1" in text
@@ -139,31 +174,56 @@ def test_cli_build(raw, tmp_path, capsys):
 
 def _cohort(rng, n_athletes=4, n_weeks=10):
     """Canonical strength sets of a small cohort: several zones, set types, names and timed sets."""
-    names = ["Seated Calf Raise (Machine)", "Standing Calf Raise (Smith Machine)", "calf_raise/seated_calf_raise",
-             "Soleus Walk with Farmers Carry", "Horse Stance Alternating Calf Raises", "Squat (Barbell)",
-             "Calf Wall", "Single Leg Bent Knee Calf Raise", "Jump Rope", "Mystery Calf Gizmo"]
+    names = [
+        "Seated Calf Raise (Machine)",
+        "Standing Calf Raise (Smith Machine)",
+        "calf_raise/seated_calf_raise",
+        "Soleus Walk with Farmers Carry",
+        "Horse Stance Alternating Calf Raises",
+        "Squat (Barbell)",
+        "Calf Wall",
+        "Single Leg Bent Knee Calf Raise",
+        "Jump Rope",
+        "Mystery Calf Gizmo",
+    ]
     zones = ["Europe/Oslo", "America/Los_Angeles", "Australia/Sydney", "UTC"]
     rows = []
     for a in range(n_athletes):
         for w in range(n_weeks):
             for day in rng.choice(7, size=rng.integers(0, 4), replace=False):
-                start = (pd.Timestamp("2024-01-01", tz="UTC") + pd.Timedelta(days=7 * w + int(day))
-                         + pd.Timedelta(minutes=int(rng.integers(0, 24 * 60))))
+                start = (
+                    pd.Timestamp("2024-01-01", tz="UTC")
+                    + pd.Timedelta(days=7 * w + int(day))
+                    + pd.Timedelta(minutes=int(rng.integers(0, 24 * 60)))
+                )
                 for name in rng.choice(names, size=3, replace=False):
                     timed = name in ("Soleus Walk with Farmers Carry", "Jump Rope", "Calf Wall")
                     for k in range(int(rng.integers(2, 5))):
-                        rows.append({
-                            "athlete_id": f"ath{a}", "session_start": start.isoformat(), "exercise_raw": name,
-                            "set_index": k, "set_type": rng.choice(["warmup", "working", "working", "drop", "failure"]),
-                            "reps": np.nan if timed else float(rng.integers(6, 25)),
-                            "load_kg": 2.5 * float(rng.integers(0, 30)),
-                            "duration_s": float(rng.integers(20, 90)) if timed else np.nan,
-                            "distance_m": 20.0 if name.startswith("Soleus") else np.nan,
-                            "rpe": np.nan, "timezone": zones[a],
-                        })
+                        rows.append(
+                            {
+                                "athlete_id": f"ath{a}",
+                                "session_start": start.isoformat(),
+                                "exercise_raw": name,
+                                "set_index": k,
+                                "set_type": rng.choice(
+                                    ["warmup", "working", "working", "drop", "failure"]
+                                ),
+                                "reps": np.nan if timed else float(rng.integers(6, 25)),
+                                "load_kg": 2.5 * float(rng.integers(0, 30)),
+                                "duration_s": float(rng.integers(20, 90)) if timed else np.nan,
+                                "distance_m": 20.0 if name.startswith("Soleus") else np.nan,
+                                "rpe": np.nan,
+                                "timezone": zones[a],
+                            }
+                        )
     sets = pd.DataFrame(rows)
-    athletes = pd.DataFrame({"athlete_id": [f"ath{a}" for a in range(n_athletes)],
-                             "body_mass_kg": [58.5, 71.0, 80.5, 66.0][:n_athletes], "timezone": zones[:n_athletes]})
+    athletes = pd.DataFrame(
+        {
+            "athlete_id": [f"ath{a}" for a in range(n_athletes)],
+            "body_mass_kg": [58.5, 71.0, 80.5, 66.0][:n_athletes],
+            "timezone": zones[:n_athletes],
+        }
+    )
     return sets, athletes
 
 
@@ -184,13 +244,27 @@ def test_build_reproduces_the_true_weekly_dose_up_to_rejected_rows(tmp_path):
     report = sol.build(raw, tmp_path / "out")
     assert report.tables.set_index("table").loc["strength_sets", "rows_rejected"] == len(broken) + 1
 
-    clean = sets.drop(index=broken).assign(session_start=lambda d: pd.to_datetime(d["session_start"], utc=True))
+    clean = sets.drop(index=broken).assign(
+        session_start=lambda d: pd.to_datetime(d["session_start"], utc=True)
+    )
     clean["session_start"] = clean["session_start"].dt.as_unit("us")
     truth = sol.weekly(sol.soleus_dose(clean, athletes)).set_index(["athlete_id", "week_start"])
-    panel = pd.read_parquet(tmp_path / "out" / "athlete_week.parquet").set_index(["athlete_id", "week_start"])
-    cols = ["soleus_sets", "soleus_reps", "soleus_volume_kg", "soleus_tut_s", "soleus_distance_m", "calf_sets",
-            "strength_sessions", "unmapped_sets"]
-    np.testing.assert_array_equal(panel.loc[truth.index, cols].to_numpy(), truth[cols].to_numpy(dtype=float))
+    panel = pd.read_parquet(tmp_path / "out" / "athlete_week.parquet").set_index(
+        ["athlete_id", "week_start"]
+    )
+    cols = [
+        "soleus_sets",
+        "soleus_reps",
+        "soleus_volume_kg",
+        "soleus_tut_s",
+        "soleus_distance_m",
+        "calf_sets",
+        "strength_sessions",
+        "unmapped_sets",
+    ]
+    np.testing.assert_array_equal(
+        panel.loc[truth.index, cols].to_numpy(), truth[cols].to_numpy(dtype=float)
+    )
     others = panel.index.difference(truth.index)
     assert (panel.loc[others, "soleus_sets"].fillna(0) == 0).all()
     assert report.unmapped["name"].tolist() == ["Mystery Calf Gizmo"]
@@ -202,12 +276,24 @@ def test_app_readers_and_canonical_files_never_read_a_file_twice(raw, tmp_path):
     from soleus_analysis.pipeline import _read_folder
 
     def fake_read_folder(root, *, tz="UTC", athletes=None):
-        runs = factories.runs(3).assign(source="fit", source_file=str(root / "watch.fit"), source_row=[1, 2, 3])
-        files = pd.DataFrame({
-            "path": [str(root / "watch.fit"), str(root / "runs.parquet"), str(root / "sessions.csv")],
-            "source": ["fit", "canonical", None], "tables": ["runs", "runs", None], "rows": [3, 20, 0],
-            "athlete_id": ["a1", None, None], "error": [None, None, "unknown format"], "notes": None,
-        })
+        runs = factories.runs(3).assign(
+            source="fit", source_file=str(root / "watch.fit"), source_row=[1, 2, 3]
+        )
+        files = pd.DataFrame(
+            {
+                "path": [
+                    str(root / "watch.fit"),
+                    str(root / "runs.parquet"),
+                    str(root / "sessions.csv"),
+                ],
+                "source": ["fit", "canonical", None],
+                "tables": ["runs", "runs", None],
+                "rows": [3, 20, 0],
+                "athlete_id": ["a1", None, None],
+                "error": [None, None, "unknown format"],
+                "notes": None,
+            }
+        )
         return SimpleNamespace(tables={"runs": runs}, files=files)
 
     read = _read_folder(raw, "UTC", fake_read_folder)
@@ -215,6 +301,8 @@ def test_app_readers_and_canonical_files_never_read_a_file_twice(raw, tmp_path):
     assert files.loc["watch.fit", "source"] == "fit" and pd.isna(files.loc["watch.fit", "error"])
     # runs.parquet was read by the app readers (their table holds only the 3 FIT runs here), so it
     # is not read again; sessions.csv they could not read, so it is read as a canonical table.
-    assert len(read.tables["runs"]) == 3 and set(read.tables["runs"]["source_file"]) == {"watch.fit"}
+    assert len(read.tables["runs"]) == 3 and set(read.tables["runs"]["source_file"]) == {
+        "watch.fit"
+    }
     assert len(read.tables["sessions"]) == 4 and files.loc["sessions.csv", "source"] == "canonical"
     assert len(read.tables["strength_sets"]) == 108 + 27

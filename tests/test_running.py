@@ -11,21 +11,30 @@ NAN = np.nan
 
 @pytest.fixture
 def runs():
-    return pd.DataFrame({
-        "athlete_id": ["a"] * 5,
-        # Mon, Wed, Fri, Sun 23:30 local Oslo (= Sun 21:30 UTC), and the Monday after.
-        "start": pd.to_datetime(["2024-05-06T06:00Z", "2024-05-08T06:00Z", "2024-05-10T06:00Z",
-                                 "2024-05-12T21:30Z", "2024-05-13T06:00Z"]).as_unit("us"),
-        "distance_m": [10000.0, 5000.0, 21000.0, 5000.0, 8000.0],
-        "moving_time_s": [3300.0, 1800.0, 6300.0, 1350.0, NAN],
-        "elapsed_time_s": [3400.0, 1900.0, 6500.0, 1400.0, 2800.0],
-        "avg_hr_bpm": [140.0, 135.0, 150.0, 175.0, NAN],
-        "efficiency_factor_m_per_beat": [NAN, 1.5, 1.4, NAN, NAN],
-        "decoupling_pct": [NAN, 1.0, 4.0, NAN, NAN],
-        "pace_fade_pct": [NAN, 0.5, 3.0, NAN, NAN],
-        "rpe": [3.0, NAN, 6.0, 8.0, NAN],
-        "timezone": "Europe/Oslo",
-    })
+    return pd.DataFrame(
+        {
+            "athlete_id": ["a"] * 5,
+            # Mon, Wed, Fri, Sun 23:30 local Oslo (= Sun 21:30 UTC), and the Monday after.
+            "start": pd.to_datetime(
+                [
+                    "2024-05-06T06:00Z",
+                    "2024-05-08T06:00Z",
+                    "2024-05-10T06:00Z",
+                    "2024-05-12T21:30Z",
+                    "2024-05-13T06:00Z",
+                ]
+            ).as_unit("us"),
+            "distance_m": [10000.0, 5000.0, 21000.0, 5000.0, 8000.0],
+            "moving_time_s": [3300.0, 1800.0, 6300.0, 1350.0, NAN],
+            "elapsed_time_s": [3400.0, 1900.0, 6500.0, 1400.0, 2800.0],
+            "avg_hr_bpm": [140.0, 135.0, 150.0, 175.0, NAN],
+            "efficiency_factor_m_per_beat": [NAN, 1.5, 1.4, NAN, NAN],
+            "decoupling_pct": [NAN, 1.0, 4.0, NAN, NAN],
+            "pace_fade_pct": [NAN, 0.5, 3.0, NAN, NAN],
+            "rpe": [3.0, NAN, 6.0, 8.0, NAN],
+            "timezone": "Europe/Oslo",
+        }
+    )
 
 
 HRMAX = pd.DataFrame({"athlete_id": ["a"], "hr_max_bpm": [190.0]})
@@ -54,8 +63,9 @@ def test_weekly_runs_hand_computed(runs):
     assert first["easy_pace_s_per_km"] == pytest.approx((3300 + 1800 + 6300) / 36.0)
     assert first["easy_runs"] == 3 and first["long_runs"] == 1
     assert first["efficiency_factor_m_per_beat"] == pytest.approx(
-        np.mean([10000 / 55 / 140, 1.5, 1.4, 5000 / 22.5 / 175]))
-    assert first["decoupling_pct"] == pytest.approx(4.0)      # long runs only
+        np.mean([10000 / 55 / 140, 1.5, 1.4, 5000 / 22.5 / 175])
+    )
+    assert first["decoupling_pct"] == pytest.approx(4.0)  # long runs only
     assert first["pace_fade_pct"] == pytest.approx(3.0)
     assert first["run_rpe"] == pytest.approx((3 + 6 + 8) / 3)
     second = w.iloc[1]

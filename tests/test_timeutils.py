@@ -25,20 +25,32 @@ def test_local_date_follows_each_rows_zone():
 def test_sunday_evening_in_los_angeles_stays_in_its_week():
     # Sunday 2024-06-09 20:00 in Los Angeles is Monday 03:00 UTC: a UTC week would move it.
     t = _utc("2024-06-10T03:00:00Z")
-    assert sol.week_start(sol.local_dates(t, "America/Los_Angeles")).iloc[0] == pd.Timestamp("2024-06-03")
+    assert sol.week_start(sol.local_dates(t, "America/Los_Angeles")).iloc[0] == pd.Timestamp(
+        "2024-06-03"
+    )
     assert sol.week_start(sol.local_dates(t, "UTC")).iloc[0] == pd.Timestamp("2024-06-10")
 
 
 def test_dst_changes_map_every_instant_to_its_wall_date():
     # Berlin, autumn 2024: 00:30 and 01:30 UTC on 27 Oct are both 02:30 wall time (the repeated
     # hour); 22:59 UTC on 26 Oct is 00:59 on the 27th (CEST); 23:30 UTC on 27 Oct is 00:30 on 28th.
-    t = _utc("2024-10-26T21:59:00Z", "2024-10-26T22:01:00Z", "2024-10-27T00:30:00Z",
-             "2024-10-27T01:30:00Z", "2024-10-27T22:59:00Z", "2024-10-27T23:01:00Z")
+    t = _utc(
+        "2024-10-26T21:59:00Z",
+        "2024-10-26T22:01:00Z",
+        "2024-10-27T00:30:00Z",
+        "2024-10-27T01:30:00Z",
+        "2024-10-27T22:59:00Z",
+        "2024-10-27T23:01:00Z",
+    )
     dates = sol.local_dates(t, "Europe/Berlin").dt.strftime("%m-%d").tolist()
     assert dates == ["10-26", "10-27", "10-27", "10-27", "10-27", "10-28"]
     # Spring 2024: the instant after 00:59:59 UTC on 31 March is 03:00 CEST on the same date.
     t = _utc("2024-03-30T22:59:00Z", "2024-03-30T23:00:00Z", "2024-03-31T01:00:00Z")
-    assert sol.local_dates(t, "Europe/Berlin").dt.strftime("%m-%d").tolist() == ["03-30", "03-31", "03-31"]
+    assert sol.local_dates(t, "Europe/Berlin").dt.strftime("%m-%d").tolist() == [
+        "03-30",
+        "03-31",
+        "03-31",
+    ]
 
 
 def test_missing_zone_means_utc_and_missing_instant_stays_missing():
@@ -79,6 +91,7 @@ def test_local_dates_keeps_the_index_and_aligns_zones_by_position():
 
 
 def test_day_number():
-    assert day_number(pd.Series(pd.to_datetime(["1970-01-01", "1969-12-31", "2024-01-01"]))).tolist() == [
-        0, -1, 19723]
+    assert day_number(
+        pd.Series(pd.to_datetime(["1970-01-01", "1969-12-31", "2024-01-01"]))
+    ).tolist() == [0, -1, 19723]
     assert np.issubdtype(day_number(pd.Series(pd.to_datetime(["2024-01-01"]))).dtype, np.integer)
