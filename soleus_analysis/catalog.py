@@ -426,7 +426,7 @@ def resolve_catalog(catalog: ExerciseCatalog | str | PathLike[str] | None) -> Ex
 
 
 def catalog_index(names: pd.Series, catalog: ExerciseCatalog) -> np.ndarray:
-    """Row of ``catalog.exercises`` per name (-1 when unmapped); each distinct name resolved once."""
+    """Row of ``catalog.exercises`` per name (-1 if unmapped); each distinct name resolved once."""
     codes, uniques = pd.factorize(names, use_na_sentinel=True)
     position = {name: k for k, name in enumerate(catalog.exercises["exercise"])}
     resolved = catalog._resolve_many(list(uniques))
