@@ -141,6 +141,8 @@ def soleus_dose(
           module docstring; all missing for unmapped sets;
         - ``source``, ``source_file``, ``source_row`` when the input has them.
 
+        ``attrs["notes"]`` says which athletes lack the body mass their volume load needs.
+
     Raises
     ------
     InputError
@@ -195,6 +197,7 @@ def soleus_dose(
             columns[name] = sets[name]
     out = pd.DataFrame(columns, index=sets.index, copy=False)
     out.index.name = "row"
+    out.attrs["notes"] = list(parts.notes)
     return out
 
 
@@ -227,6 +230,7 @@ class _SetDose:
     distance: np.ndarray
     body_mass: np.ndarray
     dose: dict
+    notes: tuple[str, ...] = ()
 
 
 def _set_dose(strength_sets, athletes, catalog, tz) -> _SetDose:
@@ -286,6 +290,17 @@ def _set_dose(strength_sets, athletes, catalog, tz) -> _SetDose:
     for name, values in dose.items():
         values[~mapped] = np.nan
         dose[name] = _on_grid(values)
+    unknown_mass = rep_work & (share > 0) & moves_body & np.isnan(body_mass)
+    notes = ()
+    if unknown_mass.any():
+        who = np.unique(athlete_codes[unknown_mass])
+        names = ", ".join(str(a) for a in np.asarray(athlete_ids, dtype=object)[who][:10])
+        more = f" and {len(who) - 10} more" if len(who) > 10 else ""
+        notes = (
+            f"{int(unknown_mass.sum())} body-weight set(s) of {len(who)} athlete(s) ({names}{more}) "
+            "have no body mass in the athletes table: their volume load (soleus_volume_kg) and the "
+            "weekly volume of their weeks are missing, not 0",
+        )
     return _SetDose(
         catalog=cat,
         index=index,
@@ -307,6 +322,7 @@ def _set_dose(strength_sets, athletes, catalog, tz) -> _SetDose:
         distance=distance,
         body_mass=body_mass,
         dose=dose,
+        notes=notes,
     )
 
 

@@ -36,7 +36,7 @@ import pandas as pd
 from soleus_analysis.catalog import ExerciseCatalog
 from soleus_analysis.dose import soleus_dose, weekly, weekly_dose
 from soleus_analysis.errors import InputError
-from soleus_analysis.loads import daily_load, training_loads
+from soleus_analysis.loads import daily_load, ewma_lambda, training_loads
 from soleus_analysis.running import weekly_runs
 from soleus_analysis.timeutils import week_start as _week_start
 from soleus_analysis.validation import validate
@@ -84,6 +84,20 @@ _OUTCOMES = (
     "readiness",
 )
 _WEEK = pd.Timedelta(days=7)
+#: Measured columns of the panel, in order, before the derived ones.
+_BASE_COLUMNS = (
+    *DOSE_EXPOSURES[:6],
+    "strength_sessions",
+    "unmapped_sets",
+    *RUN_EXPOSURES,
+    "easy_runs",
+    "long_runs",
+    *LOAD_EXPOSURES,
+    "monotony",
+    "strain_au",
+    *_OUTCOMES,
+    "wellness_days",
+)
 
 
 def _window_mask(df: pd.DataFrame, window, time: str) -> np.ndarray:
@@ -417,6 +431,16 @@ def _build_panel(
     easy,
     keep_dose=True,
 ) -> PanelParts:
+    exposures = list(EXPOSURES if exposures is None else exposures)
+    lag_columns = list(LAGGED_EXPOSURES if lag_columns is None else lag_columns)
+    unknown = [c for c in {*exposures, *lag_columns} if c not in _BASE_COLUMNS]
+    if unknown:
+        raise ValueError(
+            f"unknown exposure column(s) {', '.join(sorted(unknown))}; "
+            f"choose from {', '.join(_BASE_COLUMNS)}"
+        )
+    lags = tuple(int(k) for k in lags)
+    ewma_lambda(7, ewma)  # an unknown convention fails before any work
     pieces: dict[str, pd.DataFrame] = {}
     dose = loads = None
     if strength_sets is not None and len(strength_sets):
@@ -475,41 +499,13 @@ def _build_panel(
             values = panel[name].astype(float).to_numpy()
             panel[name] = np.where(inside & ~has_row, 0.0, values)
 
-    base_columns = [
-        "soleus_sets",
-        "soleus_reps",
-        "soleus_volume_kg",
-        "soleus_tut_s",
-        "soleus_distance_m",
-        "calf_sets",
-        "strength_sessions",
-        "unmapped_sets",
-        "run_distance_km",
-        "run_time_min",
-        "n_runs",
-        "easy_runs",
-        "long_runs",
-        "srpe_load_au",
-        "acute_load_au",
-        "chronic_load_au",
-        "monotony",
-        "strain_au",
-        *_OUTCOMES,
-        "wellness_days",
-    ]
-    for name in base_columns:
+    for name in _BASE_COLUMNS:
         if name not in panel.columns:
             panel[name] = np.nan
         panel[name] = panel[name].astype(float)
-    panel = panel[["athlete_id", "week_start", *base_columns]]
+    panel = panel[["athlete_id", "week_start", *_BASE_COLUMNS]]
     panel = panel.sort_values(["athlete_id", "week_start"], kind="stable", ignore_index=True)
 
-    exposures = list(EXPOSURES if exposures is None else exposures)
-    lag_columns = list(LAGGED_EXPOSURES if lag_columns is None else lag_columns)
-    unknown = [c for c in {*exposures, *lag_columns} if c not in panel.columns]
-    if unknown:
-        raise ValueError(f"unknown exposure column(s) {', '.join(sorted(unknown))}")
-    lags = tuple(int(k) for k in lags)
     panel = add_lags(panel, lag_columns, lags) if lags else panel
     lagged = [f"{name}_lag{k}" for name in lag_columns for k in lags]
     panel = within_between(panel, [*exposures, *lagged], window=window)

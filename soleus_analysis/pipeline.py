@@ -607,6 +607,7 @@ def build(
     _write_parquet(panel, out / "athlete_week.parquet")
     outputs.append("athlete_week.parquet")
     if parts.dose is not None:
+        notes += parts.dose.attrs.get("notes", [])
         _write_parquet(parts.dose.reset_index(), out / "dose_per_set.parquet")
         _write_parquet(dose_provenance(parts.dose), out / "provenance.parquet")
         outputs += ["dose_per_set.parquet", "provenance.parquet"]

@@ -131,6 +131,13 @@ def test_volume_without_body_mass_is_missing_for_body_weight_work(sets):
     assert math.isnan(d.loc[3, "soleus_volume_kg"])
     assert d.loc[1, "soleus_volume_kg"] == pytest.approx(510)  # seated: body mass not needed
     assert math.isnan(sol.weekly(d).loc[0, "soleus_volume_kg"])
+    assert "2 body-weight set(s) of 2 athlete(s) (a, b)" in d.attrs["notes"][0]
+    assert (
+        sol.soleus_dose(
+            sets, pd.DataFrame({"athlete_id": ["a", "b"], "body_mass_kg": [70.0, 60.0]})
+        ).attrs["notes"]
+        == []
+    )
 
 
 def test_provenance_traces_every_weekly_number_to_its_sets(sets, athletes):
