@@ -12,3 +12,13 @@ import pytest  # noqa: E402
 def _close_figures():
     yield
     plt.close("all")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip `@pytest.mark.slow` studies unless a marker expression is given (`pytest -m slow`)."""
+    if config.option.markexpr:
+        return
+    skip = pytest.mark.skip(reason="slow study: run with `pytest -m slow`")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

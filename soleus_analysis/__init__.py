@@ -25,6 +25,44 @@ from soleus_analysis.loads import (
 from soleus_analysis.panel import add_lags, build_panel, within_between
 from soleus_analysis.pipeline import BuildReport, build
 from soleus_analysis.running import run_metrics, weekly_runs
+from soleus_analysis.models import (
+    BanisterResult,
+    DistributedLagResult,
+    IndividualResponses,
+    MixedResult,
+    ModelFit,
+    PowerResult,
+    RmcorrResult,
+    SensitivityResult,
+    WithinBetweenResult,
+    banister_predict,
+    classify_response,
+    combine_effects,
+    compare_estimates,
+    fit_banister,
+    fit_distributed_lag,
+    fit_fixed_effects,
+    fit_gee,
+    fit_mixed,
+    fit_sensitivity,
+    fit_within_between,
+    individual_responses,
+    lag_basis,
+    lagged,
+    power,
+    power_curve,
+    rmcorr,
+    within_between_terms,
+)
+from soleus_analysis.readers import (
+    SOURCES,
+    FolderRead,
+    ReadResult,
+    read,
+    read_all,
+    read_folder,
+    read_stream,
+)
 from soleus_analysis.schemas import (
     TABLES,
     AthletesSchema,
@@ -38,6 +76,14 @@ from soleus_analysis.schemas import (
     get_schema,
 )
 from soleus_analysis.timeutils import local_dates, week_start
+from soleus_analysis.simulation import (
+    Cohort,
+    Design,
+    Effects,
+    SimulatedPanel,
+    simulate_cohort,
+    simulate_panel,
+)
 from soleus_analysis.validation import ValidationReport, validate
 
 __version__ = "0.1.0"
@@ -58,6 +104,21 @@ __all__ = [
     "canonical_columns",
     "data_dictionary",
     "get_schema",
+    # readers
+    "SOURCES",
+    "FolderRead",
+    "ReadResult",
+    "read",
+    "read_all",
+    "read_folder",
+    "read_stream",
+    # simulation
+    "Cohort",
+    "Design",
+    "Effects",
+    "SimulatedPanel",
+    "simulate_cohort",
+    "simulate_panel",
     # validation
     "ValidationReport",
     "validate",
@@ -92,4 +153,32 @@ __all__ = [
     "build",
     "build_panel",
     "within_between",
+    # models
+    "BanisterResult",
+    "DistributedLagResult",
+    "IndividualResponses",
+    "MixedResult",
+    "ModelFit",
+    "PowerResult",
+    "RmcorrResult",
+    "SensitivityResult",
+    "WithinBetweenResult",
+    "banister_predict",
+    "classify_response",
+    "combine_effects",
+    "compare_estimates",
+    "fit_banister",
+    "fit_distributed_lag",
+    "fit_fixed_effects",
+    "fit_gee",
+    "fit_mixed",
+    "fit_sensitivity",
+    "fit_within_between",
+    "individual_responses",
+    "lag_basis",
+    "lagged",
+    "power",
+    "power_curve",
+    "rmcorr",
+    "within_between_terms",
 ]

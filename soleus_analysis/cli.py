@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from soleus_analysis.errors import InputError
+from soleus_analysis.errors import InputError, UnknownSourceError
+from soleus_analysis.readers import SOURCES, read_all
 from soleus_analysis.schemas import TABLES, data_dictionary
 from soleus_analysis.textfile import read_text_table
 from soleus_analysis.validation import ValidationReport, validate
@@ -60,18 +61,62 @@ def _load_canonical(path: Path, table: str) -> tuple[pd.DataFrame, list[str]]:
     return frame, list(text.notes)
 
 
+def _read_tables(args: argparse.Namespace, path: Path) -> tuple[dict[str, pd.DataFrame], list[str], str]:
+    """The tables to validate: read through ``sol.read_all``, or as a canonical CSV/Parquet."""
+    if path.suffix.lower() == ".parquet":
+        if args.table is None:
+            raise InputError("a Parquet file needs --table", path=path, fix="pass --table TABLE")
+        frame, notes = _load_canonical(path, args.table)
+        return {args.table: frame}, notes, "canonical"
+    try:
+        res = read_all(
+            path,
+            source=args.source,
+            athlete_id=args.athlete_id,
+            tz=args.tz,
+            weight_unit=args.weight_unit,
+            distance_unit=args.distance_unit,
+            table=args.table,
+        )
+    except UnknownSourceError:
+        if args.table is None:
+            raise
+        # Not an app export: a CSV meant to hold the canonical columns of --table. Validation
+        # names the columns it lacks.
+        frame, notes = _load_canonical(path, args.table)
+        return {args.table: frame}, notes, "canonical"
+    tables = {name: df for name, df in res.tables.items()}
+    if args.table is not None:
+        if args.table not in tables:
+            raise InputError(
+                f"this {res.source} file feeds {', '.join(tables)}, not {args.table}",
+                path=path,
+                fix=f"pass --table {' or '.join(tables)}, or leave --table out",
+            )
+        tables = {args.table: tables[args.table]}
+    return tables, list(res.notes), res.source
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     path = Path(args.path)
-    frame, notes = _load_canonical(path, args.table)
-    report = validate(frame, args.table, tz=args.tz)
-    print(f"{path}:")
-    print(report.to_text())
+    tables, notes, source = _read_tables(args, path)
+    print(f"{path} (source: {source}):")
+    several = len(tables) > 1
+    ok = True
+    for name, frame in tables.items():
+        if several and frame.empty:
+            print(f"{name}: no rows in this file.")
+            continue
+        report = validate(frame, name, tz=args.tz)
+        print(report.to_text())
+        stem = f"{path.stem}.{name}" if several else path.stem
+        written = write_quarantine(report, Path(args.quarantine_dir), stem)
+        if written is not None:
+            print(f"Rejected rows with their reasons: {written}")
+        ok &= report.ok
     for note in notes:
         print(f"Note: {note}")
-    written = write_quarantine(report, Path(args.quarantine_dir), path.stem)
-    if written is not None:
-        print(f"Rejected rows with their reasons: {written}")
-    return 0 if report.ok else 1
+    return 0 if ok else 1
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
@@ -110,6 +155,21 @@ def _lag(text: str) -> int:
     return value
 
 
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from soleus_analysis.simulation import simulate_cohort, write_canonical
+
+    try:
+        cohort = simulate_cohort(args.athletes, args.weeks, rng=args.seed, start=args.start)
+    except ValueError as exc:
+        raise InputError(str(exc), fix="change --athletes, --weeks or --start") from exc
+    files = write_canonical(cohort, Path(args.outdir), seed=args.seed)
+    print(
+        f"Simulated {args.athletes} athletes x {args.weeks} weeks (seed {args.seed}): "
+        f"{len(files)} files in {args.outdir}"
+    )
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="soleus", description="Validate and analyse athletes' training logs."
@@ -117,9 +177,19 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("validate", help="validate one file and quarantine its bad rows")
-    p.add_argument("path", help="CSV or Parquet file")
-    p.add_argument("--table", choices=list(TABLES), required=True, help="canonical table it holds")
-    p.add_argument("--tz", default="UTC", help="zone of timestamps that state none (default UTC)")
+    p.add_argument("path", help="an export (Strong, Hevy, Strava, FIT, GPX, TCX, Fitbit, PMSys) or a "
+                   "canonical CSV/Parquet file")
+    p.add_argument("--table", choices=list(TABLES), default=None,
+                   help="canonical table to validate (default: every table the file feeds)")
+    p.add_argument("--source", choices=["auto", *SOURCES], default="auto",
+                   help="exporting app or format (default: detected from the file)")
+    p.add_argument("--athlete-id", default=None, help="athlete id (default: the file name's stem)")
+    p.add_argument("--tz", default="UTC",
+                   help="athlete's IANA zone; times that state none are local in it (default UTC)")
+    p.add_argument("--weight-unit", choices=["kg", "lb"], default=None,
+                   help="unit of weights the file does not state (Strong classic 'Weight')")
+    p.add_argument("--distance-unit", choices=["m", "km", "mi"], default=None,
+                   help="unit of distances the file does not state")
     p.add_argument(
         "--quarantine-dir",
         default=str(DEFAULT_QUARANTINE),
@@ -146,6 +216,22 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the data dictionary of the canonical tables")
     p.add_argument("tables", nargs="*", metavar="TABLE", help=f"tables to show: {', '.join(TABLES)}")
     p.set_defaults(func=_cmd_schema)
+
+    p = sub.add_parser(
+        "simulate", help="write a simulated cohort with a known answer (canonical tables + truth)"
+    )
+    p.add_argument("outdir", help="folder to write into (created if missing)")
+    p.add_argument("--athletes", type=int, default=40, help="number of athletes (default 40)")
+    p.add_argument("--weeks", type=int, default=26, help="study length in weeks (default 26)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--start", default="2025-01-06", help="Monday of week 0 (default 2025-01-06)")
+    p.add_argument(
+        "--format",
+        choices=["canonical"],
+        default="canonical",
+        help="canonical: the canonical tables as CSV plus truth.csv and truth.json",
+    )
+    p.set_defaults(func=_cmd_simulate)
     return parser
 
 

@@ -162,8 +162,12 @@ def _to_utc(s: pd.Series, zones: pd.Series) -> Coerced:
         failed[zoned] = parsed.isna().to_numpy()
     if naive.any():
         if zoned.any():
+            # Only a cell that does read as a time lacks a zone; the others are not timestamps.
+            readable = pd.to_datetime(texts[naive], format="ISO8601", errors="coerce").notna().to_numpy()
             failed |= naive
-            messages[naive] = "timestamp without time zone among timestamps with one; state its zone"
+            lacks_zone = np.zeros(n, dtype=bool)
+            lacks_zone[np.flatnonzero(naive)[readable]] = True
+            messages[lacks_zone] = "timestamp without time zone among timestamps with one; state its zone"
         else:
             parsed = pd.to_datetime(texts[naive], format="ISO8601", errors="coerce")
             unparsed = parsed.isna().to_numpy()

@@ -36,17 +36,24 @@ def pound_increments(sets: pd.DataFrame) -> pd.DataFrame:
     without being on the kilogram grid. An athlete with at least 10 loaded sets of whom at least
     60% are on the pound grid and under 25% on the kilogram grid is flagged (every loaded set).
 
+    Rows whose ``load_unit`` is ``"lb"`` are left out: the export said they were pounds.
+
     Parameters
     ----------
     sets : DataFrame
-        Valid strength sets (``athlete_id``, ``load_kg``), indexed by input row.
+        Valid strength sets (``athlete_id``, ``load_kg``, optional ``load_unit``), indexed by
+        input row.
 
     Returns
     -------
     DataFrame
         Columns ``row``, ``athlete_id``, ``check`` (``loads_on_pound_grid``), ``message``.
     """
-    loaded = sets.loc[sets["load_kg"] > 0, ["athlete_id", "load_kg"]]
+    loaded_mask = sets["load_kg"] > 0
+    if "load_unit" in sets:
+        # Loads the export itself said were pounds sit on a pound grid by design.
+        loaded_mask &= sets["load_unit"].ne("lb").fillna(True)
+    loaded = sets.loc[loaded_mask, ["athlete_id", "load_kg"]]
     if loaded.empty:
         return _empty()
     kg = loaded["load_kg"].to_numpy(dtype=float)

@@ -125,7 +125,7 @@ def _integer_valued(s: pd.Series) -> pd.Series:
     return pd.Series(np.isclose(s, np.round(s)), index=s.index)
 
 
-class AthletesSchema(_Athlete, _Zoned):
+class AthletesSchema(_Provenance, _Zoned, _Athlete):
     """One row per athlete: the per-athlete settings and covariates."""
 
     sex: Series[str] = pa.Field(
@@ -383,22 +383,22 @@ class WellnessSchema(_Provenance, _Athlete):
 
     date: Series[LocalDate] = pa.Field(description="Local calendar date (midnight, no time zone).")
     fatigue: Series[float] = pa.Field(
-        nullable=True, required=False, ge=1, le=5, description="Fatigue rating, 1-5 as logged."
+        nullable=True, required=False, ge=1, le=5, description="Fatigue rating, 1-5 as logged; PMSys: 1 = very tired, 5 = very fresh (higher is better)."
     )
     soreness: Series[float] = pa.Field(
-        nullable=True, required=False, ge=1, le=5, description="Muscle soreness rating, 1-5."
+        nullable=True, required=False, ge=1, le=5, description="Muscle soreness rating, 1-5; PMSys: 1 = very sore, 5 = not sore (higher is better)."
     )
     readiness: Series[float] = pa.Field(
-        nullable=True, required=False, ge=0, le=10, description="Readiness to train, 0-10."
+        nullable=True, required=False, ge=0, le=10, description="Readiness to train, 0-10 (higher = more ready)."
     )
     mood: Series[float] = pa.Field(
-        nullable=True, required=False, ge=1, le=5, description="Mood rating, 1-5."
+        nullable=True, required=False, ge=1, le=5, description="Mood rating, 1-5; PMSys: 1 = very low, 5 = very good."
     )
     stress: Series[float] = pa.Field(
-        nullable=True, required=False, ge=1, le=5, description="Stress rating, 1-5."
+        nullable=True, required=False, ge=1, le=5, description="Stress rating, 1-5; PMSys: 1 = very stressed, 5 = very relaxed (higher is better)."
     )
     sleep_quality: Series[float] = pa.Field(
-        nullable=True, required=False, ge=1, le=5, description="Sleep quality rating, 1-5."
+        nullable=True, required=False, ge=1, le=5, description="Sleep quality rating, 1-5; PMSys: 1 = very poor, 5 = very good."
     )
     sleep_duration_h: Series[float] = pa.Field(
         nullable=True, required=False, ge=0, le=24, description="Sleep duration [h]."

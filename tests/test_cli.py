@@ -111,3 +111,53 @@ def test_schema_prints_markdown(capsys):
 def test_schema_unknown_table_exits_2(capsys):
     assert main(["schema", "rides"]) == 2
     assert "unknown table" in capsys.readouterr().err
+
+
+DATA = __import__("pathlib").Path(__file__).parent / "data"
+
+
+def test_validate_app_export_infers_tables_and_quarantines_per_table(tmp_path, capsys):
+    qdir = tmp_path / "q"
+    code = main(["validate", str(DATA / "strava" / "activities.csv"), "--tz", "Europe/Oslo",
+                 "--quarantine-dir", str(qdir)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "(source: strava)" in out
+    assert "runs: 2 rows read; 2 valid" in out and "sessions: 4 rows read; 4 valid" in out
+
+
+def test_validate_missing_weight_unit_exits_2_with_the_fix(capsys):
+    code = main(["validate", str(DATA / "strong" / "strong_classic.csv")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "weight_unit" in err and "--weight-unit" in err and "Traceback" not in err
+
+
+def test_validate_with_weight_unit_and_athlete_id(tmp_path, capsys):
+    code = main(["validate", str(DATA / "strong" / "strong_classic.csv"), "--weight-unit", "kg",
+                 "--athlete-id", "ada", "--table", "strength_sets", "--quarantine-dir", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0 and "strength_sets: 12 rows read; 12 valid, 0 rejected" in out
+    assert "sessions" not in out.split("Note:")[0]
+
+
+def test_validate_multi_table_quarantine_names(tmp_path, capsys):
+    src = (DATA / "pmdata" / "p01" / "fitbit" / "exercise.json").read_text()
+    bad = src.replace('"averageHeartRate": 144', '"averageHeartRate": 0', 1)
+    p = tmp_path / "exercise.json"
+    p.write_text(bad)
+    qdir = tmp_path / "q"
+    code = main(["validate", str(p), "--tz", "Europe/Oslo", "--quarantine-dir", str(qdir)])
+    capsys.readouterr()
+    assert code == 1
+    assert (qdir / "exercise.runs.rejected.csv").exists()
+
+
+def test_validate_wrong_table_for_source(capsys):
+    code = main(["validate", str(DATA / "hevy" / "hevy_kg.csv"), "--table", "runs"])
+    assert code == 2 and "feeds strength_sets, sessions, not runs" in capsys.readouterr().err
+
+
+def test_validate_fit_directly(capsys):
+    assert main(["validate", str(DATA / "fit" / "garmin-fenix-5-run.fit"), "--table", "runs"]) == 0
+    assert "runs: 1 rows read; 1 valid" in capsys.readouterr().out

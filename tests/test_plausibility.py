@@ -39,3 +39,11 @@ def test_ordinary_progression_is_not_a_jump():
     order = sets.loc[calf, "session_start"].rank(method="dense")
     sets.loc[calf, "load_kg"] = 40.0 + 2.5 * order
     assert plausibility.unit_jumps(sets).empty
+
+
+def test_loads_the_export_said_were_pounds_are_not_flagged():
+    sets = factories.strength_sets(6)
+    pounds = np.array([45, 50, 55, 60, 65, 70, 75, 80, 85, 90])
+    sets["load_kg"] = np.resize(pounds, len(sets)) * plausibility.LB_IN_KG
+    sets["load_unit"] = "lb"
+    assert plausibility.pound_increments(sets).empty

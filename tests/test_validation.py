@@ -392,3 +392,14 @@ def test_every_row_lands_in_exactly_one_of_valid_and_rejected(seed, n_sessions, 
     assert set(report.failures["row"]) == rejected_rows
     # What we call valid, pandera agrees is valid.
     sol.get_schema("strength_sets").validate(report.valid, lazy=True)
+
+
+def test_unreadable_timestamp_among_zoned_ones_is_called_not_a_timestamp():
+    df = factories.strength_sets(2).astype({"session_start": object})
+    df["session_start"] = df["session_start"].map(lambda t: t.isoformat())
+    df.loc[0, "session_start"] = "31.02.2024 7:00"
+    df.loc[1, "session_start"] = "2024-03-04 07:00:00"
+    report = sol.validate(df, "strength_sets")
+    reasons = report.rejected["reasons"]
+    assert "not a timestamp" in reasons.loc[0]
+    assert "without time zone" in reasons.loc[1]

@@ -1,0 +1,417 @@
+"""Fitness-fatigue (Banister impulse-response) model with two or more training inputs.
+
+For athlete performance ``p`` on a regular time grid (days or weeks) and loads ``w_m`` (e.g.
+running load and soleus dose), methods.md section 4.8 (Banister et al. 1975; Morton et al. 1990;
+Clarke & Skiba 2013)::
+
+    p_hat(t) = p0 + s * sum_m [ k_fit_m * g_m(t) - k_fat_m * h_m(t) ]
+    g_m(t)   = sum_{u<t} w_m(u) exp(-(t - u) / tau_fit)      (fitness)
+    h_m(t)   = sum_{u<t} w_m(u) exp(-(t - u) / tau_fat)      (fatigue)
+
+with ``s = +1`` if higher performance is better and ``-1`` otherwise (pace in s/km). Fitness and
+fatigue time constants are shared by the inputs (they describe the athlete); each input has its
+own gains. Constraints: ``k >= 0`` and ``tau_fit > tau_fat > 0``.
+
+**Caveat (state it wherever results are shown).** The parameters are ill-conditioned (Hellard et
+al. 2006): gains and time constants trade off against each other, so very different parameter
+sets fit almost equally well, and intervals are wide. Read the out-of-sample error before any
+parameter, and treat individual parameters as descriptive.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, signal, stats
+
+__all__ = ["BanisterResult", "banister_predict", "fit_banister"]
+
+CAVEAT = (
+    "Banister parameters are ill-conditioned (Hellard et al. 2006): gains and time constants "
+    "trade off, so intervals are wide; judge the model by its out-of-sample error."
+)
+
+
+def _responses(load: np.ndarray, tau: float, include_current: bool) -> np.ndarray:
+    """sum_{u<t} (or u<=t) load[u] * exp(-(t-u)/tau) for every t, by a recursive filter."""
+    a = np.exp(-1.0 / tau)
+    if include_current:
+        return signal.lfilter([1.0], [1.0, -a], load)
+    shifted = np.r_[0.0, load[:-1]]
+    return a * signal.lfilter([1.0], [1.0, -a], shifted)
+
+
+def banister_predict(
+    loads: np.ndarray,
+    *,
+    p0: float,
+    k_fitness: Sequence[float],
+    k_fatigue: Sequence[float],
+    tau_fitness: float,
+    tau_fatigue: float,
+    higher_is_better: bool = True,
+    include_current: bool = False,
+) -> np.ndarray:
+    """Predicted performance of the fitness-fatigue model.
+
+    Parameters
+    ----------
+    loads : array, shape (n_steps, n_inputs)
+        Loads per time step on a regular grid, 0 when there was no training.
+    p0 : float
+        Baseline performance (performance units).
+    k_fitness, k_fatigue : sequence of float
+        Gains per input (performance units per load unit).
+    tau_fitness, tau_fatigue : float
+        Time constants (time steps).
+    higher_is_better : bool, default True
+    include_current : bool, default False
+        Count the load of step ``t`` in the prediction for step ``t`` (GoldenCheetah does);
+        by default only earlier steps count.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_steps,)
+        Predicted performance (performance units).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = np.zeros((5, 1)); w[0, 0] = 10
+    >>> banister_predict(w, p0=100, k_fitness=[1], k_fatigue=[2], tau_fitness=40,
+    ...                  tau_fatigue=5).round(2).tolist()
+    [100.0, 93.38, 96.11, 98.3, 100.06]
+    """
+    loads = np.asarray(loads, dtype=float)
+    if loads.ndim == 1:
+        loads = loads[:, None]
+    sign = 1.0 if higher_is_better else -1.0
+    out = np.full(loads.shape[0], float(p0))
+    for m in range(loads.shape[1]):
+        g = _responses(loads[:, m], tau_fitness, include_current)
+        h = _responses(loads[:, m], tau_fatigue, include_current)
+        out += sign * (k_fitness[m] * g - k_fatigue[m] * h)
+    return out
+
+
+@dataclass
+class _Series:
+    loads: np.ndarray  # (n_steps, m), scaled
+    load_scale: np.ndarray  # (m,)
+    obs_index: np.ndarray  # positions of performance tests on the grid
+    perf: np.ndarray  # performance at those positions
+    times: pd.Index  # grid time values
+
+
+def _design(series: _Series, tau_fit: float, tau_fat: float, sign: float,
+            include_current: bool, idx: np.ndarray) -> np.ndarray:
+    cols = [np.ones(len(idx))]
+    for m in range(series.loads.shape[1]):
+        g = _responses(series.loads[:, m], tau_fit, include_current)[idx]
+        h = _responses(series.loads[:, m], tau_fat, include_current)[idx]
+        cols += [sign * g, -sign * h]
+    return np.column_stack(cols)
+
+
+def _linear_fit(series, tau_fit, tau_fat, sign, include_current, idx, y):
+    x = _design(series, tau_fit, tau_fat, sign, include_current, idx)
+    lb = np.r_[-np.inf, np.zeros(x.shape[1] - 1)]
+    res = optimize.lsq_linear(x, y, bounds=(lb, np.full(x.shape[1], np.inf)))
+    return res.x, float(np.sum((x @ res.x - y) ** 2))
+
+
+def _fit_one(series: _Series, *, sign: float, include_current: bool, tau_bounds: tuple,
+             idx: np.ndarray, y: np.ndarray, start: np.ndarray | None = None
+             ) -> tuple[np.ndarray, bool, Any]:
+    """Fit [p0, k_fit_1, k_fat_1, ..., tau_fat, ratio] by bounded nonlinear least squares."""
+    lo, hi = tau_bounds
+    if start is None:
+        # variable projection on a grid of time constants: linear (bounded) in p0 and gains
+        best = (np.inf, None)
+        for tau_fat in np.geomspace(lo, hi / 1.5, 12):
+            for ratio in np.geomspace(1.5, max(hi / tau_fat, 1.6), 10):
+                tau_fit = tau_fat * ratio
+                if tau_fit > hi:
+                    continue
+                lin, sse = _linear_fit(series, tau_fit, tau_fat, sign, include_current, idx, y)
+                if sse < best[0]:
+                    best = (sse, np.r_[lin, tau_fat, ratio])
+        start = best[1]
+    n_lin = 1 + 2 * series.loads.shape[1]
+    lower = np.r_[-np.inf, np.zeros(n_lin - 1), lo, 1.01]
+    upper = np.r_[np.inf, np.full(n_lin - 1, np.inf), hi, hi / lo]
+    start = np.clip(start, lower, upper)
+
+    def resid(theta: np.ndarray) -> np.ndarray:
+        tau_fat, ratio = theta[-2], theta[-1]
+        x = _design(series, tau_fat * ratio, tau_fat, sign, include_current, idx)
+        return x @ theta[:n_lin] - y
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = optimize.least_squares(resid, start, bounds=(lower, upper), x_scale="jac",
+                                     max_nfev=2000)
+    return res.x, bool(res.success), res
+
+
+def _natural(theta: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """[p0, k..., tau_fat, ratio] on scaled loads -> [p0, k... per load unit, tau_fit, tau_fat]."""
+    m = len(scale)
+    k = theta[1 : 1 + 2 * m].copy()
+    k[0::2] /= scale
+    k[1::2] /= scale
+    tau_fat, ratio = theta[-2], theta[-1]
+    return np.r_[theta[0], k, tau_fat * ratio, tau_fat]
+
+
+@dataclass(frozen=True)
+class BanisterResult:
+    """Fitness-fatigue fits of one or more athletes.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per athlete and parameter: ``athlete``; ``parameter`` (``p0``,
+        ``k_fitness[<load>]``, ``k_fatigue[<load>]``, ``tau_fitness``, ``tau_fatigue``);
+        ``estimate`` (p0 in performance units; gains in performance units per load unit;
+        time constants in time steps); ``ci_low``, ``ci_high`` (at ``level``; NaN if
+        ``ci=None``).
+    fit : pandas.DataFrame
+        One row per athlete: ``athlete``, ``n_tests`` (performance observations),
+        ``n_steps`` (time steps on the grid), ``rmse_in`` and ``rmse_out`` (in-sample and
+        expanding-window out-of-sample root-mean-square error, performance units),
+        ``n_out`` (predictions scored out of sample), ``converged``.
+    predictions : pandas.DataFrame
+        ``athlete``, ``time``, ``observed``, ``predicted`` (in-sample fit) on the whole grid.
+    caveat : str
+    notes : tuple of str
+    """
+
+    table: pd.DataFrame
+    fit: pd.DataFrame
+    predictions: pd.DataFrame = field(repr=False)
+    caveat: str = CAVEAT
+    notes: tuple[str, ...] = ()
+
+
+def fit_banister(
+    data: pd.DataFrame,
+    *,
+    performance: str,
+    loads: Sequence[str] = ("run_load", "soleus_dose"),
+    time: str = "date",
+    group: str | None = None,
+    higher_is_better: bool = True,
+    include_current: bool = False,
+    time_step: Any = None,
+    tau_bounds: tuple[float, float] = (1.0, 100.0),
+    ci: str | None = "bootstrap",
+    n_boot: int = 200,
+    level: float = 0.95,
+    n_folds: int = 3,
+    min_train: float = 0.5,
+    rng: Any = None,
+) -> BanisterResult:
+    """Fit the fitness-fatigue model per athlete by bounded nonlinear least squares.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per athlete and time step (day or week): loads (0 when there was no training)
+        and performance (missing when not tested). Steps missing from the grid count as load 0.
+    performance : str
+        Performance column (e.g. a time-trial speed, or ``"easy_pace_s_per_km"`` with
+        ``higher_is_better=False``).
+    loads : sequence of str
+        Load columns, e.g. ``("run_distance_km", "soleus_sets")``.
+    time : str
+        Time column (dates, or numbers counting steps).
+    group : str, optional
+        Athlete column; None for a single athlete.
+    higher_is_better : bool, default True
+    include_current : bool, default False
+        Whether the load of step t counts for the performance of step t.
+    time_step : timedelta-like or number, optional
+        Grid spacing; default: the smallest spacing between the athlete's time values.
+    tau_bounds : (float, float), default (1, 100)
+        Bounds of both time constants, in time steps.
+    ci : {"bootstrap", "wald", None}, default "bootstrap"
+        Residual bootstrap with percentile intervals (refits from the estimate), Wald intervals
+        from the Jacobian, or none.
+    n_boot : int, default 200
+    level : float, default 0.95
+    n_folds : int, default 3
+        Expanding-window validation: the tests after the first ``min_train`` share are split in
+        ``n_folds`` blocks; each block is predicted from a fit on all earlier tests.
+    min_train : float, default 0.5
+    rng : seed or numpy Generator, optional
+        Randomness of the bootstrap.
+
+    Returns
+    -------
+    BanisterResult
+        ``table`` (parameters with CIs), ``fit`` (RMSE in and out of sample), ``predictions``,
+        ``caveat``.
+
+    Notes
+    -----
+    Start values come from a grid over the two time constants, solving the (bounded) linear
+    least-squares problem in ``p0`` and the gains at each point; then all parameters are
+    refined by ``scipy.optimize.least_squares`` with bounds. Loads are rescaled internally.
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
+    loads = list(loads)
+    needed = [performance, time, *loads] + ([group] if group else [])
+    missing = [c for c in needed if c not in data.columns]
+    if missing:
+        raise ValueError(
+            f"fit_banister: column(s) {missing} not in the data; columns are "
+            f"{list(data.columns)}. Fix: pass performance=, loads= and time= names of existing "
+            "columns."
+        )
+    if ci not in ("bootstrap", "wald", None):
+        raise ValueError(f"ci must be 'bootstrap', 'wald' or None, got {ci!r}")
+    lo, hi = tau_bounds
+    if not 0 < lo < hi:
+        raise ValueError(f"tau_bounds must be 0 < low < high, got {tau_bounds!r}")
+    rng = np.random.default_rng(rng)
+    sign = 1.0 if higher_is_better else -1.0
+    groups = [(None, data)] if group is None else list(data.groupby(group, sort=True))
+    param_names = ["p0"] + [f"k_{kind}[{c}]" for c in loads for kind in ("fitness", "fatigue")] + [
+        "tau_fitness", "tau_fatigue"]
+    rows, fits, preds, notes = [], [], [], []
+    for athlete, d in groups:
+        series = _series(d, performance=performance, loads=loads, time=time,
+                         time_step=time_step, athlete=athlete)
+        n_tests = len(series.obs_index)
+        n_par = len(param_names)
+        if n_tests < n_par + 2:
+            notes.append(f"athlete {athlete!r}: {n_tests} performance tests for {n_par} "
+                         "parameters; not fitted.")
+            continue
+        theta, ok, res = _fit_one(series, sign=sign, include_current=include_current,
+                                  tau_bounds=tau_bounds, idx=series.obs_index, y=series.perf)
+        fitted = res.fun + series.perf
+        resid = res.fun
+        est = _natural(theta, series.load_scale)
+        low = np.full(n_par, np.nan)
+        high = np.full(n_par, np.nan)
+        if ci == "bootstrap":
+            draws = []
+            for _ in range(n_boot):
+                y_b = fitted + rng.choice(resid, size=resid.size, replace=True)
+                th_b, _, _ = _fit_one(series, sign=sign, include_current=include_current,
+                                      tau_bounds=tau_bounds, idx=series.obs_index, y=y_b,
+                                      start=theta)
+                draws.append(_natural(th_b, series.load_scale))
+            draws = np.asarray(draws)
+            alpha = (1 - level) / 2
+            low, high = np.quantile(draws, [alpha, 1 - alpha], axis=0)
+        elif ci == "wald":
+            low, high = _wald(res, theta, series, level)
+        for name, e, a, b in zip(param_names, est, low, high, strict=True):
+            rows.append((athlete, name, e, a, b))
+        rmse_out, n_out = _expanding_window(series, sign=sign, include_current=include_current,
+                                            tau_bounds=tau_bounds, n_folds=n_folds,
+                                            min_train=min_train)
+        fits.append((athlete, n_tests, len(series.times), float(np.sqrt(np.mean(resid**2))),
+                     rmse_out, n_out, ok))
+        full = np.full(len(series.times), np.nan)
+        full[series.obs_index] = series.perf
+        pred = banister_predict(
+            series.loads * series.load_scale, p0=est[0], k_fitness=est[1:-2:2],
+            k_fatigue=est[2:-2:2], tau_fitness=est[-2], tau_fatigue=est[-1],
+            higher_is_better=higher_is_better, include_current=include_current,
+        )
+        preds.append(pd.DataFrame({"athlete": athlete, "time": series.times, "observed": full,
+                                   "predicted": pred}))
+        at_bound = [n for n, v in zip(param_names[-2:], est[-2:], strict=True)
+                    if np.isclose(v, lo, rtol=1e-3) or np.isclose(v, hi, rtol=1e-3)]
+        if at_bound:
+            notes.append(f"athlete {athlete!r}: {', '.join(at_bound)} at a bound of tau_bounds; "
+                         "the data do not determine it.")
+    table = pd.DataFrame(rows, columns=["athlete", "parameter", "estimate", "ci_low", "ci_high"])
+    fit = pd.DataFrame(fits, columns=["athlete", "n_tests", "n_steps", "rmse_in", "rmse_out",
+                                      "n_out", "converged"])
+    predictions = (pd.concat(preds, ignore_index=True) if preds else
+                   pd.DataFrame(columns=["athlete", "time", "observed", "predicted"]))
+    return BanisterResult(table=table, fit=fit, predictions=predictions, notes=tuple(notes))
+
+
+def _series(d: pd.DataFrame, *, performance: str, loads: list[str], time: str,
+            time_step: Any, athlete: Any) -> _Series:
+    d = d.sort_values(time)
+    if d[time].duplicated().any():
+        raise ValueError(f"athlete {athlete!r}: more than one row per {time!r}; aggregate first.")
+    if d[loads].isna().any().any():
+        bad = d.loc[d[loads].isna().any(axis=1), time].iloc[0]
+        raise ValueError(
+            f"athlete {athlete!r}: missing load at {time}={bad!r}. Fix: use 0 for a step without "
+            "training; drop the athlete or impute if the load is unknown."
+        )
+    t = d[time]
+    is_dt = pd.api.types.is_datetime64_any_dtype(t)
+    if time_step is None:
+        diffs = t.diff().dropna()
+        step = diffs.min() if len(diffs) else (pd.Timedelta(days=1) if is_dt else 1)
+    else:
+        step = pd.Timedelta(time_step) if is_dt else time_step
+    pos = np.round(np.asarray((t - t.iloc[0]) / step, dtype=float)).astype(int)
+    n_steps = int(pos.max()) + 1
+    grid = np.zeros((n_steps, len(loads)))
+    grid[pos] = d[loads].to_numpy(dtype=float)
+    if (grid < 0).any():
+        raise ValueError(f"athlete {athlete!r}: negative loads; loads must be >= 0.")
+    scale = grid.max(axis=0)
+    scale[scale == 0] = 1.0
+    perf = d[performance].to_numpy(dtype=float)
+    has = np.isfinite(perf)
+    times = pd.Index(t.iloc[0] + np.arange(n_steps) * step)
+    return _Series(loads=grid / scale, load_scale=scale, obs_index=pos[has], perf=perf[has],
+                   times=times)
+
+
+def _wald(res: Any, theta: np.ndarray, series: _Series, level: float):
+    """Delta-method Wald intervals of the natural parameters from the Jacobian."""
+    jac = res.jac
+    dof = max(len(res.fun) - len(theta), 1)
+    s2 = float(res.fun @ res.fun) / dof
+    cov = s2 * np.linalg.pinv(jac.T @ jac)
+    eps = 1e-6 * np.maximum(np.abs(theta), 1e-3)
+    base = _natural(theta, series.load_scale)
+    grad = np.empty((len(base), len(theta)))
+    for j in range(len(theta)):
+        th = theta.copy()
+        th[j] += eps[j]
+        grad[:, j] = (_natural(th, series.load_scale) - base) / eps[j]
+    se = np.sqrt(np.clip(np.diag(grad @ cov @ grad.T), 0, None))
+    z = stats.norm.ppf(0.5 + level / 2)
+    return base - z * se, base + z * se
+
+
+def _expanding_window(series: _Series, *, sign: float, include_current: bool, tau_bounds: tuple,
+                      n_folds: int, min_train: float) -> tuple[float, int]:
+    n = len(series.obs_index)
+    first = max(int(np.ceil(min_train * n)), 2 + 2 * series.loads.shape[1] + 2)
+    if first >= n or n_folds < 1:
+        return float("nan"), 0
+    cuts = np.unique(np.linspace(first, n, n_folds + 1).round().astype(int))
+    errors = []
+    for a, b in zip(cuts[:-1], cuts[1:], strict=False):
+        train = slice(0, a)
+        theta, _, _ = _fit_one(series, sign=sign, include_current=include_current,
+                               tau_bounds=tau_bounds, idx=series.obs_index[train],
+                               y=series.perf[train])
+        n_lin = 1 + 2 * series.loads.shape[1]
+        tau_fat, ratio = theta[-2], theta[-1]
+        test_idx = series.obs_index[a:b]
+        x = _design(series, tau_fat * ratio, tau_fat, sign, include_current, test_idx)
+        errors.append(x @ theta[:n_lin] - series.perf[a:b])
+    err = np.concatenate(errors)
+    return float(np.sqrt(np.mean(err**2))), int(err.size)

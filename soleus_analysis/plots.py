@@ -1,0 +1,341 @@
+"""Figures for the analyses, in one grammar: ``plot(data, *, x=..., y=..., ax=None) -> Axes``.
+
+Every function takes a tidy DataFrame and the names of its columns, draws on ``ax`` (a new figure
+when None) and returns the Axes, so a notebook can restyle or combine them. Nothing here computes
+statistics: the numbers come from the models; the plots only show them with their uncertainty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+__all__ = [
+    "plot_dose_over_time",
+    "plot_forest",
+    "plot_individual_responses",
+    "plot_partial_effect",
+    "plot_power_curve",
+    "plot_series_fit",
+]
+
+
+def _axes(ax, figsize=(7, 4)):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def _require(data: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise ValueError(
+            f"{what}: the table lacks column(s) {', '.join(missing)} "
+            f"(it has {', '.join(map(str, data.columns))}); pass the right names as keywords"
+        )
+
+
+def plot_forest(
+    data: pd.DataFrame,
+    *,
+    y: str = "term",
+    x: str = "estimate",
+    low: str = "ci_low",
+    high: str = "ci_high",
+    hue: str | None = None,
+    reference: float | None = 0.0,
+    band: tuple[float, float] | None = None,
+    xlabel: str | None = None,
+    ax=None,
+):
+    """Point estimates with their confidence intervals, one row per term (and per hue level).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per estimate.
+    y, x, low, high : str
+        Columns with the label, the estimate and the interval bounds.
+    hue : str, optional
+        Column that separates estimates of the same term (e.g. the model in a sensitivity table);
+        they are drawn side by side.
+    reference : float or None
+        Vertical line of no effect.
+    band : (float, float), optional
+        A shaded region, e.g. the smallest worthwhile change (-SWC, +SWC).
+    xlabel : str, optional
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    _require(data, [y, x, low, high] + ([hue] if hue else []), "plot_forest")
+    ax = _axes(ax, figsize=(7, 0.45 * len(data) + 1.2))
+    labels = list(dict.fromkeys(data[y]))
+    levels = list(dict.fromkeys(data[hue])) if hue else [None]
+    palette = sns.color_palette("colorblind", len(levels))
+    height = 0.7 / len(levels)
+    for k, level in enumerate(levels):
+        part = data if level is None else data[data[hue] == level]
+        pos = np.array([labels.index(v) for v in part[y]], dtype=float)
+        pos = pos - 0.35 + height * (k + 0.5) if hue else pos
+        ax.errorbar(
+            part[x],
+            pos,
+            xerr=[part[x] - part[low], part[high] - part[x]],
+            fmt="o",
+            color=palette[k],
+            capsize=3,
+            label=None if level is None else str(level),
+        )
+    if band is not None:
+        ax.axvspan(*band, color="0.85", zorder=0, label="smallest worthwhile change")
+    if reference is not None:
+        ax.axvline(reference, color="0.4", lw=1, ls="--")
+    ax.set_yticks(range(len(labels)), labels)
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel or x)
+    ax.set_ylabel("")
+    if hue or band is not None:
+        ax.legend(loc="best", fontsize="small", frameon=False)
+    return ax
+
+
+def plot_dose_over_time(
+    data: pd.DataFrame,
+    *,
+    x: str = "week_start",
+    y: str = "soleus_sets",
+    units: str = "athlete_id",
+    hue: str | None = None,
+    highlight: Sequence[str] = (),
+    ylabel: str | None = None,
+    ax=None,
+):
+    """One thin line per athlete over time, the median across athletes in bold.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel: one row per athlete and time point.
+    x, y, units : str
+        Time column, measure column and the athlete column.
+    hue : str, optional
+        Column that colours athletes by group (e.g. ``group``); medians are drawn per group.
+    highlight : sequence of str
+        Athletes drawn thicker, to follow a few individuals.
+    ylabel : str, optional
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    _require(data, [x, y, units] + ([hue] if hue else []), "plot_dose_over_time")
+    ax = _axes(ax, figsize=(8, 4))
+    groups = list(dict.fromkeys(data[hue])) if hue else [None]
+    palette = dict(zip(groups, sns.color_palette("colorblind", len(groups)), strict=True))
+    for athlete, part in data.sort_values(x).groupby(units, sort=True):
+        group = part[hue].iloc[0] if hue else None
+        thick = athlete in highlight
+        ax.plot(part[x], part[y], color=palette[group], lw=2 if thick else 0.6, alpha=1 if thick else 0.35)
+    for group in groups:
+        part = data if group is None else data[data[hue] == group]
+        median = part.groupby(x, sort=True)[y].median()
+        ax.plot(median.index, median.to_numpy(), color=palette[group], lw=3,
+                label="median" if group is None else f"median, {group}")
+    ax.set_xlabel("week")
+    ax.set_ylabel(ylabel or y)
+    ax.legend(loc="upper left", fontsize="small", frameon=False)
+    return ax
+
+
+def plot_partial_effect(
+    data: pd.DataFrame,
+    *,
+    x: str,
+    y: str = "predicted",
+    low: str = "ci_low",
+    high: str = "ci_high",
+    observed: pd.DataFrame | None = None,
+    observed_x: str | None = None,
+    observed_y: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    ax=None,
+):
+    """A model's predicted outcome across an exposure with its confidence band.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Grid of exposure values with the prediction and its interval.
+    x, y, low, high : str
+    observed : DataFrame, optional
+        Points to show behind the line (e.g. within-athlete centred observations).
+    observed_x, observed_y : str, optional
+        Their columns (default ``x`` and ``y``).
+    xlabel, ylabel : str, optional
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    _require(data, [x, y, low, high], "plot_partial_effect")
+    ax = _axes(ax)
+    if observed is not None:
+        ox, oy = observed_x or x, observed_y or y
+        ax.scatter(observed[ox], observed[oy], s=6, color="0.6", alpha=0.4, lw=0, label="observed")
+    line = data.sort_values(x)
+    ax.fill_between(line[x], line[low], line[high], color="C0", alpha=0.25, lw=0, label="95% CI")
+    ax.plot(line[x], line[y], color="C0", lw=2, label="model")
+    ax.set_xlabel(xlabel or x)
+    ax.set_ylabel(ylabel or y)
+    ax.legend(loc="best", fontsize="small", frameon=False)
+    return ax
+
+
+def plot_individual_responses(
+    data: pd.DataFrame,
+    *,
+    y: str = "athlete_id",
+    x: str = "slope",
+    low: str = "ci_low",
+    high: str = "ci_high",
+    swc: float | None = None,
+    hue: str | None = None,
+    xlabel: str | None = None,
+    ax=None,
+):
+    """Each athlete's own response with its interval, sorted, against the smallest worthwhile change.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per athlete.
+    y, x, low, high : str
+        Athlete label, the athlete's estimated response and its interval.
+    swc : float, optional
+        Smallest worthwhile change (drawn as a band from -swc to +swc).
+    hue : str, optional
+        Column to colour by (e.g. the response classification).
+    xlabel : str, optional
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    _require(data, [y, x, low, high] + ([hue] if hue else []), "plot_individual_responses")
+    ordered = data.sort_values(x, ignore_index=True)
+    ax = _axes(ax, figsize=(7, 0.18 * len(ordered) + 1.5))
+    levels = list(dict.fromkeys(ordered[hue])) if hue else [None]
+    palette = dict(zip(levels, sns.color_palette("colorblind", len(levels)), strict=True))
+    for level in levels:
+        part = ordered if level is None else ordered[ordered[hue] == level]
+        ax.errorbar(part[x], part.index, xerr=[part[x] - part[low], part[high] - part[x]],
+                    fmt="o", ms=3, color=palette[level], capsize=0, lw=1,
+                    label=None if level is None else str(level))
+    if swc is not None:
+        ax.axvspan(-swc, swc, color="0.88", zorder=0, label=f"smallest worthwhile change (±{swc:.2g})")
+    ax.axvline(0, color="0.4", lw=1, ls="--")
+    ax.set_yticks(ordered.index, ordered[y], fontsize="x-small")
+    ax.set_xlabel(xlabel or x)
+    ax.legend(loc="lower right", fontsize="small", frameon=False)
+    return ax
+
+
+def plot_power_curve(
+    data: pd.DataFrame,
+    *,
+    x: str = "n_athletes",
+    y: str = "power",
+    se: str | None = "mc_se",
+    hue: str | None = None,
+    target: float | None = 0.8,
+    xlabel: str | None = None,
+    ax=None,
+):
+    """Power against a design parameter, with Monte-Carlo error bars and the target power.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per design.
+    x, y : str
+        Design parameter and power (0-1).
+    se : str or None
+        Column with the Monte-Carlo standard error of the power (bars are ±1.96 SE).
+    hue : str, optional
+        Column separating curves (e.g. the effect size or the number of weeks).
+    target : float or None
+        Horizontal line at the conventional target (0.8).
+    xlabel : str, optional
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    _require(data, [x, y] + ([se] if se else []) + ([hue] if hue else []), "plot_power_curve")
+    ax = _axes(ax)
+    levels = list(dict.fromkeys(data[hue])) if hue else [None]
+    palette = sns.color_palette("colorblind", len(levels))
+    for k, level in enumerate(levels):
+        part = (data if level is None else data[data[hue] == level]).sort_values(x)
+        err = 1.96 * part[se] if se else None
+        ax.errorbar(part[x], part[y], yerr=err, fmt="-o", color=palette[k], capsize=3,
+                    label=None if level is None else f"{hue} = {level}")
+    if target is not None:
+        ax.axhline(target, color="0.4", lw=1, ls="--")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(xlabel or x)
+    ax.set_ylabel("power")
+    if hue:
+        ax.legend(loc="lower right", fontsize="small", frameon=False)
+    return ax
+
+
+def plot_series_fit(
+    data: pd.DataFrame,
+    *,
+    x: str,
+    observed: str,
+    fitted: str,
+    split: object | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    ax=None,
+):
+    """Observed values and a model's fitted series over time (e.g. a fitness-fatigue fit).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per time point.
+    x, observed, fitted : str
+    split : value of ``x``, optional
+        Where the training window ends and the out-of-sample test begins (vertical line).
+    xlabel, ylabel : str, optional
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    _require(data, [x, observed, fitted], "plot_series_fit")
+    ax = _axes(ax, figsize=(8, 3.5))
+    ax.scatter(data[x], data[observed], s=10, color="0.45", label="observed")
+    ax.plot(data[x], data[fitted], color="C1", lw=2, label="model")
+    if split is not None:
+        ax.axvline(split, color="0.4", lw=1, ls="--", label="out-of-sample from here")
+    ax.set_xlabel(xlabel or x)
+    ax.set_ylabel(ylabel or observed)
+    ax.legend(loc="best", fontsize="small", frameon=False)
+    return ax

@@ -1,0 +1,92 @@
+"""Helpers shared by the set-per-row readers (Strong, Hevy, FIT strength, generic CSV)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from soleus_analysis.coercion import is_missing
+from soleus_analysis.parsing import keep_unparsed, parse_number
+from soleus_analysis.readers._common import KG_PER_LB, M_PER_UNIT, ReadContext
+
+__all__ = [
+    "convert_distance",
+    "convert_weight",
+    "number",
+    "scale",
+    "set_indices",
+    "sessions_from_sets",
+]
+
+
+def number(values: pd.Series, decimal: str = ".") -> pd.Series:
+    """Numbers parsed from text; unparseable cells kept as their text (validation rejects them)."""
+    parsed = parse_number(values, decimal=decimal)
+    return keep_unparsed(parsed, values)
+
+
+def scale(values: pd.Series, factor: float) -> pd.Series:
+    """Multiply the numbers of a column, leaving kept text (unparsed cells) as it is."""
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return values * factor
+    return values.map(lambda v: v * factor if isinstance(v, float | int) else v)
+
+
+def _scaled(values: pd.Series, decimal: str, factors: np.ndarray) -> pd.Series:
+    parsed = parse_number(values, decimal=decimal)
+    out = parsed * factors
+    # A value whose unit is unknown (factor NaN) is kept as its text: validation rejects it.
+    lost = parsed.notna().to_numpy() & ~np.isfinite(factors)
+    kept = keep_unparsed(out, values.where(~is_missing(values)))
+    if lost.any():
+        kept = kept.astype(object)
+        kept[lost] = values[lost].astype(object)
+    return kept
+
+
+def convert_weight(values: pd.Series, units: pd.Series, decimal: str = ".") -> pd.Series:
+    """Weights in ``units`` (``kg``/``lb`` per row, None where unknown) -> kg."""
+    factors = units.map({"kg": 1.0, "lb": KG_PER_LB}).to_numpy(dtype="float64", na_value=np.nan)
+    return _scaled(values, decimal, factors)
+
+
+def convert_distance(values: pd.Series, units: pd.Series, decimal: str = ".") -> pd.Series:
+    """Distances in ``units`` (``m``/``km``/``mi`` per row) -> m."""
+    factors = units.map(M_PER_UNIT).to_numpy(dtype="float64", na_value=np.nan)
+    return _scaled(values, decimal, factors)
+
+
+def set_indices(frame: pd.DataFrame, session_key: list[str], exercise: str) -> pd.Series:
+    """0-based order of each set within its exercise and session, in file order."""
+    keys = [frame[c].astype("str") for c in [*session_key, exercise]]
+    return frame.groupby(keys, sort=False).cumcount().astype("Int64")
+
+
+def sessions_from_sets(
+    sets: pd.DataFrame, ctx: ReadContext, *, activity: str = "strength"
+) -> pd.DataFrame:
+    """One ``sessions`` row per workout of a strength table (start, duration, no session RPE).
+
+    The duration is the workout's ``session_duration_s`` where the export gives it; the session
+    RPE is missing (the set RPEs are per set, not a session rating).
+    """
+    if sets.empty:
+        return pd.DataFrame(columns=["start", "activity", "duration_s", "rpe", "workout_name"])
+    start = sets["session_start"]
+    key = start.astype("str")
+    grouped = sets.groupby(key, sort=False)
+    first = grouped.head(1)
+    out = pd.DataFrame(
+        {
+            "start": first["session_start"].to_numpy(),
+            "activity": activity,
+            "duration_s": first["session_duration_s"].to_numpy()
+            if "session_duration_s" in first
+            else np.nan,
+            "rpe": np.nan,
+            "workout_name": first["workout_name"].to_numpy() if "workout_name" in first else None,
+            "n_sets": grouped.size().to_numpy(),
+        }
+    )
+    out.attrs["source_row"] = first["source_row"].to_numpy()
+    return out

@@ -1,0 +1,138 @@
+"""Tell which app or format exported a file, from its first bytes and its header.
+
+Detection never looks at the file name's extension alone: a ``.csv`` is recognised by its header,
+a FIT file by its ``.FIT`` signature, XML by its root element, JSON by its items. When nothing
+fits, :class:`~soleus_analysis.UnknownSourceError` lists each source tried and why it did not fit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from soleus_analysis.errors import InputError, UnknownSourceError
+from soleus_analysis.readers import hevy, pmsys, strava, strong
+from soleus_analysis.readers._common import read_bytes
+from soleus_analysis.readers.fit import is_fit
+from soleus_analysis.readers.generic import canonical_source
+from soleus_analysis.textfile import TextTable, read_text_table
+
+__all__ = ["SOURCES", "Detected", "detect_source"]
+
+#: Every source ``sol.read`` knows, in the order detection tries them.
+SOURCES = ("fit", "gpx", "tcx", "fitbit", "strong", "hevy", "strava", "pmsys", "canonical", "csv")
+_XML_ROOT = re.compile(rb"<\s*(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)[\s>/]")
+
+
+@dataclass(frozen=True)
+class Detected:
+    """The detected source, the file read as text when it is a CSV, and the canonical table."""
+
+    source: str
+    text: TextTable | None = None
+    table: str | None = None
+
+
+def _xml_root(head: bytes) -> str | None:
+    body = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if not body.startswith(b"<"):
+        return None
+    # Skip the XML declaration, comments and processing instructions.
+    for m in _XML_ROOT.finditer(body):
+        start = body.rfind(b"<", 0, m.end())
+        if body[start + 1 : start + 2] in (b"?", b"!"):
+            continue
+        return m.group(1).decode("ascii", "replace")
+    return None
+
+
+def detect_source(
+    path: Path,
+    *,
+    encoding: str | None = None,
+    table: str | None = None,
+    columns: dict | None = None,
+) -> Detected:
+    """Detect the source of a file.
+
+    Parameters
+    ----------
+    path : Path
+    encoding : str, optional
+        Encoding of a text export (see :func:`soleus_analysis.textfile.read_text_table`).
+    table : str, optional
+        The canonical table expected; used to recognise canonical CSVs.
+    columns : dict, optional
+        A column mapping: a CSV with a mapping is read as a generic CSV.
+
+    Raises
+    ------
+    UnknownSourceError
+        Listing every source tried and why it did not fit.
+    InputError
+        Missing, empty or undecodable file.
+    """
+    if not path.exists():
+        raise InputError("file not found", path=path, fix="check the path and the file name")
+    if path.is_dir():
+        raise InputError(
+            "is a folder, not a file", path=path, fix="name a file, or use sol.read_folder"
+        )
+    raw = read_bytes(path)
+    if not raw.strip():
+        raise InputError(
+            "the file is empty", path=path, fix="export the data again; the export may have failed"
+        )
+    head = raw[:65536]
+    tried: list[tuple[str, str]] = []
+    if is_fit(head):
+        return Detected("fit")
+    tried.append(("fit", "no '.FIT' signature in the first 12 bytes"))
+    root = _xml_root(head)
+    if root == "gpx":
+        return Detected("gpx")
+    if root == "TrainingCenterDatabase":
+        return Detected("tcx")
+    why = f"XML root element is {root!r}" if root else "not XML"
+    tried += [("gpx", why), ("tcx", why)]
+    stripped = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if stripped[:1] in (b"[", b"{"):
+        if b'"activityName"' in head and b'"startTime"' in head:
+            return Detected("fitbit")
+        tried.append(("fitbit", "JSON without Fitbit's activityName/startTime"))
+    else:
+        tried.append(("fitbit", "not JSON"))
+    if b"\x00" in head[:8192]:
+        tried.append(("csv", "binary data, not text"))
+        raise _unknown(path, tried)
+    text = read_text_table(path, encoding=encoding)
+    if columns:
+        return Detected("csv", text)
+    for name, module in (("strong", strong), ("hevy", hevy), ("strava", strava), ("pmsys", pmsys)):
+        ok, why = module.matches(text.header)
+        if ok:
+            return Detected(name, text)
+        tried.append((name, why))
+    found, why = canonical_source(text.header, table)
+    if found is not None:
+        return Detected("canonical", text, found)
+    tried.append(("canonical", why))
+    tried.append(("csv", "no column mapping given (columns=)"))
+    raise _unknown(path, tried, header=text.header)
+
+
+def _unknown(
+    path: Path, tried: list[tuple[str, str]], header: tuple[str, ...] | None = None
+) -> UnknownSourceError:
+    shown = ""
+    if header is not None:
+        cut = ", ".join(header[:8]) + (", ..." if len(header) > 8 else "")
+        shown = f" (header: {cut})"
+    reasons = "; ".join(f"{name}: {why}" for name, why in tried)
+    return UnknownSourceError(
+        f"cannot tell which app exported this file{shown}. Tried {reasons}",
+        path=path,
+        fix="pass source= (one of " + ", ".join(SOURCES) + ") or, for a spreadsheet, "
+        "source='csv' with columns={...}",
+    )

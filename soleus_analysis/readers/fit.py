@@ -1,0 +1,440 @@
+"""Garmin FIT activity files -> ``runs`` (with stream metrics), ``strength_sets`` and ``sessions``.
+
+Decoded with ``fitdecode`` (a maintained FIT decoder; formats.md §3.2). Plain and gzip-compressed
+files (Strava's ``.fit.gz``) are read.
+
+- **Runs**: every ``session`` message whose sport is ``running`` gives one ``runs`` row. Its
+  summary (``start_time``, ``total_distance``, ``total_elapsed_time``, ``avg_/max_heart_rate``,
+  ``avg_running_cadence`` + ``avg_fractional_cadence``, ``total_ascent``) is taken as recorded;
+  the moving time, the average pace, the efficiency factor, the aerobic decoupling and the pace
+  fade are computed from the ``record`` stream of that session (conventions in
+  :mod:`soleus_analysis.readers.streams`). Without a stream, ``total_timer_time`` is the moving
+  time.
+- **Strength**: ``set`` messages (sport ``training``, sub-sport ``strength_training``). An
+  ``active`` set is one ``strength_sets`` row: the exercise is the FIT exercise name (e.g.
+  ``single_leg_bent_knee_calf_raise``, from ``category`` and ``category_subtype``), ``reps`` =
+  ``repetitions``, ``load_kg`` = ``weight`` (FIT stores kg; ``load_unit`` is the display unit), and
+  ``duration_s`` = the set's ``duration`` only for sets without repetitions (holds, carries); the
+  duration of a rep set is kept in ``set_duration_s``. A ``rest`` set becomes ``rest_after_s`` of
+  the set before it. FIT sets carry no warm-up/drop/failure marker: every active set is
+  ``working``.
+- **Sessions**: every FIT session (any sport) gives a ``sessions`` row: ``activity`` = sport
+  (and sub-sport), ``duration_s`` = ``total_timer_time``, ``rpe`` missing.
+
+Record stream (:func:`read_fit_stream`): ``time`` (UTC), ``elapsed_s``, ``distance_m``,
+``speed_m_s`` (``enhanced_speed`` when present), ``heart_rate_bpm``, ``altitude_m``
+(``enhanced_altitude`` when present), ``cadence_spm`` (running: 2 x (``cadence`` +
+``fractional_cadence``), GoldenCheetah #2060), ``latitude_deg``, ``longitude_deg`` (semicircles x
+180 / 2^31), ``power_w``.
+
+Times: FIT timestamps are UTC. Old devices write only device-relative times (seconds since power
+on, below 0x10000000); they are anchored on the ``activity`` message's ``local_timestamp`` read in
+the zone ``tz``, and the notes say so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import fitdecode
+import numpy as np
+import pandas as pd
+
+from soleus_analysis.readers import streams
+from soleus_analysis.readers._common import (
+    ReadContext,
+    ReadResult,
+    empty_table,
+    finish,
+    read_bytes,
+    result,
+)
+
+__all__ = ["is_fit", "read_fit", "read_fit_stream"]
+
+SOURCE = "fit"
+_SEMICIRCLE_DEG = 180.0 / 2**31
+_RELATIVE_LIMIT = 0x10000000
+_KEEP = {"session", "lap", "record", "set", "activity", "file_id", "sport"}
+_FIT_EPOCH = dt.datetime(1989, 12, 31, tzinfo=dt.UTC)
+
+
+def is_fit(head: bytes) -> bool:
+    """True when the bytes start with a FIT file header (``.FIT`` at offset 8)."""
+    return len(head) >= 12 and head[8:12] == b".FIT"
+
+
+def _decode(ctx: ReadContext) -> dict[str, list[dict]]:
+    data = read_bytes(ctx.path)
+    if not data:
+        raise ctx.error("the file is empty", fix="export the activity again")
+    if not is_fit(data[:12]):
+        raise ctx.error(
+            "not a FIT file (no '.FIT' signature in its header)",
+            fix="pass a Garmin .fit (or .fit.gz) activity file, or the right source=",
+        )
+    messages: dict[str, list[dict]] = {name: [] for name in _KEEP}
+    try:
+        with fitdecode.FitReader(
+            io.BytesIO(data), check_crc=fitdecode.CrcCheck.ENABLED, keep_raw_chunks=False
+        ) as reader:
+            for frame in reader:
+                if isinstance(frame, fitdecode.FitDataMessage) and frame.name in _KEEP:
+                    messages[frame.name].append({f.name: f.value for f in frame.fields})
+    except fitdecode.FitCRCError as exc:
+        raise ctx.error(
+            f"the FIT file is damaged (checksum mismatch: {exc})",
+            fix="copy or export the file again",
+        ) from None
+    except fitdecode.FitEOFError:
+        raise ctx.error(
+            "the FIT file is truncated (it ends in the middle of a message)",
+            fix="copy or export the complete file again",
+        ) from None
+    except fitdecode.FitError as exc:
+        raise ctx.error(
+            f"the FIT file cannot be decoded ({exc})", fix="export the file again"
+        ) from None
+    return messages
+
+
+def _time_anchor(msgs: dict[str, list[dict]], ctx: ReadContext) -> float | None:
+    """Seconds to add to device-relative times to get Unix seconds, or None if times are absolute."""
+    stamps = [m.get("timestamp") for m in msgs["record"] + msgs["session"]]
+    if not any(isinstance(t, int | np.integer) for t in stamps):
+        _check_zone(msgs, ctx)
+        return None
+    for act in msgs["activity"]:
+        rel, local = act.get("timestamp"), act.get("local_timestamp")
+        if isinstance(rel, int | np.integer) and isinstance(local, dt.datetime):
+            wall = pd.Timestamp(local.replace(tzinfo=None))
+            utc = wall.tz_localize(ctx.tz, ambiguous="NaT", nonexistent="NaT")
+            if pd.isna(utc):
+                break
+            ctx.note(
+                "the FIT file has only device-relative timestamps; they were anchored on the "
+                f"activity's local time {wall} read in {ctx.tz}"
+                + ("" if ctx.tz_given else " (default; pass tz= for the athlete's zone)")
+            )
+            return utc.timestamp() - float(rel)
+    ctx.note(
+        "the FIT file has only device-relative timestamps and no local time to anchor them: the "
+        "start is missing, so validation rejects the run"
+    )
+    return float("nan")
+
+
+def _check_zone(msgs: dict[str, list[dict]], ctx: ReadContext) -> None:
+    """Note when the device's UTC offset differs from the athlete's zone."""
+    for act in msgs["activity"]:
+        utc, local = act.get("timestamp"), act.get("local_timestamp")
+        if isinstance(utc, dt.datetime) and isinstance(local, dt.datetime):
+            offset = (local.replace(tzinfo=None) - utc.replace(tzinfo=None)).total_seconds()
+            zone_offset = pd.Timestamp(utc).tz_convert(ctx.tz).utcoffset().total_seconds()
+            if abs(offset - zone_offset) >= 900:
+                ctx.note(
+                    f"the device's clock was UTC{offset / 3600:+.1f} h but the zone used is {ctx.tz} "
+                    f"(UTC{zone_offset / 3600:+.1f} h); pass tz= with the athlete's zone"
+                )
+            return
+
+
+def _to_utc(value, anchor: float | None) -> pd.Timestamp:
+    if value is None:
+        return pd.NaT
+    if isinstance(value, dt.datetime):
+        return pd.Timestamp(value).tz_convert("UTC")
+    if isinstance(value, int | np.integer | float):
+        if value >= _RELATIVE_LIMIT:
+            return pd.Timestamp(_FIT_EPOCH + dt.timedelta(seconds=float(value)))
+        if anchor is None or not np.isfinite(anchor):
+            return pd.NaT
+        return pd.Timestamp(anchor + float(value), unit="s", tz="UTC")
+    return pd.NaT
+
+
+def _first(msg: dict, *names: str):
+    for name in names:
+        value = msg.get(name)
+        if value is not None:
+            return value
+    return None
+
+
+def _stream(records: list[dict], anchor: float | None, *, running: bool) -> pd.DataFrame:
+    if not records:
+        return streams.empty_stream()
+    times = pd.DatetimeIndex([_to_utc(r.get("timestamp"), anchor) for r in records]).as_unit("us")
+
+    def values(*names: str) -> np.ndarray:
+        return np.array(
+            [
+                np.nan
+                if (v := _first(r, *names)) is None or isinstance(v, tuple | str)
+                else float(v)
+                for r in records
+            ],
+            dtype="float64",
+        )
+
+    cadence = values("cadence")
+    frac = np.nan_to_num(values("fractional_cadence"))
+    out = pd.DataFrame(
+        {
+            "time": times,
+            "elapsed_s": np.asarray((times - times[0]).total_seconds(), dtype="float64")
+            if len(times) and not pd.isna(times[0])
+            else np.nan,
+            "distance_m": values("distance"),
+            "speed_m_s": values("enhanced_speed", "speed"),
+            "heart_rate_bpm": values("heart_rate"),
+            "altitude_m": values("enhanced_altitude", "altitude"),
+            "cadence_spm": 2.0 * (cadence + frac) if running else np.nan,
+            "latitude_deg": values("position_lat") * _SEMICIRCLE_DEG,
+            "longitude_deg": values("position_long") * _SEMICIRCLE_DEG,
+            "power_w": values("power"),
+        }
+    )
+    if not running:
+        out["cadence_rpm"] = cadence
+    # Records without a timestamp (compressed timestamps are resolved by fitdecode) are dropped
+    # from the stream only, never from a table.
+    return out[out["time"].notna()].sort_values("time", kind="stable").reset_index(drop=True)
+
+
+def _activity_name(sess: dict) -> str:
+    sport, sub = sess.get("sport"), sess.get("sub_sport")
+    sport = str(sport) if sport is not None else "unknown"
+    if sub is not None and str(sub) not in {"generic", "None"}:
+        return f"{sport} ({sub})"
+    return sport
+
+
+def _session_records(
+    sess: dict, records: list[dict], stream: pd.DataFrame, n_sessions: int, anchor: float | None
+) -> pd.DataFrame:
+    if n_sessions == 1 or stream.empty:
+        return stream
+    start = _to_utc(sess.get("start_time"), anchor)
+    elapsed = sess.get("total_elapsed_time")
+    if pd.isna(start) or elapsed is None:
+        return stream
+    end = start + pd.Timedelta(seconds=float(elapsed))
+    return stream[(stream["time"] >= start) & (stream["time"] <= end)].reset_index(drop=True)
+
+
+def _num(value) -> float:
+    return float(value) if isinstance(value, int | float | np.integer | np.floating) else np.nan
+
+
+def read_fit_stream(ctx: ReadContext) -> pd.DataFrame:
+    """The record stream of a FIT file (all sessions), columns as in the module docstring."""
+    msgs = _decode(ctx)
+    anchor = _time_anchor(msgs, ctx)
+    running = any(str(s.get("sport")) == "running" for s in msgs["session"]) or not msgs["session"]
+    return _stream(msgs["record"], anchor, running=running)
+
+
+def read_fit(ctx: ReadContext) -> ReadResult:
+    """Read a FIT activity file into ``runs``, ``strength_sets`` and ``sessions``.
+
+    Returns
+    -------
+    ReadResult
+        Tables present in the file, main first (``runs`` for a run, ``strength_sets`` for a
+        strength activity, else ``sessions``):
+
+        - ``runs``: ``athlete_id``, ``start`` (UTC), ``activity_name``, ``distance_m`` [m],
+          ``moving_time_s`` [s], ``elapsed_time_s`` [s], ``avg_hr_bpm``, ``max_hr_bpm``
+          [beats/min], ``avg_cadence_spm`` [steps/min], ``elevation_gain_m`` [m],
+          ``efficiency_factor_m_per_beat`` [m/beat], ``decoupling_pct`` [%], ``pace_fade_pct``
+          [%], ``avg_pace_s_per_km`` [s/km], ``n_records``, then provenance (``source_row`` = the
+          session's number in the file, from 1).
+        - ``strength_sets``: see the module docstring; ``exercise_category`` and
+          ``set_duration_s`` [s] are extra columns.
+        - ``sessions``: ``start``, ``activity``, ``duration_s`` [s], ``rpe`` (missing).
+    """
+    msgs = _decode(ctx)
+    anchor = _time_anchor(msgs, ctx)
+    sessions = msgs["session"]
+    if not sessions:
+        sessions = [_session_from_records(msgs)]
+        ctx.note("the FIT file has no session message; the run summary comes from its records")
+    running = [str(s.get("sport")) == "running" for s in sessions]
+    full = _stream(msgs["record"], anchor, running=any(running))
+    run_rows, session_rows = [], []
+    for k, sess in enumerate(sessions):
+        start = _to_utc(_first(sess, "start_time", "timestamp"), anchor)
+        if pd.isna(start) and not full.empty:
+            start = full["time"].iloc[0]
+        timer = _num(sess.get("total_timer_time"))
+        elapsed = _num(sess.get("total_elapsed_time"))
+        session_rows.append(
+            {
+                "start": start,
+                "activity": _activity_name(sess),
+                "duration_s": timer if np.isfinite(timer) else elapsed,
+                "rpe": np.nan,
+                "row": k + 1,
+            }
+        )
+        if not running[k]:
+            continue
+        stream = _session_records(sess, msgs["record"], full, len(sessions), anchor)
+        m = streams.run_metrics(stream)
+        cad = _num(sess.get("avg_running_cadence"))
+        if np.isfinite(cad):
+            cad = 2.0 * (cad + np.nan_to_num(_num(sess.get("avg_fractional_cadence"))))
+        distance = _num(sess.get("total_distance"))
+        distance = distance if np.isfinite(distance) and distance > 0 else m["distance_m"]
+        moving = m["moving_time_s"] if np.isfinite(m["moving_time_s"]) else timer
+        run_rows.append(
+            {
+                "start": start,
+                "activity_name": _activity_name(sess),
+                "distance_m": distance,
+                "moving_time_s": moving,
+                "elapsed_time_s": elapsed if np.isfinite(elapsed) else m["elapsed_time_s"],
+                "avg_hr_bpm": _pick(_num(sess.get("avg_heart_rate")), m["avg_hr_bpm"]),
+                "max_hr_bpm": _pick(_num(sess.get("max_heart_rate")), m["max_hr_bpm"]),
+                "avg_cadence_spm": _pick(cad if cad > 0 else np.nan, m["avg_cadence_spm"]),
+                "elevation_gain_m": _pick(_num(sess.get("total_ascent")), m["elevation_gain_m"]),
+                "efficiency_factor_m_per_beat": m["efficiency_factor_m_per_beat"],
+                "decoupling_pct": m["decoupling_pct"],
+                "pace_fade_pct": m["pace_fade_pct"],
+                "avg_pace_s_per_km": moving / distance * 1000.0
+                if np.isfinite(moving) and distance > 0
+                else np.nan,
+                "n_records": len(stream),
+                "row": k + 1,
+            }
+        )
+    if run_rows:
+        ctx.note(
+            "moving time, pace, efficiency factor, decoupling and pace fade computed from the "
+            "record stream (stops < 0.5 m/s and the first 10 min excluded as documented)"
+        )
+    tables: dict[str, pd.DataFrame] = {}
+    if run_rows:
+        frame = pd.DataFrame(run_rows)
+        tables["runs"] = finish(
+            frame.drop(columns="row"),
+            "runs",
+            ctx,
+            source=SOURCE,
+            source_row=frame["row"].to_numpy(),
+        )
+    sets = _strength_sets(msgs, sessions, anchor, ctx)
+    if sets is not None:
+        tables["strength_sets"] = sets
+    frame = pd.DataFrame(session_rows)
+    frame["start"] = pd.to_datetime(frame["start"], utc=True).dt.as_unit("us")
+    tables["sessions"] = finish(
+        frame.drop(columns="row"),
+        "sessions",
+        ctx,
+        source=SOURCE,
+        source_row=frame["row"].to_numpy(),
+    )
+    return result(ctx, SOURCE, tables)
+
+
+def _pick(recorded: float, computed: float) -> float:
+    return recorded if np.isfinite(recorded) else computed
+
+
+def _session_from_records(msgs: dict[str, list[dict]]) -> dict:
+    recs = [r for r in msgs["record"] if r.get("timestamp") is not None]
+    sport = None
+    for s in msgs["sport"]:
+        sport = s.get("sport")
+    if any(m for m in msgs["set"]):
+        sport = sport or "training"
+    return {"start_time": recs[0]["timestamp"] if recs else None, "sport": sport or "running"}
+
+
+def _exercise_name(category, subtype) -> tuple[str, str]:
+    if isinstance(category, tuple | list):
+        category = next((c for c in category if c is not None), None)
+    if isinstance(subtype, tuple | list):
+        subtype = next((c for c in subtype if c is not None), None)
+    if category is None:
+        return "unknown", "unknown"
+    cat = str(category)
+    if isinstance(category, int | np.integer):
+        return f"category {category}", f"category {category}"
+    names = fitdecode.profile.FIELD_TYPES.get(f"{cat}_exercise_name")
+    if subtype is None:
+        return cat, cat
+    if names is not None and names.enum and int(subtype) in names.enum:
+        return str(names.enum[int(subtype)]), cat
+    return f"{cat} (exercise {int(subtype)})", cat
+
+
+def _strength_sets(
+    msgs: dict[str, list[dict]], sessions: list[dict], anchor: float | None, ctx: ReadContext
+) -> pd.DataFrame | None:
+    raw_sets = msgs["set"]
+    if not raw_sets:
+        return None
+    first = sessions[0] if sessions else {}
+    start = _to_utc(_first(first, "start_time", "timestamp"), anchor)
+    if pd.isna(start):
+        times = [_to_utc(_first(s, "start_time", "timestamp"), anchor) for s in raw_sets]
+        start = min((t for t in times if not pd.isna(t)), default=pd.NaT)
+    duration = _num(first.get("total_elapsed_time"))
+    rows: list[dict] = []
+    rests = orphans = 0
+    for k, s in enumerate(raw_sets):
+        kind = str(s.get("set_type"))
+        set_time = _num(s.get("duration"))
+        if kind == "rest":
+            rests += 1
+            if rows:
+                rows[-1]["rest_after_s"] = set_time
+            else:
+                orphans += 1
+            continue
+        name, category = _exercise_name(s.get("category"), s.get("category_subtype"))
+        reps = _num(s.get("repetitions"))
+        unit = {"pound": "lb", "kilogram": "kg"}.get(str(s.get("weight_display_unit")))
+        weight = _num(s.get("weight"))
+        timed = not (np.isfinite(reps) and reps > 0)
+        rows.append(
+            {
+                "session_start": start,
+                "workout_name": _activity_name(first) if first else None,
+                "exercise_raw": name,
+                "set_type": "working" if kind == "active" else kind,
+                "reps": reps,
+                "load_kg": weight,
+                "load_unit": unit if np.isfinite(weight) else None,
+                "duration_s": set_time if timed else np.nan,
+                "distance_m": np.nan,
+                "rpe": np.nan,
+                "rest_after_s": np.nan,
+                "session_duration_s": duration,
+                "exercise_category": category,
+                "set_duration_s": set_time,
+                "set_started": _to_utc(s.get("start_time"), anchor),
+                "row": k + 1,
+            }
+        )
+    ctx.note(
+        f"{len(rows)} active set(s) read from FIT set messages"
+        + (f"; {rests} rest set(s) became rest_after_s of the set before" if rests else "")
+        + (f" ({orphans} rest set(s) before any active set dropped)" if orphans else "")
+    )
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return empty_table("strength_sets", ctx, source=SOURCE)
+    frame["session_start"] = pd.to_datetime(frame["session_start"], utc=True).dt.as_unit("us")
+    frame["set_index"] = frame.groupby("exercise_raw", sort=False).cumcount().astype("Int64")
+    return finish(
+        frame.drop(columns="row"),
+        "strength_sets",
+        ctx,
+        source=SOURCE,
+        source_row=frame["row"].to_numpy(),
+    )

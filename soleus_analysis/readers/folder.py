@@ -1,0 +1,228 @@
+"""Read a folder of exports (``data/raw``) into the canonical tables, one athlete per sub-folder.
+
+Rules
+-----
+- A first-level sub-folder of the root names the athlete: ``data/raw/<athlete>/...``. A file
+  directly in the root is the athlete named by its stem.
+- An optional ``athletes.csv`` at the root is the canonical ``athletes`` table; its ``timezone``
+  and ``weight_unit`` are used for that athlete's files (the ``tz`` argument is the zone of
+  athletes without one).
+- A file that cannot be read is listed in ``files`` with its error and the others are still read.
+- ``README*``, ``SOURCE*``, ``LICENSE*``, ``*.md``, ``*.txt``, ``truth.json`` and hidden files are
+  skipped. Activity files that a Strava ``activities.csv`` names in ``Filename`` are read through
+  it (its runs get their stream metrics) and not a second time on their own.
+- Files are read in sorted path order, so the result is deterministic.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+
+import pandas as pd
+
+from soleus_analysis.errors import InputError
+from soleus_analysis.readers.api import read_all
+from soleus_analysis.textfile import read_text_table
+
+__all__ = ["FolderRead", "read_folder"]
+
+_SKIP_PREFIXES = ("readme", "source", "license", "licence")
+_SKIP_SUFFIXES = (".md", ".txt", ".rst")
+_SKIP_NAMES = {"truth.json", "athletes.csv"}
+
+
+@dataclass(frozen=True)
+class FolderRead:
+    """The canonical tables of a folder of exports.
+
+    Attributes
+    ----------
+    tables : dict of str to DataFrame
+        Per canonical table, the rows of every file that feeds it, concatenated in file order
+        (not yet validated). ``athletes`` is there when the root has ``athletes.csv``.
+    files : DataFrame
+        One row per file considered: ``path``, ``source``, ``tables`` (comma-separated),
+        ``rows`` (rows read, all tables), ``athlete_id``, ``error`` (the message, or ``""``),
+        ``notes`` (separated by ``" | "``).
+    """
+
+    tables: dict[str, pd.DataFrame]
+    files: pd.DataFrame
+
+
+def _skipped(path: Path) -> bool:
+    name = path.name.lower()
+    return (
+        name.startswith(".")
+        or name.startswith(_SKIP_PREFIXES)
+        or name.endswith(_SKIP_SUFFIXES)
+        or name in _SKIP_NAMES
+    )
+
+
+def _athletes(
+    root: Path, athletes: pd.DataFrame | str | PathLike[str] | None
+) -> pd.DataFrame | None:
+    if athletes is None:
+        path = root / "athletes.csv"
+        if not path.exists():
+            return None
+        athletes = path
+    if isinstance(athletes, pd.DataFrame):
+        return athletes.copy()
+    text = read_text_table(athletes)
+    frame = text.frame.reset_index()
+    frame["source_file"] = str(athletes)
+    frame["source"] = "athletes"
+    return frame
+
+
+def _setting(athletes: pd.DataFrame | None, athlete: str, column: str) -> str | None:
+    if athletes is None or column not in athletes or "athlete_id" not in athletes:
+        return None
+    match = athletes.loc[athletes["athlete_id"].astype("str") == athlete, column]
+    if match.empty:
+        return None
+    value = match.iloc[0]
+    return None if pd.isna(value) or not str(value).strip() else str(value).strip()
+
+
+def _strava_members(files: list[Path]) -> dict[Path, Path]:
+    """Activity files named by a Strava activities.csv -> that CSV."""
+    members: dict[Path, Path] = {}
+    for path in files:
+        if path.name.lower() != "activities.csv":
+            continue
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                reader = csv.DictReader(fh)
+                if not reader.fieldnames or "Filename" not in reader.fieldnames:
+                    continue
+                for row in reader:
+                    name = (row.get("Filename") or "").strip()
+                    if name:
+                        members[(path.parent / name).resolve()] = path
+        except (OSError, UnicodeDecodeError, csv.Error):
+            continue
+    return members
+
+
+def _merge_injury(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """Put injury reports (PMSys injury.csv) on the wellness row of the same athlete and day.
+
+    The last injury report of a day is the day's injury; an injury day without a wellness row
+    stays a row of its own. Both files still count their rows in ``files``.
+    """
+    injury = [f for f in frames if "injury" in f and "fatigue" not in f]
+    other = [f for f in frames if not ("injury" in f and "fatigue" not in f)]
+    if not injury or not other:
+        return frames
+    inj = pd.concat(injury, ignore_index=True, sort=False)
+    inj = inj[inj["date"].map(lambda v: isinstance(v, pd.Timestamp))]
+    inj = inj.drop_duplicates(["athlete_id", "date"], keep="last")
+    rest = pd.concat(injury, ignore_index=True, sort=False)
+    rest = rest[~rest["date"].map(lambda v: isinstance(v, pd.Timestamp))]
+    well = pd.concat(other, ignore_index=True, sort=False)
+    key = ["athlete_id", "date"]
+    if "injury" in well:
+        well = well.drop(columns="injury")
+    dated = well["date"].map(lambda v: isinstance(v, pd.Timestamp))
+    merged = well[dated].merge(inj[[*key, "injury"]], on=key, how="left")
+    left = inj.merge(well.loc[dated, key].drop_duplicates(), on=key, how="left", indicator=True)
+    alone = inj[(left["_merge"] == "left_only").to_numpy()]
+    return [merged, well[~dated], alone, rest]
+
+
+def read_folder(
+    root: str | PathLike[str],
+    *,
+    tz: str = "UTC",
+    athletes: pd.DataFrame | str | PathLike[str] | None = None,
+) -> FolderRead:
+    """Read every export under ``root`` (see the module docstring for the rules).
+
+    Parameters
+    ----------
+    root : str or PathLike
+        Folder such as ``data/raw``.
+    tz : str, default "UTC"
+        Zone of athletes whose zone ``athletes.csv`` does not give.
+    athletes : DataFrame or path, optional
+        The athletes table; default ``root/athletes.csv`` when it exists.
+
+    Returns
+    -------
+    FolderRead
+    """
+    base = Path(root)
+    if not base.is_dir():
+        raise InputError("not a folder", path=base, fix="pass the folder that holds the exports")
+    table = _athletes(base, athletes)
+    paths = sorted(p for p in base.rglob("*") if p.is_file() and not _skipped(p.relative_to(base)))
+    paths = [
+        p for p in paths if not any(part.startswith(".") for part in p.relative_to(base).parts)
+    ]
+    members = _strava_members(paths)
+    parts: dict[str, list[pd.DataFrame]] = {}
+    if table is not None:
+        parts["athletes"] = [table]
+    records = []
+    for path in paths:
+        rel = path.relative_to(base)
+        athlete = rel.parts[0] if len(rel.parts) > 1 else None
+        record = {
+            "path": str(path),
+            "source": "",
+            "tables": "",
+            "rows": 0,
+            "athlete_id": athlete or "",
+            "error": "",
+            "notes": "",
+        }
+        if path.resolve() in members:
+            record["notes"] = f"read through {members[path.resolve()].name}"
+            records.append(record)
+            continue
+        zone = (_setting(table, athlete, "timezone") if athlete else None) or tz
+        unit = _setting(table, athlete, "weight_unit") if athlete else None
+        try:
+            res = read_all(path, athlete_id=athlete, tz=zone, weight_unit=unit)
+        except InputError as exc:
+            record["error"] = str(exc)
+            records.append(record)
+            continue
+        except Exception as exc:
+            record["error"] = (
+                f"unexpected {type(exc).__name__} while reading ({exc}); please report it"
+            )
+            records.append(record)
+            continue
+        record["source"] = res.source
+        record["tables"] = ",".join(res.tables)
+        record["rows"] = sum(len(df) for df in res.tables.values())
+        if not athlete:
+            first = next((df for df in res.tables.values() if "athlete_id" in df and len(df)), None)
+            record["athlete_id"] = str(first["athlete_id"].iloc[0]) if first is not None else ""
+        record["notes"] = " | ".join(res.notes)
+        for name, df in res.tables.items():
+            if len(df):
+                parts.setdefault(name, []).append(df)
+        records.append(record)
+    if "wellness" in parts:
+        parts["wellness"] = _merge_injury(parts["wellness"])
+    tables = {}
+    for name, frames in parts.items():
+        out = (
+            pd.concat(frames, ignore_index=True, sort=False)
+            if len(frames) > 1
+            else frames[0].reset_index(drop=True)
+        )
+        out.attrs = {"table": name}
+        tables[name] = out
+    files = pd.DataFrame.from_records(
+        records, columns=["path", "source", "tables", "rows", "athlete_id", "error", "notes"]
+    )
+    return FolderRead(tables=tables, files=files)

@@ -1,0 +1,124 @@
+"""Hevy CSV exports -> ``strength_sets`` (and one ``sessions`` row per workout).
+
+Header (formats.md §3.6, all fields quoted): ``title,start_time,end_time,description,
+exercise_title,superset_id,exercise_notes,set_index,set_type,weight_kg,reps,distance_km,
+duration_seconds,rpe``. The units are in the column names and follow the user's preference:
+``weight_kg`` or ``weight_lbs``, ``distance_km`` or ``distance_miles``; they are converted to kg
+and m and the logged unit is kept in ``load_unit``.
+
+Conventions
+-----------
+- ``start_time``/``end_time`` look like ``30 Nov 2024, 18:51`` (``%d %b %Y, %H:%M``, English month
+  abbreviations): local wall time, read in the athlete's zone ``tz`` and stored in UTC. The
+  workout's duration is ``end_time - start_time``.
+- ``set_type``: ``normal`` -> working, ``warmup`` -> warmup, ``failure`` -> failure, ``dropset``
+  -> drop; anything else is kept as given so that validation rejects it.
+- ``set_index`` counts the sets of an exercise in a workout from 0 in file order (as Hevy's own
+  0-based ``set_index`` does).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from soleus_analysis.parsing import parse_number
+from soleus_analysis.readers._common import (
+    ReadContext,
+    ReadResult,
+    finish,
+    parse_local_times,
+    result,
+)
+from soleus_analysis.readers._sets import (
+    convert_distance,
+    convert_weight,
+    number,
+    sessions_from_sets,
+    set_indices,
+)
+from soleus_analysis.textfile import TextTable, read_text_table
+
+__all__ = ["matches", "read_hevy"]
+
+SOURCE = "hevy"
+_REQUIRED = ("title", "start_time", "exercise_title", "set_type", "reps")
+_DATE_FORMATS = ("%d %b %Y, %H:%M",)
+_SET_TYPES = {"normal": "working", "warmup": "warmup", "failure": "failure", "dropset": "drop"}
+
+
+def matches(header: tuple[str, ...]) -> tuple[bool, str]:
+    """Whether a header is a Hevy export, and why not."""
+    missing = [c for c in _REQUIRED if c not in header]
+    if missing:
+        return False, "no Hevy column(s) " + ", ".join(missing)
+    if not {"weight_kg", "weight_lbs"} & set(header):
+        return False, "no Hevy weight column (weight_kg or weight_lbs)"
+    return True, ""
+
+
+def read_hevy(ctx: ReadContext, text: TextTable | None = None) -> ReadResult:
+    """Read a Hevy CSV export into ``strength_sets`` and ``sessions``.
+
+    Returns
+    -------
+    ReadResult
+        ``strength_sets``: ``athlete_id``, ``session_start`` (UTC), ``workout_name`` (Hevy
+        ``title``), ``exercise_raw``, ``set_index`` (from 0), ``set_type``, ``reps``, ``load_kg``
+        [kg], ``load_unit`` (kg/lb as logged), ``duration_s`` [s], ``distance_m`` [m], ``rpe``,
+        ``session_duration_s`` [s], ``notes`` (exercise notes), ``superset_id``, then
+        ``timezone``, ``source``, ``source_file``, ``source_row``. ``sessions``: one row per
+        workout (``start``, ``activity`` = ``strength``, ``duration_s`` [s]).
+    """
+    text = text or read_text_table(ctx.path, encoding=ctx.encoding)
+    ok, why = matches(text.header)
+    if not ok:
+        raise ctx.error(f"not a Hevy export ({why})", fix="pass the right source= for this file")
+    ctx.notes.extend(n for n in text.notes if n not in ctx.notes)
+    raw = text.frame
+    rows = raw.index.to_numpy()
+    raw = raw.reset_index(drop=True)
+    dec = text.decimal
+
+    def col(name: str) -> pd.Series:
+        return raw[name] if name in raw else pd.Series("", index=raw.index, dtype="str")
+
+    out = pd.DataFrame(index=raw.index)
+    start = parse_local_times(col("start_time"), _DATE_FORMATS, ctx, column="session_start")
+    end = parse_local_times(col("end_time"), _DATE_FORMATS, ctx, column="end_time")
+    out["session_start"] = start
+    out["workout_name"] = col("title").replace("", None)
+    out["exercise_raw"] = col("exercise_title").str.strip()
+    out["set_index"] = set_indices(
+        pd.DataFrame({"s": col("start_time"), "t": col("title"), "e": out["exercise_raw"]}),
+        ["s", "t"],
+        "e",
+    )
+    kind = col("set_type").str.strip().str.lower()
+    out["set_type"] = kind.map(_SET_TYPES).fillna(col("set_type")).to_numpy()
+    out["reps"] = number(col("reps"), dec)
+    w_name, w_unit = ("weight_kg", "kg") if "weight_kg" in raw else ("weight_lbs", "lb")
+    units = pd.Series(w_unit, index=raw.index)
+    out["load_kg"] = convert_weight(col(w_name), units, dec)
+    out["load_unit"] = units.where(parse_number(col(w_name), decimal=dec).notna())
+    ctx.note(
+        f"weights from column {w_name!r}" + (" converted from lb to kg" if w_unit == "lb" else "")
+    )
+    if "distance_km" in raw or "distance_miles" in raw:
+        d_name, d_unit = ("distance_km", "km") if "distance_km" in raw else ("distance_miles", "mi")
+        out["distance_m"] = convert_distance(col(d_name), pd.Series(d_unit, index=raw.index), dec)
+        ctx.note(f"distances from column {d_name!r} converted to m")
+    else:
+        out["distance_m"] = np.nan
+    out["duration_s"] = number(col("duration_seconds"), dec)
+    out["rpe"] = number(col("rpe"), dec)
+    both = pd.api.types.is_datetime64_any_dtype(start) and pd.api.types.is_datetime64_any_dtype(end)
+    out["session_duration_s"] = (end - start).dt.total_seconds() if both else np.nan
+    out["notes"] = col("exercise_notes").replace("", None)
+    out["superset_id"] = col("superset_id").replace("", None)
+    out["description"] = col("description").replace("", None)
+    sets = finish(out, "strength_sets", ctx, source=SOURCE, source_row=rows)
+    frame = sessions_from_sets(sets, ctx)
+    srows = frame.attrs.pop("source_row", np.arange(1, len(frame) + 1))
+    sessions = finish(frame, "sessions", ctx, source=SOURCE, source_row=srows)
+    return result(ctx, SOURCE, {"strength_sets": sets, "sessions": sessions})

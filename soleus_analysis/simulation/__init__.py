@@ -1,0 +1,37 @@
+"""Simulated cohorts with a known answer.
+
+No public data set records calf exercises and running pace for the same athletes, so the models
+are proven on simulated athletes whose truth is known. :mod:`.model` holds the generating model
+and its parameters, :mod:`.panel` the fast athlete-week simulator, :mod:`.cohort` the event-level
+cohort in the canonical tables.
+"""
+
+from soleus_analysis.simulation.cohort import (
+    EXERCISE_NAMES,
+    Cohort,
+    simulate_cohort,
+    write_canonical,
+)
+from soleus_analysis.simulation.model import (
+    SOLEUS_SHARES,
+    Design,
+    Effects,
+    adaptation_kernel,
+    adaptation_state,
+)
+from soleus_analysis.simulation.panel import SimulatedPanel, SimulationParams, simulate_panel
+
+__all__ = [
+    "EXERCISE_NAMES",
+    "Cohort",
+    "simulate_cohort",
+    "SOLEUS_SHARES",
+    "Design",
+    "Effects",
+    "SimulatedPanel",
+    "SimulationParams",
+    "adaptation_kernel",
+    "adaptation_state",
+    "simulate_panel",
+    "write_canonical",
+]

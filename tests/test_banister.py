@@ -1,0 +1,124 @@
+"""Fitness-fatigue model: recovery of known parameters from a generated series."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from soleus_analysis.models.banister import banister_predict, fit_banister
+
+TRUTH = dict(p0=300.0, k_fitness=[0.08, 0.5], k_fatigue=[0.25, 1.2], tau_fitness=40.0,
+             tau_fatigue=8.0)
+
+
+def _series(seed: int, n: int = 365, noise: float = 1.5, tested: float = 0.35) -> pd.DataFrame:
+    """Daily running load and soleus dose, performance from known Banister parameters."""
+    rng = np.random.default_rng(seed)
+    run = np.where(rng.random(n) < 0.7, rng.gamma(4, 15, n), 0.0) * (
+        1 + 0.5 * np.sin(np.arange(n) / 40))
+    sol = np.where(rng.random(n) < 0.3, rng.integers(2, 12, n), 0).astype(float)
+    perf = banister_predict(np.column_stack([run, sol]), **TRUTH) + rng.normal(0, noise, n)
+    return pd.DataFrame({
+        "date": pd.date_range("2024-01-01", periods=n),
+        "run_load": run,
+        "soleus_dose": sol,
+        "perf": np.where(rng.random(n) < tested, perf, np.nan),
+    })
+
+
+TRUE_PARAMS = {
+    "p0": 300.0, "k_fitness[run_load]": 0.08, "k_fatigue[run_load]": 0.25,
+    "k_fitness[soleus_dose]": 0.5, "k_fatigue[soleus_dose]": 1.2,
+    "tau_fitness": 40.0, "tau_fatigue": 8.0,
+}
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return fit_banister(_series(1), performance="perf", time="date", n_boot=100, rng=7)
+
+
+def test_recovers_known_parameters_within_their_intervals():
+    # 8 independent series; each 95% interval should cover its true value in most of them.
+    # Bound: P(at most 5 of 8 covered | coverage 0.95) = 0.006 per parameter, so requiring
+    # >= 6 of 8 fails a correct method rarely and a biased or overconfident one quickly.
+    covered = pd.Series(0, index=list(TRUE_PARAMS))
+    estimates = []
+    for seed in range(8):
+        t = fit_banister(_series(seed), performance="perf", time="date", ci="wald").table
+        t = t.set_index("parameter")
+        truth = pd.Series(TRUE_PARAMS)
+        covered += ((t["ci_low"] < truth) & (truth < t["ci_high"])).astype(int)
+        estimates.append(t["estimate"])
+    assert (covered >= 6).all(), covered
+    mean = pd.concat(estimates, axis=1).mean(axis=1)
+    for name, value in TRUE_PARAMS.items():
+        assert mean[name] == pytest.approx(value, rel=0.05), name
+
+
+def test_bootstrap_intervals_agree_with_wald_intervals(fitted):
+    wald = fit_banister(_series(1), performance="perf", time="date", ci="wald").table
+    boot = fitted.table
+    width_b = boot["ci_high"] - boot["ci_low"]
+    width_w = wald["ci_high"] - wald["ci_low"]
+    ratio = width_b / width_w
+    assert ((ratio > 0.5) & (ratio < 2.0)).all(), ratio
+    assert ((boot["ci_low"] <= boot["estimate"]) & (boot["estimate"] <= boot["ci_high"])).all()
+    t = boot.set_index("parameter")
+    assert t.loc["tau_fitness", "estimate"] > t.loc["tau_fatigue", "estimate"]
+
+
+def test_reports_in_and_out_of_sample_error(fitted):
+    fit = fitted.fit.iloc[0]
+    assert fit["n_tests"] > 100 and fit["n_steps"] == 365
+    assert 1.2 < fit["rmse_in"] < 1.8  # the noise SD is 1.5
+    assert fit["rmse_in"] <= fit["rmse_out"] < 3.0
+    assert fit["n_out"] > 30 and fit["converged"]
+    assert "ill-conditioned" in fitted.caveat
+    pred = fitted.predictions
+    assert len(pred) == 365
+    ok = pred["observed"].notna()
+    assert np.sqrt(((pred["observed"] - pred["predicted"])[ok] ** 2).mean()) == pytest.approx(
+        fit["rmse_in"], rel=1e-6)
+
+
+def test_bootstrap_is_reproducible_with_rng_and_wald_is_available():
+    d = _series(2, n=200, tested=0.5)
+    a = fit_banister(d, performance="perf", time="date", n_boot=20, rng=3)
+    b = fit_banister(d, performance="perf", time="date", n_boot=20, rng=3)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    w = fit_banister(d, performance="perf", time="date", ci="wald")
+    assert (w.table["ci_low"] < w.table["estimate"]).all()
+    assert (w.table["estimate"] < w.table["ci_high"]).all()
+
+
+def test_per_athlete_fits_lower_is_better_and_weekly_numeric_time():
+    rng = np.random.default_rng(4)
+    frames = []
+    for a in ("A", "B"):
+        n = 80
+        load = rng.gamma(3, 10, n)
+        pace = banister_predict(load[:, None], p0=330, k_fitness=[0.2], k_fatigue=[0.5],
+                                tau_fitness=6.0, tau_fatigue=1.5, higher_is_better=False)
+        frames.append(pd.DataFrame({"athlete_id": a, "week": np.arange(n), "km": load,
+                                    "pace": pace + rng.normal(0, 0.5, n)}))
+    d = pd.concat(frames, ignore_index=True)
+    res = fit_banister(d, performance="pace", loads=["km"], time="week", group="athlete_id",
+                       higher_is_better=False, ci=None)
+    assert list(res.fit["athlete"]) == ["A", "B"]
+    taus = res.table.loc[res.table["parameter"] == "tau_fitness", "estimate"]
+    assert np.allclose(taus, 6.0, rtol=0.35)
+    assert res.table["ci_low"].isna().all()
+
+
+def test_input_errors_and_too_few_tests():
+    d = _series(5, n=60)
+    bad = d.assign(run_load=d["run_load"].where(d.index != 10))
+    with pytest.raises(ValueError, match="missing load"):
+        fit_banister(bad, performance="perf", time="date")
+    with pytest.raises(ValueError, match="not in the data"):
+        fit_banister(d, performance="perf", loads=["km"], time="date")
+    few = d.assign(perf=d["perf"].where(d.index < 12))
+    res = fit_banister(few, performance="perf", time="date", ci=None)
+    assert res.fit.empty and "not fitted" in res.notes[0]

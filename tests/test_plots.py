@@ -1,0 +1,66 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from soleus_analysis import plots
+
+
+@pytest.fixture
+def estimates():
+    return pd.DataFrame(
+        {
+            "term": ["within", "between", "within", "between"],
+            "model": ["LMM", "LMM", "GEE", "GEE"],
+            "estimate": [-4.0, -1.0, -3.5, -0.5],
+            "ci_low": [-6.0, -5.0, -6.5, -4.0],
+            "ci_high": [-2.0, 3.0, -0.5, 3.0],
+        }
+    )
+
+
+def test_forest_draws_one_bar_per_estimate_in_the_data_coordinates(estimates):
+    ax = plots.plot_forest(estimates, hue="model", band=(-1, 1))
+    lines = [c for c in ax.containers]
+    assert len(lines) == 2  # one errorbar container per model
+    xs = np.concatenate([c.lines[0].get_xdata() for c in lines])
+    assert sorted(xs) == sorted(estimates["estimate"])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["within", "between"]
+
+
+def test_forest_names_missing_columns(estimates):
+    with pytest.raises(ValueError, match="lacks column"):
+        plots.plot_forest(estimates.drop(columns="ci_low"))
+
+
+def test_dose_over_time_draws_each_athlete_and_a_median():
+    weeks = pd.date_range("2025-01-06", periods=4, freq="7D")
+    data = pd.DataFrame(
+        {"athlete_id": np.repeat(["a", "b", "c"], 4), "week_start": np.tile(weeks, 3),
+         "soleus_sets": [0, 2, 4, 6, 0, 0, 1, 1, 3, 3, 3, 3.0]}
+    )
+    ax = plots.plot_dose_over_time(data)
+    assert len(ax.lines) == 4
+    assert ax.lines[-1].get_ydata().tolist() == [0, 2, 3, 3]
+
+
+def test_individual_responses_are_sorted():
+    data = pd.DataFrame({"athlete_id": ["a", "b", "c"], "slope": [1.0, -2.0, 0.5],
+                         "ci_low": [0.0, -3.0, -1.0], "ci_high": [2.0, -1.0, 2.0]})
+    ax = plots.plot_individual_responses(data, swc=0.8)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["b", "c", "a"]
+
+
+def test_power_curve_and_series_fit_return_axes():
+    curve = pd.DataFrame({"n_athletes": [10, 20, 40], "power": [0.2, 0.5, 0.85], "mc_se": [0.02, 0.03, 0.02]})
+    ax = plots.plot_power_curve(curve)
+    assert ax.get_ylim() == (0, 1.02)
+    series = pd.DataFrame({"day": range(5), "obs": [1, 2, 3, 2, 1.0], "fit": [1, 2, 2.5, 2, 1.5]})
+    ax = plots.plot_series_fit(series, x="day", observed="obs", fitted="fit", split=3)
+    assert ax.lines[0].get_ydata().tolist() == [1, 2, 2.5, 2, 1.5]
+
+
+def test_partial_effect_band():
+    grid = pd.DataFrame({"x": [0, 10, 20], "predicted": [300, 296, 292.0], "ci_low": [298, 293, 287.0],
+                         "ci_high": [302, 299, 297.0]})
+    ax = plots.plot_partial_effect(grid, x="x")
+    assert ax.lines[0].get_ydata().tolist() == [300, 296, 292.0]

@@ -1,0 +1,132 @@
+"""Person-mean centring after lagging, and the within-between mixed model on planted effects."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from soleus_analysis.models.mixed import fit_mixed
+from soleus_analysis.models.within_between import (
+    fit_within_between,
+    lagged,
+    within_between_terms,
+)
+from tests.panel_generator import make_panel
+
+Y, X = "easy_pace_s_per_km", "soleus_sets"
+
+
+def test_lags_are_looked_up_by_date_not_position():
+    weeks = pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-22", "2024-01-29"])
+    d = pd.DataFrame({"athlete_id": "a", "week_start": weeks, "x": [1.0, 2.0, 3.0, 4.0]})
+    out = lagged(d, columns=["x"], lags=[1, 2])
+    # week 3 (Jan 22) has no row for Jan 15: lag1 missing, lag2 = Jan 8
+    assert np.isnan(out["x_lag1"].iloc[2])
+    np.testing.assert_array_equal(out["x_lag2"], [np.nan, np.nan, 2.0, np.nan])
+    assert out["x_lag1"].tolist()[3] == 3.0
+
+
+def test_centring_after_lagging_over_the_analysis_window():
+    d = pd.DataFrame(
+        {
+            "athlete_id": ["a"] * 5 + ["b"] * 3,
+            "week": [0, 1, 2, 3, 4, 0, 1, 2],
+            "x": [10.0, 0.0, 20.0, 30.0, 40.0, 5.0, 5.0, 8.0],
+            "y": [1.0, 2.0, np.nan, 4.0, 5.0, 1.0, 1.0, 1.0],
+        }
+    )
+    out = within_between_terms(d, columns=["x"], group="athlete_id", time="week", lags=[1],
+                               required=["y"])
+    # window for a: weeks 1, 3, 4 (week 0 has no lag, week 2 no outcome)
+    assert out["in_window"].tolist() == [False, True, False, True, True, False, True, True]
+    a = out.loc[out["athlete_id"] == "a"]
+    assert a["x_between"].iloc[0] == pytest.approx((0 + 30 + 40) / 3)
+    assert a["x_lag1_between"].iloc[0] == pytest.approx((10 + 20 + 30) / 3)
+    assert a["x_within"].iloc[3] == pytest.approx(30 - 70 / 3)
+    b = out.loc[out["athlete_id"] == "b"]
+    assert b["x_between"].iloc[0] == pytest.approx(6.5)
+
+
+def test_duplicate_weeks_are_refused_with_a_clear_message():
+    d = pd.DataFrame({"athlete_id": ["a", "a"], "week": [1, 1], "x": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="more than one row for athlete_id='a'"):
+        lagged(d, columns=["x"], lags=[1], time="week")
+
+
+@pytest.fixture(scope="module")
+def planted():
+    return make_panel(80, 30, within_effect=-3.0, between_effect=4.0, slope_sd=1.5, rng=11)
+
+
+@pytest.fixture(scope="module")
+def planted_fit(planted):
+    return fit_within_between(planted.panel, outcome=Y, exposure=X)
+
+
+def test_recovers_the_planted_within_effect(planted, planted_fit):
+    row = planted_fit.effect("within")
+    assert row["ci_low"] < planted.truth["within_effect"] < row["ci_high"]
+    assert abs(row["estimate"] - planted.truth["within_effect"]) < 3 * row["std_error"]
+    assert row["ci_high"] < 0  # detected at 80 x 30
+    assert row["per"] == "+10 soleus_sets"
+    assert planted_fit.converged and planted_fit.re_structure == "full"
+    assert (planted_fit.n_athletes, planted_fit.n_weeks, planted_fit.n_obs) == (80, 30, 2400)
+    slope_sd = planted_fit.variance.set_index("component")["estimate"].filter(like="slope SD")
+    assert slope_sd.iloc[0] == pytest.approx(1.5, rel=0.6)
+
+
+def test_contextual_effect_equals_the_mundlak_coefficient(planted, planted_fit):
+    # y ~ x + xbar (Mundlak) has coefficient bB - bW on xbar: the same model reparametrised.
+    d = planted_fit.data.copy()
+    d["x_raw"] = d["x_w"] + d["x_b"]
+    mundlak = fit_mixed(d, "y ~ x_raw + x_b", group="athlete", re_formula="~x_w")
+    ctx = planted_fit.effect("contextual")
+    assert ctx["estimate"] == pytest.approx(10 * mundlak.estimate("x_b"), rel=1e-3)
+    se = mundlak.table.set_index("term").loc["x_b", "std_error"] * 10
+    assert ctx["std_error"] == pytest.approx(se, rel=1e-2)
+    between = planted_fit.effect("between")["estimate"]
+    within = planted_fit.effect("within")["estimate"]
+    assert ctx["estimate"] == pytest.approx(between - within)
+
+
+def test_step_rescales_estimates_and_intervals(planted, planted_fit):
+    per_set = fit_within_between(planted.panel, outcome=Y, exposure=X, step=1)
+    a, b = per_set.effect("within"), planted_fit.effect("within")
+    assert b["estimate"] == pytest.approx(10 * a["estimate"], rel=1e-6)
+    assert b["ci_low"] == pytest.approx(10 * a["ci_low"], rel=1e-6)
+    assert b["p_value"] == pytest.approx(a["p_value"], rel=1e-6, abs=1e-12)
+
+
+def test_adjusting_for_a_within_confounder_removes_its_bias():
+    g = make_panel(60, 26, within_effect=-2.0, covariate_effect=0.8, covariate_on_exposure=1.0,
+                   slope_sd=0.5, rng=2)
+    adjusted = fit_within_between(g.panel, outcome=Y, exposure=X, covariates=["run_distance_km"])
+    crude = fit_within_between(g.panel, outcome=Y, exposure=X)
+    truth = g.truth["within_effect"]
+    bias_crude = 0.8 * 1.0 * 10  # covariate rises 1 km per extra set, 0.8 s/km per km
+    assert crude.effect("within")["estimate"] == pytest.approx(truth + bias_crude, abs=1.5)
+    adj = adjusted.effect("within")
+    assert adj["ci_low"] < truth < adj["ci_high"]
+    cov = adjusted.effect("run_distance_km_within")
+    assert cov["ci_low"] < 0.8 < cov["ci_high"] and cov["per"] == "+1 run_distance_km"
+
+
+def test_lagged_effects_and_missing_weeks():
+    g = make_panel(80, 30, within_effect=-4.0, lag_weights=(0.5, 0.5), slope_sd=0.5,
+                   missing_weeks=0.05, missing_outcome=0.05, rng=8)
+    fit = fit_within_between(g.panel, outcome=Y, exposure=X, lags=[1])
+    for term, truth in [("within", -2.0), ("lag1_within", -2.0)]:
+        row = fit.effect(term)
+        assert row["ci_low"] < truth < row["ci_high"], term
+    assert fit.n_obs < len(g.panel)
+    assert any("outside the analysis window" in n for n in fit.notes)
+
+
+def test_random_intercept_only_and_bad_columns(planted):
+    fit = fit_within_between(planted.panel, outcome=Y, exposure=X, random_slope=False)
+    assert fit.re_structure == "full" and len(fit.variance) == 2
+    with pytest.raises(ValueError, match="not in the data"):
+        fit_within_between(planted.panel, outcome="pace", exposure=X)
+    with pytest.raises(ValueError, match="step"):
+        fit_within_between(planted.panel, outcome=Y, exposure=X, step=0)
