@@ -358,6 +358,8 @@ def _read_folder(root: Path, tz: str, read_folder=None) -> _Read:
                 frame = frame.copy()
                 if "source_file" in frame.columns:
                     frame["source_file"] = frame["source_file"].map(lambda f: _relative(f, root))
+                    # A file whose rows are in a table was read (e.g. athletes.csv, not listed).
+                    read_by_apps.update(str(f) for f in frame["source_file"].dropna().unique())
                 parts[table].append(frame)
     else:
         reader = "canonical tables only (sol.read_folder not available)"
