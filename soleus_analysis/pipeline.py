@@ -57,6 +57,9 @@ _CANONICAL_FILE = re.compile(
     r"^(?:.+\.)?(athletes|strength_sets|runs|sessions|wellness)\.(csv|parquet)$", re.IGNORECASE
 )
 _SKIP_SUFFIXES = {".md", ".txt", ".rst", ".pdf", ".json"}
+#: Ground truth that ``soleus simulate`` writes next to a simulated cohort's exports: not data.
+_TRUTH_FILES = {"truth.csv", "truth.json"}
+_TRUTH_NOTE = "skipped: the simulation's ground truth, not training data"
 _SORT_KEYS = {
     "athletes": ["athlete_id"],
     "strength_sets": ["athlete_id", "session_start", "exercise_raw", "set_index"],
@@ -315,6 +318,10 @@ def _read_canonical_file(path: Path, table: str, rel: str) -> tuple[pd.DataFrame
     return frame, notes
 
 
+def _is_truth(path) -> bool:
+    return isinstance(path, str) and Path(path).name.lower() in _TRUTH_FILES
+
+
 def _no_error(value) -> bool:
     if value is None or (isinstance(value, str) and not value.strip()):
         return True
@@ -350,6 +357,15 @@ def _read_folder(root: Path, tz: str, read_folder=None) -> _Read:
             for rec in listing.to_dict(orient="records"):
                 rel = _relative(rec.get("path"), root)
                 row = {c: rec.get(c) for c in _FILE_COLUMNS} | {"path": rel}
+                if _no_error(row.get("error")):
+                    row["error"] = None
+                if _is_truth(rel):
+                    row |= {
+                        "source": "simulation truth",
+                        "tables": None,
+                        "rows": 0,
+                        "notes": _TRUTH_NOTE,
+                    }
                 rows[rel] = row
                 if _no_error(row.get("error")):
                     read_by_apps.add(rel)
@@ -358,6 +374,8 @@ def _read_folder(root: Path, tz: str, read_folder=None) -> _Read:
                 frame = frame.copy()
                 if "source_file" in frame.columns:
                     frame["source_file"] = frame["source_file"].map(lambda f: _relative(f, root))
+                    truth = frame["source_file"].map(lambda f: _is_truth(f))
+                    frame = frame[~truth.to_numpy(dtype=bool)]
                     # A file whose rows are in a table was read (e.g. athletes.csv, not listed).
                     read_by_apps.update(str(f) for f in frame["source_file"].dropna().unique())
                 parts[table].append(frame)
@@ -367,6 +385,17 @@ def _read_folder(root: Path, tz: str, read_folder=None) -> _Read:
         rel = path.relative_to(root).as_posix()
         match = _CANONICAL_FILE.match(path.name)
         if rel in read_by_apps:
+            continue
+        if _is_truth(rel):
+            rows[rel] = {
+                "path": rel,
+                "source": "simulation truth",
+                "tables": None,
+                "rows": 0,
+                "athlete_id": None,
+                "error": None,
+                "notes": _TRUTH_NOTE,
+            }
             continue
         if match is None:
             rows.setdefault(

@@ -306,3 +306,53 @@ def test_app_readers_and_canonical_files_never_read_a_file_twice(raw, tmp_path):
     }
     assert len(read.tables["sessions"]) == 4 and files.loc["sessions.csv", "source"] == "canonical"
     assert len(read.tables["strength_sets"]) == 108 + 27
+
+
+def test_build_of_a_simulated_cohort_matches_its_truth(tmp_path):
+    from soleus_analysis.simulation import simulate_cohort, write_canonical
+
+    cohort = simulate_cohort(8, 10, rng=3)
+    raw = tmp_path / "raw"
+    write_canonical(cohort, raw, seed=3)
+    report = sol.build(raw, tmp_path / "out")
+    assert "truth.csv" in set(report.files["path"])  # listed, but not read as data
+    assert report.tables["rows_read"].sum() == sum(len(t) for t in cohort.tables().values())
+    panel = pd.read_parquet(tmp_path / "out" / "athlete_week.parquet")
+    panel = panel.set_index(["athlete_id", "week_start"])
+    tables = cohort.tables()
+    # The dose the panel reports is the dose of the generated sets, to the last bit ...
+    expected = sol.weekly(sol.soleus_dose(tables["strength_sets"], tables["athletes"]))
+    expected = expected.set_index(["athlete_id", "week_start"])
+    cols = ["soleus_sets", "soleus_reps", "soleus_volume_kg", "soleus_tut_s", "calf_sets"]
+    np.testing.assert_array_equal(
+        panel.loc[expected.index, cols].to_numpy(), expected[cols].to_numpy()
+    )
+    # ... and the hard calf sets equal the simulator's truth in every week the athlete logged.
+    truth = cohort.truth.set_index(["athlete_id", "week_start"])
+    logged = panel["calf_sets"].notna()
+    common = panel.index[logged].intersection(truth.index)
+    assert len(common) > 40
+    np.testing.assert_array_equal(panel.loc[common, "calf_sets"], truth.loc[common, "calf_sets"])
+
+
+def test_with_the_simulators_shares_the_panel_recovers_its_soleus_sets(tmp_path):
+    from soleus_analysis.simulation import simulate_cohort, write_canonical
+    from soleus_analysis.simulation.model import SOLEUS_SHARES
+
+    cohort = simulate_cohort(6, 8, rng=9)
+    write_canonical(cohort, tmp_path / "raw", seed=9)
+    # A user catalog: the shipped one with the simulator's assumed shares.
+    shipped = pd.read_csv(sol.load_catalog().path, dtype=str, keep_default_na=False)
+    shipped["soleus_share"] = [
+        str(SOLEUS_SHARES.get(ex, float(share)))
+        for ex, share in zip(shipped["exercise"], shipped["soleus_share"], strict=True)
+    ]
+    shipped.to_csv(tmp_path / "sim_catalog.csv", index=False)
+    sol.build(tmp_path / "raw", tmp_path / "out", catalog=tmp_path / "sim_catalog.csv")
+    panel = pd.read_parquet(tmp_path / "out" / "athlete_week.parquet")
+    panel = panel.set_index(["athlete_id", "week_start"])
+    truth = cohort.truth.set_index(["athlete_id", "week_start"])
+    common = panel.index[panel["soleus_sets"].notna()].intersection(truth.index)
+    np.testing.assert_allclose(
+        panel.loc[common, "soleus_sets"], truth.loc[common, "soleus_sets"], atol=1e-6
+    )
