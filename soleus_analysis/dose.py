@@ -297,7 +297,8 @@ def _set_dose(strength_sets, athletes, catalog, tz) -> _SetDose:
         names = ", ".join(str(a) for a in np.asarray(athlete_ids, dtype=object)[who][:10])
         more = f" and {len(who) - 10} more" if len(who) > 10 else ""
         notes = (
-            f"{int(unknown_mass.sum())} body-weight set(s) of {len(who)} athlete(s) ({names}{more}) "
+            f"{int(unknown_mass.sum())} body-weight set(s) of {len(who)} athlete(s) "
+            f"({names}{more}) "
             "have no body mass in the athletes table: their volume load (soleus_volume_kg) and the "
             "weekly volume of their weeks are missing, not 0",
         )
