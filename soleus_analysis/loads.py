@@ -9,29 +9,38 @@ The load of a session is its CR-10 RPE x duration [min] in arbitrary units (Fost
 J Strength Cond Res 15(1):109-115; valid for resistance training, Day et al. 2004, J Strength Cond
 Res 18(2):353-358). Sessions come from three tables:
 
-- ``sessions`` (e.g. PMSys ``srpe.csv``): ``rpe`` x ``duration_s`` / 60. This is the instrument
-  made for session RPE, so it wins when a session appears twice.
+- ``sessions`` (e.g. PMSys ``srpe.csv``, Fitbit activities): ``rpe`` x ``duration_s`` / 60.
 - ``runs`` with an ``rpe``: duration = moving time, else elapsed time (as GoldenCheetah does).
 - strength sessions (the sets of one ``session_start``): duration = ``session_duration_s``;
   RPE = a ``session_rpe`` column if the table has one. The RPE of a *set* is not a session RPE and
-  is not used, so a strength session without a session RPE has an unknown load.
+  is not used.
 
-A run or strength session is the same session as a ``sessions`` row of the athlete when their
-time intervals, each widened by ``match_window`` (default 60 min) on both sides, overlap; or, when
-the run or strength session has no RPE of its own, when the ``sessions`` row is of the same kind
-(its activity names running or strength training) on the same local day (sRPE apps record the
-report time, often hours after the session). It is then not counted again (``counted`` = False,
-``duplicate_of`` says which row).
+The **sRPE record** of an athlete is made of the sources (the ``source`` column, else the table)
+that rate at least one of the athlete's sessions, e.g. PMSys. Sources that never rate a session
+(activity trackers, GPX files, strength apps without a session RPE) do not measure sRPE load.
+
+One session logged twice is counted once (``counted`` = False and ``duplicate_of`` on the copy):
+
+1. the same source writes it to two tables with the same start (Fitbit: a run in ``runs`` and in
+   ``sessions``): a rated copy is kept first, then sessions > runs > strength;
+2. its time interval, widened by ``match_window`` (default 60 min) on both sides, overlaps a rated
+   ``sessions`` row (for a rated run or strength session), or any rated session (for an unrated
+   one);
+3. an unrated session and a rated session of *another* source of the same kind (running or
+   strength, from the activity name) on the same local day: sRPE apps record the report time,
+   often hours after the session. Two sessions of one source on one day stay two sessions.
 
 Rest days and unrecorded days
 -----------------------------
 Load is summed per local day (the row's zone, else the athlete's, else ``tz``). An athlete is
-*recording* load from the first to the last day with a session of known load. Inside that period a
-day without any session is a **rest day (0)**; a day with a session whose load is unknown (no RPE
-or no duration) is **missing (NaN)**, never 0; and a run of more than ``max_gap_days``
-(default 14) consecutive days without *any* record (no session, run, set or wellness entry) is
-treated as unrecorded (NaN): a long silence is more likely a logging gap than two weeks of rest.
-Outside the period every day is unrecorded and absent from the daily table.
+*recording* load from the first to the last day with a rated session. Inside that period a day
+without a session of the sRPE record is a **rest day (0)**; a day with a session of the record
+whose load is unknown (no RPE or no duration) is **missing (NaN)**, never 0; sessions of sources
+outside the record that match no rated session are counted in ``unrated_sessions`` and leave the
+load as the record has it (a forgotten sRPE report shows there, not as missing). A run of more
+than ``max_gap_days`` (default 14) consecutive days without *any* record (no session, run, set or
+wellness entry) is unrecorded (NaN): a long silence is more likely a logging gap than two weeks of
+rest. Outside the period every day is unrecorded and absent from the daily table.
 
 Rolling metrics and minimum coverage
 ------------------------------------
@@ -190,12 +199,15 @@ _SESSION_COLUMNS = [
     "timezone",
     "table",
     "row",
+    "source",
     "activity",
+    "kind",
     "duration_min",
     "rpe",
     "load_au",
     "counted",
     "duplicate_of",
+    "rated_source",
 ]
 
 
@@ -236,6 +248,14 @@ def _utc_values(values: pd.Series) -> np.ndarray:
     return pd.to_datetime(series, utc=True).dt.tz_convert("UTC").to_numpy(dtype="datetime64[us]")
 
 
+def _source(df: pd.DataFrame, table: str) -> np.ndarray:
+    """The exporting source of each row (``source`` column), else the table's name."""
+    if "source" in df.columns:
+        values = df["source"].to_numpy(dtype=object, na_value=None)
+        return np.where(pd.isna(values), table, values).astype(object)
+    return np.full(len(df), table, dtype=object)
+
+
 def _parts(sessions, runs, strength_sets) -> list[pd.DataFrame]:
     parts = []
     if sessions is not None and len(sessions):
@@ -249,6 +269,7 @@ def _parts(sessions, runs, strength_sets) -> list[pd.DataFrame]:
                     "table": "sessions",
                     "row": sessions.index.to_numpy(),
                     "activity": _text(sessions, "activity").to_numpy(),
+                    "source": _source(sessions, "sessions"),
                     "duration_s": _num(sessions, "duration_s").to_numpy(),
                     "rpe": _num(sessions, "rpe").to_numpy(),
                 }
@@ -267,6 +288,7 @@ def _parts(sessions, runs, strength_sets) -> list[pd.DataFrame]:
                     "table": "runs",
                     "row": runs.index.to_numpy(),
                     "activity": "running",
+                    "source": _source(runs, "runs"),
                     "duration_s": duration.to_numpy(),
                     "rpe": _num(runs, "rpe").to_numpy(),
                 }
@@ -288,8 +310,10 @@ def _parts(sessions, runs, strength_sets) -> list[pd.DataFrame]:
                 "row": np.arange(len(strength_sets)),
                 "duration_s": _num(strength_sets, "session_duration_s").to_numpy(),
                 "rpe": _num(strength_sets, "session_rpe").to_numpy(),
+                "source": pd.factorize(_source(strength_sets, "strength_sets"))[0],
             }
         )
+        source_names = pd.factorize(_source(strength_sets, "strength_sets"))[1]
         first = (
             sets.groupby(["athlete", "start"], sort=False)
             .agg(
@@ -297,9 +321,11 @@ def _parts(sessions, runs, strength_sets) -> list[pd.DataFrame]:
                 row=("row", "first"),
                 duration_s=("duration_s", "first"),
                 rpe=("rpe", "first"),
+                source=("source", "first"),
             )
             .reset_index()
         )
+        first["source"] = np.asarray(source_names, dtype=object)[first["source"].to_numpy()]
         first["athlete_id"] = np.asarray(uniques, dtype=object)[first.pop("athlete").to_numpy()]
         zone_lookup = np.append(np.asarray(zone_names, dtype=object), [None])
         first["timezone"] = zone_lookup[
@@ -339,10 +365,12 @@ def session_loads(
     DataFrame
         One row per session, sorted by athlete and start: ``athlete_id``, ``start`` and ``end``
         (UTC), ``timezone``, ``table`` (``sessions``, ``runs`` or ``strength_sets``), ``row`` (its
-        row in that table; for strength, the first set's row), ``activity``, ``duration_min``
-        [min], ``rpe`` (CR-10), ``load_au`` [AU] = rpe x duration_min (missing when either is
-        missing), ``counted`` (False for a run or strength session already in ``sessions``) and
-        ``duplicate_of`` (``"sessions row N"``).
+        row in that table; for strength, the first set's row), ``source``, ``activity``,
+        ``kind`` (``running``, ``strength`` or missing), ``duration_min`` [min], ``rpe`` (CR-10),
+        ``load_au`` [AU] = rpe x duration_min (missing when either is missing), ``counted``
+        (False for the copy of a session logged twice), ``duplicate_of`` (``"<table> row N"``,
+        with ``" (same day)"`` for rule 3) and ``rated_source`` (the row's source belongs to the
+        athlete's sRPE record).
 
     Examples
     --------
@@ -373,57 +401,71 @@ def session_loads(
     frame["load_au"] = (frame["rpe"] * frame["duration_min"]).round(1)
     frame["counted"] = True
     frame["duplicate_of"] = pd.Series(pd.NA, index=frame.index, dtype="str")
+    frame["kind"] = np.where(
+        frame["table"] == "runs",
+        "running",
+        np.where(frame["table"] == "strength_sets", "strength", _kind(frame["activity"])),
+    ).astype(object)
+    frame["label"] = frame["table"] + " row " + frame["row"].map(_row_label).astype("str")
+    rated = frame["load_au"].notna().to_numpy()
+    # 1. One session in two tables of the same source (an activity tracker writes a run to both
+    #    runs and sessions): keep one, a rated one first, then sessions > runs > strength.
+    priority = frame["table"].map({"sessions": 0, "runs": 1, "strength_sets": 2}).to_numpy()
+    order = np.lexsort((priority, ~rated))
+    ranked = frame.iloc[order]
+    twin = ranked.duplicated(["athlete_id", "start", "source"], keep="first")
+    kept = ranked.drop_duplicates(["athlete_id", "start", "source"], keep="first")
+    keep_label = ranked[["athlete_id", "start", "source"]].merge(
+        kept[["athlete_id", "start", "source", "label"]], how="left"
+    )["label"]
+    twins = ranked.index[twin.to_numpy()]
+    frame.loc[twins, "counted"] = False
+    frame.loc[twins, "duplicate_of"] = keep_label.to_numpy()[twin.to_numpy()]
+    # 2. A session overlapping (within the window) a rated sessions-table row is that session;
+    #    an unrated one also matches rated runs and strength sessions.
     window = pd.Timedelta(match_window)
-    primary = frame[frame["table"] == "sessions"]
-    others = frame[frame["table"] != "sessions"]
-    if len(primary) and len(others):
-        left = (
-            others[["athlete_id", "start", "end"]]
+    counted = frame["counted"].to_numpy(dtype=bool)
+    in_sessions = (frame["table"] == "sessions").to_numpy()
+    targets_all = frame[counted & rated]
+    matched = pd.Series(pd.NA, index=frame.index, dtype="str")
+    for candidates, targets in (
+        (frame[counted & rated & ~in_sessions], frame[counted & rated & in_sessions]),
+        (frame[counted & ~rated], targets_all),
+    ):
+        if len(candidates) and len(targets):
+            _match_overlap(candidates, targets, window, matched)
+    # 3. An unrated session and a rated one of another source, of the same kind on the same
+    #    local day, are one session: sRPE apps record the report time, often hours later. Two
+    #    sessions of one source on a day are two sessions.
+    unknown = frame.index[counted & ~rated & matched.isna().to_numpy()]
+    if len(unknown) and len(targets_all):
+        day = day_number(local_dates(frame["start"], row_zones(frame, athletes, tz)))
+        keys = pd.DataFrame(
+            {
+                "athlete_id": frame["athlete_id"],
+                "day": day,
+                "kind": frame["kind"],
+                "source": frame["source"],
+            }
+        )
+        first = keys.loc[targets_all.index].assign(target=targets_all["label"].to_numpy())
+        first = first[first["kind"].notna()].rename(columns={"source": "target_source"})
+        same = (
+            keys.loc[unknown]
             .reset_index(names="idx")
-            .sort_values("start", kind="stable")
+            .merge(first, on=["athlete_id", "day", "kind"])
         )
-        right = (
-            primary[["athlete_id", "start", "end", "row"]]
-            .rename(columns={"start": "p_start", "end": "p_end", "row": "p_row"})
-            .sort_values("p_start", kind="stable")
-        )
-        matched = pd.Series(pd.NA, index=others.index, dtype="str")
-        for direction in ("backward", "forward"):
-            near = pd.merge_asof(
-                left,
-                right,
-                left_on="start",
-                right_on="p_start",
-                by="athlete_id",
-                direction=direction,
-            )
-            overlap = (near["p_start"] - window <= near["end"]) & (
-                near["start"] - window <= near["p_end"]
-            )
-            hit = near[overlap.fillna(False).astype(bool)]
-            label = "sessions row " + hit["p_row"].map(_row_label).astype("str")
-            todo = matched.loc[hit["idx"]].isna().to_numpy()
-            matched.loc[hit["idx"].to_numpy()[todo]] = label.to_numpy()[todo]
-        # A run or strength session of unknown load (no RPE) and a sessions row of the same kind on
-        # the same local day are one session: report times in sRPE apps lag the session by hours.
-        unknown = others.index[others["load_au"].isna().to_numpy() & matched.isna().to_numpy()]
-        if len(unknown):
-            day = day_number(local_dates(frame["start"], row_zones(frame, athletes, tz)))
-            kind = _kind(frame["activity"])
-            keys = pd.DataFrame({"athlete_id": frame["athlete_id"], "day": day, "kind": kind})
-            first = keys.loc[primary.index].assign(p_row=primary["row"].to_numpy())
-            first = first[first["kind"].notna()].drop_duplicates(["athlete_id", "day", "kind"])
-            same = (
-                keys.loc[unknown]
-                .reset_index(names="idx")
-                .merge(first, on=["athlete_id", "day", "kind"])
-            )
-            matched.loc[same["idx"].to_numpy()] = (
-                "sessions row " + same["p_row"].map(_row_label).astype("str") + " (same day)"
-            ).to_numpy()
-        dup = matched.notna()
-        frame.loc[dup[dup].index, "counted"] = False
-        frame.loc[dup[dup].index, "duplicate_of"] = matched[dup]
+        same = same[same["source"] != same["target_source"]].drop_duplicates("idx")
+        matched.loc[same["idx"].to_numpy()] = (same["target"] + " (same day)").to_numpy()
+    dup = matched.notna()
+    frame.loc[dup[dup].index, "counted"] = False
+    frame.loc[dup[dup].index, "duplicate_of"] = matched[dup]
+    # 4. The athlete's sRPE instruments: the sources that rate at least one of their sessions.
+    frame["rated_source"] = (
+        pd.Series(rated, index=frame.index)
+        .groupby([frame["athlete_id"], frame["source"]])
+        .transform("any")
+    ).to_numpy(dtype=bool)
     out = frame.sort_values(["athlete_id", "start", "table"], kind="stable", ignore_index=True)
     return out[_SESSION_COLUMNS]
 
@@ -440,6 +482,30 @@ def _kind(activity: pd.Series) -> np.ndarray:
         "running",
         np.where(text.str.contains(_STRENGTH, regex=True), "strength", None),
     ).astype(object)
+
+
+def _match_overlap(candidates, targets, window, matched: pd.Series) -> None:
+    """Mark each candidate whose interval (widened by ``window``) overlaps a target's."""
+    left = (
+        candidates[["athlete_id", "start", "end"]]
+        .reset_index(names="idx")
+        .sort_values("start", kind="stable")
+    )
+    right = (
+        targets[["athlete_id", "start", "end", "label"]]
+        .rename(columns={"start": "t_start", "end": "t_end", "label": "target"})
+        .sort_values("t_start", kind="stable")
+    )
+    for direction in ("backward", "forward"):
+        near = pd.merge_asof(
+            left, right, left_on="start", right_on="t_start", by="athlete_id", direction=direction
+        )
+        overlap = (near["t_start"] - window <= near["end"]) & (
+            near["start"] - window <= near["t_end"]
+        )
+        hit = near[overlap.fillna(False).astype(bool)]
+        todo = matched.loc[hit["idx"]].isna().to_numpy()
+        matched.loc[hit["idx"].to_numpy()[todo]] = hit["target"].astype("str").to_numpy()[todo]
 
 
 def _row_label(value) -> str:
@@ -542,8 +608,9 @@ def daily_load(
     DataFrame
         One row per athlete and day from the athlete's first to last day with a known load,
         sorted: ``athlete_id``, ``date`` (local), ``week_start``, ``load_au`` [AU] (0 = rest day,
-        NaN = not recorded or unknown), ``n_sessions`` (counted sessions that day), ``status``
-        (``training``, ``rest``, ``unknown_load`` or ``gap``).
+        NaN = not recorded or unknown), ``n_sessions`` (sessions of the sRPE record that day),
+        ``unrated_sessions`` (other sessions that match none of them), ``status`` (``training``,
+        ``rest``, ``unknown_load`` or ``gap``).
 
     Examples
     --------
@@ -557,7 +624,15 @@ def daily_load(
     2 2024-05-08      0.0      rest
     3 2024-05-09    180.0  training
     """
-    columns = ["athlete_id", "date", "week_start", "load_au", "n_sessions", "status"]
+    columns = [
+        "athlete_id",
+        "date",
+        "week_start",
+        "load_au",
+        "n_sessions",
+        "unrated_sessions",
+        "status",
+    ]
     if _has_known_load(sessions, runs, strength_sets):
         loads = session_loads(
             sessions, runs, strength_sets, match_window=match_window, athletes=athletes, tz=tz
@@ -573,40 +648,42 @@ def daily_load(
                 "week_start": pd.Series(dtype="datetime64[us]"),
                 "load_au": pd.Series(dtype=float),
                 "n_sessions": pd.Series(dtype="int64"),
+                "unrated_sessions": pd.Series(dtype="int64"),
                 "status": pd.Series(dtype=object),
             }
         )
+    rated_source = loads["rated_source"].to_numpy(dtype=bool)
+    known_load = loads["load_au"].notna().to_numpy()
     loads = loads.assign(
         day=day_number(local_dates(loads["start"], row_zones(loads, athletes, tz))),
-        unknown=loads["load_au"].isna(),
+        # A session of an sRPE instrument without a load leaves the day's load unknown; a session
+        # of a source that never rates sessions is only counted as unrated.
+        unknown=rated_source & ~known_load,
+        scored=rated_source,
+        unrated=~rated_source,
     )
     per_day = loads.groupby(["athlete_id", "day"], sort=False).agg(
-        load_au=("load_au", "sum"), n_sessions=("load_au", "size"), unknown=("unknown", "any")
+        load_au=("load_au", "sum"),
+        n_sessions=("scored", "sum"),
+        unrated_sessions=("unrated", "sum"),
+        unknown=("unknown", "any"),
     )
     per_day = per_day.reset_index()
-    known = per_day[~per_day["unknown"]]
-    if known.empty:
-        spans = (
-            per_day.groupby("athlete_id", sort=True)["day"]
-            .agg(first="min", last="min")
-            .reset_index()
-            .iloc[:0]
-        )
-    else:
-        spans = (
-            known.groupby("athlete_id", sort=True)["day"].agg(first="min", last="max").reset_index()
-        )
+    known = per_day[~per_day["unknown"] & (per_day["n_sessions"] > 0)]
+    spans = known.groupby("athlete_id", sort=True)["day"].agg(first="min", last="max").reset_index()
     grid = _grid(spans)
     out = grid.merge(per_day, on=["athlete_id", "day"], how="left", sort=False)
     out["n_sessions"] = out["n_sessions"].fillna(0).astype("int64")
-    has_session = out["n_sessions"] > 0
-    unknown = out["unknown"].fillna(False).astype(bool)
+    out["unrated_sessions"] = out["unrated_sessions"].fillna(0).astype("int64")
+    has_session = (out["n_sessions"] > 0).to_numpy()
+    unknown = out["unknown"].fillna(False).astype(bool).to_numpy()
     load = np.where(
         has_session, np.where(unknown, np.nan, out["load_au"].to_numpy(dtype=float)), 0.0
     )
     status = np.where(has_session, np.where(unknown, "unknown_load", "training"), "rest").astype(
         object
     )
+    has_session = has_session | (out["unrated_sessions"] > 0).to_numpy()
     if max_gap_days is not None and len(out):
         active_days = _activity_days(
             [
@@ -622,7 +699,7 @@ def daily_load(
         active = out[["athlete_id", "day"]].merge(
             active_days, on=["athlete_id", "day"], how="left"
         )["active"]
-        active = active.fillna(False).astype(bool).to_numpy() | has_session.to_numpy()
+        active = active.fillna(False).astype(bool).to_numpy() | has_session
         first_of_athlete = np.r_[
             True, out["athlete_id"].to_numpy()[1:] != out["athlete_id"].to_numpy()[:-1]
         ]
@@ -639,6 +716,7 @@ def daily_load(
             "date": dates,
             "load_au": load,
             "n_sessions": out["n_sessions"].to_numpy(),
+            "unrated_sessions": out["unrated_sessions"].to_numpy(),
             "status": status,
         }
     )

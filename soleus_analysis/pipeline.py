@@ -318,6 +318,24 @@ def _read_canonical_file(path: Path, table: str, rel: str) -> tuple[pd.DataFrame
     return frame, notes
 
 
+def _dataset_folders(root: Path) -> list[Path]:
+    """First-level folders that document themselves (README*/SOURCE*): one data set each."""
+    out = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        names = [p.name.lower() for p in folder.iterdir() if p.is_file()]
+        if any(n.startswith(("readme", "source")) for n in names):
+            out.append(folder)
+    return out
+
+
+def _has_other_inputs(root: Path, files: list[Path], datasets: list[Path]) -> bool:
+    return any(not any(d in f.parents for d in datasets) for f in files)
+
+
+def _inside(path, folders: tuple[str, ...]) -> bool:
+    return isinstance(path, str) and any(path.startswith(f + "/") for f in folders)
+
+
 def _is_truth(path) -> bool:
     return isinstance(path, str) and Path(path).name.lower() in _TRUTH_FILES
 
@@ -342,8 +360,10 @@ def _read_folder(root: Path, tz: str, read_folder=None) -> _Read:
 
     With the app readers (``read_folder``), every file goes through them first; a file named after a
     canonical table that they did not read is then read as a canonical table (never both, so no
-    row is read twice). Without them, canonical-table files are read and every other file is listed
-    as not read.
+    row is read twice). A first-level folder with its own README or SOURCE file is a data set
+    (``data/raw/pmdata/p01/...``): it is read on its own, so that its sub-folders name the athletes.
+    Without the app readers, canonical-table files are read and every other file is listed as not
+    read.
     """
     files = _input_files(root)
     parts: dict[str, list[pd.DataFrame]] = {t: [] for t in INPUT_TABLES}
@@ -351,34 +371,48 @@ def _read_folder(root: Path, tz: str, read_folder=None) -> _Read:
     read_by_apps: set[str] = set()
     if read_folder is not None:
         reader = "sol.read_folder (app exports), canonical tables for files it did not read"
-        folder = read_folder(root, tz=tz)
-        listing = getattr(folder, "files", None)
-        if listing is not None and len(listing):
-            for rec in listing.to_dict(orient="records"):
-                rel = _relative(rec.get("path"), root)
-                row = {c: rec.get(c) for c in _FILE_COLUMNS} | {"path": rel}
-                if _no_error(row.get("error")):
-                    row["error"] = None
-                if _is_truth(rel):
-                    row |= {
-                        "source": "simulation truth",
-                        "tables": None,
-                        "rows": 0,
-                        "notes": _TRUTH_NOTE,
-                    }
-                rows[rel] = row
-                if _no_error(row.get("error")):
-                    read_by_apps.add(rel)
-        for table, frame in getattr(folder, "tables", {}).items():
-            if table in parts and frame is not None and len(frame):
-                frame = frame.copy()
-                if "source_file" in frame.columns:
-                    frame["source_file"] = frame["source_file"].map(lambda f: _relative(f, root))
-                    truth = frame["source_file"].map(lambda f: _is_truth(f))
-                    frame = frame[~truth.to_numpy(dtype=bool)]
-                    # A file whose rows are in a table was read (e.g. athletes.csv, not listed).
-                    read_by_apps.update(str(f) for f in frame["source_file"].dropna().unique())
-                parts[table].append(frame)
+        datasets = _dataset_folders(root)
+        calls = [(folder, ()) for folder in datasets]
+        if not datasets or _has_other_inputs(root, files, datasets):
+            calls.append((root, tuple(d.relative_to(root).as_posix() for d in datasets)))
+        if datasets:
+            names = ", ".join(d.name for d in datasets)
+            reader += f"; dataset folders read one by one (athlete = their sub-folder): {names}"
+        for folder_root, exclude in calls:
+            folder = read_folder(folder_root, tz=tz)
+            listing = getattr(folder, "files", None)
+            if listing is not None and len(listing):
+                for rec in listing.to_dict(orient="records"):
+                    rel = _relative(rec.get("path"), root)
+                    if _inside(rel, exclude):
+                        continue
+                    row = {c: rec.get(c) for c in _FILE_COLUMNS} | {"path": rel}
+                    if _no_error(row.get("error")):
+                        row["error"] = None
+                    if _is_truth(rel):
+                        row |= {
+                            "source": "simulation truth",
+                            "tables": None,
+                            "rows": 0,
+                            "notes": _TRUTH_NOTE,
+                        }
+                    rows[rel] = row
+                    if _no_error(row.get("error")):
+                        read_by_apps.add(rel)
+            for table, frame in getattr(folder, "tables", {}).items():
+                if table in parts and frame is not None and len(frame):
+                    frame = frame.copy()
+                    if "source_file" in frame.columns:
+                        frame["source_file"] = frame["source_file"].map(
+                            lambda f: _relative(f, root)
+                        )
+                        drop = frame["source_file"].map(
+                            lambda f, ex=exclude: _is_truth(f) or _inside(f, ex)
+                        )
+                        frame = frame[~drop.to_numpy(dtype=bool)]
+                        # A file whose rows are in a table was read (e.g. athletes.csv, not listed).
+                        read_by_apps.update(str(f) for f in frame["source_file"].dropna().unique())
+                    parts[table].append(frame)
     else:
         reader = "canonical tables only (sol.read_folder not available)"
     for path in files:

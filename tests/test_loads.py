@@ -135,18 +135,26 @@ def _sessions(days, loads=None, athlete="a", hour=7, zone=None):
 
 def test_rest_days_are_zero_and_unknown_loads_missing():
     s = _sessions([0, 3])
-    runs = pd.DataFrame(
+    unrated = _sessions([1]).assign(rpe=NAN)  # the sRPE app's session without its rating
+    tracker = pd.DataFrame(
         {
-            "athlete_id": ["a"],
-            "start": [pd.Timestamp("2024-05-07 18:00", tz="UTC")],
-            "moving_time_s": [1800.0],
+            "athlete_id": ["a", "a"],
+            "start": pd.to_datetime(["2024-05-08 18:00", "2024-05-09 07:10"], utc=True),
+            "moving_time_s": [1800.0, 1700.0],
+            "source": "gpx",
         }
-    )  # no RPE
-    d = sol.daily_load(s, runs)
+    )  # runs from a source that never rates sessions
+    d = sol.daily_load(pd.concat([s, unrated], ignore_index=True), tracker)
     assert d["date"].dt.strftime("%d").tolist() == ["06", "07", "08", "09"]
+    # 7 May: the instrument's own session has no RPE, so the day's load is unknown. 8 May: only a
+    # run the sRPE record does not know; counted as unrated, the load stays the record's (0).
     assert d["status"].tolist() == ["training", "unknown_load", "rest", "training"]
     np.testing.assert_array_equal(d["load_au"].to_numpy(), [300.0, NAN, 0.0, 300.0])
+    assert d["unrated_sessions"].tolist() == [0, 0, 1, 0]  # the 9 May run is the rated session
     assert d["week_start"].eq(pd.Timestamp("2024-05-06")).all()
+    loads = sol.session_loads(pd.concat([s, unrated], ignore_index=True), tracker)
+    assert loads.set_index(["table", "row"]).loc[("runs", 1), "duplicate_of"] == "sessions row 1"
+    assert not loads.loc[loads["source"] == "gpx", "rated_source"].any()
 
 
 def test_long_silence_is_a_gap_unless_other_records_show_logging():
@@ -345,3 +353,38 @@ def test_same_day_rule_for_sessions_without_their_own_rpe():
         and d["load_au"].iloc[2] == 360.0
     )
     assert d["status"].tolist() == ["training", "unknown_load", "training"]
+
+
+def test_a_tracker_writing_one_run_to_two_tables_counts_it_once():
+    t = pd.Timestamp("2024-05-06 18:00", tz="UTC")
+    pmsys = pd.DataFrame(
+        {
+            "athlete_id": "a",
+            "start": [t + pd.Timedelta("3h")],
+            "activity": "running",
+            "duration_s": 1800.0,
+            "rpe": 5.0,
+            "source": "pmsys",
+        }
+    )
+    fitbit = pd.DataFrame(
+        {
+            "athlete_id": "a",
+            "start": [t, t + pd.Timedelta("1D")],
+            "activity": ["run", "walk"],
+            "duration_s": [1700.0, 900.0],
+            "source": "fitbit",
+        }
+    )
+    fitbit_runs = pd.DataFrame(
+        {"athlete_id": "a", "start": [t], "moving_time_s": [1700.0], "source": "fitbit"}
+    )
+    out = sol.session_loads(pd.concat([pmsys, fitbit], ignore_index=True), fitbit_runs)
+    by = out.set_index(["table", "row"])
+    assert by.loc[("runs", 0), "duplicate_of"] == "sessions row 1"  # same source, same start
+    assert (
+        by.loc[("sessions", 1), "duplicate_of"] == "sessions row 0 (same day)"
+    )  # the PMSys report
+    assert by.loc[("sessions", 2), "counted"] and not by.loc[("sessions", 2), "rated_source"]
+    d = sol.daily_load(pd.concat([pmsys, fitbit], ignore_index=True), fitbit_runs)
+    assert d["load_au"].tolist() == [150.0] and d["unrated_sessions"].tolist() == [0]

@@ -182,13 +182,16 @@ def test_weekly_srpe_load_needs_five_recorded_days():
     sessions = pd.DataFrame(
         {"athlete_id": "a", "start": days, "activity": "running", "duration_s": 3600.0, "rpe": 5.0}
     )
-    sessions = sessions.iloc[[0, 2, 4, 5, 6, 7, 13]]  # week 1: rest on 7 and 9 May
-    unknown = pd.DataFrame({"athlete_id": "a", "start": days[[9, 10, 11]], "moving_time_s": 1800.0})
-    p = sol.build_panel(None, unknown, None, sessions, lags=())
-    # Week 1: 7 recorded days, 5 with 300 AU and 2 rest days. Week 2: runs without RPE on 15-17
-    # May make those days unknown; 13, 14, 18 and 19 May are known: 4 of 7 days, so missing.
+    sessions.loc[[9, 10, 11], "rpe"] = np.nan  # reported without a rating
+    sessions = sessions.iloc[[0, 2, 4, 5, 6, 7, 9, 10, 11, 13]]  # week 1: rest on 7 and 9 May
+    runs = pd.DataFrame({"athlete_id": "a", "start": days[[12]], "moving_time_s": 1800.0})
+    p = sol.build_panel(None, runs, None, sessions, lags=())
+    # Week 1: 7 recorded days, 5 with 300 AU and 2 rest days. Week 2: sessions without RPE on
+    # 15-17 May make those days unknown; 13, 14, 18 (a run outside the sRPE record: rest) and 19
+    # May are known: 4 of 7 days, so the week's load is missing.
     assert p["srpe_load_au"].iloc[0] == pytest.approx(1500.0)
     assert math.isnan(p["srpe_load_au"].iloc[1])
+    assert math.isnan(p["n_runs"].iloc[0]) and p["n_runs"].iloc[1] == 1.0  # runs logged from week 2
     assert p.attrs["ewma_convention"] == "williams"
 
 
