@@ -356,3 +356,25 @@ def test_with_the_simulators_shares_the_panel_recovers_its_soleus_sets(tmp_path)
     np.testing.assert_allclose(
         panel.loc[common, "soleus_sets"], truth.loc[common, "soleus_sets"], atol=1e-6
     )
+
+
+def test_a_documented_data_set_folder_is_read_with_its_athlete_folders(tmp_path):
+    # Real PMData files of two participants (CC BY 4.0; see data/raw/pmdata/README.md).
+    import shutil
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parents[1] / "data" / "raw" / "pmdata"
+    raw = tmp_path / "raw" / "pmdata"
+    raw.mkdir(parents=True)
+    shutil.copy(source / "README.md", raw / "README.md")
+    for athlete in ("p01", "p02"):
+        shutil.copytree(source / athlete, raw / athlete)
+    report = sol.build(tmp_path / "raw", tmp_path / "out")
+    assert report.weeks["athlete_id"].tolist() == ["p01", "p02"]
+    assert "dataset folders read one by one" in report.parameters["reader"]
+    panel = pd.read_parquet(tmp_path / "out" / "athlete_week.parquet")
+    # PMSys session RPE is the load record; the Fitbit activities (no RPE) do not blank it.
+    assert panel["srpe_load_au"].notna().mean() > 0.5
+    assert (panel["fatigue"].dropna().between(1, 5)).all()
+    daily = pd.read_parquet(tmp_path / "out" / "daily_loads.parquet")
+    assert daily["unrated_sessions"].sum() > 0 and (daily["status"] == "training").sum() > 20
