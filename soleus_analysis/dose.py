@@ -202,8 +202,14 @@ def soleus_dose(
 
 
 def _on_grid(values: np.ndarray) -> np.ndarray:
-    """Round to a multiple of 2**-24 (6e-8) so that sums are exact and independent of row order."""
-    return np.round(values * _GRID) / _GRID
+    """Round to a multiple of 2**-24 (6e-8) so that sums are exact and independent of row order.
+
+    Works in place (the arrays are ours and large); returns ``values``.
+    """
+    np.multiply(values, _GRID, out=values)
+    np.rint(values, out=values)
+    np.divide(values, _GRID, out=values)
+    return values
 
 
 @dataclass(frozen=True)
@@ -274,22 +280,27 @@ def _set_dose(strength_sets, athletes, catalog, tz) -> _SetDose:
     counted = work & mapped  # unmapped sets get NaN below
     rep_work = counted & ~np.isnan(reps)
     moves_body = body_share > 0
+    n = len(sets)
+
+    def masked(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        values[~keep] = 0.0
+        values[~mapped] = np.nan
+        return _on_grid(values)
+
     with np.errstate(invalid="ignore"):
         # External load: missing means none for exercises that move the body, unknown otherwise.
-        external = np.where(np.isnan(load) & moves_body, 0.0, load)
-        moved = external + np.where(moves_body, body_share * body_mass, 0.0)
-        volume = np.where(rep_work & (share > 0), reps * moved * share, 0.0)
+        moved = np.where(np.isnan(load) & moves_body, 0.0, load)
+        moved += np.where(moves_body, body_share * body_mass, 0.0)
+        volume = np.multiply(reps, moved, out=moved)
+        volume *= share
         dose = {
-            "soleus_sets": np.where(hard & mapped, share, 0.0),
-            "soleus_reps": np.where(rep_work, reps * share, 0.0),
-            "soleus_volume_kg": volume,
-            "soleus_tut_s": np.where(counted & ~np.isnan(duration), duration * share, 0.0),
-            "soleus_distance_m": np.where(counted & ~np.isnan(distance), distance * share, 0.0),
-            "calf_sets": (hard & plantar & training).astype(float),
+            "soleus_sets": masked(share.copy(), hard),
+            "soleus_reps": masked(reps * share, rep_work),
+            "soleus_volume_kg": masked(volume, rep_work & (share > 0)),
+            "soleus_tut_s": masked(duration * share, counted & ~np.isnan(duration)),
+            "soleus_distance_m": masked(distance * share, counted & ~np.isnan(distance)),
+            "calf_sets": masked((hard & plantar & training).astype(float), np.ones(n, dtype=bool)),
         }
-    for name, values in dose.items():
-        values[~mapped] = np.nan
-        dose[name] = _on_grid(values)
     unknown_mass = rep_work & (share > 0) & moves_body & np.isnan(body_mass)
     notes = ()
     if unknown_mass.any():
@@ -331,9 +342,17 @@ def _weekly_from_arrays(athlete_codes, athlete_ids, week, session, mapped, dose)
     """Sum per athlete and week with integer keys and bincount (no per-row Python)."""
     n_rows = len(week)
     first = int(week.min()) if n_rows else 0
-    span = int(week.max()) - first + 1 if n_rows else 1
-    key = athlete_codes.astype("int64") * span + (week - first)
-    group, keys = pd.factorize(key, sort=True)
+    span = (int(week.max()) - first) // 7 + 1 if n_rows else 1
+    key = athlete_codes.astype("int64") * span + (week - first) // 7
+    n_keys = (int(athlete_codes.max()) + 1) * span if n_rows else 0
+    if n_keys <= max(4 * n_rows, 1 << 20):
+        # Dense key space: bincount on the key itself, then keep the keys that occur.
+        group_of_key = np.full(n_keys, -1, dtype="int64")
+        present = np.flatnonzero(np.bincount(key, minlength=n_keys))
+        group_of_key[present] = np.arange(len(present))
+        group, keys = group_of_key[key], present
+    else:
+        group, keys = pd.factorize(key, sort=True)
     n = len(keys)
 
     def total(values: np.ndarray) -> np.ndarray:
@@ -345,17 +364,19 @@ def _weekly_from_arrays(athlete_codes, athlete_ids, week, session, mapped, dose)
         sums[name] = total(np.where(mapped, values, 0.0))
     volume_missing = total((mapped & np.isnan(dose["soleus_volume_kg"])).astype(float))
     sums["soleus_volume_kg"] = np.where(volume_missing > 0, np.nan, sums["soleus_volume_kg"])
-    session_codes, session_values = pd.factorize(session)
-    pairs = pd.unique(group.astype("int64") * (len(session_values) + 1) + session_codes)
-    sums["strength_sessions"] = np.bincount(pairs // (len(session_values) + 1), minlength=n).astype(
-        "int64"
-    )
+    # Distinct session starts per group: sets of a session are mostly adjacent, so only the rows
+    # that start a run of equal (group, start) enter the distinct count.
+    starts = np.ones(n_rows, dtype=bool)
+    if n_rows > 1:
+        starts[1:] = (group[1:] != group[:-1]) | (session[1:] != session[:-1])
+    distinct = pd.DataFrame({"g": group[starts], "s": session[starts]}).drop_duplicates()
+    sums["strength_sessions"] = np.bincount(distinct["g"].to_numpy(), minlength=n).astype("int64")
     sums["sets_logged"] = np.bincount(group, minlength=n).astype("int64")
     sums["unmapped_sets"] = np.bincount(group[~mapped], minlength=n).astype("int64")
     out = pd.DataFrame(
         {
             "athlete_id": athlete_ids.take(keys // span),
-            "week_start": ((keys % span + first) * _US_PER_DAY).view("datetime64[us]"),
+            "week_start": ((keys % span * 7 + first) * _US_PER_DAY).view("datetime64[us]"),
             **{name: sums[name] for name in WEEKLY_DOSE_COLUMNS},
         }
     )

@@ -164,20 +164,32 @@ def within_between(
     if missing:
         raise InputError(f"within_between(): the table lacks the column(s) {', '.join(missing)}")
     mask = _window_mask(df, window, time)
-    out = df.copy()
     codes, uniques = pd.factorize(df[group], use_na_sentinel=False)
-    n = len(uniques)
+    values = (
+        np.column_stack([pd.to_numeric(df[name]).to_numpy(dtype=float) for name in columns])
+        if columns
+        else np.empty((len(df), 0))
+    )
+    inside = np.where(mask[:, None], values, np.nan)
+    # Athlete means of all columns at once: sums and counts per athlete by sorted segments.
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.r_[True, np.diff(codes[order]) != 0])
+    used = ~np.isnan(inside[order])
+    sums = (
+        np.add.reduceat(np.where(used, inside[order], 0.0), bounds, axis=0) if len(df) else inside
+    )
+    counts = np.add.reduceat(used.astype(float), bounds, axis=0) if len(df) else inside
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(counts > 0, sums / np.where(counts > 0, counts, 1.0), np.nan)
+    per_row = np.empty_like(values)
+    if len(df):
+        segment = np.cumsum(np.r_[False, np.diff(codes[order]) != 0])
+        per_row[order] = means[segment]
     new = {}
-    for name in columns:
-        values = pd.to_numeric(df[name]).to_numpy(dtype=float)
-        use = mask & ~np.isnan(values)
-        sums = np.bincount(codes, weights=np.where(use, values, 0.0), minlength=n)
-        counts = np.bincount(codes, weights=use.astype(float), minlength=n)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.where(counts > 0, sums / np.where(counts > 0, counts, 1.0), np.nan)[codes]
-        new[f"{name}_within"] = values - mean
-        new[f"{name}_between"] = mean
-    return pd.concat([out, pd.DataFrame(new, index=df.index)], axis=1)
+    for j, name in enumerate(columns):
+        new[f"{name}_within"] = values[:, j] - per_row[:, j]
+        new[f"{name}_between"] = per_row[:, j]
+    return pd.concat([df, pd.DataFrame(new, index=df.index)], axis=1)
 
 
 def add_lags(
@@ -234,9 +246,22 @@ def add_lags(
         raise ValueError(
             f"add_lags() needs one row per {group} and {time}; the table has duplicates"
         )
-    source = df[[group, time, *columns]].set_index([group, time])
     out = df.copy()
     new = {}
+    if _is_regular_grid(df, group, time, step):
+        # One row per step and athlete, in order: k steps back is k rows back in the same athlete.
+        codes = pd.factorize(df[group], use_na_sentinel=False)[0]
+        values = {name: pd.to_numeric(df[name]).to_numpy(dtype=float) for name in columns}
+        for k in lags:
+            same = np.zeros(len(df), dtype=bool)
+            same[k:] = codes[k:] == codes[:-k] if k < len(df) else False
+            for name in columns:
+                lagged = np.full(len(df), np.nan)
+                lagged[k:] = values[name][:-k] if k < len(df) else lagged[k:]
+                new[f"{name}_lag{k}"] = np.where(same, lagged, np.nan)
+        ordered = {f"{name}_lag{k}": new[f"{name}_lag{k}"] for name in columns for k in lags}
+        return pd.concat([out, pd.DataFrame(ordered, index=df.index)], axis=1)
+    source = df[[group, time, *columns]].set_index([group, time])
     for k in lags:
         key = pd.MultiIndex.from_arrays(
             [df[group].to_numpy(), (pd.to_datetime(df[time]) - k * step).to_numpy()]
@@ -246,6 +271,18 @@ def add_lags(
             new[f"{name}_lag{k}"] = shifted[name].to_numpy(dtype=float)
     ordered = {f"{name}_lag{k}": new[f"{name}_lag{k}"] for name in columns for k in lags}
     return pd.concat([out, pd.DataFrame(ordered, index=df.index)], axis=1)
+
+
+def _is_regular_grid(df: pd.DataFrame, group: str, time: str, step: pd.Timedelta) -> bool:
+    """Rows sorted by athlete, each athlete's times exactly one step apart, athletes contiguous."""
+    if len(df) < 2:
+        return True
+    codes = pd.factorize(df[group], use_na_sentinel=False)[0]
+    times = pd.to_datetime(df[time]).to_numpy(dtype="datetime64[us]")
+    same = codes[1:] == codes[:-1]
+    steps_ok = np.all(np.where(same, (times[1:] - times[:-1]) == np.timedelta64(step), True))
+    # Contiguous athletes: the code changes exactly (number of athletes - 1) times.
+    return bool(steps_ok and (~same).sum() == codes.max())
 
 
 def _periods(frame: pd.DataFrame) -> pd.DataFrame:

@@ -222,3 +222,26 @@ def test_window_restricts_the_person_mean(tables):
     b = p[p["athlete_id"] == "b"]
     np.testing.assert_allclose(b["soleus_sets_between"], [1.275] * 3)
     np.testing.assert_allclose(b["soleus_sets_within"], [1.275, -1.275, 1.3 - 1.275], atol=1e-6)
+
+
+def test_fast_lags_on_a_complete_grid_equal_the_calendar_match():
+    rng = np.random.default_rng(8)
+    parts = []
+    for athlete, n in (("a", 6), ("b", 1), ("c", 9)):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "athlete_id": athlete,
+                    "week_start": pd.date_range("2024-01-01", periods=n, freq="7D"),
+                    "x": rng.normal(size=n),
+                }
+            )
+        )
+    grid = pd.concat(parts, ignore_index=True)
+    grid.loc[3, "x"] = np.nan
+    fast = sol.add_lags(grid, ["x"], [1, 2, 5])  # sorted complete grid
+    slow = sol.add_lags(grid.iloc[::-1], ["x"], [1, 2, 5]).sort_index()  # reversed: calendar match
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+    wb = sol.within_between(grid, ["x"])
+    expected = grid.groupby("athlete_id")["x"].transform("mean")
+    np.testing.assert_allclose(wb["x_between"], expected)
