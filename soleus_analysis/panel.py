@@ -165,30 +165,17 @@ def within_between(
         raise InputError(f"within_between(): the table lacks the column(s) {', '.join(missing)}")
     mask = _window_mask(df, window, time)
     codes, uniques = pd.factorize(df[group], use_na_sentinel=False)
-    values = (
-        np.column_stack([pd.to_numeric(df[name]).to_numpy(dtype=float) for name in columns])
-        if columns
-        else np.empty((len(df), 0))
-    )
-    inside = np.where(mask[:, None], values, np.nan)
-    # Athlete means of all columns at once: sums and counts per athlete by sorted segments.
-    order = np.argsort(codes, kind="stable")
-    bounds = np.flatnonzero(np.r_[True, np.diff(codes[order]) != 0])
-    used = ~np.isnan(inside[order])
-    sums = (
-        np.add.reduceat(np.where(used, inside[order], 0.0), bounds, axis=0) if len(df) else inside
-    )
-    counts = np.add.reduceat(used.astype(float), bounds, axis=0) if len(df) else inside
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = np.where(counts > 0, sums / np.where(counts > 0, counts, 1.0), np.nan)
-    per_row = np.empty_like(values)
-    if len(df):
-        segment = np.cumsum(np.r_[False, np.diff(codes[order]) != 0])
-        per_row[order] = means[segment]
+    n = len(uniques)
     new = {}
-    for j, name in enumerate(columns):
-        new[f"{name}_within"] = values[:, j] - per_row[:, j]
-        new[f"{name}_between"] = per_row[:, j]
+    for name in columns:
+        values = pd.to_numeric(df[name]).to_numpy(dtype=float)
+        use = mask & ~np.isnan(values)
+        sums = np.bincount(codes, weights=np.where(use, values, 0.0), minlength=n)
+        counts = np.bincount(codes, weights=use, minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(counts > 0, sums / np.where(counts > 0, counts, 1.0), np.nan)[codes]
+        new[f"{name}_within"] = values - mean
+        new[f"{name}_between"] = mean
     return pd.concat([df, pd.DataFrame(new, index=df.index)], axis=1)
 
 
