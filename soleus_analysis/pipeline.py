@@ -26,9 +26,13 @@ on stable keys, paths in outputs are relative to the raw folder, no build time i
 outputs of an earlier build that the current one does not produce (stale quarantine files) are
 removed. Two builds of the same input give byte-identical files.
 
-Reading: :func:`soleus_analysis.read_folder` (the readers for app exports) when the package has
-it; otherwise (and always for files named after a canonical table, ``<table>.csv`` /
-``<table>.parquet`` or ``<anything>.<table>.csv``) the files are read as canonical tables.
+Reading: every file goes through :func:`soleus_analysis.read_folder` (the readers of app exports
+and canonical tables). A first-level folder that documents itself with a README or SOURCE file is
+a data set (``data/raw/pmdata``) and is read on its own, so that its sub-folders name the athletes.
+A file named after a canonical table (``<table>.csv``, ``<table>.parquet``,
+``<anything>.<table>.csv``) that the readers did not read is read as a canonical table; no file is
+read twice. ``truth.csv``/``truth.json`` (the ground truth that ``soleus simulate`` writes next to a
+simulated cohort) are listed but never read as data.
 """
 
 from __future__ import annotations
