@@ -3,7 +3,28 @@
 Import as ``import soleus_analysis as sol``.
 """
 
+from soleus_analysis.catalog import (
+    ExerciseCatalog,
+    classify_exercises,
+    load_catalog,
+    normalize_name,
+    unmapped,
+)
+from soleus_analysis.dose import dose_provenance, soleus_dose, weekly, weekly_dose
 from soleus_analysis.errors import InputError, MissingUnitError, UnknownSourceError
+from soleus_analysis.loads import (
+    acute_chronic,
+    daily_load,
+    ewma,
+    ewma_lambda,
+    monotony_strain,
+    pmc,
+    session_loads,
+    training_loads,
+)
+from soleus_analysis.panel import add_lags, build_panel, within_between
+from soleus_analysis.pipeline import BuildReport, build
+from soleus_analysis.running import run_metrics, weekly_runs
 from soleus_analysis.models import (
     BanisterResult,
     DistributedLagResult,
@@ -54,6 +75,7 @@ from soleus_analysis.schemas import (
     data_dictionary,
     get_schema,
 )
+from soleus_analysis.timeutils import local_dates, week_start
 from soleus_analysis.simulation import (
     Cohort,
     Design,
@@ -104,6 +126,37 @@ __all__ = [
     # validation
     "ValidationReport",
     "validate",
+    # time
+    "local_dates",
+    "week_start",
+    # exercise catalog and soleus dose
+    "ExerciseCatalog",
+    "classify_exercises",
+    "dose_provenance",
+    "load_catalog",
+    "normalize_name",
+    "soleus_dose",
+    "unmapped",
+    "weekly",
+    "weekly_dose",
+    # training loads
+    "acute_chronic",
+    "daily_load",
+    "ewma",
+    "ewma_lambda",
+    "monotony_strain",
+    "pmc",
+    "session_loads",
+    "training_loads",
+    # running outcomes
+    "run_metrics",
+    "weekly_runs",
+    # panel and build
+    "BuildReport",
+    "add_lags",
+    "build",
+    "build_panel",
+    "within_between",
     # models
     "BanisterResult",
     "DistributedLagResult",

@@ -1,8 +1,10 @@
 """The ``soleus`` command line.
 
-Exit status: 0 when everything was valid, 1 when rows were rejected (they are written to the
-quarantine folder with their reasons), 2 when the input could not be used at all (one line on
-stderr says which file and how to fix it; no traceback).
+Exit status of ``soleus validate``: 0 when everything was valid, 1 when rows were rejected (they
+are written to the quarantine folder with their reasons). ``soleus build`` exits 0 when the build
+completed, rejected rows included (they are quarantined and reported; ``--strict`` makes it exit 1
+then). Any command exits 2 when the input could not be used at all (one line on stderr says which
+file and how to fix it; no traceback).
 """
 
 from __future__ import annotations
@@ -127,6 +129,32 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_build(args: argparse.Namespace) -> int:
+    from soleus_analysis.pipeline import build
+
+    report = build(
+        args.raw_dir,
+        args.out,
+        tz=args.tz,
+        lags=tuple(args.lags),
+        ewma=args.ewma,
+        catalog=args.catalog,
+    )
+    print(report.summary())
+    print(f"Report: {Path(args.out) / 'build_report.md'}")
+    return 1 if args.strict and report.rows_rejected else 0
+
+
+def _lag(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of weeks")
+    return value
+
+
 def _cmd_simulate(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -191,6 +219,22 @@ def _parser() -> argparse.ArgumentParser:
         help=f"where rejected rows go (default {DEFAULT_QUARANTINE})",
     )
     p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser(
+        "build",
+        help="read data/raw, validate, quarantine, and write the athlete-week panel and a build report",
+    )
+    p.add_argument("raw_dir", nargs="?", default="data/raw", metavar="RAW_DIR",
+                   help="folder of exports (default data/raw)")
+    p.add_argument("--out", default="data/processed", help="output folder (default data/processed)")
+    p.add_argument("--tz", default="UTC", help="zone of timestamps that state none (default UTC)")
+    p.add_argument("--lags", type=_lag, nargs="*", default=[1, 2, 3, 4], metavar="WEEKS",
+                   help="lags of the exposures in weeks (default 1 2 3 4)")
+    p.add_argument("--ewma", choices=["williams", "exponential", "simple"], default="williams",
+                   help="EWMA convention of acute and chronic load (default williams)")
+    p.add_argument("--catalog", default=None, help="your own exercise catalog CSV (default: shipped)")
+    p.add_argument("--strict", action="store_true", help="exit 1 when rows were rejected")
+    p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser("schema", help="print the data dictionary of the canonical tables")
     p.add_argument("tables", nargs="*", metavar="TABLE", help=f"tables to show: {', '.join(TABLES)}")

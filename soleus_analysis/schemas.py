@@ -473,14 +473,26 @@ class AthleteWeekSchema(_Athlete):
     soleus_tut_s: Series[float] = _week_measure(
         "Time under tension of timed soleus sets (holds, walks), soleus-weighted [s].", ge=0
     )
+    soleus_distance_m: Series[float] = _week_measure(
+        "Distance of soleus walks and carries logged by distance, soleus-weighted [m] (not "
+        "converted to time under tension).",
+        ge=0,
+    )
     calf_sets: Series[float] = _week_measure(
         "Hard sets of any plantar-flexor exercise, unweighted [sets].", ge=0
     )
     strength_sessions: Series[float] = _week_measure("Strength sessions logged [sessions].", ge=0)
+    unmapped_sets: Series[float] = _week_measure(
+        "Sets whose exercise name the exercise catalog does not know; not in the dose above "
+        "[sets].",
+        ge=0,
+    )
     # Exposures and covariates: running.
     run_distance_km: Series[float] = _week_measure("Distance run [km]; 0 = no run logged.", ge=0)
     run_time_min: Series[float] = _week_measure("Moving time running [min].", ge=0)
     n_runs: Series[float] = _week_measure("Runs logged [runs].", ge=0)
+    easy_runs: Series[float] = _week_measure("Runs classed as easy [runs].", ge=0)
+    long_runs: Series[float] = _week_measure("Runs of at least 60 min moving time [runs].", ge=0)
     srpe_load_au: Series[float] = _week_measure(
         "Session-RPE load of all sessions, RPE x minutes [AU].", ge=0
     )
@@ -491,6 +503,14 @@ class AthleteWeekSchema(_Athlete):
     )
     chronic_load_au: Series[float] = _week_measure(
         "Chronic (28-day) daily load at the end of the week [AU/day].", ge=0
+    )
+    monotony: Series[float] = _week_measure(
+        "Training monotony of the week (Foster): mean / population SD of the daily loads, rest "
+        "days included, capped at 10.",
+        ge=0,
+    )
+    strain_au: Series[float] = _week_measure(
+        "Training strain of the week: weekly load x monotony [AU].", ge=0
     )
     # Outcomes: running.
     easy_pace_s_per_km: Series[float] = _week_measure(

@@ -1,0 +1,513 @@
+"""Soleus training dose: per set, then per athlete-week, traceable to the sets it came from.
+
+Definitions (every weekly number is a plain sum of the per-set numbers below)
+-------------------------------------------------------------------------------
+Let *share* be the exercise's assumed soleus share of the plantar-flexor work and *f* its
+body-mass share (both from the exercise catalog, :mod:`soleus_analysis.catalog`), *BW* the
+athlete's body mass (``athletes.body_mass_kg``).
+
+- **Hard set**: a ``working`` or ``failure`` set. Warm-up sets count for nothing. A ``drop`` set
+  continues the set before it at a lower load: its repetitions, volume, time and distance count
+  (it is real work), but it is not a new set, so it adds nothing to the set counts.
+- ``soleus_sets`` = hard set x share (soleus-weighted sets).
+- ``calf_sets`` = 1 for a hard set of a plantar-flexor training exercise (unweighted).
+- ``soleus_reps`` = reps x share (hard and drop sets; 0 for a set without reps, e.g. a hold).
+- ``soleus_volume_kg`` = reps x (load_kg + f x BW) x share (hard and drop sets with reps).
+  A missing ``load_kg`` is taken as no external load for exercises that move the body (f > 0)
+  and makes the volume missing otherwise. A missing body mass makes the volume missing (NaN) for
+  exercises that move the body, never 0. Exercises with share 0 have volume 0.
+- ``soleus_tut_s`` = duration_s x share for sets with a duration (holds, timed walks, jump rope).
+  A repetition set's own duration is not in ``duration_s`` (readers keep it elsewhere), so reps and
+  time are not double counted.
+- ``soleus_distance_m`` = distance_m x share for walks and carries logged by distance. A walk
+  logged only by distance has no time under tension: distance is **not** converted to time (that
+  would need an assumed walking speed); it is reported in its own column.
+- Per-set values are rounded to multiples of 2**-24 (6e-8, far below any meaningful precision)
+  so that weekly sums are exact: the same sets in any order give bit-identical weekly totals.
+- Unmapped sets (names the catalog does not know) get missing dose values and are counted in
+  ``unmapped_sets`` of their week; :func:`soleus_analysis.unmapped` lists their names. Sets of
+  stretches and massage ("Calf Wall", "Calf Rubs") are recognised and count 0.
+
+Days and weeks are local (the row's ``timezone``, else the athlete's, else ``tz``); the week
+starts on Monday (:mod:`soleus_analysis.timeutils`). The functions are pure and deterministic: the
+simulated cohort's "true" weekly dose is computed with them from the generated sets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from os import PathLike
+
+import numpy as np
+import pandas as pd
+
+from soleus_analysis.catalog import (
+    ExerciseCatalog,
+    _take_text,
+    _take_values,
+    catalog_index,
+    resolve_catalog,
+)
+from soleus_analysis.errors import InputError
+from soleus_analysis.timeutils import local_dates, row_zones
+
+__all__ = [
+    "DOSE_COLUMNS",
+    "WEEKLY_DOSE_COLUMNS",
+    "dose_provenance",
+    "soleus_dose",
+    "weekly",
+    "weekly_dose",
+]
+
+#: Per-set dose columns, summed per week by :func:`weekly`.
+DOSE_COLUMNS = (
+    "soleus_sets",
+    "soleus_reps",
+    "soleus_volume_kg",
+    "soleus_tut_s",
+    "soleus_distance_m",
+    "calf_sets",
+)
+#: Columns of :func:`weekly` after the keys.
+WEEKLY_DOSE_COLUMNS = DOSE_COLUMNS + ("strength_sessions", "sets_logged", "unmapped_sets")
+
+HARD_SET_TYPES = ("working", "failure")
+WORK_SET_TYPES = ("working", "failure", "drop")
+_KEYS = ["athlete_id", "week_start"]
+_US_PER_DAY = 86_400_000_000
+#: Per-set dose values are multiples of 1/_GRID: any sum of them below 2**29 is exact in float64,
+#: so a weekly total does not depend on the order of the sets (a simulation's truth and a build of
+#: its exports agree to the last bit).
+_GRID = 2.0**24
+
+
+def _column(frame: pd.DataFrame, name: str, dtype=float) -> pd.Series:
+    if name in frame.columns:
+        column = frame[name]
+        if dtype is float and column.dtype != np.float64:
+            column = pd.to_numeric(column, errors="raise").astype(float)
+        return column
+    return pd.Series(np.nan, index=frame.index, dtype=dtype)
+
+
+def _per_athlete(athletes: pd.DataFrame | None, column: str, uniques, missing):
+    """Value of an ``athletes`` column for each distinct athlete id (plus a trailing missing)."""
+    values = np.full(len(uniques) + 1, missing, dtype=object)
+    if athletes is not None and column in athletes.columns and "athlete_id" in athletes.columns:
+        table = athletes.drop_duplicates("athlete_id").set_index("athlete_id")[column]
+        found = table.reindex(pd.Index(uniques, dtype=object)).to_numpy(dtype=object)
+        values[:-1] = np.where(pd.isna(found), missing, found)
+    return values
+
+
+def soleus_dose(
+    strength_sets: pd.DataFrame,
+    athletes: pd.DataFrame | None = None,
+    catalog: ExerciseCatalog | str | PathLike[str] | None = None,
+    *,
+    tz: str = "UTC",
+) -> pd.DataFrame:
+    """The soleus dose of every set.
+
+    Parameters
+    ----------
+    strength_sets : DataFrame
+        A validated ``strength_sets`` table (``sol.validate(df, "strength_sets").valid``). A
+        non-missing ``exercise`` that is a catalog id is used as is; otherwise ``exercise_raw`` is
+        classified with the catalog.
+    athletes : DataFrame, optional
+        The ``athletes`` table: ``body_mass_kg`` (for the volume load of body-weight exercises)
+        and ``timezone`` (for rows without one).
+    catalog : ExerciseCatalog, path or None
+        Exercise catalog; the shipped one by default.
+    tz : str, default "UTC"
+        Zone for rows whose own and athlete's zone are unknown.
+
+    Returns
+    -------
+    DataFrame
+        One row per input set, in input order; the index is the input's (named ``row``):
+
+        - ``athlete_id``, ``session_start`` (UTC), ``date`` (local date), ``week_start`` (Monday
+          of the local week), ``exercise_raw``, ``set_type``, ``reps``, ``load_kg`` [kg],
+          ``duration_s`` [s], ``distance_m`` [m] as given;
+        - ``exercise`` (canonical; missing when unmapped), ``mapped``, ``is_training``,
+          ``plantar_flexor``, ``knee_position``, ``soleus_share`` [0-1], ``body_mass_share``
+          [0-1] from the catalog; ``body_mass_kg`` [kg] from ``athletes``;
+        - ``hard_set`` (working or failure), ``work_set`` (hard or drop);
+        - ``soleus_sets`` [soleus-weighted sets], ``soleus_reps`` [reps], ``soleus_volume_kg``
+          [kg], ``soleus_tut_s`` [s], ``soleus_distance_m`` [m], ``calf_sets`` [sets]: see the
+          module docstring; all missing for unmapped sets;
+        - ``source``, ``source_file``, ``source_row`` when the input has them.
+
+        ``attrs["notes"]`` says which athletes lack the body mass their volume load needs.
+
+    Raises
+    ------
+    InputError
+        When a required column is missing.
+
+    Examples
+    --------
+    >>> sets = pd.DataFrame({
+    ...     "athlete_id": "a1", "session_start": pd.Timestamp("2024-05-05 22:30", tz="UTC"),
+    ...     "exercise_raw": ["Seated Calf Raise (Machine)", "Single Leg Standing Calf Raise",
+    ...                      "Calf Wall"],
+    ...     "set_index": 0, "set_type": "working", "reps": [15.0, 12.0, None],
+    ...     "load_kg": [40.0, 0.0, None], "duration_s": [None, None, 30.0], "distance_m": None,
+    ...     "timezone": "Europe/Oslo"})
+    >>> dose = soleus_dose(sets, pd.DataFrame({"athlete_id": ["a1"], "body_mass_kg": [70.0]}))
+    >>> cols = ["week_start", "soleus_sets", "soleus_reps", "soleus_volume_kg", "soleus_tut_s"]
+    >>> dose[cols].reset_index(drop=True)
+      week_start  soleus_sets  soleus_reps  soleus_volume_kg  soleus_tut_s
+    0 2024-05-06         0.85        12.75             510.0           0.0
+    1 2024-05-06         0.65         7.80             546.0           0.0
+    2 2024-05-06         0.00         0.00               0.0           0.0
+    """
+    parts = _set_dose(strength_sets, athletes, catalog, tz)
+    sets = strength_sets
+    table = parts.catalog.exercises
+    index, mapped = parts.index, parts.mapped
+    columns = {
+        "athlete_id": sets["athlete_id"],
+        "session_start": sets["session_start"],
+        "date": parts.date,
+        "week_start": (parts.week * _US_PER_DAY).view("datetime64[us]"),
+        "exercise_raw": sets["exercise_raw"],
+        "exercise": _take_text(table["exercise"], index),
+        "mapped": mapped,
+        "is_training": pd.arrays.BooleanArray(parts.training, ~mapped),
+        "plantar_flexor": pd.arrays.BooleanArray(parts.plantar, ~mapped),
+        "knee_position": _take_text(table["knee_position"], index),
+        "soleus_share": parts.share,
+        "body_mass_share": parts.body_share,
+        "set_type": sets["set_type"],
+        "reps": parts.reps,
+        "load_kg": parts.load,
+        "duration_s": parts.duration,
+        "distance_m": parts.distance,
+        "body_mass_kg": parts.body_mass,
+        "hard_set": parts.hard,
+        "work_set": parts.work,
+        **parts.dose,
+    }
+    for name in ("source", "source_file", "source_row"):
+        if name in sets.columns:
+            columns[name] = sets[name]
+    out = pd.DataFrame(columns, index=sets.index, copy=False)
+    out.index.name = "row"
+    out.attrs["notes"] = list(parts.notes)
+    return out
+
+
+def _on_grid(values: np.ndarray) -> np.ndarray:
+    """Round to a multiple of 2**-24 (6e-8) so that sums are exact and independent of row order.
+
+    Works in place (the arrays are ours and large); returns ``values``.
+    """
+    np.multiply(values, _GRID, out=values)
+    np.rint(values, out=values)
+    np.divide(values, _GRID, out=values)
+    return values
+
+
+@dataclass(frozen=True)
+class _SetDose:
+    """Per-set arrays shared by :func:`soleus_dose` and the weekly aggregation."""
+
+    catalog: ExerciseCatalog
+    index: np.ndarray
+    mapped: np.ndarray
+    athlete_codes: np.ndarray
+    athlete_ids: pd.Index
+    date: np.ndarray
+    week: np.ndarray
+    session: np.ndarray
+    share: np.ndarray
+    body_share: np.ndarray
+    training: np.ndarray
+    plantar: np.ndarray
+    hard: np.ndarray
+    work: np.ndarray
+    reps: np.ndarray
+    load: np.ndarray
+    duration: np.ndarray
+    distance: np.ndarray
+    body_mass: np.ndarray
+    dose: dict
+    notes: tuple[str, ...] = ()
+
+
+def _set_dose(strength_sets, athletes, catalog, tz) -> _SetDose:
+    if not isinstance(strength_sets, pd.DataFrame):
+        raise TypeError(f"soleus_dose() needs a DataFrame, got {type(strength_sets).__name__}")
+    required = ["athlete_id", "session_start", "exercise_raw", "set_type"]
+    missing = [c for c in required if c not in strength_sets.columns]
+    if missing:
+        raise InputError(
+            f"the strength_sets table lacks the column(s) {', '.join(missing)}",
+            fix="pass a validated strength_sets table (sol.validate(df, 'strength_sets').valid)",
+        )
+    cat = resolve_catalog(catalog)
+    sets = strength_sets
+    index = catalog_index(sets["exercise_raw"], cat)
+    if "exercise" in sets.columns:
+        # A canonical id already in the table (from a reader or the simulator) wins.
+        ids = pd.Index(cat.exercises["exercise"])
+        given = ids.get_indexer(pd.Index(sets["exercise"].astype(object)))
+        index = np.where(given >= 0, given, index)
+    table = cat.exercises
+    athlete_codes, athlete_ids = pd.factorize(sets["athlete_id"], use_na_sentinel=False)
+    mass_by_athlete = _per_athlete(athletes, "body_mass_kg", athlete_ids, np.nan).astype(float)
+    date = local_dates(sets["session_start"], row_zones(sets, athletes, tz)).to_numpy()
+    days = date.view("int64") // _US_PER_DAY
+    week = days - (days + 3) % 7  # Monday (1970-01-01 was a Thursday); see timeutils.week_start
+
+    mapped = index >= 0
+    share = _take_values(table["soleus_share"], index, np.nan)
+    body_share = _take_values(table["body_mass_share"], index, np.nan)
+    training = _take_values(table["is_training"].astype(float), index, 0.0) > 0
+    plantar = _take_values(table["plantar_flexor"].astype(float), index, 0.0) > 0
+    hard = sets["set_type"].isin(HARD_SET_TYPES).to_numpy(dtype=bool)
+    work = sets["set_type"].isin(WORK_SET_TYPES).to_numpy(dtype=bool)
+    reps = _column(sets, "reps").to_numpy(dtype=float)
+    load = _column(sets, "load_kg").to_numpy(dtype=float)
+    duration = _column(sets, "duration_s").to_numpy(dtype=float)
+    distance = _column(sets, "distance_m").to_numpy(dtype=float)
+    body_mass = mass_by_athlete[athlete_codes]
+
+    counted = work & mapped  # unmapped sets get NaN below
+    rep_work = counted & ~np.isnan(reps)
+    moves_body = body_share > 0
+    n = len(sets)
+
+    def masked(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        values[~keep] = 0.0
+        values[~mapped] = np.nan
+        return _on_grid(values)
+
+    with np.errstate(invalid="ignore"):
+        # External load: missing means none for exercises that move the body, unknown otherwise.
+        moved = np.where(np.isnan(load) & moves_body, 0.0, load)
+        moved += np.where(moves_body, body_share * body_mass, 0.0)
+        volume = np.multiply(reps, moved, out=moved)
+        volume *= share
+        dose = {
+            "soleus_sets": masked(share.copy(), hard),
+            "soleus_reps": masked(reps * share, rep_work),
+            "soleus_volume_kg": masked(volume, rep_work & (share > 0)),
+            "soleus_tut_s": masked(duration * share, counted & ~np.isnan(duration)),
+            "soleus_distance_m": masked(distance * share, counted & ~np.isnan(distance)),
+            "calf_sets": masked((hard & plantar & training).astype(float), np.ones(n, dtype=bool)),
+        }
+    unknown_mass = rep_work & (share > 0) & moves_body & np.isnan(body_mass)
+    notes = ()
+    if unknown_mass.any():
+        who = np.unique(athlete_codes[unknown_mass])
+        names = ", ".join(str(a) for a in np.asarray(athlete_ids, dtype=object)[who][:10])
+        more = f" and {len(who) - 10} more" if len(who) > 10 else ""
+        notes = (
+            f"{int(unknown_mass.sum())} body-weight set(s) of {len(who)} athlete(s) "
+            f"({names}{more}) "
+            "have no body mass in the athletes table: their volume load (soleus_volume_kg) and the "
+            "weekly volume of their weeks are missing, not 0",
+        )
+    return _SetDose(
+        catalog=cat,
+        index=index,
+        mapped=mapped,
+        athlete_codes=athlete_codes,
+        athlete_ids=pd.Index(athlete_ids),
+        date=date,
+        week=week,
+        session=sets["session_start"].to_numpy(dtype="datetime64[us]").view("int64"),
+        share=share,
+        body_share=body_share,
+        training=training,
+        plantar=plantar,
+        hard=hard,
+        work=work,
+        reps=reps,
+        load=load,
+        duration=duration,
+        distance=distance,
+        body_mass=body_mass,
+        dose=dose,
+        notes=notes,
+    )
+
+
+def _weekly_from_arrays(athlete_codes, athlete_ids, week, session, mapped, dose) -> pd.DataFrame:
+    """Sum per athlete and week with integer keys and bincount (no per-row Python)."""
+    n_rows = len(week)
+    first = int(week.min()) if n_rows else 0
+    span = (int(week.max()) - first) // 7 + 1 if n_rows else 1
+    key = athlete_codes.astype("int64") * span + (week - first) // 7
+    n_keys = (int(athlete_codes.max()) + 1) * span if n_rows else 0
+    if n_keys <= max(4 * n_rows, 1 << 20):
+        # Dense key space: bincount on the key itself, then keep the keys that occur.
+        group_of_key = np.full(n_keys, -1, dtype="int64")
+        present = np.flatnonzero(np.bincount(key, minlength=n_keys))
+        group_of_key[present] = np.arange(len(present))
+        group, keys = group_of_key[key], present
+    else:
+        group, keys = pd.factorize(key, sort=True)
+    n = len(keys)
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(group, weights=values, minlength=n)
+
+    sums = {}
+    for name in DOSE_COLUMNS:
+        values = dose[name]
+        sums[name] = total(np.where(mapped, values, 0.0))
+    volume_missing = total((mapped & np.isnan(dose["soleus_volume_kg"])).astype(float))
+    sums["soleus_volume_kg"] = np.where(volume_missing > 0, np.nan, sums["soleus_volume_kg"])
+    # Distinct session starts per group: sets of a session are mostly adjacent, so only the rows
+    # that start a run of equal (group, start) enter the distinct count.
+    starts = np.ones(n_rows, dtype=bool)
+    if n_rows > 1:
+        starts[1:] = (group[1:] != group[:-1]) | (session[1:] != session[:-1])
+    distinct = pd.DataFrame({"g": group[starts], "s": session[starts]}).drop_duplicates()
+    sums["strength_sessions"] = np.bincount(distinct["g"].to_numpy(), minlength=n).astype("int64")
+    sums["sets_logged"] = np.bincount(group, minlength=n).astype("int64")
+    sums["unmapped_sets"] = np.bincount(group[~mapped], minlength=n).astype("int64")
+    out = pd.DataFrame(
+        {
+            "athlete_id": athlete_ids.take(keys // span),
+            "week_start": ((keys % span * 7 + first) * _US_PER_DAY).view("datetime64[us]"),
+            **{name: sums[name] for name in WEEKLY_DOSE_COLUMNS},
+        }
+    )
+    return out.sort_values(_KEYS, kind="stable", ignore_index=True)
+
+
+def _check_dose(dose: pd.DataFrame) -> None:
+    needed = ["athlete_id", "week_start", "session_start", "mapped", *DOSE_COLUMNS]
+    missing = [c for c in needed if c not in dose.columns]
+    if missing:
+        raise InputError(
+            f"weekly() needs the per-set table of sol.soleus_dose(); it lacks {', '.join(missing)}",
+            fix="call sol.weekly(sol.soleus_dose(strength_sets, athletes))",
+        )
+
+
+def weekly(dose: pd.DataFrame) -> pd.DataFrame:
+    """Sum the per-set soleus dose per athlete and week.
+
+    Parameters
+    ----------
+    dose : DataFrame
+        The output of :func:`soleus_dose`.
+
+    Returns
+    -------
+    DataFrame
+        One row per athlete and week with at least one logged set, sorted by ``athlete_id`` and
+        ``week_start`` (Monday, local date):
+
+        - ``soleus_sets`` [soleus-weighted sets], ``soleus_reps`` [reps], ``soleus_tut_s`` [s],
+          ``soleus_distance_m`` [m], ``calf_sets`` [sets]: sums over the week's mapped sets;
+        - ``soleus_volume_kg`` [kg]: sum over mapped sets; missing when any of them has a missing
+          volume (body mass unknown), never a partial sum;
+        - ``strength_sessions``: distinct session starts [sessions];
+        - ``sets_logged``: all set rows of the week, mapped or not, warm-ups included [sets];
+        - ``unmapped_sets``: set rows whose exercise name the catalog does not know [sets].
+
+        Weeks without any logged set are absent here; :func:`soleus_analysis.build_panel` decides
+        whether such a week is a 0 (the athlete was logging) or missing.
+
+    Examples
+    --------
+    >>> sets = pd.DataFrame({
+    ...     "athlete_id": "a1",
+    ...     "session_start": pd.to_datetime(["2024-05-06T07:00Z", "2024-05-08T07:00Z"]),
+    ...     "exercise_raw": ["Seated Calf Raise", "Mystery Machine"], "set_type": "working",
+    ...     "reps": [20.0, 10.0], "load_kg": [30.0, 50.0]})
+    >>> cols = ["week_start", "soleus_sets", "soleus_volume_kg", "strength_sessions",
+    ...         "unmapped_sets"]
+    >>> weekly(soleus_dose(sets))[cols]
+      week_start  soleus_sets  soleus_volume_kg  strength_sessions  unmapped_sets
+    0 2024-05-06         0.85             510.0                  2              1
+    """
+    _check_dose(dose)
+    athlete_codes, athlete_ids = pd.factorize(dose["athlete_id"], use_na_sentinel=False)
+    return _weekly_from_arrays(
+        athlete_codes,
+        pd.Index(athlete_ids),
+        dose["week_start"].to_numpy(dtype="datetime64[us]").view("int64") // _US_PER_DAY,
+        dose["session_start"].to_numpy(dtype="datetime64[us]").view("int64"),
+        dose["mapped"].to_numpy(dtype=bool),
+        {name: dose[name].to_numpy(dtype=float) for name in DOSE_COLUMNS},
+    )
+
+
+def weekly_dose(
+    strength_sets: pd.DataFrame,
+    athletes: pd.DataFrame | None = None,
+    catalog: ExerciseCatalog | str | PathLike[str] | None = None,
+    *,
+    tz: str = "UTC",
+) -> pd.DataFrame:
+    """``weekly(soleus_dose(...))`` without building the per-set table (faster on large logs)."""
+    p = _set_dose(strength_sets, athletes, catalog, tz)
+    return _weekly_from_arrays(p.athlete_codes, p.athlete_ids, p.week, p.session, p.mapped, p.dose)
+
+
+def dose_provenance(dose: pd.DataFrame) -> pd.DataFrame:
+    """Which sets make up each weekly dose: one row per set, keyed by athlete and week.
+
+    Summing any dose column of this table per ``athlete_id`` and ``week_start`` gives the
+    corresponding column of :func:`weekly` (for the volume, when none of the week's mapped sets has
+    a missing volume).
+
+    Parameters
+    ----------
+    dose : DataFrame
+        The output of :func:`soleus_dose`.
+
+    Returns
+    -------
+    DataFrame
+        ``athlete_id``, ``week_start``, ``row`` (the set's row in the ``strength_sets`` table
+        given to :func:`soleus_dose`), ``source_file`` and ``source_row`` (the export file and its
+        line, header = 1; missing when unknown), ``session_start``, ``exercise_raw``,
+        ``exercise``, ``set_type``, ``mapped`` and the dose columns; sorted by athlete, week,
+        session start and row.
+
+    Examples
+    --------
+    >>> sets = pd.DataFrame({
+    ...     "athlete_id": "a1", "session_start": pd.to_datetime(["2024-05-06T07:00Z"] * 2),
+    ...     "exercise_raw": "Seated Calf Raise", "set_type": ["warmup", "working"], "reps": 20.0,
+    ...     "load_kg": 30.0, "source_file": "strong.csv", "source_row": [2, 3]})
+    >>> dose_provenance(soleus_dose(sets))[["row", "source_file", "source_row", "soleus_sets"]]
+       row source_file  source_row  soleus_sets
+    0    0  strong.csv           2         0.00
+    1    1  strong.csv           3         0.85
+    """
+    _check_dose(dose)
+    out = dose.reset_index(names="row")
+    for name in ("source_file", "source_row"):
+        if name not in out.columns:
+            out[name] = pd.Series(
+                pd.NA, index=out.index, dtype="str" if name == "source_file" else "Int64"
+            )
+    columns = [
+        "athlete_id",
+        "week_start",
+        "row",
+        "source_file",
+        "source_row",
+        "session_start",
+        "exercise_raw",
+        "exercise",
+        "set_type",
+        "mapped",
+        *DOSE_COLUMNS,
+    ]
+    out = out[columns].sort_values(
+        ["athlete_id", "week_start", "session_start", "row"], kind="stable"
+    )
+    return out.reset_index(drop=True)

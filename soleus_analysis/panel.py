@@ -1,0 +1,553 @@
+"""The athlete-week panel: exposures, outcomes, covariates, within/between parts and lags.
+
+Rules (also in :func:`build_panel`)
+-----------------------------------
+- **Weeks**: Monday-start local weeks. Each athlete gets a complete grid of weeks from the first to
+  the last week with any record (sets, runs, sessions, wellness): a week without data is a row
+  with missing values, so that lags never jump over a gap.
+- **Zeros and missing values**: an exposure is 0 in a week without activity only while the athlete
+  was logging that kind of activity: soleus dose and strength counts inside the athlete's first to
+  last week with a logged set, running volume inside the first to last week with a run, wellness
+  days inside the first to last week with an entry. Outside those periods they are missing: a
+  runner without any strength log has an unknown soleus dose, not a dose of 0. Outcomes (paces,
+  ratings) are missing in weeks without data.
+- **Session-RPE load** of a week: sum of the daily loads (:func:`soleus_analysis.daily_load`) when
+  at least ``min_coverage`` (5 of 7) of its days are recorded, else missing. Acute and chronic load,
+  monotony and strain are the daily values (:func:`soleus_analysis.training_loads`) on the week's
+  last day in the athlete's load record (Sunday, except in a final partial week).
+- **Within/between** (methods.md §4.10; Curran & Bauer 2011; Bell & Jones 2015): for an exposure
+  ``x``, ``x_between`` is the athlete's mean of ``x`` over the analysis window (missing weeks
+  skipped) and ``x_within = x - x_between``.
+- **Lags**: ``x_lagk`` is ``x`` of the same athlete k weeks earlier on the complete weekly grid
+  (missing when that week is missing or before the athlete's first week). Lagged columns are
+  centred after lagging: ``x_lagk_within`` and ``x_lagk_between``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from os import PathLike
+
+import numpy as np
+import pandas as pd
+
+from soleus_analysis.catalog import ExerciseCatalog
+from soleus_analysis.dose import soleus_dose, weekly, weekly_dose
+from soleus_analysis.errors import InputError
+from soleus_analysis.loads import daily_load, ewma_lambda, training_loads
+from soleus_analysis.running import weekly_runs
+from soleus_analysis.timeutils import week_start as _week_start
+from soleus_analysis.validation import validate
+
+__all__ = [
+    "DOSE_EXPOSURES",
+    "EXPOSURES",
+    "LAGGED_EXPOSURES",
+    "add_lags",
+    "build_panel",
+    "within_between",
+]
+
+DOSE_EXPOSURES = (
+    "soleus_sets",
+    "soleus_reps",
+    "soleus_volume_kg",
+    "soleus_tut_s",
+    "soleus_distance_m",
+    "calf_sets",
+    "strength_sessions",
+)
+RUN_EXPOSURES = ("run_distance_km", "run_time_min", "n_runs")
+LOAD_EXPOSURES = ("srpe_load_au", "acute_load_au", "chronic_load_au")
+#: Exposures split into within- and between-athlete parts by default.
+EXPOSURES = DOSE_EXPOSURES + RUN_EXPOSURES + LOAD_EXPOSURES
+#: Exposures lagged by default.
+LAGGED_EXPOSURES = (
+    "soleus_sets",
+    "soleus_reps",
+    "soleus_volume_kg",
+    "soleus_tut_s",
+    "calf_sets",
+    "run_distance_km",
+    "srpe_load_au",
+)
+_OUTCOMES = (
+    "easy_pace_s_per_km",
+    "efficiency_factor_m_per_beat",
+    "decoupling_pct",
+    "pace_fade_pct",
+    "run_rpe",
+    "fatigue",
+    "soreness",
+    "readiness",
+)
+_WEEK = pd.Timedelta(days=7)
+#: Measured columns of the panel, in order, before the derived ones.
+_BASE_COLUMNS = (
+    *DOSE_EXPOSURES[:6],
+    "strength_sessions",
+    "unmapped_sets",
+    *RUN_EXPOSURES,
+    "easy_runs",
+    "long_runs",
+    *LOAD_EXPOSURES,
+    "monotony",
+    "strain_au",
+    *_OUTCOMES,
+    "wellness_days",
+)
+
+
+def _window_mask(df: pd.DataFrame, window, time: str) -> np.ndarray:
+    if window is None:
+        return np.ones(len(df), dtype=bool)
+    if isinstance(window, pd.Series | np.ndarray) and np.asarray(window).dtype == bool:
+        mask = np.asarray(window, dtype=bool)
+        if len(mask) != len(df):
+            raise ValueError(f"the window mask has {len(mask)} values for {len(df)} rows")
+        return mask
+    try:
+        start, end = window
+    except (TypeError, ValueError):
+        raise ValueError(
+            "window must be None, a (start, end) pair of dates or a boolean mask of the rows"
+        ) from None
+    values = pd.to_datetime(df[time])
+    mask = np.ones(len(df), dtype=bool)
+    if start is not None:
+        mask &= (values >= pd.Timestamp(start)).to_numpy()
+    if end is not None:
+        mask &= (values <= pd.Timestamp(end)).to_numpy()
+    return mask
+
+
+def within_between(
+    df: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    group: str = "athlete_id",
+    window=None,
+    time: str = "week_start",
+) -> pd.DataFrame:
+    """Split columns into within-athlete and between-athlete parts (person-mean centring).
+
+    Parameters
+    ----------
+    df : DataFrame
+        A panel with one row per athlete and period.
+    columns : sequence of str
+        Columns to split.
+    group : str, default "athlete_id"
+        Column identifying the athlete.
+    window : None, (start, end) or boolean mask
+        Rows whose values enter the athlete means: all rows (None), rows with ``time`` between
+        ``start`` and ``end`` inclusive (either may be None), or a boolean mask aligned with
+        ``df``. The within part is computed for every row against that mean.
+    time : str, default "week_start"
+        Time column used by a (start, end) window.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``df`` with ``<x>_within`` (x minus the athlete mean) and ``<x>_between`` (the
+        athlete mean over the window, missing values skipped) for every column ``x``.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"athlete_id": ["a", "a", "a", "b"], "x": [1.0, 3.0, np.nan, 10.0]})
+    >>> within_between(p, ["x"])[["x_within", "x_between"]].values.tolist()
+    [[-1.0, 2.0], [1.0, 2.0], [nan, 2.0], [0.0, 10.0]]
+    """
+    missing = [c for c in [group, *columns] if c not in df.columns]
+    if missing:
+        raise InputError(f"within_between(): the table lacks the column(s) {', '.join(missing)}")
+    mask = _window_mask(df, window, time)
+    codes, uniques = pd.factorize(df[group], use_na_sentinel=False)
+    n = len(uniques)
+    new = {}
+    for name in columns:
+        values = pd.to_numeric(df[name]).to_numpy(dtype=float)
+        use = mask & ~np.isnan(values)
+        sums = np.bincount(codes, weights=np.where(use, values, 0.0), minlength=n)
+        counts = np.bincount(codes, weights=use, minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(counts > 0, sums / np.where(counts > 0, counts, 1.0), np.nan)[codes]
+        new[f"{name}_within"] = values - mean
+        new[f"{name}_between"] = mean
+    return pd.concat([df, pd.DataFrame(new, index=df.index)], axis=1)
+
+
+def add_lags(
+    df: pd.DataFrame,
+    columns: Sequence[str],
+    lags: Sequence[int],
+    *,
+    group: str = "athlete_id",
+    time: str = "week_start",
+    step: pd.Timedelta = _WEEK,
+) -> pd.DataFrame:
+    """Add lagged copies of columns, matched on time, never on row position.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per ``group`` and ``time``.
+    columns : sequence of str
+        Columns to lag.
+    lags : sequence of int
+        Lags in steps (1 = one week earlier); positive integers.
+    group, time : str
+        Athlete and time columns.
+    step : Timedelta, default 7 days
+        Length of one lag step.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``df`` with ``<x>_lag<k>`` = value of ``x`` for the same athlete at
+        ``time - k x step``; missing when that row does not exist or holds a missing value, so a
+        missing week is a gap, never a shifted neighbour.
+
+    Raises
+    ------
+    ValueError
+        On duplicate (group, time) rows or non-positive lags.
+
+    Examples
+    --------
+    >>> weeks = pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-22"])
+    >>> p = pd.DataFrame({"athlete_id": "a", "week_start": weeks,
+    ...                   "x": [1.0, 2.0, 4.0]})
+    >>> add_lags(p, ["x"], [1, 2])[["x_lag1", "x_lag2"]].values.tolist()
+    [[nan, nan], [1.0, nan], [nan, 2.0]]
+    """
+    bad = [k for k in lags if not (isinstance(k, int | np.integer) and k > 0)]
+    if bad:
+        raise ValueError(f"lags must be positive whole numbers of steps, got {bad}")
+    missing = [c for c in [group, time, *columns] if c not in df.columns]
+    if missing:
+        raise InputError(f"add_lags(): the table lacks the column(s) {', '.join(missing)}")
+    if df.duplicated([group, time]).any():
+        raise ValueError(
+            f"add_lags() needs one row per {group} and {time}; the table has duplicates"
+        )
+    out = df.copy()
+    new = {}
+    if _is_regular_grid(df, group, time, step):
+        # One row per step and athlete, in order: k steps back is k rows back in the same athlete.
+        codes = pd.factorize(df[group], use_na_sentinel=False)[0]
+        values = {name: pd.to_numeric(df[name]).to_numpy(dtype=float) for name in columns}
+        for k in lags:
+            same = np.zeros(len(df), dtype=bool)
+            same[k:] = codes[k:] == codes[:-k] if k < len(df) else False
+            for name in columns:
+                lagged = np.full(len(df), np.nan)
+                lagged[k:] = values[name][:-k] if k < len(df) else lagged[k:]
+                new[f"{name}_lag{k}"] = np.where(same, lagged, np.nan)
+        ordered = {f"{name}_lag{k}": new[f"{name}_lag{k}"] for name in columns for k in lags}
+        return pd.concat([out, pd.DataFrame(ordered, index=df.index)], axis=1)
+    source = df[[group, time, *columns]].set_index([group, time])
+    for k in lags:
+        key = pd.MultiIndex.from_arrays(
+            [df[group].to_numpy(), (pd.to_datetime(df[time]) - k * step).to_numpy()]
+        )
+        shifted = source.reindex(key)
+        for name in columns:
+            new[f"{name}_lag{k}"] = shifted[name].to_numpy(dtype=float)
+    ordered = {f"{name}_lag{k}": new[f"{name}_lag{k}"] for name in columns for k in lags}
+    return pd.concat([out, pd.DataFrame(ordered, index=df.index)], axis=1)
+
+
+def _is_regular_grid(df: pd.DataFrame, group: str, time: str, step: pd.Timedelta) -> bool:
+    """Rows sorted by athlete, each athlete's times exactly one step apart, athletes contiguous."""
+    if len(df) < 2:
+        return True
+    codes = pd.factorize(df[group], use_na_sentinel=False)[0]
+    times = pd.to_datetime(df[time]).to_numpy(dtype="datetime64[us]")
+    same = codes[1:] == codes[:-1]
+    steps_ok = np.all(np.where(same, (times[1:] - times[:-1]) == np.timedelta64(step), True))
+    # Contiguous athletes: the code changes exactly (number of athletes - 1) times.
+    return bool(steps_ok and (~same).sum() == codes.max())
+
+
+def _periods(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.groupby("athlete_id", sort=True)["week_start"].agg(first="min", last="max")
+
+
+def _week_grid(spans: pd.DataFrame) -> pd.DataFrame:
+    first = spans["first"].to_numpy(dtype="datetime64[us]")
+    last = spans["last"].to_numpy(dtype="datetime64[us]")
+    lengths = ((last - first) // np.timedelta64(7, "D")).astype("int64") + 1
+    athlete = np.repeat(spans.index.to_numpy(dtype=object), lengths)
+    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    weeks = np.repeat(first, lengths) + offsets * np.timedelta64(7, "D")
+    return pd.DataFrame({"athlete_id": athlete, "week_start": weeks.astype("datetime64[us]")})
+
+
+def _inside(grid: pd.DataFrame, spans: pd.DataFrame) -> np.ndarray:
+    if spans.empty:
+        return np.zeros(len(grid), dtype=bool)
+    first = grid["athlete_id"].map(spans["first"])
+    last = grid["athlete_id"].map(spans["last"])
+    return (
+        ((grid["week_start"] >= first) & (grid["week_start"] <= last))
+        .fillna(False)
+        .to_numpy(dtype=bool)
+    )
+
+
+def _weekly_wellness(wellness: pd.DataFrame) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "athlete_id": wellness["athlete_id"].to_numpy(dtype=object),
+            "week_start": _week_start(pd.to_datetime(wellness["date"])).to_numpy(),
+        }
+    )
+    for name in ("fatigue", "soreness", "readiness"):
+        frame[name] = (
+            pd.to_numeric(wellness[name]).astype(float).to_numpy()
+            if name in wellness.columns
+            else np.nan
+        )
+    grouped = frame.groupby(["athlete_id", "week_start"], sort=False, observed=True)
+    out = grouped[["fatigue", "soreness", "readiness"]].mean()
+    out["wellness_days"] = grouped.size().astype(float)
+    return out.reset_index()
+
+
+def _weekly_loads(loads: pd.DataFrame, min_coverage: float) -> pd.DataFrame:
+    need = max(1, math.ceil(min_coverage * 7 - 1e-9))
+    grouped = loads.groupby(["athlete_id", "week_start"], sort=False, observed=True)
+    out = grouped["load_au"].agg(srpe_load_au="sum", recorded_days="count")
+    out.loc[out["recorded_days"] < need, "srpe_load_au"] = np.nan
+    last = grouped.tail(1).set_index(["athlete_id", "week_start"])
+    out["acute_load_au"] = last["acute_ewma_au"]
+    out["chronic_load_au"] = last["chronic_ewma_au"]
+    out["monotony"] = last["monotony"]
+    out["strain_au"] = last["strain_au"]
+    return out.drop(columns="recorded_days").reset_index()
+
+
+def build_panel(
+    strength_sets: pd.DataFrame | None,
+    runs: pd.DataFrame | None = None,
+    wellness: pd.DataFrame | None = None,
+    sessions: pd.DataFrame | None = None,
+    athletes: pd.DataFrame | None = None,
+    *,
+    catalog: ExerciseCatalog | str | PathLike[str] | None = None,
+    lags: Sequence[int] = (1, 2, 3, 4),
+    window=None,
+    ewma: str = "williams",
+    tz: str = "UTC",
+    min_coverage: float = 5 / 7,
+    max_gap_days: int | None = 14,
+    exposures: Sequence[str] | None = None,
+    lag_columns: Sequence[str] | None = None,
+    easy: str = "auto",
+) -> pd.DataFrame:
+    """Build the ``athlete_week`` analysis panel from validated canonical tables.
+
+    Parameters
+    ----------
+    strength_sets, runs, wellness, sessions, athletes : DataFrame or None
+        Validated canonical tables (``sol.validate(df, table).valid``); any may be None.
+    catalog : ExerciseCatalog, path or None
+        Exercise catalog for the soleus dose; the shipped one by default.
+    lags : sequence of int, default (1, 2, 3, 4)
+        Weeks by which exposures are lagged.
+    window : None, (start, end) or boolean mask
+        Analysis window for the athlete means (see :func:`within_between`).
+    ewma : {"williams", "exponential", "simple"}, default "williams"
+        EWMA convention of ``acute_load_au`` and ``chronic_load_au`` (7 and 28 days); stamped in
+        ``attrs["ewma_convention"]``.
+    tz : str, default "UTC"
+        Zone of rows whose own and athlete's zone are unknown.
+    min_coverage : float, default 5/7
+        Share of recorded days a weekly or rolling load metric needs.
+    max_gap_days : int or None, default 14
+        Gap rule of :func:`soleus_analysis.daily_load`.
+    exposures : sequence of str, optional
+        Columns split into within/between parts (default :data:`EXPOSURES`).
+    lag_columns : sequence of str, optional
+        Columns lagged (default :data:`LAGGED_EXPOSURES`).
+    easy : {"auto", "hr", "pace"}
+        Easy-run rule (:mod:`soleus_analysis.running`).
+
+    Returns
+    -------
+    DataFrame
+        The ``athlete_week`` table (see ``soleus schema athlete_week``), sorted by athlete and
+        week, validated against its schema: exposures (soleus dose, strength sessions, running
+        volume, session-RPE load, acute and chronic load, monotony, strain), outcomes (easy pace,
+        efficiency factor, decoupling, pace fade, run RPE, wellness means), counts
+        (``unmapped_sets``, ``easy_runs``, ``long_runs``, ``wellness_days``), then
+        ``<x>_within``/``<x>_between`` for every exposure, ``<x>_lag<k>`` for the lagged ones and
+        their ``_within``/``_between`` parts. ``attrs`` holds the parameters used.
+
+    Raises
+    ------
+    RuntimeError
+        If the panel fails its own schema (a bug, not a data problem).
+
+    Examples
+    --------
+    >>> starts = pd.to_datetime(["2024-05-06T07:00Z", "2024-05-20T07:00Z"])
+    >>> sets = pd.DataFrame({"athlete_id": "a", "session_start": starts,
+    ...                      "exercise_raw": "Seated Calf Raise", "set_index": 0,
+    ...                      "set_type": "working", "reps": 20.0, "load_kg": 40.0,
+    ...                      "duration_s": np.nan, "distance_m": np.nan})
+    >>> p = build_panel(sets, lags=(1,))
+    >>> cols = ["week_start", "soleus_sets", "soleus_sets_lag1", "soleus_sets_within"]
+    >>> p[cols].round({"soleus_sets_within": 3})
+      week_start  soleus_sets  soleus_sets_lag1  soleus_sets_within
+    0 2024-05-06         0.85               NaN               0.283
+    1 2024-05-13         0.00              0.85              -0.567
+    2 2024-05-20         0.85              0.00               0.283
+    """
+    return _build_panel(
+        strength_sets,
+        runs,
+        wellness,
+        sessions,
+        athletes,
+        catalog=catalog,
+        lags=lags,
+        window=window,
+        ewma=ewma,
+        tz=tz,
+        min_coverage=min_coverage,
+        max_gap_days=max_gap_days,
+        exposures=exposures,
+        lag_columns=lag_columns,
+        easy=easy,
+        keep_dose=False,
+    ).panel
+
+
+@dataclass(frozen=True)
+class PanelParts:
+    """The panel and the intermediate tables it was built from (for the build's outputs)."""
+
+    panel: pd.DataFrame
+    dose: pd.DataFrame | None
+    loads: pd.DataFrame | None
+
+
+def _build_panel(
+    strength_sets,
+    runs,
+    wellness,
+    sessions,
+    athletes,
+    *,
+    catalog,
+    lags,
+    window,
+    ewma,
+    tz,
+    min_coverage,
+    max_gap_days,
+    exposures,
+    lag_columns,
+    easy,
+    keep_dose=True,
+) -> PanelParts:
+    exposures = list(EXPOSURES if exposures is None else exposures)
+    lag_columns = list(LAGGED_EXPOSURES if lag_columns is None else lag_columns)
+    unknown = [c for c in {*exposures, *lag_columns} if c not in _BASE_COLUMNS]
+    if unknown:
+        raise ValueError(
+            f"unknown exposure column(s) {', '.join(sorted(unknown))}; "
+            f"choose from {', '.join(_BASE_COLUMNS)}"
+        )
+    lags = tuple(int(k) for k in lags)
+    ewma_lambda(7, ewma)  # an unknown convention fails before any work
+    pieces: dict[str, pd.DataFrame] = {}
+    dose = loads = None
+    if strength_sets is not None and len(strength_sets):
+        if keep_dose:
+            dose = soleus_dose(strength_sets, athletes, catalog, tz=tz)
+            dose_week = weekly(dose)
+        else:
+            dose_week = weekly_dose(strength_sets, athletes, catalog, tz=tz)
+        pieces["strength"] = dose_week.drop(columns="sets_logged")
+    if runs is not None and len(runs):
+        pieces["runs"] = weekly_runs(runs, athletes, tz=tz, easy=easy)
+    if wellness is not None and len(wellness):
+        pieces["wellness"] = _weekly_wellness(wellness)
+    daily = daily_load(
+        sessions, runs, strength_sets, wellness, athletes=athletes, tz=tz, max_gap_days=max_gap_days
+    )
+    if len(daily):
+        loads = training_loads(daily, convention=ewma, min_coverage=min_coverage)
+        pieces["loads"] = _weekly_loads(loads, min_coverage)
+    if not pieces:
+        raise InputError("build_panel() got no rows: pass at least one non-empty table")
+
+    spans = {source: _periods(piece) for source, piece in pieces.items()}
+    all_spans = pd.concat([s.reset_index() for s in spans.values()], ignore_index=True)
+    overall = all_spans.groupby("athlete_id", sort=True).agg(
+        first=("first", "min"), last=("last", "max")
+    )
+    panel = _week_grid(overall)
+    for source, piece in pieces.items():
+        piece = piece.astype({"week_start": "datetime64[us]"}).assign(**{f"_has_{source}": True})
+        panel = panel.merge(piece, on=["athlete_id", "week_start"], how="left", sort=False)
+
+    # A week without a row of a source is 0 inside the athlete's record of that source (the athlete
+    # was logging and did nothing), missing outside it. A week with a row keeps its values (a
+    # missing volume stays missing).
+    fill = {
+        "strength": (
+            "soleus_sets",
+            "soleus_reps",
+            "soleus_volume_kg",
+            "soleus_tut_s",
+            "soleus_distance_m",
+            "calf_sets",
+            "strength_sessions",
+            "unmapped_sets",
+        ),
+        "runs": ("run_distance_km", "run_time_min", "n_runs", "easy_runs", "long_runs"),
+        "wellness": ("wellness_days",),
+    }
+    for source, names in fill.items():
+        if source not in pieces:
+            continue
+        inside = _inside(panel, spans[source])
+        has_row = panel[f"_has_{source}"].notna().to_numpy()
+        for name in names:
+            values = panel[name].astype(float).to_numpy()
+            panel[name] = np.where(inside & ~has_row, 0.0, values)
+
+    for name in _BASE_COLUMNS:
+        if name not in panel.columns:
+            panel[name] = np.nan
+        panel[name] = panel[name].astype(float)
+    panel = panel[["athlete_id", "week_start", *_BASE_COLUMNS]]
+    panel = panel.sort_values(["athlete_id", "week_start"], kind="stable", ignore_index=True)
+
+    panel = add_lags(panel, lag_columns, lags) if lags else panel
+    lagged = [f"{name}_lag{k}" for name in lag_columns for k in lags]
+    panel = within_between(panel, [*exposures, *lagged], window=window)
+
+    report = validate(panel, "athlete_week")
+    if not report.ok:
+        raise RuntimeError(
+            "the athlete-week panel failed its schema (a bug, please report):\n" + report.to_text()
+        )
+    panel.attrs = {
+        "ewma_convention": ewma,
+        "lags": list(lags),
+        "tz": tz,
+        "min_coverage": min_coverage,
+        "max_gap_days": max_gap_days,
+        "easy_rule": easy,
+        "window": None
+        if window is None or not isinstance(window, tuple)
+        else [str(w) for w in window],
+    }
+    return PanelParts(panel=panel, dose=dose, loads=loads)

@@ -1,0 +1,734 @@
+"""``soleus build``: raw exports -> validated tables, quarantine, athlete-week panel, build report.
+
+:func:`build` reads every file under a raw-data folder, validates each canonical table (rows that
+break a rule go to ``quarantine/`` with their reasons, nothing is dropped silently), computes the
+soleus dose, the training loads and the athlete-week panel, and writes to the output folder:
+
+====================================  =============================================================
+file                                  content
+====================================  =============================================================
+``<table>.parquet``                   each validated canonical table (athletes, strength_sets, runs,
+                                      sessions, wellness) that had rows
+``athlete_week.parquet``              the analysis panel (:func:`soleus_analysis.build_panel`)
+``dose_per_set.parquet``              the soleus dose of every valid set (:func:`soleus_dose`)
+``provenance.parquet``                which sets make up each athlete-week's dose; ``row`` is the
+                                      set's row in ``strength_sets.parquet``, ``source_file`` and
+                                      ``source_row`` its file and line in ``data/raw``
+``daily_loads.parquet``               per athlete-day loads (:func:`training_loads`)
+``quarantine/<file>.<table>.rejected.csv``  rejected rows of one input file, with ``reasons``
+``build_report.md`` / ``.json``       rows read per file, rejected rows by table/column/check,
+                                      plausibility flags, unmapped exercise names, athletes and
+                                      weeks covered, and the parameters used
+====================================  =============================================================
+
+The build is deterministic and idempotent: files are read in sorted order, every table is sorted
+on stable keys, paths in outputs are relative to the raw folder, no build time is written, and
+outputs of an earlier build that the current one does not produce (stale quarantine files) are
+removed. Two builds of the same input give byte-identical files.
+
+Reading: every file goes through :func:`soleus_analysis.read_folder` (the readers of app exports
+and canonical tables). A first-level folder that documents itself with a README or SOURCE file is
+a data set (``data/raw/pmdata``) and is read on its own, so that its sub-folders name the athletes.
+A file named after a canonical table (``<table>.csv``, ``<table>.parquet``,
+``<anything>.<table>.csv``) that the readers did not read is read as a canonical table; no file is
+read twice. ``truth.csv``/``truth.json`` (the ground truth that ``soleus simulate`` writes next to a
+simulated cohort) are listed but never read as data.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from soleus_analysis.catalog import ExerciseCatalog, resolve_catalog, unmapped
+from soleus_analysis.dose import dose_provenance
+from soleus_analysis.errors import InputError
+from soleus_analysis.loads import ewma_lambda
+from soleus_analysis.panel import _build_panel
+from soleus_analysis.validation import ValidationReport, validate
+
+__all__ = ["BuildReport", "build"]
+
+INPUT_TABLES = ("athletes", "strength_sets", "runs", "sessions", "wellness")
+_CANONICAL_FILE = re.compile(
+    r"^(?:.+\.)?(athletes|strength_sets|runs|sessions|wellness)\.(csv|parquet)$", re.IGNORECASE
+)
+_SKIP_SUFFIXES = {".md", ".txt", ".rst", ".pdf", ".json"}
+#: Ground truth that ``soleus simulate`` writes next to a simulated cohort's exports: not data.
+_TRUTH_FILES = {"truth.csv", "truth.json"}
+_TRUTH_NOTE = "skipped: the simulation's ground truth, not training data"
+_SORT_KEYS = {
+    "athletes": ["athlete_id"],
+    "strength_sets": ["athlete_id", "session_start", "exercise_raw", "set_index"],
+    "runs": ["athlete_id", "start"],
+    "sessions": ["athlete_id", "start", "activity"],
+    "wellness": ["athlete_id", "date"],
+}
+_FILE_COLUMNS = ["path", "source", "tables", "rows", "athlete_id", "error", "notes"]
+_MD_ROWS = 50
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build read, rejected, found and wrote.
+
+    Attributes
+    ----------
+    raw_dir, out_dir : str
+        The folders used.
+    parameters : dict
+        tz, EWMA convention, lags, minimum coverage, gap rule, catalog.
+    files : DataFrame
+        One row per input file: ``path`` (relative to ``raw_dir``), ``source``, ``tables``,
+        ``rows``, ``athlete_id``, ``error`` (why it could not be read), ``notes``.
+    tables : DataFrame
+        One row per canonical table: ``table``, ``rows_read``, ``rows_valid``, ``rows_rejected``.
+    rejected : DataFrame
+        Rejected rows per ``table``, ``column`` and ``check``: ``rows``, ``example``, ``message``.
+    quarantine : DataFrame
+        ``file`` (quarantine CSV, relative to ``out_dir``), ``table``, ``source_file``, ``rows``.
+    flags : DataFrame
+        Plausibility flags (rows stay valid): ``table``, ``athlete_id``, ``check``, ``rows``,
+        ``message``.
+    unmapped : DataFrame
+        Exercise names the catalog does not know: ``name``, ``sets``, ``athletes``,
+        ``looks_like_calf``.
+    weeks : DataFrame
+        Per athlete: ``athlete_id``, ``first_week``, ``last_week``, ``weeks`` (rows in the panel).
+    outputs : tuple of str
+        Files written, relative to ``out_dir``.
+    notes : tuple of str
+        Conversions and assumptions the user should know about.
+    """
+
+    raw_dir: str
+    out_dir: str
+    parameters: dict
+    files: pd.DataFrame
+    tables: pd.DataFrame
+    rejected: pd.DataFrame
+    quarantine: pd.DataFrame
+    flags: pd.DataFrame
+    unmapped: pd.DataFrame
+    weeks: pd.DataFrame
+    outputs: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def rows_rejected(self) -> int:
+        """Rows rejected over all tables."""
+        return int(self.tables["rows_rejected"].sum()) if len(self.tables) else 0
+
+    def to_dict(self) -> dict:
+        """The report as plain JSON-serialisable data."""
+
+        def records(df: pd.DataFrame) -> list[dict]:
+            clean = df.astype(object).where(df.notna(), None)
+            return [
+                {k: _plain(v) for k, v in row.items()} for row in clean.to_dict(orient="records")
+            ]
+
+        return {
+            "raw_dir": self.raw_dir,
+            "parameters": self.parameters,
+            "athletes": int(len(self.weeks)),
+            "athlete_weeks": int(self.weeks["weeks"].sum()) if len(self.weeks) else 0,
+            "rows_rejected": self.rows_rejected,
+            "files": records(self.files),
+            "tables": records(self.tables),
+            "rejected": records(self.rejected),
+            "quarantine": records(self.quarantine),
+            "flags": records(self.flags),
+            "unmapped_exercises": records(self.unmapped),
+            "weeks": records(self.weeks),
+            "outputs": list(self.outputs),
+            "notes": list(self.notes),
+        }
+
+    def to_markdown(self) -> str:
+        """The report as Markdown (``build_report.md``)."""
+        p = self.parameters
+        n_files = len(self.files)
+        n_bad_files = int(self.files["error"].notna().sum()) if n_files else 0
+        lines = [
+            "# Build report",
+            "",
+            f"Input folder: `{self.raw_dir}`: {n_files} file(s), {n_files - n_bad_files} read, "
+            f"{n_bad_files} not read.",
+            f"Reader: {p['reader']}.",
+            "",
+            "Parameters: "
+            f"time zone for rows without one `{p['tz']}`; EWMA convention `{p['ewma_convention']}` "
+            f"(acute {p['acute_days']} d, chronic {p['chronic_days']} d); "
+            f"lags {', '.join(map(str, p['lags'])) or 'none'} week(s); "
+            f"minimum coverage {p['min_coverage']:.3f} of the days of a window; "
+            "unrecorded gap after "
+            f"{p['max_gap_days']} days without records; exercise catalog `{p['catalog']}`.",
+            "",
+            "## Rows per table",
+            "",
+            _md_table(self.tables),
+            "",
+            f"## Rejected rows ({self.rows_rejected:,})",
+            "",
+        ]
+        if self.rejected.empty:
+            lines.append("No row was rejected.")
+        else:
+            lines += [
+                "Each rejected row is in `quarantine/` with all its reasons; "
+                "a row can break several rules.",
+                "",
+                _md_table(self.rejected),
+                "",
+                "Quarantine files:",
+                "",
+                _md_table(self.quarantine),
+            ]
+        lines += ["", "## Plausibility flags (rows kept)", ""]
+        lines.append("None." if self.flags.empty else _md_table(self.flags))
+        lines += ["", f"## Unmapped exercise names ({len(self.unmapped)})", ""]
+        if self.unmapped.empty:
+            lines.append("Every exercise name was found in the catalog.")
+        else:
+            lines += [
+                "Their sets are not in the soleus dose (they are counted in `unmapped_sets`). "
+                "Add the "
+                "names to your own catalog (`sol.load_catalog(path)`), calf-like names first.",
+                "",
+                _md_table(self.unmapped),
+            ]
+        total_weeks = int(self.weeks["weeks"].sum()) if len(self.weeks) else 0
+        lines += ["", "## Athletes and weeks", ""]
+        if self.weeks.empty:
+            lines.append("No athlete-week could be built.")
+        else:
+            lines += [
+                f"{len(self.weeks)} athlete(s), {total_weeks} athlete-weeks, from "
+                f"{self.weeks['first_week'].min()} to {self.weeks['last_week'].max()}.",
+                "",
+                _md_table(self.weeks),
+            ]
+        lines += ["", "## Files read", "", _md_table(self.files), "", "## Outputs", ""]
+        lines += [f"- `{name}`" for name in self.outputs]
+        if self.notes:
+            lines += ["", "## Notes", ""] + [f"- {note}" for note in self.notes]
+        return "\n".join(lines) + "\n"
+
+    def summary(self) -> str:
+        """A few lines for the terminal."""
+        total_weeks = int(self.weeks["weeks"].sum()) if len(self.weeks) else 0
+        lines = [
+            f"Read {len(self.files)} file(s) from {self.raw_dir}; "
+            f"wrote {len(self.outputs)} file(s) to {self.out_dir}.",
+        ]
+        for rec in self.tables.itertuples(index=False):
+            lines.append(
+                f"  {rec.table}: {rec.rows_read:,} rows read, {rec.rows_valid:,} valid, "
+                f"{rec.rows_rejected:,} rejected"
+            )
+        if not self.rejected.empty:
+            lines.append("Rejected rows by reason (rows in quarantine/):")
+            for rec in self.rejected.itertuples(index=False):
+                lines.append(
+                    f"  {rec.rows:>7,}  {rec.table}.{rec.column} / {rec.check}: {rec.message}"
+                )
+        bad_files = self.files[self.files["error"].notna()] if len(self.files) else self.files
+        for rec in bad_files.itertuples(index=False):
+            lines.append(f"  not read: {rec.path}: {rec.error}")
+        if not self.unmapped.empty:
+            calf = int(self.unmapped["looks_like_calf"].sum())
+            lines.append(
+                f"Unmapped exercise names: {len(self.unmapped)} ({calf} look like calf work); "
+                "see build_report.md."
+            )
+        lines.append(f"Panel: {len(self.weeks)} athlete(s), {total_weeks} athlete-weeks.")
+        return "\n".join(lines)
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d") if value == value.normalize() else value.isoformat()
+    return value
+
+
+def _md_cell(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, float | np.floating):
+        return f"{value:g}"
+    if isinstance(value, int | np.integer):
+        return f"{int(value):,}"
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(df: pd.DataFrame, limit: int = _MD_ROWS) -> str:
+    if df.empty:
+        return "(none)"
+    shown = df.head(limit)
+    lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
+    for row in shown.itertuples(index=False):
+        lines.append("| " + " | ".join(_md_cell(v) for v in row) + " |")
+    if len(df) > limit:
+        lines.append(f"\n... and {len(df) - limit} more rows in build_report.json.")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# reading
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Read:
+    tables: dict[str, pd.DataFrame]
+    files: pd.DataFrame
+    reader: str
+
+
+def _input_files(root: Path) -> list[Path]:
+    out = []
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if not path.is_file() or any(part.startswith(".") for part in rel.parts):
+            continue
+        if path.suffix.lower() in _SKIP_SUFFIXES or path.name.upper().startswith(
+            ("README", "LICENSE")
+        ):
+            continue
+        out.append(path)
+    return out
+
+
+def _read_canonical_file(path: Path, table: str, rel: str) -> tuple[pd.DataFrame, list[str]]:
+    from soleus_analysis.cli import (
+        _load_canonical,
+    )  # the CLI's loader; imported late (cli imports us)
+
+    frame, notes = _load_canonical(path, table)
+    frame = frame.copy()
+    frame["source_file"] = rel
+    if "source" not in frame.columns:
+        frame["source"] = "canonical"
+    if "source_row" not in frame.columns:
+        frame["source_row"] = np.arange(2, 2 + len(frame))
+    return frame, notes
+
+
+def _dataset_folders(root: Path) -> list[Path]:
+    """First-level folders that document themselves (README*/SOURCE*): one data set each."""
+    out = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        names = [p.name.lower() for p in folder.iterdir() if p.is_file()]
+        if any(n.startswith(("readme", "source")) for n in names):
+            out.append(folder)
+    return out
+
+
+def _has_other_inputs(root: Path, files: list[Path], datasets: list[Path]) -> bool:
+    return any(not any(d in f.parents for d in datasets) for f in files)
+
+
+def _inside(path, folders: tuple[str, ...]) -> bool:
+    return isinstance(path, str) and any(path.startswith(f + "/") for f in folders)
+
+
+def _is_truth(path) -> bool:
+    return isinstance(path, str) and Path(path).name.lower() in _TRUTH_FILES
+
+
+def _no_error(value) -> bool:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return True
+    return not isinstance(value, str) and bool(pd.isna(value))
+
+
+def _app_reader():
+    """``soleus_analysis.read_folder`` when the readers are installed, else None."""
+    try:
+        from soleus_analysis import readers as _readers
+    except ImportError:
+        return None
+    return getattr(_readers, "read_folder", None)
+
+
+def _read_folder(root: Path, tz: str, read_folder=None) -> _Read:
+    """Read a raw folder.
+
+    With the app readers (``read_folder``), every file goes through them first; a file named after a
+    canonical table that they did not read is then read as a canonical table (never both, so no
+    row is read twice). A first-level folder with its own README or SOURCE file is a data set
+    (``data/raw/pmdata/p01/...``): it is read on its own, so that its sub-folders name the athletes.
+    Without the app readers, canonical-table files are read and every other file is listed as not
+    read.
+    """
+    files = _input_files(root)
+    parts: dict[str, list[pd.DataFrame]] = {t: [] for t in INPUT_TABLES}
+    rows: dict[str, dict] = {}
+    read_by_apps: set[str] = set()
+    if read_folder is not None:
+        reader = "sol.read_folder (app exports), canonical tables for files it did not read"
+        datasets = _dataset_folders(root)
+        calls = [(folder, ()) for folder in datasets]
+        if not datasets or _has_other_inputs(root, files, datasets):
+            calls.append((root, tuple(d.relative_to(root).as_posix() for d in datasets)))
+        if datasets:
+            names = ", ".join(d.name for d in datasets)
+            reader += f"; dataset folders read one by one (athlete = their sub-folder): {names}"
+        for folder_root, exclude in calls:
+            folder = read_folder(folder_root, tz=tz)
+            listing = getattr(folder, "files", None)
+            if listing is not None and len(listing):
+                for rec in listing.to_dict(orient="records"):
+                    rel = _relative(rec.get("path"), root)
+                    if _inside(rel, exclude):
+                        continue
+                    row = {c: rec.get(c) for c in _FILE_COLUMNS} | {"path": rel}
+                    if _no_error(row.get("error")):
+                        row["error"] = None
+                    if _is_truth(rel):
+                        row |= {
+                            "source": "simulation truth",
+                            "tables": None,
+                            "rows": 0,
+                            "notes": _TRUTH_NOTE,
+                        }
+                    rows[rel] = row
+                    if _no_error(row.get("error")):
+                        read_by_apps.add(rel)
+            for table, frame in getattr(folder, "tables", {}).items():
+                if table in parts and frame is not None and len(frame):
+                    frame = frame.copy()
+                    if "source_file" in frame.columns:
+                        frame["source_file"] = frame["source_file"].map(
+                            lambda f: _relative(f, root)
+                        )
+                        drop = frame["source_file"].map(
+                            lambda f, ex=exclude: _is_truth(f) or _inside(f, ex)
+                        )
+                        frame = frame[~drop.to_numpy(dtype=bool)]
+                        # A file whose rows are in a table was read (e.g. athletes.csv, not listed).
+                        read_by_apps.update(str(f) for f in frame["source_file"].dropna().unique())
+                    parts[table].append(frame)
+    else:
+        reader = "canonical tables only (sol.read_folder not available)"
+    for path in files:
+        rel = path.relative_to(root).as_posix()
+        match = _CANONICAL_FILE.match(path.name)
+        if rel in read_by_apps:
+            continue
+        if _is_truth(rel):
+            rows[rel] = {
+                "path": rel,
+                "source": "simulation truth",
+                "tables": None,
+                "rows": 0,
+                "athlete_id": None,
+                "error": None,
+                "notes": _TRUTH_NOTE,
+            }
+            continue
+        if match is None:
+            rows.setdefault(
+                rel,
+                {
+                    "path": rel,
+                    "source": None,
+                    "tables": None,
+                    "rows": 0,
+                    "athlete_id": None,
+                    "notes": None,
+                    "error": "no reader for this file: only canonical tables "
+                    "(<table>.csv or <table>.parquet) "
+                    "are read until sol.read_folder is available",
+                },
+            )
+            continue
+        table = match.group(1).lower()
+        try:
+            frame, notes = _read_canonical_file(path, table, rel)
+        except InputError as exc:
+            rows[rel] = {
+                "path": rel,
+                "source": "canonical",
+                "tables": table,
+                "rows": 0,
+                "athlete_id": None,
+                "error": str(exc),
+                "notes": None,
+            }
+            continue
+        parts[table].append(frame)
+        rows[rel] = {
+            "path": rel,
+            "source": "canonical",
+            "tables": table,
+            "rows": len(frame),
+            "athlete_id": None,
+            "error": None,
+            "notes": "; ".join(notes) or None,
+        }
+    tables = {t: pd.concat(p, ignore_index=True) for t, p in parts.items() if p}
+    listing = pd.DataFrame(list(rows.values()), columns=_FILE_COLUMNS)
+    listing = listing.sort_values("path", kind="stable", ignore_index=True)
+    return _Read(tables=tables, files=listing, reader=reader)
+
+
+def _relative(path, root: Path) -> str:
+    if path is None or (isinstance(path, float) and np.isnan(path)):
+        return path
+    p = Path(str(path))
+    try:
+        return p.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return p.as_posix()
+
+
+# ---------------------------------------------------------------------------------------------
+# building
+# ---------------------------------------------------------------------------------------------
+def _safe_name(source_file) -> str:
+    if (
+        source_file is None
+        or (isinstance(source_file, float) and np.isnan(source_file))
+        or source_file is pd.NA
+    ):
+        return "unknown-file"
+    text = str(source_file).replace("\\", "/").replace("/", "__")
+    return re.sub(r"[^\w.\-]+", "_", text)
+
+
+def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+    frame = df.reset_index(drop=True)
+    frame.columns = [str(c) for c in frame.columns]
+    frame.to_parquet(path, index=False, engine="pyarrow", compression="snappy")
+
+
+def _sorted(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    keys = [k for k in _SORT_KEYS[table] if k in df.columns]
+    extra = [k for k in ("source_file", "source_row") if k in df.columns]
+    return df.sort_values(keys + extra, kind="stable", ignore_index=True)
+
+
+def _quarantine(report: ValidationReport, table: str, qdir: Path) -> list[dict]:
+    if report.ok:
+        return []
+    rejected = report.rejected.reset_index()
+    sources = (
+        rejected["source_file"]
+        if "source_file" in rejected.columns
+        else pd.Series(None, index=rejected.index)
+    )
+    written = []
+    keys = sources.astype(object).where(sources.notna(), "unknown-file")
+    for source in sorted(keys.unique(), key=str):
+        part = rejected[keys == source]
+        name = f"{_safe_name(source)}.{table}.rejected.csv"
+        qdir.mkdir(parents=True, exist_ok=True)
+        part.to_csv(qdir / name, index=False, lineterminator="\n")
+        written.append(
+            {
+                "file": f"quarantine/{name}",
+                "table": table,
+                "source_file": None if source == "unknown-file" else str(source),
+                "rows": len(part),
+            }
+        )
+    return written
+
+
+def build(
+    raw_dir: str | PathLike[str] = "data/raw",
+    out_dir: str | PathLike[str] = "data/processed",
+    *,
+    tz: str = "UTC",
+    lags: Sequence[int] = (1, 2, 3, 4),
+    ewma: str = "williams",
+    catalog: ExerciseCatalog | str | PathLike[str] | None = None,
+    min_coverage: float = 5 / 7,
+    max_gap_days: int | None = 14,
+) -> BuildReport:
+    """Build the processed data set from a folder of raw exports.
+
+    Parameters
+    ----------
+    raw_dir : path, default "data/raw"
+        Folder read recursively (never modified).
+    out_dir : path, default "data/processed"
+        Folder written (created if needed); see the module docstring for its files.
+    tz : str, default "UTC"
+        Zone of timestamps and rows that state none.
+    lags : sequence of int, default (1, 2, 3, 4)
+        Weeks by which the panel's exposures are lagged.
+    ewma : {"williams", "exponential", "simple"}, default "williams"
+        EWMA convention of acute and chronic load.
+    catalog : ExerciseCatalog, path or None
+        Exercise catalog; the shipped one by default.
+    min_coverage, max_gap_days
+        Load coverage rules (:func:`soleus_analysis.daily_load`, :func:`build_panel`).
+
+    Returns
+    -------
+    BuildReport
+        Also written as ``build_report.md`` and ``build_report.json``.
+
+    Raises
+    ------
+    InputError
+        When ``raw_dir`` does not exist or holds no readable table.
+    """
+    root = Path(raw_dir)
+    if not root.is_dir():
+        raise InputError(
+            "raw data folder not found", path=root, fix="give the folder that holds your exports"
+        )
+    out = Path(out_dir)
+    if out.resolve() == root.resolve() or root.resolve() in out.resolve().parents:
+        raise InputError(
+            "the output folder is inside the raw data folder",
+            path=out,
+            fix="write processed data elsewhere (e.g. data/processed); data/raw is read-only",
+        )
+    ewma_lambda(7, ewma)  # an unknown convention fails before anything is read or written
+    cat = resolve_catalog(catalog)
+    read = _read_folder(root, tz, _app_reader())
+    if not read.tables:
+        raise InputError(
+            "no table could be read from the folder",
+            path=root,
+            fix="put exports or canonical tables (<table>.csv / <table>.parquet) in it",
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    qdir = out / "quarantine"
+    if qdir.exists():
+        for stale in qdir.glob("*.rejected.csv"):
+            stale.unlink()
+    managed = [f"{t}.parquet" for t in INPUT_TABLES] + [
+        "athlete_week.parquet",
+        "dose_per_set.parquet",
+        "provenance.parquet",
+        "daily_loads.parquet",
+        "build_report.md",
+        "build_report.json",
+    ]
+    for name in managed:
+        (out / name).unlink(missing_ok=True)
+
+    valid: dict[str, pd.DataFrame] = {}
+    table_rows, rejected_rows, flag_rows, quarantine_rows, notes = [], [], [], [], []
+    outputs: list[str] = []
+    for table in INPUT_TABLES:
+        frame = read.tables.get(table)
+        if frame is None:
+            continue
+        report = validate(frame, table, tz=tz)
+        good = _sorted(report.valid.reset_index(drop=True), table)
+        valid[table] = good
+        table_rows.append(
+            {
+                "table": table,
+                "rows_read": report.n_rows,
+                "rows_valid": len(report.valid),
+                "rows_rejected": len(report.rejected),
+            }
+        )
+        summary = report.summary()
+        for rec in summary.to_dict(orient="records"):
+            rejected_rows.append({"table": table, **rec})
+        if not report.flags.empty:
+            counts = (
+                report.flags.groupby(["athlete_id", "check"], sort=True)
+                .agg(rows=("row", "size"), message=("message", "first"))
+                .reset_index()
+            )
+            for rec in counts.to_dict(orient="records"):
+                flag_rows.append({"table": table, **rec})
+        quarantine_rows += _quarantine(report, table, qdir)
+        notes += [f"{table}: {note}" for note in report.notes]
+        _write_parquet(good, out / f"{table}.parquet")
+        outputs.append(f"{table}.parquet")
+
+    parts = _build_panel(
+        valid.get("strength_sets"),
+        valid.get("runs"),
+        valid.get("wellness"),
+        valid.get("sessions"),
+        valid.get("athletes"),
+        catalog=cat,
+        lags=tuple(lags),
+        window=None,
+        ewma=ewma,
+        tz=tz,
+        min_coverage=min_coverage,
+        max_gap_days=max_gap_days,
+        exposures=None,
+        lag_columns=None,
+        easy="auto",
+    )
+    panel = parts.panel
+    _write_parquet(panel, out / "athlete_week.parquet")
+    outputs.append("athlete_week.parquet")
+    if parts.dose is not None:
+        notes += parts.dose.attrs.get("notes", [])
+        _write_parquet(parts.dose.reset_index(), out / "dose_per_set.parquet")
+        _write_parquet(dose_provenance(parts.dose), out / "provenance.parquet")
+        outputs += ["dose_per_set.parquet", "provenance.parquet"]
+    if parts.loads is not None:
+        _write_parquet(parts.loads, out / "daily_loads.parquet")
+        outputs.append("daily_loads.parquet")
+    outputs += [q["file"] for q in quarantine_rows]
+
+    names = (
+        unmapped(valid["strength_sets"], cat)
+        if "strength_sets" in valid
+        else pd.DataFrame(columns=["name", "sets", "athletes", "looks_like_calf"])
+    )
+    weeks = (
+        panel.groupby("athlete_id", sort=True)["week_start"]
+        .agg(first_week="min", last_week="max", weeks="size")
+        .reset_index()
+    )
+    weeks["first_week"] = weeks["first_week"].dt.strftime("%Y-%m-%d")
+    weeks["last_week"] = weeks["last_week"].dt.strftime("%Y-%m-%d")
+    parameters = {
+        "tz": tz,
+        "ewma_convention": ewma,
+        "acute_days": 7,
+        "chronic_days": 28,
+        "lags": [int(k) for k in lags],
+        "min_coverage": float(min_coverage),
+        "max_gap_days": max_gap_days,
+        "catalog": "shipped" if catalog is None else Path(cat.path).name,
+        "reader": read.reader,
+    }
+    report = BuildReport(
+        raw_dir=root.as_posix(),
+        out_dir=out.as_posix(),
+        parameters=parameters,
+        files=read.files,
+        tables=pd.DataFrame(
+            table_rows, columns=["table", "rows_read", "rows_valid", "rows_rejected"]
+        ),
+        rejected=pd.DataFrame(
+            rejected_rows, columns=["table", "column", "check", "rows", "example", "message"]
+        ),
+        quarantine=pd.DataFrame(quarantine_rows, columns=["file", "table", "source_file", "rows"]),
+        flags=pd.DataFrame(flag_rows, columns=["table", "athlete_id", "check", "rows", "message"]),
+        unmapped=names.reset_index(drop=True),
+        weeks=weeks,
+        outputs=tuple(outputs + ["build_report.md", "build_report.json"]),
+        notes=tuple(dict.fromkeys(notes)),
+    )
+    (out / "build_report.md").write_text(report.to_markdown(), encoding="utf-8")
+    (out / "build_report.json").write_text(
+        json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    return report

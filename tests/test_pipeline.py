@@ -1,0 +1,380 @@
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import soleus_analysis as sol
+from soleus_analysis.cli import main
+from tests import factories
+
+
+def _hashes(folder):
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def raw(tmp_path):
+    root = tmp_path / "raw"
+    (root / "club").mkdir(parents=True)
+    sets = factories.strength_sets(12)
+    sets.loc[4, "reps"] = -3  # rejected: reps must be >= 0
+    sets.loc[10, "set_type"] = "warm"  # rejected: unknown set type
+    sets.loc[20, "exercise_raw"] = "Calf Crusher 3000"  # unmapped, kept
+    sets.to_csv(root / "strength_sets.csv", index=False)
+    other = factories.strength_sets(3, seed=5).assign(athlete_id="a2")
+    other.loc[0, "load_kg"] = 900  # rejected: load above 500 kg
+    other.to_csv(root / "club" / "a2.strength_sets.csv", index=False)
+    factories.runs(20).to_parquet(root / "runs.parquet")
+    factories.sessions(4).to_csv(root / "sessions.csv", index=False)
+    factories.wellness(10).to_csv(root / "wellness.csv", index=False)
+    factories.athletes(2).to_csv(root / "athletes.csv", index=False)
+    (root / "README.md").write_text("about this folder\n")
+    (root / "watch.fit").write_bytes(b"\x0e\x10FIT")
+    return root
+
+
+def test_build_writes_tables_panel_quarantine_and_report(raw, tmp_path):
+    before = _hashes(raw)
+    out = tmp_path / "processed"
+    report = sol.build(raw, out)
+    assert _hashes(raw) == before  # data/raw is read-only
+    for name in [
+        "strength_sets",
+        "runs",
+        "sessions",
+        "wellness",
+        "athletes",
+        "athlete_week",
+        "dose_per_set",
+        "provenance",
+        "daily_loads",
+    ]:
+        assert (out / f"{name}.parquet").exists(), name
+    tables = report.tables.set_index("table")
+    assert tables.loc["strength_sets"].tolist() == [108 + 27, 108 + 27 - 3, 3]
+    rejected = report.rejected.set_index(["table", "column", "check"])["rows"]
+    assert rejected[("strength_sets", "reps", "greater_than_or_equal_to")] == 1
+    assert rejected[("strength_sets", "set_type", "isin")] == 1
+    assert rejected[("strength_sets", "load_kg", "less_than_or_equal_to")] == 1
+    q = pd.read_csv(out / "quarantine" / "strength_sets.csv.strength_sets.rejected.csv")
+    assert sorted(q["source_row"]) == [6, 12] and q["reasons"].str.contains("must be").all()
+    q2 = pd.read_csv(out / "quarantine" / "club__a2.strength_sets.csv.strength_sets.rejected.csv")
+    assert q2["source_row"].tolist() == [2] and "load_kg" in q2["reasons"].iloc[0]
+    assert report.unmapped["name"].tolist() == ["Calf Crusher 3000"]
+    files = report.files.set_index("path")
+    assert "README.md" not in files.index
+    assert len(files.loc["watch.fit", "error"]) > 10  # not readable, and the report says why
+    assert files.loc["club/a2.strength_sets.csv", "rows"] == 27
+
+    panel = pd.read_parquet(out / "athlete_week.parquet")
+    assert sol.validate(panel, "athlete_week").ok
+    assert panel.attrs["ewma_convention"] == "williams"
+    assert sorted(panel["athlete_id"].unique()) == ["a1", "a2"]
+    md = (out / "build_report.md").read_text()
+    for text in [
+        "## Rejected rows (3)",
+        "must be >= 0",
+        "Calf Crusher 3000",
+        "EWMA convention `williams`",
+        "watch.fit",
+        "2 athlete(s)",
+    ]:
+        assert text in md, text
+    js = json.loads((out / "build_report.json").read_text())
+    assert js["rows_rejected"] == 3 and js["parameters"]["lags"] == [1, 2, 3, 4]
+    assert js["unmapped_exercises"][0] == {
+        "name": "Calf Crusher 3000",
+        "sets": 1,
+        "athletes": 1,
+        "looks_like_calf": True,
+    }
+
+
+def test_provenance_points_at_the_sets_and_their_export_lines(raw, tmp_path):
+    out = tmp_path / "processed"
+    sol.build(raw, out)
+    sets = pd.read_parquet(out / "strength_sets.parquet")
+    prov = pd.read_parquet(out / "provenance.parquet")
+    panel = pd.read_parquet(out / "athlete_week.parquet").set_index(["athlete_id", "week_start"])
+    assert len(prov) == len(sets)
+    # Every provenance row names a row of strength_sets.parquet with the same file and line.
+    joined = prov.merge(
+        sets[["source_file", "source_row", "exercise_raw"]],
+        left_on="row",
+        right_index=True,
+        suffixes=("", "_set"),
+    )
+    assert (joined["source_file"] == joined["source_file_set"]).all()
+    assert (joined["source_row"] == joined["source_row_set"]).all()
+    sums = prov.groupby(["athlete_id", "week_start"])[
+        ["soleus_sets", "soleus_reps", "calf_sets"]
+    ].sum()
+    np.testing.assert_allclose(
+        sums.to_numpy(), panel.loc[sums.index, ["soleus_sets", "soleus_reps", "calf_sets"]]
+    )
+
+
+def test_two_builds_give_identical_files(raw, tmp_path):
+    sol.build(raw, tmp_path / "one", ewma="exponential")
+    sol.build(raw, tmp_path / "two", ewma="exponential")
+    one, two = _hashes(tmp_path / "one"), _hashes(tmp_path / "two")
+    assert one == two and len(one) >= 12
+    sol.build(raw, tmp_path / "one", ewma="exponential")  # rebuilding in place changes nothing
+    assert _hashes(tmp_path / "one") == one
+
+
+def test_fixing_a_row_removes_its_stale_quarantine_file(raw, tmp_path):
+    out = tmp_path / "processed"
+    sol.build(raw, out)
+    assert (out / "quarantine" / "club__a2.strength_sets.csv.strength_sets.rejected.csv").exists()
+    fixed = pd.read_csv(raw / "club" / "a2.strength_sets.csv")
+    fixed.loc[0, "load_kg"] = 90
+    fixed.to_csv(raw / "club" / "a2.strength_sets.csv", index=False)
+    report = sol.build(raw, out)
+    assert not (
+        out / "quarantine" / "club__a2.strength_sets.csv.strength_sets.rejected.csv"
+    ).exists()
+    assert report.rows_rejected == 2
+
+
+def test_unusable_folders(tmp_path):
+    with pytest.raises(sol.InputError, match="raw data folder not found"):
+        sol.build(tmp_path / "nope", tmp_path / "out")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(sol.InputError, match="no table could be read"):
+        sol.build(tmp_path / "empty", tmp_path / "out")
+    with pytest.raises(sol.InputError, match="inside the raw data folder"):
+        sol.build(tmp_path / "empty", tmp_path / "empty" / "processed")
+    with pytest.raises(ValueError, match="EWMA convention"):
+        sol.build(tmp_path / "empty", tmp_path / "out", ewma="fast")
+
+
+def test_cli_build(raw, tmp_path, capsys):
+    out = tmp_path / "processed"
+    assert (
+        main(["build", str(raw), "--out", str(out), "--lags", "1", "2", "--ewma", "exponential"])
+        == 0
+    )
+    text = capsys.readouterr().out
+    assert "strength_sets: 135 rows read, 132 valid, 3 rejected" in text
+    assert "reps / greater_than_or_equal_to" in text and "Unmapped exercise names: 1" in text
+    panel = pd.read_parquet(out / "athlete_week.parquet")
+    assert "soleus_sets_lag2" in panel.columns and "soleus_sets_lag3" not in panel.columns
+    assert panel.attrs["ewma_convention"] == "exponential"
+    assert main(["build", str(raw), "--out", str(out), "--strict"]) == 1
+    assert main(["build", str(tmp_path / "missing"), "--out", str(out)]) == 2
+    assert "raw data folder not found" in capsys.readouterr().err
+
+
+def _cohort(rng, n_athletes=4, n_weeks=10):
+    """Canonical strength sets of a small cohort: several zones, set types, names and timed sets."""
+    names = [
+        "Seated Calf Raise (Machine)",
+        "Standing Calf Raise (Smith Machine)",
+        "calf_raise/seated_calf_raise",
+        "Soleus Walk with Farmers Carry",
+        "Horse Stance Alternating Calf Raises",
+        "Squat (Barbell)",
+        "Calf Wall",
+        "Single Leg Bent Knee Calf Raise",
+        "Jump Rope",
+        "Mystery Calf Gizmo",
+    ]
+    zones = ["Europe/Oslo", "America/Los_Angeles", "Australia/Sydney", "UTC"]
+    rows = []
+    for a in range(n_athletes):
+        for w in range(n_weeks):
+            for day in rng.choice(7, size=rng.integers(0, 4), replace=False):
+                start = (
+                    pd.Timestamp("2024-01-01", tz="UTC")
+                    + pd.Timedelta(days=7 * w + int(day))
+                    + pd.Timedelta(minutes=int(rng.integers(0, 24 * 60)))
+                )
+                for name in rng.choice(names, size=3, replace=False):
+                    timed = name in ("Soleus Walk with Farmers Carry", "Jump Rope", "Calf Wall")
+                    for k in range(int(rng.integers(2, 5))):
+                        rows.append(
+                            {
+                                "athlete_id": f"ath{a}",
+                                "session_start": start.isoformat(),
+                                "exercise_raw": name,
+                                "set_index": k,
+                                "set_type": rng.choice(
+                                    ["warmup", "working", "working", "drop", "failure"]
+                                ),
+                                "reps": np.nan if timed else float(rng.integers(6, 25)),
+                                "load_kg": 2.5 * float(rng.integers(0, 30)),
+                                "duration_s": float(rng.integers(20, 90)) if timed else np.nan,
+                                "distance_m": 20.0 if name.startswith("Soleus") else np.nan,
+                                "rpe": np.nan,
+                                "timezone": zones[a],
+                            }
+                        )
+    sets = pd.DataFrame(rows)
+    athletes = pd.DataFrame(
+        {
+            "athlete_id": [f"ath{a}" for a in range(n_athletes)],
+            "body_mass_kg": [58.5, 71.0, 80.5, 66.0][:n_athletes],
+            "timezone": zones[:n_athletes],
+        }
+    )
+    return sets, athletes
+
+
+def test_build_reproduces_the_true_weekly_dose_up_to_rejected_rows(tmp_path):
+    rng = np.random.default_rng(2024)
+    sets, athletes = _cohort(rng)
+    broken = np.sort(rng.choice(len(sets), 6, replace=False))
+    messy = sets.copy().astype({"reps": object, "set_type": object})
+    for k, i in enumerate(broken):
+        column, value = [("reps", -5.0), ("set_type", "warm-up"), ("load_kg", 999.0)][k % 3]
+        messy.at[i, column] = value
+    dup = messy.iloc[[7]]  # the same set logged twice: the copy is rejected as a duplicate
+    messy = pd.concat([messy.iloc[:8], dup, messy.iloc[8:]], ignore_index=True)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    messy.to_csv(raw / "strength_sets.csv", index=False)
+    athletes.to_csv(raw / "athletes.csv", index=False)
+    report = sol.build(raw, tmp_path / "out")
+    assert report.tables.set_index("table").loc["strength_sets", "rows_rejected"] == len(broken) + 1
+
+    clean = sets.drop(index=broken).assign(
+        session_start=lambda d: pd.to_datetime(d["session_start"], utc=True)
+    )
+    clean["session_start"] = clean["session_start"].dt.as_unit("us")
+    truth = sol.weekly(sol.soleus_dose(clean, athletes)).set_index(["athlete_id", "week_start"])
+    panel = pd.read_parquet(tmp_path / "out" / "athlete_week.parquet").set_index(
+        ["athlete_id", "week_start"]
+    )
+    cols = [
+        "soleus_sets",
+        "soleus_reps",
+        "soleus_volume_kg",
+        "soleus_tut_s",
+        "soleus_distance_m",
+        "calf_sets",
+        "strength_sessions",
+        "unmapped_sets",
+    ]
+    np.testing.assert_array_equal(
+        panel.loc[truth.index, cols].to_numpy(), truth[cols].to_numpy(dtype=float)
+    )
+    others = panel.index.difference(truth.index)
+    assert (panel.loc[others, "soleus_sets"].fillna(0) == 0).all()
+    assert report.unmapped["name"].tolist() == ["Mystery Calf Gizmo"]
+
+
+def test_app_readers_and_canonical_files_never_read_a_file_twice(raw, tmp_path):
+    from types import SimpleNamespace
+
+    from soleus_analysis.pipeline import _read_folder
+
+    def fake_read_folder(root, *, tz="UTC", athletes=None):
+        runs = factories.runs(3).assign(
+            source="fit", source_file=str(root / "watch.fit"), source_row=[1, 2, 3]
+        )
+        files = pd.DataFrame(
+            {
+                "path": [
+                    str(root / "watch.fit"),
+                    str(root / "runs.parquet"),
+                    str(root / "sessions.csv"),
+                ],
+                "source": ["fit", "canonical", None],
+                "tables": ["runs", "runs", None],
+                "rows": [3, 20, 0],
+                "athlete_id": ["a1", None, None],
+                "error": [None, None, "unknown format"],
+                "notes": None,
+            }
+        )
+        return SimpleNamespace(tables={"runs": runs}, files=files)
+
+    read = _read_folder(raw, "UTC", fake_read_folder)
+    files = read.files.set_index("path")
+    assert files.loc["watch.fit", "source"] == "fit" and pd.isna(files.loc["watch.fit", "error"])
+    # runs.parquet was read by the app readers (their table holds only the 3 FIT runs here), so it
+    # is not read again; sessions.csv they could not read, so it is read as a canonical table.
+    assert len(read.tables["runs"]) == 3 and set(read.tables["runs"]["source_file"]) == {
+        "watch.fit"
+    }
+    assert len(read.tables["sessions"]) == 4 and files.loc["sessions.csv", "source"] == "canonical"
+    assert len(read.tables["strength_sets"]) == 108 + 27
+
+
+def test_build_of_a_simulated_cohort_matches_its_truth(tmp_path):
+    from soleus_analysis.simulation import simulate_cohort, write_canonical
+
+    cohort = simulate_cohort(8, 10, rng=3)
+    raw = tmp_path / "raw"
+    write_canonical(cohort, raw, seed=3)
+    report = sol.build(raw, tmp_path / "out")
+    assert "truth.csv" in set(report.files["path"])  # listed, but not read as data
+    assert report.tables["rows_read"].sum() == sum(len(t) for t in cohort.tables().values())
+    panel = pd.read_parquet(tmp_path / "out" / "athlete_week.parquet")
+    panel = panel.set_index(["athlete_id", "week_start"])
+    tables = cohort.tables()
+    # The dose the panel reports is the dose of the generated sets, to the last bit ...
+    expected = sol.weekly(sol.soleus_dose(tables["strength_sets"], tables["athletes"]))
+    expected = expected.set_index(["athlete_id", "week_start"])
+    cols = ["soleus_sets", "soleus_reps", "soleus_volume_kg", "soleus_tut_s", "calf_sets"]
+    np.testing.assert_array_equal(
+        panel.loc[expected.index, cols].to_numpy(), expected[cols].to_numpy()
+    )
+    # ... and the hard calf sets equal the simulator's truth in every week the athlete logged.
+    truth = cohort.truth.set_index(["athlete_id", "week_start"])
+    logged = panel["calf_sets"].notna()
+    common = panel.index[logged].intersection(truth.index)
+    assert len(common) > 40
+    np.testing.assert_array_equal(panel.loc[common, "calf_sets"], truth.loc[common, "calf_sets"])
+
+
+def test_with_the_simulators_shares_the_panel_recovers_its_soleus_sets(tmp_path):
+    from soleus_analysis.simulation import simulate_cohort, write_canonical
+    from soleus_analysis.simulation.model import SOLEUS_SHARES
+
+    cohort = simulate_cohort(6, 8, rng=9)
+    write_canonical(cohort, tmp_path / "raw", seed=9)
+    # A user catalog: the shipped one with the simulator's assumed shares.
+    shipped = pd.read_csv(sol.load_catalog().path, dtype=str, keep_default_na=False)
+    shipped["soleus_share"] = [
+        str(SOLEUS_SHARES.get(ex, float(share)))
+        for ex, share in zip(shipped["exercise"], shipped["soleus_share"], strict=True)
+    ]
+    shipped.to_csv(tmp_path / "sim_catalog.csv", index=False)
+    sol.build(tmp_path / "raw", tmp_path / "out", catalog=tmp_path / "sim_catalog.csv")
+    panel = pd.read_parquet(tmp_path / "out" / "athlete_week.parquet")
+    panel = panel.set_index(["athlete_id", "week_start"])
+    truth = cohort.truth.set_index(["athlete_id", "week_start"])
+    common = panel.index[panel["soleus_sets"].notna()].intersection(truth.index)
+    np.testing.assert_allclose(
+        panel.loc[common, "soleus_sets"], truth.loc[common, "soleus_sets"], atol=1e-6
+    )
+
+
+def test_a_documented_data_set_folder_is_read_with_its_athlete_folders(tmp_path):
+    # Real PMData files of two participants (CC BY 4.0; see data/raw/pmdata/README.md).
+    import shutil
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parents[1] / "data" / "raw" / "pmdata"
+    raw = tmp_path / "raw" / "pmdata"
+    raw.mkdir(parents=True)
+    shutil.copy(source / "README.md", raw / "README.md")
+    for athlete in ("p01", "p02"):
+        shutil.copytree(source / athlete, raw / athlete)
+    report = sol.build(tmp_path / "raw", tmp_path / "out")
+    assert report.weeks["athlete_id"].tolist() == ["p01", "p02"]
+    assert "dataset folders read one by one" in report.parameters["reader"]
+    panel = pd.read_parquet(tmp_path / "out" / "athlete_week.parquet")
+    # PMSys session RPE is the load record; the Fitbit activities (no RPE) do not blank it.
+    assert panel["srpe_load_au"].notna().mean() > 0.5
+    assert (panel["fatigue"].dropna().between(1, 5)).all()
+    daily = pd.read_parquet(tmp_path / "out" / "daily_loads.parquet")
+    assert daily["unrated_sessions"].sum() > 0 and (daily["status"] == "training").sum() > 20
