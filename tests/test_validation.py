@@ -8,7 +8,7 @@ import soleus_analysis as sol
 from soleus_analysis.validation import ROW_RULE
 from tests import factories
 
-FUTURE = (pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=400)).isoformat()
+FUTURE = (pd.Timestamp.now(tz="UTC").normalize() + pd.Timedelta(days=400)).isoformat()
 
 # One broken cell per case: (table, row, column, bad value, the check that must name it).
 CELL_CASES = [
