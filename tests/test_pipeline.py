@@ -335,26 +335,20 @@ def test_build_of_a_simulated_cohort_matches_its_truth(tmp_path):
     np.testing.assert_array_equal(panel.loc[common, "calf_sets"], truth.loc[common, "calf_sets"])
 
 
-def test_with_the_simulators_shares_the_panel_recovers_its_soleus_sets(tmp_path):
+def test_the_panel_recovers_the_simulated_soleus_sets(tmp_path):
     from soleus_analysis.simulation import simulate_cohort, write_canonical
-    from soleus_analysis.simulation.model import SOLEUS_SHARES
 
     cohort = simulate_cohort(6, 8, rng=9)
     write_canonical(cohort, tmp_path / "raw", seed=9)
-    # A user catalog: the shipped one with the simulator's assumed shares.
-    shipped = pd.read_csv(sol.load_catalog().path, dtype=str, keep_default_na=False)
-    shipped["soleus_share"] = [
-        str(SOLEUS_SHARES.get(ex, float(share)))
-        for ex, share in zip(shipped["exercise"], shipped["soleus_share"], strict=True)
-    ]
-    shipped.to_csv(tmp_path / "sim_catalog.csv", index=False)
-    sol.build(tmp_path / "raw", tmp_path / "out", catalog=tmp_path / "sim_catalog.csv")
+    sol.build(tmp_path / "raw", tmp_path / "out")
     panel = pd.read_parquet(tmp_path / "out" / "athlete_week.parquet")
     panel = panel.set_index(["athlete_id", "week_start"])
     truth = cohort.truth.set_index(["athlete_id", "week_start"])
     common = panel.index[panel["soleus_sets"].notna()].intersection(truth.index)
+    assert len(common) > 20 and truth.loc[common, "soleus_sets"].gt(0).sum() > 5
+    # Per-set doses are kept on a 2**-24 grid so that weekly sums do not depend on row order.
     np.testing.assert_allclose(
-        panel.loc[common, "soleus_sets"], truth.loc[common, "soleus_sets"], atol=1e-6
+        panel.loc[common, "soleus_sets"], truth.loc[common, "soleus_sets"], atol=1e-5
     )
 
 

@@ -103,46 +103,62 @@ __all__ = [
     "draw",
 ]
 
-#: Assumed soleus share of each exercise's plantar-flexor work (0 = not soleus training). The
-#: simulation's dose is computed with these shares; they must equal the shares of the package's
-#: exercise catalog (``sol.load_catalog()``) so that the panel build recovers the generated dose.
-SOLEUS_SHARES: MappingProxyType[str, float] = MappingProxyType(
-    {
-        # The article's four exercises (bent knee: soleus-biased).
-        "seated_calf_raise": 0.8,
-        "soleus_walk": 0.6,
-        "soleus_walk_farmers_carry": 0.6,
-        "soleus_walk_suitcase_carry": 0.6,
-        "horse_stance_calf_raise": 0.7,
-        "slant_board_single_leg_squat": 0.5,
-        # Common calf exercises.
-        "bent_knee_calf_raise": 0.7,
-        "single_leg_bent_knee_calf_raise": 0.7,
-        "standing_calf_raise": 0.4,
-        "single_leg_standing_calf_raise": 0.4,
-        "calf_press_leg_press": 0.4,
-        "donkey_calf_raise": 0.4,
-        "jump_rope": 0.3,
-        "pogo_hops": 0.3,
-        # Not training.
-        "calf_stretch": 0.0,
-        "calf_massage": 0.0,
-        "calf_foam_roll": 0.0,
-        # General strength work (no plantar-flexor share).
-        "squat": 0.0,
-        "deadlift": 0.0,
-        "romanian_deadlift": 0.0,
-        "lunge": 0.0,
-        "bulgarian_split_squat": 0.0,
-        "hip_thrust": 0.0,
-        "leg_press": 0.0,
-        "plank": 0.0,
-        "pull_up": 0.0,
-        "bench_press": 0.0,
-    }
+#: Canonical exercise ids the simulator uses, in a fixed order (array index -> id).
+_SIMULATED_EXERCISES: tuple[str, ...] = (
+    # The article's four exercises (bent knee: soleus-biased).
+    "seated_calf_raise",
+    "soleus_walk",
+    "soleus_walk_farmers_carry",
+    "soleus_walk_suitcase_carry",
+    "horse_stance_calf_raise",
+    "slant_board_single_leg_squat",
+    # Common calf exercises.
+    "bent_knee_calf_raise",
+    "single_leg_bent_knee_calf_raise",
+    "standing_calf_raise",
+    "single_leg_standing_calf_raise",
+    "calf_press_leg_press",
+    "donkey_calf_raise",
+    "jump_rope",
+    "pogo_hops",
+    # Not training.
+    "calf_stretch",
+    "calf_massage",
+    "calf_foam_roll",
+    # General strength work (no plantar-flexor share).
+    "squat",
+    "deadlift",
+    "romanian_deadlift",
+    "lunge",
+    "bulgarian_split_squat",
+    "hip_thrust",
+    "leg_press",
+    "plank",
+    "pull_up",
+    "bench_press",
 )
+
+
+def _catalog_shares() -> MappingProxyType[str, float]:
+    """The shipped exercise catalog's soleus share of every simulated exercise.
+
+    One source of truth: the simulated dose uses the very shares that the panel build applies, so
+    a build of a simulated cohort recovers the generated ``soleus_sets``.
+    """
+    from soleus_analysis.catalog import load_catalog
+
+    table = load_catalog().exercises.set_index("exercise")["soleus_share"].fillna(0.0)
+    missing = [x for x in _SIMULATED_EXERCISES if x not in table.index]
+    if missing:  # pragma: no cover - guarded by a test; a catalog edit must keep these ids
+        raise RuntimeError(f"the exercise catalog lacks the simulated exercises {missing}")
+    return MappingProxyType({x: float(table[x]) for x in _SIMULATED_EXERCISES})
+
+
+#: Assumed soleus share of each simulated exercise's plantar-flexor work (0 = not soleus
+#: training), read from the shipped exercise catalog (``sol.load_catalog()``).
+SOLEUS_SHARES: MappingProxyType[str, float] = _catalog_shares()
 #: Canonical exercise ids in a fixed order (array index -> id).
-EXERCISE_IDS: tuple[str, ...] = tuple(SOLEUS_SHARES)
+EXERCISE_IDS: tuple[str, ...] = _SIMULATED_EXERCISES
 _EX = {name: k for k, name in enumerate(EXERCISE_IDS)}
 #: Plantar-flexor exercises: counted in ``calf_sets``.
 CALF_EXERCISES: frozenset[str] = frozenset(
