@@ -86,7 +86,9 @@ from soleus_analysis.simulation import (
     simulate_panel,
     write_cohort,
 )
+from soleus_analysis.study import Study, open_study, study_folders
 from soleus_analysis.validation import ValidationReport, validate
+from soleus_analysis import plots
 
 __version__ = "0.1.0"
 
@@ -123,6 +125,12 @@ __all__ = [
     "simulate_panel",
     "WrittenCohort",
     "write_cohort",
+    # studies
+    "Study",
+    "open_study",
+    "study_folders",
+    # figures
+    "plots",
     # validation
     "ValidationReport",
     "validate",

@@ -145,6 +145,55 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 1 if args.strict and report.rows_rejected else 0
 
 
+def _print_runs(runs, out: Path) -> int:
+    for run in runs:
+        status = "ok" if run.ok else f"FAILED: {run.error}"
+        print(f"  {run.notebook:<40} {run.seconds:6.1f} s  {status}")
+    print(f"Reports: {out / 'index.html'}")
+    return 0 if all(run.ok for run in runs) else 1
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from soleus_analysis.report import run_reports
+    from soleus_analysis.study import open_study
+
+    out = Path(args.out)
+    parameters = {}
+    if args.data:
+        raw = Path(args.data).resolve()
+        processed = (out / "processed" / raw.name).resolve()
+        study = open_study(raw, processed, rebuild=True)
+        print(f"Built {raw} into {processed}: {len(study.panel):,} athlete-weeks.")
+        parameters = {"RAW_DIR": str(raw), "PROCESSED_DIR": str(processed)}
+    runs = run_reports(args.notebooks, out, parameters=parameters, progress=not args.quiet)
+    return _print_runs(runs, out)
+
+
+def _cmd_analysis(args: argparse.Namespace) -> int:
+    import time
+
+    from soleus_analysis.report import run_reports
+    from soleus_analysis.study import open_study, study_folders
+
+    raw_root, processed_root, out = Path(args.raw), Path(args.processed), Path(args.reports)
+    studies = study_folders(raw_root)
+    print(f"1/2 Building {len(studies)} stud{'y' if len(studies) == 1 else 'ies'} from {raw_root}:")
+    for folder in studies:
+        start = time.perf_counter()
+        study = open_study(folder, processed_root / folder.name, rebuild=True)
+        tables = study.report.get("tables", [])
+        read = sum(t.get("rows_read", 0) for t in tables)
+        rejected = sum(t.get("rows_rejected", 0) for t in tables)
+        print(
+            f"  {folder.name}: {read:,} rows read, {rejected:,} rejected (quarantined), "
+            f"{study.panel['athlete_id'].nunique()} athletes, {len(study.panel):,} athlete-weeks "
+            f"-> {processed_root / folder.name} ({time.perf_counter() - start:.1f} s)"
+        )
+    print(f"2/2 Running the analysis notebooks in {args.notebooks} into {out}:")
+    runs = run_reports(args.notebooks, out, progress=not args.quiet)
+    return _print_runs(runs, out)
+
+
 def _lag(text: str) -> int:
     try:
         value = int(text)
@@ -235,6 +284,29 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--catalog", default=None, help="your own exercise catalog CSV (default: shipped)")
     p.add_argument("--strict", action="store_true", help="exit 1 when rows were rejected")
     p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser(
+        "report", help="execute the notebooks and write HTML reports and an index to reports/"
+    )
+    p.add_argument("--data", default=None, metavar="RAW_DIR",
+                   help="your own exports: build them and point every notebook at them "
+                   "(default: each notebook's shipped data)")
+    p.add_argument("--out", default="reports", help="output folder (default reports)")
+    p.add_argument("--notebooks", default="notebooks", help="folder of the notebooks")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser(
+        "analysis",
+        help="the main job: build every study under data/raw, run the notebooks, write reports/",
+    )
+    p.add_argument("--raw", default="data/raw", help="folder of studies (default data/raw)")
+    p.add_argument("--processed", default="data/processed",
+                   help="where the builds go (default data/processed/<study>)")
+    p.add_argument("--reports", default="reports", help="output folder (default reports)")
+    p.add_argument("--notebooks", default="notebooks", help="folder of the notebooks")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_analysis)
 
     p = sub.add_parser("schema", help="print the data dictionary of the canonical tables")
     p.add_argument("tables", nargs="*", metavar="TABLE", help=f"tables to show: {', '.join(TABLES)}")

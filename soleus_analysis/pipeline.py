@@ -62,7 +62,6 @@ _CANONICAL_FILE = re.compile(
 )
 _SKIP_SUFFIXES = {".md", ".txt", ".rst", ".pdf", ".json"}
 #: Ground truth that ``soleus simulate`` writes next to a simulated cohort's exports: not data.
-_TRUTH_FILES = {"truth.csv", "truth.json"}
 _TRUTH_NOTE = "skipped: the simulation's ground truth, not training data"
 _SORT_KEYS = {
     "athletes": ["athlete_id"],
@@ -341,7 +340,8 @@ def _inside(path, folders: tuple[str, ...]) -> bool:
 
 
 def _is_truth(path) -> bool:
-    return isinstance(path, str) and Path(path).name.lower() in _TRUTH_FILES
+    # The simulator's known answer (truth.json, truth_weeks.csv, truth_injected.csv): never data.
+    return isinstance(path, str) and Path(path).name.lower().startswith("truth")
 
 
 def _no_error(value) -> bool:
@@ -445,9 +445,8 @@ def _read_folder(root: Path, tz: str, read_folder=None) -> _Read:
                     "rows": 0,
                     "athlete_id": None,
                     "notes": None,
-                    "error": "no reader for this file: only canonical tables "
-                    "(<table>.csv or <table>.parquet) "
-                    "are read until sol.read_folder is available",
+                    "error": "no reader recognises this file: it is neither an app export "
+                    "nor a canonical table (<table>.csv or <table>.parquet)",
                 },
             )
             continue

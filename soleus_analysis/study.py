@@ -1,0 +1,225 @@
+"""Open a built study: the processed tables, the athlete-week panel and the build report.
+
+:func:`open_study` is what the notebooks call first. It reads ``data/processed/<study>/`` when that
+build is current for the raw files, and builds it (``sol.build``) when it is missing or stale, so a
+notebook runs on a fresh clone as well as after ``make analysis``. "Current" means that the raw
+folder's content (every file's relative path and bytes) and the build parameters are those the
+build was made from; the fingerprint is stored next to the build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+
+import pandas as pd
+
+from soleus_analysis.errors import InputError
+from soleus_analysis.pipeline import build
+
+__all__ = ["Study", "fingerprint", "open_study", "study_folders"]
+
+_FINGERPRINT = "input_fingerprint.json"
+_TABLES = ("athletes", "strength_sets", "runs", "sessions", "wellness")
+_EXTRAS = {
+    "dose": "dose_per_set.parquet",
+    "provenance": "provenance.parquet",
+    "daily_loads": "daily_loads.parquet",
+}
+
+
+@dataclass(frozen=True)
+class Study:
+    """A built study, ready for analysis.
+
+    Attributes
+    ----------
+    name : str
+        The raw folder's name (e.g. ``demo-cohort``).
+    raw_dir, processed_dir : Path
+    panel : DataFrame
+        The ``athlete_week`` panel (see ``soleus schema athlete_week``).
+    tables : dict of str to DataFrame
+        The validated canonical tables that the raw folder held.
+    dose : DataFrame or None
+        Soleus dose per set (``sol.soleus_dose``), with provenance columns.
+    provenance : DataFrame or None
+        Which sets every athlete-week's dose came from (``sol.dose_provenance``).
+    daily_loads : DataFrame or None
+        Daily training loads per athlete (``sol.training_loads``).
+    report : dict
+        The build report (``build_report.json``): rows read, rejected by reason, flags, unmapped
+        exercise names, athletes, weeks, parameters.
+    """
+
+    name: str
+    raw_dir: Path
+    processed_dir: Path
+    panel: pd.DataFrame
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    dose: pd.DataFrame | None = None
+    provenance: pd.DataFrame | None = None
+    daily_loads: pd.DataFrame | None = None
+    report: dict = field(default_factory=dict)
+
+    def quarantine(self) -> pd.DataFrame:
+        """Every rejected row of the build with its table, file, spreadsheet row and reasons.
+
+        Returns
+        -------
+        DataFrame
+            ``table``, ``source_file``, ``source_row``, ``athlete_id``, ``reasons``, sorted.
+        """
+        parts = []
+        for path in sorted((self.processed_dir / "quarantine").glob("*.rejected.csv")):
+            table = path.name.removesuffix(".rejected.csv").rsplit(".", 1)[-1]
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+            frame.insert(0, "table", table)
+            parts.append(frame)
+        columns = ["table", "source_file", "source_row", "athlete_id", "reasons"]
+        if not parts:
+            return pd.DataFrame(columns=columns)
+        out = pd.concat(parts, ignore_index=True)
+        for col in columns:
+            if col not in out:
+                out[col] = ""
+        out["source_row"] = pd.to_numeric(out["source_row"], errors="coerce").astype("Int64")
+        return out[columns].sort_values(["table", "source_file", "source_row"], ignore_index=True)
+
+    def rejections(self) -> pd.DataFrame:
+        """Rejected rows counted by table, column and check (from the build report).
+
+        Returns
+        -------
+        DataFrame
+            ``table``, ``column``, ``check``, ``rows``, ``message``; most frequent first.
+        """
+        rows = pd.DataFrame(self.report.get("rejected", []))
+        if rows.empty:
+            return pd.DataFrame(columns=["table", "column", "check", "rows", "message"])
+        keep = [c for c in ["table", "column", "check", "rows", "message"] if c in rows]
+        return rows[keep].sort_values(["rows", "table"], ascending=[False, True], ignore_index=True)
+
+
+def fingerprint(raw_dir: str | PathLike[str], parameters: dict | None = None) -> str:
+    """SHA-256 of a raw folder's files (relative paths and bytes) and the build parameters.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = (Path(d) / "a.csv").write_text("x")
+    ...     fingerprint(d) == fingerprint(d), fingerprint(d) == fingerprint(d, {"lags": [1]})
+    (True, False)
+    """
+    root = Path(raw_dir)
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    digest.update(json.dumps(parameters or {}, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def _is_current(processed: Path, stamp: str) -> bool:
+    path = processed / _FINGERPRINT
+    if not path.exists() or not (processed / "athlete_week.parquet").exists():
+        return False
+    return json.loads(path.read_text()).get("fingerprint") == stamp
+
+
+def _read_optional(path: Path) -> pd.DataFrame | None:
+    return pd.read_parquet(path) if path.exists() else None
+
+
+def open_study(
+    raw_dir: str | PathLike[str],
+    processed_dir: str | PathLike[str] | None = None,
+    *,
+    rebuild: bool | str = "auto",
+    **build_options,
+) -> Study:
+    """Open a study, building its processed data first when needed.
+
+    Parameters
+    ----------
+    raw_dir : path
+        The study's raw exports (e.g. ``data/raw/demo-cohort``); never modified.
+    processed_dir : path, optional
+        Where the build lives; default ``data/processed/<name of raw_dir>`` next to ``data/raw``
+        when ``raw_dir`` is inside a ``data/raw`` folder, else ``<raw_dir>-processed``.
+    rebuild : {"auto", True, False}
+        ``"auto"`` builds when the processed data is missing or was built from other raw files or
+        parameters; ``True`` always builds; ``False`` never builds (error if missing).
+    **build_options
+        Passed to :func:`soleus_analysis.build` (``tz``, ``lags``, ``ewma``, ``catalog``, ...);
+        part of the fingerprint.
+
+    Returns
+    -------
+    Study
+
+    Raises
+    ------
+    InputError
+        When ``raw_dir`` does not exist, or ``rebuild=False`` and there is no build.
+    """
+    raw = Path(raw_dir)
+    if not raw.is_dir():
+        raise InputError("study folder not found", path=raw, fix="give the folder of the raw exports")
+    processed = Path(processed_dir) if processed_dir is not None else _default_processed(raw)
+    stamp = fingerprint(raw, build_options)
+    current = _is_current(processed, stamp)
+    if rebuild is True or (rebuild == "auto" and not current):
+        build(raw, processed, **build_options)
+        (processed / _FINGERPRINT).write_text(json.dumps({"fingerprint": stamp}, indent=1) + "\n")
+    elif not current and not (processed / "athlete_week.parquet").exists():
+        raise InputError(
+            "no build of this study", path=processed, fix="run `soleus build` or pass rebuild='auto'"
+        )
+    tables = {
+        t: pd.read_parquet(processed / f"{t}.parquet")
+        for t in _TABLES
+        if (processed / f"{t}.parquet").exists()
+    }
+    extras = {key: _read_optional(processed / name) for key, name in _EXTRAS.items()}
+    report = json.loads((processed / "build_report.json").read_text(encoding="utf-8"))
+    return Study(
+        name=raw.resolve().name,
+        raw_dir=raw,
+        processed_dir=processed,
+        panel=pd.read_parquet(processed / "athlete_week.parquet"),
+        tables=tables,
+        report=report,
+        **extras,
+    )
+
+
+def _default_processed(raw: Path) -> Path:
+    resolved = raw.resolve()
+    if resolved.parent.name == "raw" and resolved.parent.parent.name == "data":
+        return resolved.parent.parent / "processed" / resolved.name
+    return resolved.with_name(resolved.name + "-processed")
+
+
+def study_folders(raw_root: str | PathLike[str] = "data/raw") -> list[Path]:
+    """The studies under a raw data folder: its first-level folders that hold files.
+
+    Examples
+    --------
+    >>> [p.name for p in study_folders("data/raw")]  # doctest: +SKIP
+    ['demo-cohort', 'pmdata']
+    """
+    root = Path(raw_root)
+    if not root.is_dir():
+        raise InputError("raw data folder not found", path=root, fix="give the folder of the studies")
+    return sorted(
+        p
+        for p in root.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and any(f.is_file() for f in p.rglob("*"))
+    )

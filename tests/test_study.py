@@ -1,0 +1,70 @@
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+import soleus_analysis as sol
+from soleus_analysis.simulation import simulate_cohort, write_canonical
+
+
+@pytest.fixture(scope="module")
+def raw(tmp_path_factory):
+    root = tmp_path_factory.mktemp("study") / "data" / "raw" / "mini"
+    write_canonical(simulate_cohort(4, 5, rng=3), root, seed=3)
+    return root
+
+
+def test_open_study_builds_once_then_reuses_the_build(raw):
+    study = sol.open_study(raw)
+    assert study.processed_dir == raw.parents[1] / "processed" / "mini"
+    assert study.name == "mini"
+    assert set(study.panel["athlete_id"]) == {"A001", "A002", "A003", "A004"}
+    assert {"strength_sets", "runs", "wellness"} <= set(study.tables)
+    stamp = (study.processed_dir / "input_fingerprint.json").stat().st_mtime_ns
+    again = sol.open_study(raw)
+    assert (study.processed_dir / "input_fingerprint.json").stat().st_mtime_ns == stamp
+    pd.testing.assert_frame_equal(again.panel, study.panel)
+
+
+def test_a_changed_raw_file_or_parameter_triggers_a_rebuild(raw, tmp_path):
+    copy = tmp_path / "data" / "raw" / "mini"
+    shutil.copytree(raw, copy)
+    first = sol.open_study(copy)
+    before = json.loads((first.processed_dir / "input_fingerprint.json").read_text())
+    sol.open_study(copy, lags=(1, 2))
+    after = json.loads((first.processed_dir / "input_fingerprint.json").read_text())
+    assert before != after
+    lagged = sol.open_study(copy, lags=(1, 2)).panel
+    assert "soleus_sets_lag2" in lagged and "soleus_sets_lag3" not in lagged
+
+
+def test_quarantine_and_rejections_list_what_the_build_rejected(tmp_path):
+    root = tmp_path / "raw" / "bad"
+    cohort = simulate_cohort(3, 4, rng=5)
+    sets = cohort.strength_sets.copy()
+    sets.loc[sets.index[0], "reps"] = -5.0
+    write_canonical(cohort, root, seed=5)
+    sets.to_csv(root / "strength_sets.csv", index=False)
+    study = sol.open_study(root, tmp_path / "processed")
+    q = study.quarantine()
+    assert q["table"].tolist() == ["strength_sets"]
+    assert "reps" in q["reasons"].iloc[0]
+    assert study.rejections()["check"].tolist() == ["greater_than_or_equal_to"]
+
+
+def test_missing_folder_and_no_build_are_input_errors(tmp_path):
+    with pytest.raises(sol.InputError, match="study folder not found"):
+        sol.open_study(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "x.txt").write_text("x")
+    with pytest.raises(sol.InputError, match="no build"):
+        sol.open_study(tmp_path / "empty", tmp_path / "out", rebuild=False)
+
+
+def test_study_folders_lists_the_studies(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "f.csv").write_text("x")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "README.md").write_text("x")
+    assert [p.name for p in sol.study_folders(tmp_path)] == ["a"]
