@@ -6,11 +6,13 @@ shared and noisy, so ratios are what the goals are stated in.
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing as mp
 import os
 import platform
 import resource
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -39,24 +41,65 @@ def machine() -> str:
 
 
 def rss_mb() -> float:
-    """Peak resident set size of this process so far [MB]."""
+    """Peak resident set size of this process so far [MB] (since the last :func:`reset_peak`)."""
+    hwm = _status_mb("VmHWM")
+    if hwm is not None:
+        return hwm
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def current_rss_mb() -> float:
+    """Resident set size of this process now [MB]."""
+    now = _status_mb("VmRSS")
+    return now if now is not None else rss_mb()
+
+
+def _status_mb(field: str) -> float | None:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def reset_peak() -> bool:
+    """Reset the kernel's peak-RSS counter of this process (Linux); True when it worked.
+
+    Without it the peak would include whatever making the input cost before the timed work.
+    """
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
 def _child(queue: mp.Queue, setup: Callable[[], Any], work: Callable[[Any], Any]) -> None:
-    data = setup()
-    before = rss_mb()
-    start = time.perf_counter()
-    out = work(data)
-    seconds = time.perf_counter() - start
-    queue.put({"seconds": seconds, "rss_before_mb": before, "rss_peak_mb": rss_mb(), "out": out})
+    try:
+        data = setup()
+        gc.collect()
+        exact = reset_peak()
+        before = current_rss_mb()
+        start = time.perf_counter()
+        out = work(data)
+        seconds = time.perf_counter() - start
+        queue.put({"seconds": seconds, "rss_before_mb": before, "rss_peak_mb": rss_mb(),
+                   "peak_is_exact": exact, "out": out})
+    except BaseException as exc:  # report, so that the parent does not wait forever
+        queue.put({"error": f"{type(exc).__name__}: {exc}"})
+        raise
 
 
 def in_child(setup: Callable[[], Any], work: Callable[[Any], Any]) -> dict:
     """Run ``work(setup())`` in a fresh process; return its time and peak memory.
 
-    The setup (making the input) happens in the child too, so the peak RSS counts the input once
-    and every byte the work allocated on top of it.
+    The setup (making the input) happens in the child too; the peak-RSS counter is reset after it
+    (on Linux), so ``rss_peak_mb`` is the input plus every byte the work allocated on top of it,
+    and ``rss_before_mb`` the resident size when the work started.
     """
     ctx = mp.get_context("fork")
     queue = ctx.Queue()
@@ -64,9 +107,24 @@ def in_child(setup: Callable[[], Any], work: Callable[[Any], Any]) -> dict:
     proc.start()
     result = queue.get()
     proc.join()
-    if proc.exitcode != 0:
-        raise RuntimeError(f"benchmark child failed with exit code {proc.exitcode}")
+    if "error" in result or proc.exitcode != 0:
+        raise RuntimeError(f"benchmark child failed: {result.get('error', proc.exitcode)}")
     return result
+
+
+def repeat_in_child(
+    repeats: int, setup: Callable[[], Any], work: Callable[[Any], Any]
+) -> dict:
+    """:func:`in_child` ``repeats`` times; seconds as min and median, the largest peak RSS."""
+    runs = [in_child(setup, work) for _ in range(repeats)]
+    times = sorted(r["seconds"] for r in runs)
+    out = dict(runs[-1])
+    out["seconds"] = times[0]
+    out["seconds_median"] = statistics.median(times)
+    out["seconds_all"] = times
+    out["rss_peak_mb"] = max(r["rss_peak_mb"] for r in runs)
+    out["rss_before_mb"] = min(r["rss_before_mb"] for r in runs)
+    return out
 
 
 def best_of(repeats: int, fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -79,7 +137,34 @@ def best_of(repeats: int, fn: Callable[[], Any]) -> tuple[float, Any]:
     return min(times), out
 
 
-def emit(name: str, rows: list[dict], notes: list[str]) -> None:
+def goal(
+    goal_id: str,
+    stage: str,
+    figure: str,
+    baseline: str,
+    ratio: float | None,
+    target: str,
+    met: bool | None,
+) -> dict:
+    """One line of the goals table that ``run_all.py`` writes to ``benchmarks/README.md``.
+
+    ``figure`` is what we measured, ``baseline`` what it is compared with in the same run,
+    ``ratio`` the ratio the goal is stated in, ``target`` the goal (e.g. ``"<= 1.3"``).
+    """
+    return {
+        "goal": goal_id,
+        "stage": stage,
+        "figure": figure,
+        "baseline": baseline,
+        "ratio": None if ratio is None else round(float(ratio), 2),
+        "target": target,
+        "met": None if met is None else bool(met),
+    }
+
+
+def emit(
+    name: str, rows: list[dict], notes: list[str], goals: list[dict] | None = None
+) -> None:
     """Print a Markdown table of results and write them as JSON for run_all.py."""
     print(f"\n## {name}\n")
     print(machine())
@@ -88,11 +173,16 @@ def emit(name: str, rows: list[dict], notes: list[str]) -> None:
         print("\n| " + " | ".join(cols) + " |")
         print("|" + "---|" * len(cols))
         for r in rows:
-            print("| " + " | ".join(str(r[c]) for c in cols) + " |")
+            print("| " + " | ".join(str(r.get(c, "")) for c in cols) + " |")
     for n in notes:
         print(f"- {n}")
+    for g in goals or []:
+        verdict = {True: "met", False: "NOT met", None: "n/a"}[g["met"]]
+        print(f"- goal {g['goal']} ({g['stage']}): {g['figure']} vs {g['baseline']}; "
+              f"ratio {g['ratio']} (goal {g['target']}): {verdict}")
     out = os.environ.get("BENCH_JSON")
     if out:
         with open(out, "a") as f:
-            f.write(json.dumps({"name": name, "rows": rows, "notes": notes}) + "\n")
+            record = {"name": name, "rows": rows, "notes": notes, "goals": goals or []}
+            f.write(json.dumps(record, default=str) + "\n")
     sys.stdout.flush()

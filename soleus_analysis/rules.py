@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = [
     "NEAR_DUPLICATE_WINDOW",
@@ -43,15 +45,137 @@ _WORLD_RECORDS = {
 _WR_SLACK = 1.05
 
 
+#: Below this many rows :func:`first_occurrence` uses ``DataFrame.duplicated`` directly.
+_SMALL = 50_000
+
+
+def _int_codes(values: pd.Series) -> np.ndarray:
+    """Integers equal exactly where the cells are equal (missing cells equal each other)."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
+        return np.asarray(values.array.asi8)  # NaT is one integer, so missing equals missing
+    if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        data = values.to_numpy(dtype="int64", na_value=0)
+        missing = values.isna().to_numpy()
+        if missing.any():
+            present = data[~missing]
+            data[missing] = (present.min() - 1) if len(present) else 0
+        return data
+    return pd.factorize(values.array, use_na_sentinel=True)[0].astype("int64", copy=False)
+
+
+class _Column:
+    """A key column as run-friendly pieces: where it changes from row to row, codes of some rows.
+
+    Arrow text is compared in place and only the rows that start a run are hashed; other dtypes
+    become integers once.
+    """
+
+    def __init__(self, values: pd.Series) -> None:
+        array = values.array
+        self._arrow = getattr(array, "_pa_array", None)
+        if self._arrow is not None and not pa.types.is_string(self._arrow.type) and not (
+            pa.types.is_large_string(self._arrow.type)
+        ):
+            self._arrow = None
+        self._values = values
+        self._codes = None if self._arrow is not None else _int_codes(values)
+
+    def changes(self) -> np.ndarray:
+        """``out[i]`` is True when row ``i + 1`` differs from row ``i``."""
+        if self._codes is not None:
+            return self._codes[1:] != self._codes[:-1]
+        a, b = self._arrow[1:], self._arrow[:-1]
+        differ = pc.fill_null(pc.not_equal(a, b), False)
+        one_missing = pc.xor(pc.is_null(a), pc.is_null(b))
+        return np.asarray(pc.or_(differ, one_missing).to_numpy(zero_copy_only=False), dtype=bool)
+
+    def codes_at(self, rows: np.ndarray) -> np.ndarray:
+        """Integer codes of the rows where ``rows`` (a boolean mask) is True."""
+        if self._codes is not None:
+            return self._codes[rows]
+        return pd.factorize(self._values.array[rows], use_na_sentinel=True)[0]
+
+
+def _refine(group: np.ndarray, column: _Column) -> np.ndarray | None:
+    """Dense ids of the pairs (group, column), hashing only the first row of each run of equal pairs.
+
+    Rows of a real log come in runs (the sets of a session are adjacent), so the hash tables hold
+    far fewer entries than there are rows. None when the rows hardly form runs.
+    """
+    n = len(group)
+    starts = np.empty(n, dtype=bool)
+    starts[:1] = True
+    np.not_equal(group[1:], group[:-1], out=starts[1:])
+    starts[1:] |= column.changes()
+    first = np.flatnonzero(starts)
+    if len(first) > n // 2:
+        return None  # no runs to speak of: the caller hashes the rows directly
+    run_group = group[first]
+    run_codes, uniques = pd.factorize(column.codes_at(starts))
+    width = max(len(uniques), 1)
+    if (int(run_group.max()) + 1) * width < 2**62:
+        run_ids = pd.factorize(run_group * width + run_codes)[0]
+    else:
+        run_ids = pd.MultiIndex.from_arrays([run_group, run_codes]).factorize()[0]
+    return np.repeat(run_ids.astype("int64", copy=False), np.diff(first, append=n))
+
+
+def _later_copies(group: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """True for rows whose (group, last) pair occurred on an earlier row.
+
+    Groups that form one run of rows with ``last`` strictly increasing (a session's sets numbered
+    0, 1, 2...) cannot hold a repeated pair; only the other groups' rows are checked exactly.
+    """
+    n = len(group)
+    new_group = np.empty(n, dtype=bool)
+    new_group[:1] = True
+    np.not_equal(group[1:], group[:-1], out=new_group[1:])
+    n_groups = int(group.max()) + 1
+    runs_per_group = np.bincount(group[new_group], minlength=n_groups)
+    suspect = runs_per_group > 1
+    not_increasing = ~new_group[1:] & (last[1:] <= last[:-1])
+    suspect[group[1:][not_increasing]] = True
+    out = np.zeros(n, dtype=bool)
+    rows = suspect[group]
+    if rows.any():
+        sub = pd.DataFrame({"g": group[rows], "v": last[rows]})
+        out[rows] = sub.duplicated(keep="first").to_numpy()
+    return out
+
+
 def first_occurrence(df: pd.DataFrame, key: list[str]) -> pd.Series:
     """True for the first row of each key, False for later copies.
+
+    Exactly ``~df.duplicated(subset=key, keep="first")`` (missing values equal each other). Large
+    tables take a faster path that uses the order real logs come in: rows are grouped key column
+    by key column over runs of equal consecutive values, and only groups whose rows are not one
+    run in increasing order of the last key column are checked pair by pair.
 
     Examples
     --------
     >>> first_occurrence(pd.DataFrame({"a": [1, 1, 2]}), ["a"]).tolist()
     [True, False, True]
     """
-    return ~df.duplicated(subset=key, keep="first")
+    if len(df) < _SMALL or not key:
+        return ~df.duplicated(subset=key, keep="first")
+    group = np.zeros(len(df), dtype="int64")
+    for name in key[:-1]:
+        group = _refine(group, _Column(df[name]))
+        if group is None:  # rows in no useful order
+            return ~df.duplicated(subset=key, keep="first")
+    return pd.Series(~_later_copies(group, _int_codes(df[key[-1]])), index=df.index)
+
+
+def _sessions(athlete: pd.Series, start: pd.Series) -> np.ndarray:
+    """Dense ids of the (athlete, start) pairs of the rows."""
+    group = _refine(np.zeros(len(athlete), dtype="int64"), _Column(athlete))
+    if group is not None:
+        group = _refine(group, _Column(start))
+    if group is None:
+        frame = pd.DataFrame({"a": athlete.array, "s": start.array})
+        group = frame.groupby(["a", "s"], sort=False, dropna=False).ngroup().to_numpy()
+    return group.astype("int64", copy=False)
 
 
 def near_duplicate_sessions(
@@ -79,38 +203,51 @@ def near_duplicate_sessions(
     flagged = pd.Series(False, index=sets.index)
     if sets.empty:
         return flagged
-    # Sessions as (athlete code, start in microseconds): integer keys keep this cheap at scale.
-    athlete = pd.factorize(sets["athlete_id"])[0]
-    start = sets["session_start"].to_numpy(dtype="datetime64[us]").astype("int64")
-    keys = pd.DataFrame({"athlete": athlete, "start": start}).drop_duplicates()
-    keys = keys.sort_values(["athlete", "start"], kind="stable")
-    gap = np.diff(keys["start"].to_numpy(), prepend=np.iinfo("int64").min)
-    same_athlete = np.r_[False, keys["athlete"].to_numpy()[1:] == keys["athlete"].to_numpy()[:-1]]
+    # Sessions as dense ids of (athlete code, start in microseconds), built over runs of rows.
+    session = _sessions(sets["athlete_id"], sets["session_start"])
+    n_sessions = int(session.max()) + 1
+    # Each session's athlete (as a code) and start, from the first row of each run of rows.
+    first = np.ones(len(session), dtype=bool)
+    first[1:] = session[1:] != session[:-1]
+    athlete = pd.factorize(sets["athlete_id"].array[first], use_na_sentinel=True)[0]
+    start = sets["session_start"].array[first].to_numpy(dtype="datetime64[us]").view("int64")
+    s_athlete = np.empty(n_sessions, dtype="int64")
+    s_start = np.empty(n_sessions, dtype="int64")
+    s_athlete[session[first]] = athlete
+    s_start[session[first]] = start
+    order = np.lexsort((s_start, s_athlete))
+    a, t = s_athlete[order], s_start[order]
+    gap = np.diff(t, prepend=np.iinfo("int64").min)
+    same_athlete = np.r_[False, a[1:] == a[:-1]]
     close = same_athlete & (gap > 0) & (gap <= window // pd.Timedelta(microseconds=1))
     if not close.any():
         return flagged
-    later = keys[close]
-    earlier = keys.shift()[close].astype("int64")
-    row_keys = pd.MultiIndex.from_arrays([athlete, start])
-    candidates = pd.MultiIndex.from_frame(pd.concat([later, earlier]).drop_duplicates())
-    in_candidate = row_keys.isin(candidates)
+    later = order[close]
+    earlier = order[np.flatnonzero(close) - 1]
+    candidate = np.zeros(n_sessions, dtype=bool)
+    candidate[later] = candidate[earlier] = True
+    in_candidate = candidate[session]
     # Only the few candidate sessions get a content signature: an order-free sum of row hashes.
-    content = sets.loc[in_candidate, ["exercise_raw", "set_index", "reps", "load_kg"]]
+    content = pd.DataFrame(
+        {
+            name: sets[name].array[in_candidate]
+            for name in ("exercise_raw", "set_index", "reps", "load_kg")
+        }
+    )
     row_hash = pd.util.hash_pandas_object(content, index=False).to_numpy()
-    by_session = pd.DataFrame(
-        {"athlete": athlete[in_candidate], "start": start[in_candidate], "hash": row_hash}
-    ).groupby(["athlete", "start"])["hash"]
+    by_session = pd.DataFrame({"session": session[in_candidate], "hash": row_hash}).groupby(
+        "session"
+    )["hash"]
     signature = by_session.sum()
     count = by_session.size()
-    later_keys = pd.MultiIndex.from_frame(later)
-    earlier_keys = pd.MultiIndex.from_frame(earlier)
-    same = (signature.reindex(later_keys).to_numpy() == signature.reindex(earlier_keys).to_numpy()) & (
-        count.reindex(later_keys).to_numpy() == count.reindex(earlier_keys).to_numpy()
+    same = (signature.reindex(later).to_numpy() == signature.reindex(earlier).to_numpy()) & (
+        count.reindex(later).to_numpy() == count.reindex(earlier).to_numpy()
     )
-    repeated = later_keys[same]
-    if len(repeated) == 0:
+    repeated = np.zeros(n_sessions, dtype=bool)
+    repeated[later[same]] = True
+    if not repeated.any():
         return flagged
-    return pd.Series(row_keys.isin(repeated), index=sets.index)
+    return pd.Series(repeated[session], index=sets.index)
 
 
 def overlapping_intervals(

@@ -557,6 +557,38 @@ TABLES: dict[str, type[pa.DataFrameModel]] = {
 }
 
 
+#: The columns that each table's rules across columns and rows (its dataframe checks) read.
+#: :func:`soleus_analysis.validate` runs those rules on the rows that passed the column checks; it
+#: copies only these columns of them (all columns for a table not listed). A new dataframe check
+#: must list every column it reads here (``tests/test_schemas.py`` checks the rules against the
+#: full tables).
+ROW_RULE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "athletes": ("athlete_id",),
+    "strength_sets": (
+        "athlete_id",
+        "session_start",
+        "exercise_raw",
+        "set_index",
+        "reps",
+        "load_kg",
+        "duration_s",
+        "distance_m",
+    ),
+    "runs": (
+        "athlete_id",
+        "start",
+        "distance_m",
+        "moving_time_s",
+        "elapsed_time_s",
+        "avg_hr_bpm",
+        "max_hr_bpm",
+    ),
+    "sessions": ("athlete_id", "start", "activity"),
+    "wellness": ("athlete_id", "date"),
+    "athlete_week": ("athlete_id", "week_start"),
+}
+
+
 def get_schema(table: str) -> pa.DataFrameSchema:
     """Return the pandera schema of a canonical table.
 

@@ -24,7 +24,14 @@ import pandas as pd
 from soleus_analysis import plausibility
 from soleus_analysis.coercion import coerce_column, missing_column
 from soleus_analysis.errors import InputError
-from soleus_analysis.schemas import TABLES, _zones, canonical_columns, describe_check, get_schema
+from soleus_analysis.schemas import (
+    ROW_RULE_COLUMNS,
+    TABLES,
+    _zones,
+    canonical_columns,
+    describe_check,
+    get_schema,
+)
 
 __all__ = ["ValidationReport", "validate"]
 
@@ -262,26 +269,33 @@ def validate(data: pd.DataFrame, table: str, *, tz: str = "UTC") -> ValidationRe
     column_bad = np.zeros(n, dtype=bool)
     column_bad[column_failures["row"].to_numpy()] = True
 
-    typed_frame = pd.DataFrame(typed, index=frame.index, copy=False)
-    candidates = typed_frame.loc[~column_bad] if column_bad.any() else typed_frame
+    # Rules across rows see only the rows that passed the column checks: a broken row must not
+    # make a good one look like its duplicate. Only the columns the rules read are copied.
+    if column_bad.any():
+        needed = [c for c in ROW_RULE_COLUMNS.get(table, tuple(typed)) if c in typed]
+        candidates = _take_rows({c: typed[c] for c in needed}, ~column_bad)
+    else:
+        candidates = pd.DataFrame({c: typed[c].array for c in typed}, index=frame.index, copy=False)
     for check in schema.checks:
         passes = _check_passes(check, candidates)
         failing = candidates.index.to_numpy()[~passes]
         failures.add(failing, ROW_RULE, check.name, check.error or check.name)
+    del candidates
 
     all_failures = failures.frame().sort_values(["row"], kind="stable", ignore_index=True)
     bad = np.zeros(n, dtype=bool)
     bad[all_failures["row"].to_numpy()] = True
 
     extra = tuple(str(c) for c in frame.columns if c not in schema.columns)
-    valid = pd.concat([typed_frame, frame[list(extra)]], axis=1)
-    if bad.any():
-        valid = valid.loc[~bad]
+    given = {name: typed[name] for name in canonical_columns(table) if name in typed}
+    given.update({name: frame[name] for name in extra})
+    # One copy of the kept rows (none when every row is valid), column by column.
+    valid = _take_rows(given, ~bad) if bad.any() else _frame(given, pd.RangeIndex(n))
     for name in schema.columns:
         if name not in valid:  # optional columns the input lacks: all missing, canonical dtype
             valid[name] = missing_column(schema.columns[name].dtype, valid.index)
     valid = valid[canonical_columns(table) + list(extra)]
-    rejected = frame.loc[bad].copy()
+    rejected = frame.take(np.flatnonzero(bad))
     rejected["reasons"] = _reasons(all_failures).reindex(rejected.index)
     valid.index.name = rejected.index.name = "row"
 
@@ -294,6 +308,21 @@ def validate(data: pd.DataFrame, table: str, *, tz: str = "UTC") -> ValidationRe
         notes=tuple(dict.fromkeys(notes)),
         n_rows=n,
     )
+
+
+def _frame(columns: dict[str, pd.Series], index: pd.Index) -> pd.DataFrame:
+    """A frame of the given columns' arrays (no copy, no consolidation of same-dtype columns)."""
+    return pd.DataFrame({name: s.array for name, s in columns.items()}, index=index, copy=False)
+
+
+def _take_rows(columns: dict[str, pd.Series], keep: np.ndarray) -> pd.DataFrame:
+    """The rows where ``keep`` is True, indexed by their position.
+
+    Column by column with a boolean filter: ``DataFrame.loc[mask]`` costs several times more on
+    Arrow-backed text columns read in chunks (it turns the mask into positions and takes).
+    """
+    index = pd.Index(np.flatnonzero(keep), dtype="int64")
+    return pd.DataFrame({name: s.array[keep] for name, s in columns.items()}, index=index, copy=False)
 
 
 def _check_passes(check, obj: pd.Series | pd.DataFrame) -> np.ndarray:
