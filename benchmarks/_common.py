@@ -78,17 +78,33 @@ def reset_peak() -> bool:
         return False
 
 
+def _cpu_seconds() -> float:
+    """User plus system CPU time of this process (all its threads) so far [s]."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def load_average() -> str:
+    """The 1-minute load average, to judge how busy the shared machine was."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:
+        return "?"
+
+
 def _child(queue: mp.Queue, setup: Callable[[], Any], work: Callable[[Any], Any]) -> None:
     try:
         data = setup()
         gc.collect()
         exact = reset_peak()
         before = current_rss_mb()
+        cpu = _cpu_seconds()
         start = time.perf_counter()
         out = work(data)
         seconds = time.perf_counter() - start
-        queue.put({"seconds": seconds, "rss_before_mb": before, "rss_peak_mb": rss_mb(),
-                   "peak_is_exact": exact, "out": out})
+        queue.put({"seconds": seconds, "cpu_seconds": _cpu_seconds() - cpu,
+                   "rss_before_mb": before, "rss_peak_mb": rss_mb(), "peak_is_exact": exact,
+                   "out": out})
     except BaseException as exc:  # report, so that the parent does not wait forever
         queue.put({"error": f"{type(exc).__name__}: {exc}"})
         raise

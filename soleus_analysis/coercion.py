@@ -226,6 +226,12 @@ def missing_column(dtype: object, index: pd.Index) -> pd.Series:
     if label == "str":
         # An Arrow null array costs nothing; building it from None objects costs a pass.
         return pd.Series(pd.array(pa.nulls(len(index), pa.large_string()), dtype="str"), index=index)
+    n = len(index)
+    if label == "float64":
+        return pd.Series(np.full(n, np.nan), index=index, copy=False)
+    if label == "Int64":
+        array = pd.arrays.IntegerArray(np.zeros(n, dtype="int64"), np.ones(n, dtype=bool))
+        return pd.Series(array, index=index, copy=False)
     return pd.Series(None, index=index, dtype=label)
 
 

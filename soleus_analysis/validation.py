@@ -179,8 +179,18 @@ class _Failures:
         return out
 
 
-def _cell_text(values: pd.Series) -> np.ndarray:
-    return np.array([None if pd.isna(v) else str(v) for v in values], dtype=object)
+def _cell_text(values: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """The cells at positions ``rows`` as text (None where missing)."""
+    if len(rows) == 0:
+        return np.array([], dtype=object)
+    if len(rows) * 64 < len(values):
+        # A boolean filter: taking positions from Arrow text read in chunks joins all chunks first.
+        keep = np.zeros(len(values), dtype=bool)
+        keep[rows] = True
+        picked = values.array[keep]
+    else:
+        picked = values.iloc[rows]
+    return np.array([None if pd.isna(v) else str(v) for v in picked], dtype=object)
 
 
 def _row_zones(frame: pd.DataFrame, typed: dict[str, pd.Series], tz: str) -> pd.Series:
@@ -256,14 +266,14 @@ def validate(data: pd.DataFrame, table: str, *, tz: str = "UTC") -> ValidationRe
         typed[name] = values
         notes += [f"{name}: {note}" for note in coerced.notes]
         bad = np.flatnonzero(coerced.failed)
-        failures.add(bad, name, "coerce_dtype", coerced.message_at(bad), _cell_text(frame[name].iloc[bad]))
+        failures.add(bad, name, "coerce_dtype", coerced.message_at(bad), _cell_text(frame[name], bad))
         missing = values.isna().to_numpy()
         if not col.nullable:
             failures.add(np.flatnonzero(missing & ~coerced.failed), name, "not_nullable", "missing value")
         for check in col.checks:
             # Missing cells pass the value checks (ignore_na), as in pandera.
             failing = np.flatnonzero(~_check_passes(check, values) & ~missing)
-            failures.add(failing, name, check.name, describe_check(check), _cell_text(frame[name].iloc[failing]))
+            failures.add(failing, name, check.name, describe_check(check), _cell_text(frame[name], failing))
 
     column_failures = failures.frame()
     column_bad = np.zeros(n, dtype=bool)
@@ -273,9 +283,9 @@ def validate(data: pd.DataFrame, table: str, *, tz: str = "UTC") -> ValidationRe
     # make a good one look like its duplicate. Only the columns the rules read are copied.
     if column_bad.any():
         needed = [c for c in ROW_RULE_COLUMNS.get(table, tuple(typed)) if c in typed]
-        candidates = _take_rows({c: typed[c] for c in needed}, ~column_bad)
+        candidates = _take_rows([(c, typed[c]) for c in needed], ~column_bad)
     else:
-        candidates = pd.DataFrame({c: typed[c].array for c in typed}, index=frame.index, copy=False)
+        candidates = _frame(list(typed.items()), frame.index)
     for check in schema.checks:
         passes = _check_passes(check, candidates)
         failing = candidates.index.to_numpy()[~passes]
@@ -287,16 +297,21 @@ def validate(data: pd.DataFrame, table: str, *, tz: str = "UTC") -> ValidationRe
     bad[all_failures["row"].to_numpy()] = True
 
     extra = tuple(str(c) for c in frame.columns if c not in schema.columns)
-    given = {name: typed[name] for name in canonical_columns(table) if name in typed}
-    given.update({name: frame[name] for name in extra})
     # One copy of the kept rows (none when every row is valid), column by column.
-    valid = _take_rows(given, ~bad) if bad.any() else _frame(given, pd.RangeIndex(n))
-    for name in schema.columns:
-        if name not in valid:  # optional columns the input lacks: all missing, canonical dtype
-            valid[name] = missing_column(schema.columns[name].dtype, valid.index)
-    valid = valid[canonical_columns(table) + list(extra)]
-    rejected = frame.take(np.flatnonzero(bad))
-    rejected["reasons"] = _reasons(all_failures).reindex(rejected.index)
+    keep = ~bad if bad.any() else None
+    index = pd.RangeIndex(n) if keep is None else pd.Index(np.flatnonzero(keep), dtype="int64")
+
+    def kept(s: pd.Series):
+        return s.array if keep is None else s.array[keep]
+
+    ordered = [
+        (name, kept(typed[name]) if name in typed else missing_column(schema.columns[name].dtype, index))
+        for name in canonical_columns(table)
+    ]
+    ordered += [(name, kept(s)) for name, s in _columns(frame) if name not in schema.columns]
+    valid = _frame(ordered, index)
+    reasons = _reasons(all_failures).reindex(np.flatnonzero(bad))
+    rejected = _take_rows(_columns(frame), bad, [("reasons", reasons.array)])
     valid.index.name = rejected.index.name = "row"
 
     return ValidationReport(
@@ -310,19 +325,36 @@ def validate(data: pd.DataFrame, table: str, *, tz: str = "UTC") -> ValidationRe
     )
 
 
-def _frame(columns: dict[str, pd.Series], index: pd.Index) -> pd.DataFrame:
-    """A frame of the given columns' arrays (no copy, no consolidation of same-dtype columns)."""
-    return pd.DataFrame({name: s.array for name, s in columns.items()}, index=index, copy=False)
+def _columns(frame: pd.DataFrame) -> list[tuple[str, pd.Series]]:
+    """The columns of a frame by position (names may repeat)."""
+    return [(name, frame.iloc[:, i]) for i, name in enumerate(frame.columns)]
 
 
-def _take_rows(columns: dict[str, pd.Series], keep: np.ndarray) -> pd.DataFrame:
-    """The rows where ``keep`` is True, indexed by their position.
+#: Frames with more columns than this are consolidated (pandas warns about many blocks).
+_WIDE = 50
+
+
+def _frame(columns: list[tuple[str, object]], index: pd.Index) -> pd.DataFrame:
+    """A frame of the given arrays or Series (no copy, no consolidation of same-dtype columns)."""
+    out = pd.DataFrame(
+        {i: getattr(s, "array", s) for i, (_, s) in enumerate(columns)}, index=index, copy=False
+    )
+    out.columns = pd.Index([name for name, _ in columns], dtype=object)
+    return out.copy() if out.shape[1] > _WIDE else out
+
+
+def _take_rows(
+    columns: list[tuple[str, pd.Series]], keep: np.ndarray, more=()
+) -> pd.DataFrame:
+    """The rows where ``keep`` is True, indexed by their position; ``more``: (name, array) pairs
+    already of the kept length, appended.
 
     Column by column with a boolean filter: ``DataFrame.loc[mask]`` costs several times more on
     Arrow-backed text columns read in chunks (it turns the mask into positions and takes).
     """
     index = pd.Index(np.flatnonzero(keep), dtype="int64")
-    return pd.DataFrame({name: s.array[keep] for name, s in columns.items()}, index=index, copy=False)
+    kept = [(name, s.array[keep]) for name, s in columns]
+    return _frame(kept + list(more), index)
 
 
 def _check_passes(check, obj: pd.Series | pd.DataFrame) -> np.ndarray:
@@ -345,11 +377,22 @@ def _check_passes(check, obj: pd.Series | pd.DataFrame) -> np.ndarray:
 
 
 def _reasons(failures: pd.DataFrame) -> pd.Series:
+    """Every failure of a row in one text, in the order of ``failures`` (sorted by row)."""
     if failures.empty:
         return pd.Series(dtype="str")
-    value = failures["value"].map(lambda v: "" if v is None or v is np.nan else f"={v!r}")
-    text = failures["column"] + value + ": " + failures["message"].astype("str") + " [" + failures["check"] + "]"
-    return text.groupby(failures["row"]).agg("; ".join)
+    value = ["" if v is None or v is np.nan else f"={v!r}" for v in failures["value"]]
+    text = [
+        f"{column}{val}: {message} [{check}]"
+        for column, val, message, check in zip(
+            failures["column"], value, failures["message"].astype("str"), failures["check"],
+            strict=True,
+        )
+    ]
+    rows = failures["row"].to_numpy()
+    joined: dict[int, str] = {}
+    for row, item in zip(rows.tolist(), text, strict=True):
+        joined[row] = f"{joined[row]}; {item}" if row in joined else item
+    return pd.Series(list(joined.values()), index=pd.Index(list(joined), dtype="int64"), dtype="str")
 
 
 def known_tables() -> tuple[str, ...]:
