@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
+
+from soleus_analysis import _runlength
 
 __all__ = [
     "NEAR_DUPLICATE_WINDOW",
@@ -72,23 +72,15 @@ class _Column:
     """
 
     def __init__(self, values: pd.Series) -> None:
-        array = values.array
-        self._arrow = getattr(array, "_pa_array", None)
-        if self._arrow is not None and not pa.types.is_string(self._arrow.type) and not (
-            pa.types.is_large_string(self._arrow.type)
-        ):
-            self._arrow = None
         self._values = values
-        self._codes = None if self._arrow is not None else _int_codes(values)
+        self._text = _runlength._arrow_text(values) is not None
+        self._codes = None if self._text else _int_codes(values)
 
     def changes(self) -> np.ndarray:
         """``out[i]`` is True when row ``i + 1`` differs from row ``i``."""
         if self._codes is not None:
             return self._codes[1:] != self._codes[:-1]
-        a, b = self._arrow[1:], self._arrow[:-1]
-        differ = pc.fill_null(pc.not_equal(a, b), False)
-        one_missing = pc.xor(pc.is_null(a), pc.is_null(b))
-        return np.asarray(pc.or_(differ, one_missing).to_numpy(zero_copy_only=False), dtype=bool)
+        return _runlength.changes(self._values)
 
     def codes_at(self, rows: np.ndarray) -> np.ndarray:
         """Integer codes of the rows where ``rows`` (a boolean mask) is True."""

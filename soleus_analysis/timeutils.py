@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from soleus_analysis import _runlength
+
 __all__ = ["day_number", "local_dates", "row_zones", "week_start"]
 
 _US_PER_DAY = 86_400_000_000
@@ -120,19 +122,32 @@ def local_dates(utc: pd.Series, timezones: pd.Series | str | None = None) -> pd.
         )
         if len(values) != len(instants):
             raise ValueError(f"{len(values)} time zones for {len(instants)} timestamps")
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        codes, uniques = _runlength.factorize(values, use_na_sentinel=True)
         names = [str(z) for z in uniques]
         if (codes < 0).any():
             codes = np.where(codes < 0, len(names), codes)
             names.append("UTC")
     utc_values = instants.to_numpy(dtype="datetime64[us]")
+    # Rows come in runs of one instant in one zone (the sets of a session): convert each run once.
+    n = len(utc_values)
+    starts = np.ones(n, dtype=bool)
+    if n > 1:
+        instant = utc_values.view("int64")
+        np.not_equal(instant[1:], instant[:-1], out=starts[1:])
+        starts[1:] |= codes[1:] != codes[:-1]
+    first = np.flatnonzero(starts)
+    compress = len(first) < n // 2
+    if compress:
+        utc_values, codes = utc_values[first], codes[first]
     if len(names) == 1:
         wall = _wall_time(utc_values, names[0])
     else:
-        wall = np.empty(len(instants), dtype="datetime64[us]")
+        wall = np.empty(len(utc_values), dtype="datetime64[us]")
         for k, name in enumerate(names):
             mask = codes == k
             wall[mask] = _wall_time(utc_values[mask], name)
+    if compress:
+        wall = np.repeat(wall, np.diff(first, append=n))
     ints = wall.view("int64")
     missing = np.isnat(wall)
     days = np.floor_divide(ints, _US_PER_DAY)
