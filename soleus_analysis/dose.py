@@ -41,6 +41,7 @@ from os import PathLike
 import numpy as np
 import pandas as pd
 
+from soleus_analysis import _runlength
 from soleus_analysis.catalog import (
     ExerciseCatalog,
     _take_text,
@@ -177,8 +178,12 @@ def soleus_dose(
         "exercise_raw": sets["exercise_raw"],
         "exercise": _take_text(table["exercise"], index),
         "mapped": mapped,
-        "is_training": pd.arrays.BooleanArray(parts.training, ~mapped),
-        "plantar_flexor": pd.arrays.BooleanArray(parts.plantar, ~mapped),
+        "is_training": pd.arrays.BooleanArray(
+            _take_values(table["is_training"].astype(float), index, 0.0) > 0, ~mapped
+        ),
+        "plantar_flexor": pd.arrays.BooleanArray(
+            _take_values(table["plantar_flexor"].astype(float), index, 0.0) > 0, ~mapped
+        ),
         "knee_position": _take_text(table["knee_position"], index),
         "soleus_share": parts.share,
         "body_mass_share": parts.body_share,
@@ -226,8 +231,6 @@ class _SetDose:
     session: np.ndarray
     share: np.ndarray
     body_share: np.ndarray
-    training: np.ndarray
-    plantar: np.ndarray
     hard: np.ndarray
     work: np.ndarray
     reps: np.ndarray
@@ -251,26 +254,37 @@ def _set_dose(strength_sets, athletes, catalog, tz) -> _SetDose:
         )
     cat = resolve_catalog(catalog)
     sets = strength_sets
-    index = catalog_index(sets["exercise_raw"], cat)
     if "exercise" in sets.columns:
-        # A canonical id already in the table (from a reader or the simulator) wins.
+        # A canonical id already in the table (from a reader or the simulator) wins; the catalog
+        # classifies the other rows' names.
         ids = pd.Index(cat.exercises["exercise"])
-        given = ids.get_indexer(pd.Index(sets["exercise"].astype(object)))
-        index = np.where(given >= 0, given, index)
+        codes, uniques = _runlength.factorize(sets["exercise"], use_na_sentinel=True)
+        known = np.append(ids.get_indexer(pd.Index(uniques, dtype=object)), -1)
+        index = known[codes]  # code -1 (missing) picks the trailing -1
+        rest = index < 0
+        if rest.all():
+            index = catalog_index(sets["exercise_raw"], cat)
+        elif rest.any():
+            index[rest] = catalog_index(sets["exercise_raw"][rest], cat)
+    else:
+        index = catalog_index(sets["exercise_raw"], cat)
     table = cat.exercises
-    athlete_codes, athlete_ids = pd.factorize(sets["athlete_id"], use_na_sentinel=False)
+    athlete_codes, athlete_ids = _runlength.factorize(sets["athlete_id"], use_na_sentinel=False)
     mass_by_athlete = _per_athlete(athletes, "body_mass_kg", athlete_ids, np.nan).astype(float)
     date = local_dates(sets["session_start"], row_zones(sets, athletes, tz)).to_numpy()
     days = date.view("int64") // _US_PER_DAY
     week = days - (days + 3) % 7  # Monday (1970-01-01 was a Thursday); see timeutils.week_start
 
     mapped = index >= 0
-    share = _take_values(table["soleus_share"], index, np.nan)
-    body_share = _take_values(table["body_mass_share"], index, np.nan)
-    training = _take_values(table["is_training"].astype(float), index, 0.0) > 0
-    plantar = _take_values(table["plantar_flexor"].astype(float), index, 0.0) > 0
-    hard = sets["set_type"].isin(HARD_SET_TYPES).to_numpy(dtype=bool)
-    work = sets["set_type"].isin(WORK_SET_TYPES).to_numpy(dtype=bool)
+    row = np.where(mapped, index, len(table))  # the trailing entry of each lookup: unmapped
+    share = _lookup(table["soleus_share"], np.nan)[row]
+    body_share = _lookup(table["body_mass_share"], np.nan)[row]
+    calf_exercise = (table["plantar_flexor"].astype(float) > 0) & (
+        table["is_training"].astype(float) > 0
+    )
+    set_type = sets["set_type"]
+    hard = set_type.isin(HARD_SET_TYPES).to_numpy(dtype=bool)
+    work = set_type.isin(WORK_SET_TYPES).to_numpy(dtype=bool)
     reps = _column(sets, "reps").to_numpy(dtype=float)
     load = _column(sets, "load_kg").to_numpy(dtype=float)
     duration = _column(sets, "duration_s").to_numpy(dtype=float)
@@ -281,25 +295,36 @@ def _set_dose(strength_sets, athletes, catalog, tz) -> _SetDose:
     rep_work = counted & ~np.isnan(reps)
     moves_body = body_share > 0
     n = len(sets)
+    unmapped = ~mapped
+    any_unmapped = bool(unmapped.any())
 
     def masked(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
         values[~keep] = 0.0
-        values[~mapped] = np.nan
+        if any_unmapped:
+            values[unmapped] = np.nan
         return _on_grid(values)
 
     with np.errstate(invalid="ignore"):
         # External load: missing means none for exercises that move the body, unknown otherwise.
-        moved = np.where(np.isnan(load) & moves_body, 0.0, load)
-        moved += np.where(moves_body, body_share * body_mass, 0.0)
-        volume = np.multiply(reps, moved, out=moved)
+        volume = load.copy()
+        volume[np.isnan(load) & moves_body] = 0.0
+        carried = np.multiply(body_share, body_mass)
+        carried[~moves_body] = 0.0
+        volume += carried
+        del carried
+        volume *= reps
         volume *= share
+        calf = _lookup(calf_exercise.astype(float), 0.0)[row]
+        calf[~hard] = 0.0
         dose = {
             "soleus_sets": masked(share.copy(), hard),
-            "soleus_reps": masked(reps * share, rep_work),
+            "soleus_reps": masked(np.multiply(reps, share), rep_work),
             "soleus_volume_kg": masked(volume, rep_work & (share > 0)),
-            "soleus_tut_s": masked(duration * share, counted & ~np.isnan(duration)),
-            "soleus_distance_m": masked(distance * share, counted & ~np.isnan(distance)),
-            "calf_sets": masked((hard & plantar & training).astype(float), np.ones(n, dtype=bool)),
+            "soleus_tut_s": masked(np.multiply(duration, share), counted & ~np.isnan(duration)),
+            "soleus_distance_m": masked(
+                np.multiply(distance, share), counted & ~np.isnan(distance)
+            ),
+            "calf_sets": masked(calf, np.ones(n, dtype=bool)),
         }
     unknown_mass = rep_work & (share > 0) & moves_body & np.isnan(body_mass)
     notes = ()
@@ -321,11 +346,9 @@ def _set_dose(strength_sets, athletes, catalog, tz) -> _SetDose:
         athlete_ids=pd.Index(athlete_ids),
         date=date,
         week=week,
-        session=sets["session_start"].to_numpy(dtype="datetime64[us]").view("int64"),
+        session=_instants(sets["session_start"]),
         share=share,
         body_share=body_share,
-        training=training,
-        plantar=plantar,
         hard=hard,
         work=work,
         reps=reps,
@@ -338,14 +361,39 @@ def _set_dose(strength_sets, athletes, catalog, tz) -> _SetDose:
     )
 
 
+def _lookup(column: pd.Series, missing: float) -> np.ndarray:
+    """A catalog column as floats with ``missing`` appended (the entry of unmapped rows)."""
+    return np.append(column.to_numpy(dtype=float), [missing])
+
+
+def _instants(values: pd.Series) -> np.ndarray:
+    """Microseconds since the epoch of UTC timestamps, without a copy when they are in us."""
+    array = values.array
+    if isinstance(values.dtype, pd.DatetimeTZDtype) and values.dtype.unit == "us":
+        return np.asarray(array.asi8)
+    return values.to_numpy(dtype="datetime64[us]").view("int64")
+
+
 def _weekly_from_arrays(athlete_codes, athlete_ids, week, session, mapped, dose) -> pd.DataFrame:
-    """Sum per athlete and week with integer keys and bincount (no per-row Python)."""
+    """Sum per athlete and week with integer keys and bincount (no per-row Python).
+
+    Rows of one athlete-week are mostly adjacent, so values are first summed over runs of rows of
+    the same athlete and week (``np.add.reduceat``), then the runs per athlete-week. The per-set
+    values lie on a grid that makes every sum exact, so the order of summation does not matter.
+    """
     n_rows = len(week)
-    first = int(week.min()) if n_rows else 0
-    span = (int(week.max()) - first) // 7 + 1 if n_rows else 1
-    key = athlete_codes.astype("int64") * span + (week - first) // 7
-    n_keys = (int(athlete_codes.max()) + 1) * span if n_rows else 0
-    if n_keys <= max(4 * n_rows, 1 << 20):
+    starts = np.ones(n_rows, dtype=bool)
+    if n_rows > 1:
+        np.not_equal(athlete_codes[1:], athlete_codes[:-1], out=starts[1:])
+        starts[1:] |= week[1:] != week[:-1]
+    run_start = np.flatnonzero(starts)
+    run_week = week[run_start]
+    run_athlete = athlete_codes[run_start].astype("int64")
+    first = int(run_week.min()) if n_rows else 0
+    span = (int(run_week.max()) - first) // 7 + 1 if n_rows else 1
+    key = run_athlete * span + (run_week - first) // 7
+    n_keys = (int(run_athlete.max()) + 1) * span if n_rows else 0
+    if n_keys <= max(4 * len(key), 1 << 20):
         # Dense key space: bincount on the key itself, then keep the keys that occur.
         group_of_key = np.full(n_keys, -1, dtype="int64")
         present = np.flatnonzero(np.bincount(key, minlength=n_keys))
@@ -355,24 +403,42 @@ def _weekly_from_arrays(athlete_codes, athlete_ids, week, session, mapped, dose)
         group, keys = pd.factorize(key, sort=True)
     n = len(keys)
 
-    def total(values: np.ndarray) -> np.ndarray:
-        return np.bincount(group, weights=values, minlength=n)
+    def per_run(values: np.ndarray, dtype=None) -> np.ndarray:
+        if n_rows == 0:
+            return np.zeros(0, dtype=dtype or float)
+        return np.add.reduceat(values, run_start, dtype=dtype)
 
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(group, weights=per_run(values), minlength=n)
+
+    all_mapped = bool(mapped.all())
     sums = {}
     for name in DOSE_COLUMNS:
         values = dose[name]
-        sums[name] = total(np.where(mapped, values, 0.0))
-    volume_missing = total((mapped & np.isnan(dose["soleus_volume_kg"])).astype(float))
-    sums["soleus_volume_kg"] = np.where(volume_missing > 0, np.nan, sums["soleus_volume_kg"])
+        sums[name] = total(values if all_mapped else np.where(mapped, values, 0.0))
+    volume_missing = np.isnan(dose["soleus_volume_kg"])
+    if not all_mapped:
+        volume_missing &= mapped
+    if volume_missing.any():
+        missing = np.bincount(group, weights=per_run(volume_missing.view(np.uint8), "int64"),
+                              minlength=n)
+        sums["soleus_volume_kg"] = np.where(missing > 0, np.nan, sums["soleus_volume_kg"])
     # Distinct session starts per group: sets of a session are mostly adjacent, so only the rows
     # that start a run of equal (group, start) enter the distinct count.
-    starts = np.ones(n_rows, dtype=bool)
+    session_start = starts.copy()
     if n_rows > 1:
-        starts[1:] = (group[1:] != group[:-1]) | (session[1:] != session[:-1])
-    distinct = pd.DataFrame({"g": group[starts], "s": session[starts]}).drop_duplicates()
+        session_start[1:] |= session[1:] != session[:-1]
+    rows = np.flatnonzero(session_start)
+    run_of_row = np.searchsorted(run_start, rows, side="right") - 1
+    distinct = pd.DataFrame({"g": group[run_of_row], "s": session[rows]}).drop_duplicates()
     sums["strength_sessions"] = np.bincount(distinct["g"].to_numpy(), minlength=n).astype("int64")
-    sums["sets_logged"] = np.bincount(group, minlength=n).astype("int64")
-    sums["unmapped_sets"] = np.bincount(group[~mapped], minlength=n).astype("int64")
+    lengths = np.diff(run_start, append=n_rows)
+    sums["sets_logged"] = np.bincount(group, weights=lengths, minlength=n).astype("int64")
+    if all_mapped:
+        sums["unmapped_sets"] = np.zeros(n, dtype="int64")
+    else:
+        unmapped = per_run((~mapped).view(np.uint8), "int64")
+        sums["unmapped_sets"] = np.bincount(group, weights=unmapped, minlength=n).astype("int64")
     out = pd.DataFrame(
         {
             "athlete_id": athlete_ids.take(keys // span),
@@ -437,7 +503,7 @@ def weekly(dose: pd.DataFrame) -> pd.DataFrame:
         athlete_codes,
         pd.Index(athlete_ids),
         dose["week_start"].to_numpy(dtype="datetime64[us]").view("int64") // _US_PER_DAY,
-        dose["session_start"].to_numpy(dtype="datetime64[us]").view("int64"),
+        _instants(dose["session_start"]),
         dose["mapped"].to_numpy(dtype=bool),
         {name: dose[name].to_numpy(dtype=float) for name in DOSE_COLUMNS},
     )
