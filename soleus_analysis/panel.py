@@ -39,7 +39,7 @@ from soleus_analysis.errors import InputError
 from soleus_analysis.loads import daily_load, ewma_lambda, training_loads
 from soleus_analysis.running import weekly_runs
 from soleus_analysis.timeutils import week_start as _week_start
-from soleus_analysis.validation import validate
+from soleus_analysis.validation import has_failures, validate
 
 __all__ = [
     "DOSE_EXPOSURES",
@@ -534,10 +534,10 @@ def _build_panel(
     lagged = [f"{name}_lag{k}" for name in lag_columns for k in lags]
     panel = within_between(panel, [*exposures, *lagged], window=window)
 
-    report = validate(panel, "athlete_week")
-    if not report.ok:
+    if has_failures(panel, "athlete_week"):
         raise RuntimeError(
-            "the athlete-week panel failed its schema (a bug, please report):\n" + report.to_text()
+            "the athlete-week panel failed its schema (a bug, please report):\n"
+            + validate(panel, "athlete_week").to_text()
         )
     panel.attrs = {
         "ewma_convention": ewma,

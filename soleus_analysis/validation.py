@@ -200,6 +200,72 @@ def _row_zones(frame: pd.DataFrame, typed: dict[str, pd.Series], tz: str) -> pd.
     return zones.where(zones.isin(_zones()), tz).fillna(tz)
 
 
+@dataclass(frozen=True)
+class _Checked:
+    frame: pd.DataFrame
+    typed: dict
+    failures: pd.DataFrame
+    notes: list
+    schema: object
+
+
+def _check(data: pd.DataFrame, table: str, tz: str = "UTC") -> _Checked:
+    """Coerce the columns and run every check; the failures sorted by row (no frames built)."""
+    schema = get_schema(table)
+    _require_columns(data, schema, table)
+    frame = data.reset_index(drop=True)
+    n = len(frame)
+    failures = _Failures()
+    notes: list[str] = []
+    typed: dict[str, pd.Series] = {}
+
+    # The zone column first: naive timestamps are read in each row's zone.
+    order = sorted(schema.columns, key=lambda name: name != "timezone")
+    for name in order:
+        col = schema.columns[name]
+        if name not in frame.columns:
+            continue
+        zones = _row_zones(frame, typed, tz) if "datetime64" in str(col.dtype) else None
+        coerced = coerce_column(frame[name], col.dtype, zones=zones)
+        values = coerced.values
+        typed[name] = values
+        notes += [f"{name}: {note}" for note in coerced.notes]
+        bad = np.flatnonzero(coerced.failed)
+        failures.add(bad, name, "coerce_dtype", coerced.message_at(bad), _cell_text(frame[name], bad))
+        missing = values.isna().to_numpy()
+        if not col.nullable:
+            failures.add(np.flatnonzero(missing & ~coerced.failed), name, "not_nullable", "missing value")
+        for check in col.checks:
+            # Missing cells pass the value checks (ignore_na), as in pandera.
+            failing = np.flatnonzero(~_check_passes(check, values) & ~missing)
+            failures.add(failing, name, check.name, describe_check(check), _cell_text(frame[name], failing))
+
+    column_failures = failures.frame()
+    column_bad = np.zeros(n, dtype=bool)
+    column_bad[column_failures["row"].to_numpy()] = True
+
+    # Rules across rows see only the rows that passed the column checks: a broken row must not
+    # make a good one look like its duplicate. Only the columns the rules read are copied.
+    needed = [(c, typed[c]) for c in ROW_RULE_COLUMNS.get(table, tuple(typed)) if c in typed]
+    if column_bad.any():
+        candidates = _take_rows(needed, ~column_bad)
+    else:
+        candidates = _frame(needed, frame.index, consolidate=False)
+    for check in schema.checks:
+        passes = _check_passes(check, candidates)
+        failing = candidates.index.to_numpy()[~passes]
+        failures.add(failing, ROW_RULE, check.name, check.error or check.name)
+    del candidates
+
+    all_failures = failures.frame().sort_values(["row"], kind="stable", ignore_index=True)
+    return _Checked(frame, typed, all_failures, notes, schema)
+
+
+def has_failures(data: pd.DataFrame, table: str) -> bool:
+    """True when some row of ``data`` fails a rule of the table (cheaper than :func:`validate`)."""
+    return not _check(data, table).failures.empty
+
+
 def validate(data: pd.DataFrame, table: str, *, tz: str = "UTC") -> ValidationReport:
     """Validate a canonical table and split it into valid and rejected rows.
 
@@ -246,53 +312,10 @@ def validate(data: pd.DataFrame, table: str, *, tz: str = "UTC") -> ValidationRe
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"validate() needs a pandas DataFrame, got {type(data).__name__}")
-    schema = get_schema(table)
-    _require_columns(data, schema, table)
-    frame = data.reset_index(drop=True)
+    checked = _check(data, table, tz)
+    frame, typed, all_failures, schema = checked.frame, checked.typed, checked.failures, checked.schema
+    notes = checked.notes
     n = len(frame)
-    failures = _Failures()
-    notes: list[str] = []
-    typed: dict[str, pd.Series] = {}
-
-    # The zone column first: naive timestamps are read in each row's zone.
-    order = sorted(schema.columns, key=lambda name: name != "timezone")
-    for name in order:
-        col = schema.columns[name]
-        if name not in frame.columns:
-            continue
-        zones = _row_zones(frame, typed, tz) if "datetime64" in str(col.dtype) else None
-        coerced = coerce_column(frame[name], col.dtype, zones=zones)
-        values = coerced.values
-        typed[name] = values
-        notes += [f"{name}: {note}" for note in coerced.notes]
-        bad = np.flatnonzero(coerced.failed)
-        failures.add(bad, name, "coerce_dtype", coerced.message_at(bad), _cell_text(frame[name], bad))
-        missing = values.isna().to_numpy()
-        if not col.nullable:
-            failures.add(np.flatnonzero(missing & ~coerced.failed), name, "not_nullable", "missing value")
-        for check in col.checks:
-            # Missing cells pass the value checks (ignore_na), as in pandera.
-            failing = np.flatnonzero(~_check_passes(check, values) & ~missing)
-            failures.add(failing, name, check.name, describe_check(check), _cell_text(frame[name], failing))
-
-    column_failures = failures.frame()
-    column_bad = np.zeros(n, dtype=bool)
-    column_bad[column_failures["row"].to_numpy()] = True
-
-    # Rules across rows see only the rows that passed the column checks: a broken row must not
-    # make a good one look like its duplicate. Only the columns the rules read are copied.
-    if column_bad.any():
-        needed = [c for c in ROW_RULE_COLUMNS.get(table, tuple(typed)) if c in typed]
-        candidates = _take_rows([(c, typed[c]) for c in needed], ~column_bad)
-    else:
-        candidates = _frame(list(typed.items()), frame.index)
-    for check in schema.checks:
-        passes = _check_passes(check, candidates)
-        failing = candidates.index.to_numpy()[~passes]
-        failures.add(failing, ROW_RULE, check.name, check.error or check.name)
-    del candidates
-
-    all_failures = failures.frame().sort_values(["row"], kind="stable", ignore_index=True)
     bad = np.zeros(n, dtype=bool)
     bad[all_failures["row"].to_numpy()] = True
 
@@ -334,13 +357,19 @@ def _columns(frame: pd.DataFrame) -> list[tuple[str, pd.Series]]:
 _WIDE = 50
 
 
-def _frame(columns: list[tuple[str, object]], index: pd.Index) -> pd.DataFrame:
-    """A frame of the given arrays or Series (no copy, no consolidation of same-dtype columns)."""
+def _frame(
+    columns: list[tuple[str, object]], index: pd.Index, *, consolidate: bool = True
+) -> pd.DataFrame:
+    """A frame of the given arrays or Series, without copying them.
+
+    Same-dtype columns stay separate blocks, except in a wide frame when ``consolidate`` (pandas
+    warns when columns are added to a frame of many blocks).
+    """
     out = pd.DataFrame(
         {i: getattr(s, "array", s) for i, (_, s) in enumerate(columns)}, index=index, copy=False
     )
     out.columns = pd.Index([name for name, _ in columns], dtype=object)
-    return out.copy() if out.shape[1] > _WIDE else out
+    return out.copy() if consolidate and out.shape[1] > _WIDE else out
 
 
 def _take_rows(
