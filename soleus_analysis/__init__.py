@@ -10,6 +10,7 @@ from soleus_analysis.catalog import (
     normalize_name,
     unmapped,
 )
+from soleus_analysis.daily import daily_panel
 from soleus_analysis.dose import dose_provenance, soleus_dose, weekly, weekly_dose
 from soleus_analysis.errors import InputError, MissingUnitError, UnknownSourceError
 from soleus_analysis.loads import (
@@ -156,6 +157,8 @@ __all__ = [
     "pmc",
     "session_loads",
     "training_loads",
+    # daily exposures and next-day wellness
+    "daily_panel",
     # running outcomes
     "run_metrics",
     "weekly_runs",
