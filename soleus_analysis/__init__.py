@@ -83,6 +83,7 @@ from soleus_analysis.simulation import (
     Effects,
     SimulatedPanel,
     WrittenCohort,
+    check_planted,
     simulate_cohort,
     simulate_panel,
     write_cohort,
@@ -126,6 +127,7 @@ __all__ = [
     "simulate_panel",
     "WrittenCohort",
     "write_cohort",
+    "check_planted",
     # studies
     "Study",
     "open_study",
