@@ -11,7 +11,13 @@ from soleus_analysis.catalog import (
     unmapped,
 )
 from soleus_analysis.daily import daily_panel
-from soleus_analysis.dose import dose_provenance, soleus_dose, weekly, weekly_dose
+from soleus_analysis.dose import (
+    dose_provenance,
+    programme_start,
+    soleus_dose,
+    weekly,
+    weekly_dose,
+)
 from soleus_analysis.errors import InputError, MissingUnitError, UnknownSourceError
 from soleus_analysis.loads import (
     acute_chronic,
@@ -146,6 +152,7 @@ __all__ = [
     "dose_provenance",
     "load_catalog",
     "normalize_name",
+    "programme_start",
     "soleus_dose",
     "unmapped",
     "weekly",
