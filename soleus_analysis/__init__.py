@@ -10,7 +10,14 @@ from soleus_analysis.catalog import (
     normalize_name,
     unmapped,
 )
-from soleus_analysis.dose import dose_provenance, soleus_dose, weekly, weekly_dose
+from soleus_analysis.daily import daily_panel
+from soleus_analysis.dose import (
+    dose_provenance,
+    programme_start,
+    soleus_dose,
+    weekly,
+    weekly_dose,
+)
 from soleus_analysis.errors import InputError, MissingUnitError, UnknownSourceError
 from soleus_analysis.loads import (
     acute_chronic,
@@ -82,6 +89,7 @@ from soleus_analysis.simulation import (
     Effects,
     SimulatedPanel,
     WrittenCohort,
+    check_planted,
     simulate_cohort,
     simulate_panel,
     write_cohort,
@@ -125,6 +133,7 @@ __all__ = [
     "simulate_panel",
     "WrittenCohort",
     "write_cohort",
+    "check_planted",
     # studies
     "Study",
     "open_study",
@@ -143,6 +152,7 @@ __all__ = [
     "dose_provenance",
     "load_catalog",
     "normalize_name",
+    "programme_start",
     "soleus_dose",
     "unmapped",
     "weekly",
@@ -156,6 +166,8 @@ __all__ = [
     "pmc",
     "session_loads",
     "training_loads",
+    # daily exposures and next-day wellness
+    "daily_panel",
     # running outcomes
     "run_metrics",
     "weekly_runs",

@@ -128,7 +128,8 @@ def plot_dose_over_time(
     hue : str, optional
         Column that colours athletes by group (e.g. ``group``); medians are drawn per group.
     highlight : sequence of str
-        Athletes drawn thicker, to follow a few individuals.
+        Athletes drawn as dashed black lines with their id in the legend, to follow a few
+        individuals.
     ylabel : str, optional
     ax : matplotlib Axes, optional
 
@@ -142,8 +143,10 @@ def plot_dose_over_time(
     palette = dict(zip(groups, sns.color_palette("colorblind", len(groups)), strict=True))
     for athlete, part in data.sort_values(x).groupby(units, sort=True):
         group = part[hue].iloc[0] if hue else None
-        thick = athlete in highlight
-        ax.plot(part[x], part[y], color=palette[group], lw=2 if thick else 0.6, alpha=1 if thick else 0.35)
+        if athlete in highlight:  # in black, so that it is not mistaken for a median
+            ax.plot(part[x], part[y], color="0.1", lw=1.6, ls="--", zorder=3, label=str(athlete))
+        else:
+            ax.plot(part[x], part[y], color=palette[group], lw=0.6, alpha=0.35)
     for group in groups:
         part = data if group is None else data[data[hue] == group]
         median = part.groupby(x, sort=True)[y].median()

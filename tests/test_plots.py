@@ -41,6 +41,11 @@ def test_dose_over_time_draws_each_athlete_and_a_median():
     ax = plots.plot_dose_over_time(data)
     assert len(ax.lines) == 4
     assert ax.lines[-1].get_ydata().tolist() == [0, 2, 3, 3]
+    ax = plots.plot_dose_over_time(data, highlight=["b"])
+    followed = [line for line in ax.lines if line.get_label() == "b"]
+    assert len(followed) == 1 and followed[0].get_ydata().tolist() == [0, 0, 1, 1]
+    assert followed[0].get_linestyle() == "--"
+    assert "b" in [t.get_text() for t in ax.get_legend().get_texts()]
 
 
 def test_individual_responses_are_sorted():

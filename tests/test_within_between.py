@@ -130,3 +130,20 @@ def test_random_intercept_only_and_bad_columns(planted):
         fit_within_between(planted.panel, outcome="pace", exposure=X)
     with pytest.raises(ValueError, match="step"):
         fit_within_between(planted.panel, outcome=Y, exposure=X, step=0)
+
+
+def test_an_uncorrelated_fallback_keeps_the_slope_and_says_so():
+    # Intercepts and slopes drawn perfectly correlated: the full random-effects matrix is
+    # singular, the fit falls back to uncorrelated random effects, which keep the random slope.
+    rng = np.random.default_rng(0)
+    a = np.repeat(np.arange(20), 30)
+    u = rng.normal(size=20)
+    x = rng.normal(size=a.size)
+    y = 2 * u[a] + (1 + 0.8 * u[a]) * x + rng.normal(size=a.size)
+    d = pd.DataFrame({"athlete_id": a, "week": np.tile(np.arange(30), 20), "x": x, "y": y})
+    fit = fit_within_between(d, outcome="y", exposure="x", time="week", step=1)
+    assert fit.re_structure == "uncorrelated"
+    slope_sd = fit.variance.set_index("component").iloc[1]["estimate"]
+    assert slope_sd > 0.3  # the planted slope SD is 0.8
+    assert not any("slope was dropped" in n for n in fit.notes)
+    assert any("correlation with the random intercept is fixed at 0" in n for n in fit.notes)

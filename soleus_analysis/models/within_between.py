@@ -585,11 +585,16 @@ def fit_within_between(
     var_rows.append(("residual SD", fit.residual_sd))
     variance = pd.DataFrame(var_rows, columns=["component", "estimate"])
     notes = list(design.notes) + list(fit.notes)
-    if fit.re_structure != "full" and random_slope:
+    if fit.re_structure == "intercept" and random_slope:
         notes.append(
             "The random slope was dropped (its variance is estimated at zero, or the fit did not "
             "converge; see above). If athletes do respond differently, the within effect's CI "
             "may be too narrow: compare with the cluster-robust fixed-effects fit."
+        )
+    elif fit.re_structure == "uncorrelated" and random_slope:
+        notes.append(
+            "The random slope is kept, but its correlation with the random intercept is fixed "
+            "at 0 (the full structure was singular or did not converge; see above)."
         )
     analysis = data.loc[frame.index]
     return WithinBetweenResult(

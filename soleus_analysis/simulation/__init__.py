@@ -3,9 +3,11 @@
 No public data set records calf exercises and running pace for the same athletes, so the models
 are proven on simulated athletes whose truth is known. :mod:`.model` holds the generating model
 and its parameters, :mod:`.panel` the fast athlete-week simulator, :mod:`.cohort` the event-level
-cohort in the canonical tables, :mod:`.writers` the cohort as app exports with planted bad input.
+cohort in the canonical tables, :mod:`.writers` the cohort as app exports with planted bad input,
+:mod:`.check` a build of those exports against what was planted.
 """
 
+from soleus_analysis.simulation.check import check_planted
 from soleus_analysis.simulation.cohort import (
     EXERCISE_NAMES,
     Cohort,
@@ -38,4 +40,5 @@ __all__ = [
     "WrittenCohort",
     "assign_formats",
     "write_cohort",
+    "check_planted",
 ]
