@@ -130,3 +130,19 @@ def test_random_intercept_only_and_bad_columns(planted):
         fit_within_between(planted.panel, outcome="pace", exposure=X)
     with pytest.raises(ValueError, match="step"):
         fit_within_between(planted.panel, outcome=Y, exposure=X, step=0)
+
+
+def test_precomputed_panel_columns_are_recomputed_not_duplicated(planted):
+    # a built panel already carries x_lag1, x_within and x_between centred over all its weeks
+    base = planted.panel
+    stale = base.assign(
+        soleus_sets_lag1=999.0, soleus_sets_within=-999.0, soleus_sets_between=999.0,
+        soleus_sets_lag1_within=1.0, in_window=False,
+    )
+    out = within_between_terms(stale, columns=[X], lags=[1], required=[Y])
+    fresh = within_between_terms(base, columns=[X], lags=[1], required=[Y])
+    assert not out.columns.duplicated().any()
+    pd.testing.assert_frame_equal(out[fresh.columns], fresh)
+    a = fit_within_between(stale, outcome=Y, exposure=X, lags=[1], random_slope=False)
+    b = fit_within_between(base, outcome=Y, exposure=X, lags=[1], random_slope=False)
+    pd.testing.assert_frame_equal(a.table, b.table)

@@ -163,6 +163,8 @@ def within_between_terms(
         window) and ``x_between``/``x_lag{l}_between`` (that mean), all in ``x``'s units, and a
         boolean column ``in_window``. Rows outside the window get the athlete's window mean too
         (missing if the athlete has no row in the window); models use only window rows.
+        Columns of ``data`` with these names (the precomputed ``_lag``/``_within``/``_between``
+        columns of a built panel, centred over all its weeks) are replaced, not duplicated.
 
     Examples
     --------
@@ -181,12 +183,19 @@ def within_between_terms(
                 f"column {c!r} must be numeric to be centred, not {data[c].dtype}. "
                 "Fix: convert it, or pass it as a categorical covariate."
             )
-    pieces = [data]
-    if lags:
-        pieces.append(lagged(data, columns=columns, lags=lags, group=group, time=time,
-                             time_step=time_step))
-    base = pd.concat(pieces, axis=1) if len(pieces) > 1 else data
     parts = columns + [f"{c}_lag{lag}" for lag in lags for c in columns]
+    # Columns this function derives are recomputed, never duplicated: a built panel already
+    # carries ``x_lag1``, ``x_within``, ``x_between`` (centred over all its weeks, not over
+    # this model's window).
+    derived_names = {"in_window", *(f"{c}_lag{lag}" for lag in lags for c in columns),
+                     *(f"{col}_{part}" for col in parts for part in ("within", "between"))}
+    stale = [c for c in data.columns if c in derived_names and c not in columns]
+    own = data.drop(columns=stale) if stale else data
+    pieces = [own]
+    if lags:
+        pieces.append(lagged(own, columns=columns, lags=lags, group=group, time=time,
+                             time_step=time_step))
+    base = pd.concat(pieces, axis=1) if len(pieces) > 1 else own
     window = base[[*parts, *required]].notna().all(axis=1) & base[group].notna()
     means = base[parts].where(window).groupby(base[group]).transform("mean")
     derived: dict[str, pd.Series] = {"in_window": window}
