@@ -22,7 +22,7 @@ from soleus_analysis.loads import (
     session_loads,
     training_loads,
 )
-from soleus_analysis.panel import add_lags, build_panel, within_between
+from soleus_analysis.panel import add_ewma, add_lags, build_panel, within_between
 from soleus_analysis.pipeline import BuildReport, build
 from soleus_analysis.running import run_metrics, weekly_runs
 from soleus_analysis.models import (
@@ -161,6 +161,7 @@ __all__ = [
     "weekly_runs",
     # panel and build
     "BuildReport",
+    "add_ewma",
     "add_lags",
     "build",
     "build_panel",
