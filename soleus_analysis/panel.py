@@ -313,7 +313,8 @@ def add_ewma(
         A copy of ``df`` with ``<x><suffix>`` for every column, in ``x``'s units. A week with a
         missing ``x`` (or absent from the grid) gets no weight: the weights of the other weeks are
         renormalised, so a gap neither counts as 0 nor shifts an older week into its place.
-        Values never depend on later weeks.
+        Missing until the athlete has a recorded week (so an athlete who never logged ``x``
+        stays missing, whatever ``start``). Values never depend on later weeks.
 
     Raises
     ------
@@ -367,13 +368,12 @@ def add_ewma(
         den = lfilter([1.0], [1.0, -rho], den, axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             if start == "mean":
-                value = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-                before = np.nan
+                value = num / np.where(den > 0, den, 1.0)
             else:
                 value = (num + float(start) * pre) / (den + pre)
-                before = float(start)
+        value[den == 0] = np.nan  # no recorded week yet: unknown, whatever the start level
         if not include_current:
-            value = np.column_stack([np.full(value.shape[0], before), value[:, :-1]])
+            value = np.column_stack([np.full(value.shape[0], np.nan), value[:, :-1]])
         out[f"{name}{suffix}"] = value[codes, pos]
     return out
 

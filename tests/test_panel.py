@@ -278,6 +278,12 @@ def test_ewma_gaps_get_no_weight_and_the_future_is_never_used():
     assert np.isnan(before.iloc[0]) and before.iloc[2] == pytest.approx(10.0)
     changed = sol.add_ewma(p.assign(x=[10.0, NAN, 999.0, 4.0, 8.0]), ["x"], weeks=2)["x_ewma"]
     pd.testing.assert_series_equal(changed, before)
+    # an athlete who never logged x stays unknown, even with a start level
+    never = pd.concat([p, pd.DataFrame({"athlete_id": "c", "week_start": [W1, W2], "x": NAN})])
+    out = sol.add_ewma(never, ["x"], weeks=2, include_current=True, start=0)
+    assert out.loc[out["athlete_id"] == "c", "x_ewma"].isna().all()
+    assert out.loc[out["athlete_id"] == "a", "x_ewma"].iloc[0] == pytest.approx(
+        (1 - rho) * 10.0)
 
 
 def test_ewma_refuses_bad_arguments():
