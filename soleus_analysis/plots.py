@@ -282,7 +282,8 @@ def plot_power_curve(
     x, y : str
         Design parameter and power (0-1).
     se : str or None
-        Column with the Monte-Carlo standard error of the power (bars are ±1.96 SE).
+        Column with the Monte-Carlo standard error of the power (bars are ±1.96 SE, clipped to
+        0-1).
     hue : str, optional
         Column separating curves (e.g. the effect size or the number of weeks).
     target : float or None
@@ -300,7 +301,12 @@ def plot_power_curve(
     palette = sns.color_palette("colorblind", len(levels))
     for k, level in enumerate(levels):
         part = (data if level is None else data[data[hue] == level]).sort_values(x)
-        err = 1.96 * part[se] if se else None
+        if se:  # ±1.96 SE, clipped to the 0-1 range a power can take
+            half = 1.96 * part[se].to_numpy(dtype=float)
+            p = part[y].to_numpy(dtype=float)
+            err = np.vstack([np.minimum(half, p), np.minimum(half, 1 - p)])
+        else:
+            err = None
         ax.errorbar(part[x], part[y], yerr=err, fmt="-o", color=palette[k], capsize=3,
                     label=None if level is None else f"{hue} = {level}")
     if target is not None:

@@ -59,6 +59,10 @@ def test_power_curve_and_series_fit_return_axes():
     curve = pd.DataFrame({"n_athletes": [10, 20, 40], "power": [0.2, 0.5, 0.85], "mc_se": [0.02, 0.03, 0.02]})
     ax = plots.plot_power_curve(curve)
     assert ax.get_ylim() == (0, 1.02)
+    near_one = pd.DataFrame({"n_athletes": [10, 20], "power": [0.95, 1.0], "mc_se": [0.03, 0.0]})
+    ax = plots.plot_power_curve(near_one)
+    segments = ax.containers[0].lines[2][0].get_segments()
+    assert max(seg[:, 1].max() for seg in segments) <= 1.0  # bars never pass a power of 1
     series = pd.DataFrame({"day": range(5), "obs": [1, 2, 3, 2, 1.0], "fit": [1, 2, 2.5, 2, 1.5]})
     ax = plots.plot_series_fit(series, x="day", observed="obs", fitted="fit", split=3)
     assert ax.lines[0].get_ydata().tolist() == [1, 2, 2.5, 2, 1.5]
