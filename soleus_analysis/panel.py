@@ -274,7 +274,7 @@ def add_ewma(
     time: str = "week_start",
     step: pd.Timedelta = _WEEK,
 ) -> pd.DataFrame:
-    """Add exponentially weighted moving averages of weekly columns (chronic load, accumulated dose).
+    """Add exponentially weighted moving averages of weekly columns (chronic load, total dose).
 
     For athlete ``i`` and calendar week ``t`` (counted from the athlete's first row) the average
     gives week ``k`` the weight ``rho^(t - k)``, ``rho = exp(-1 / weeks)`` (the "exponential"

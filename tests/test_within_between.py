@@ -155,10 +155,10 @@ def test_lags_match_a_lookup_by_date_on_and_off_the_weekly_grid(shift_days):
     off = d["athlete_id"] == d["athlete_id"].iloc[0]
     d.loc[off, "week_start"] += pd.Timedelta(days=shift_days)
     out = lagged(d, columns=[X], lags=[0, 1, 3])
-    lookup = dict(zip(zip(d["athlete_id"], d["week_start"]), d[X]))
+    lookup = dict(zip(zip(d["athlete_id"], d["week_start"], strict=True), d[X], strict=True))
     for lag in (1, 3):
         expected = [lookup.get((a, t - pd.Timedelta(weeks=lag)), np.nan)
-                    for a, t in zip(d["athlete_id"], d["week_start"])]
+                    for a, t in zip(d["athlete_id"], d["week_start"], strict=True)]
         np.testing.assert_array_equal(out[f"{X}_lag{lag}"].to_numpy(), np.asarray(expected))
     assert out[f"{X}_lag1"].notna().sum() > 50 and out[f"{X}_lag1"].isna().sum() > 12
     np.testing.assert_array_equal(out[f"{X}_lag0"], d[X])

@@ -3,8 +3,8 @@
 No public data set records calf exercises and running pace for the same athletes, so the models
 are proven on simulated athletes whose truth is known. :mod:`.model` holds the generating model
 and its parameters, :mod:`.panel` the fast athlete-week simulator, :mod:`.cohort` the event-level
-cohort in the canonical tables, :mod:`.writers` the cohort as app exports with planted bad input, :mod:`.truth` the known
-answer of a written cohort.
+cohort in the canonical tables, :mod:`.writers` the cohort as app exports with planted bad input,
+:mod:`.truth` the known answer of a written cohort.
 """
 
 from soleus_analysis.simulation.cohort import (
