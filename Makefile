@@ -5,7 +5,6 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
-export MPLBACKEND := Agg
 
 .PHONY: analysis test bench install clean constraints
 

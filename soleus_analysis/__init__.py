@@ -29,7 +29,7 @@ from soleus_analysis.loads import (
     session_loads,
     training_loads,
 )
-from soleus_analysis.panel import add_lags, build_panel, within_between
+from soleus_analysis.panel import add_ewma, add_lags, build_panel, within_between
 from soleus_analysis.pipeline import BuildReport, build
 from soleus_analysis.running import run_metrics, weekly_runs
 from soleus_analysis.models import (
@@ -56,6 +56,7 @@ from soleus_analysis.models import (
     individual_responses,
     lag_basis,
     lagged,
+    partial_effect,
     power,
     power_curve,
     rmcorr,
@@ -88,8 +89,11 @@ from soleus_analysis.simulation import (
     Design,
     Effects,
     SimulatedPanel,
+    Truth,
     WrittenCohort,
     check_planted,
+    implied_effects,
+    read_truth,
     simulate_cohort,
     simulate_panel,
     write_cohort,
@@ -131,6 +135,9 @@ __all__ = [
     "SimulatedPanel",
     "simulate_cohort",
     "simulate_panel",
+    "Truth",
+    "implied_effects",
+    "read_truth",
     "WrittenCohort",
     "write_cohort",
     "check_planted",
@@ -173,6 +180,7 @@ __all__ = [
     "weekly_runs",
     # panel and build
     "BuildReport",
+    "add_ewma",
     "add_lags",
     "build",
     "build_panel",
@@ -201,6 +209,7 @@ __all__ = [
     "individual_responses",
     "lag_basis",
     "lagged",
+    "partial_effect",
     "power",
     "power_curve",
     "rmcorr",
