@@ -3,6 +3,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 import soleus_analysis as sol
 
@@ -89,3 +90,23 @@ def test_folder_uses_the_athletes_distance_unit_and_skips_truth_files(tmp_path):
     assert set(fr.files["path"].map(lambda p: Path(p).name)) == {"strong.csv"}
     assert fr.tables["strength_sets"]["distance_m"].item() == 0.025 * 1609.344
     assert "athlete_week" not in fr.tables
+
+
+def test_folder_read_by_a_process_pool_equals_the_serial_read(tmp_path, capsys):
+    root = _raw(tmp_path)
+    serial = sol.read_folder(root, workers=1)
+    pooled = sol.read_folder(root, workers=2, progress=True)
+    assert len(pooled.files) > 5 and (pooled.files["error"] != "").sum() == 1  # broken.fit
+    pd.testing.assert_frame_equal(serial.files, pooled.files)
+    assert set(serial.tables) == set(pooled.tables)
+    for name in serial.tables:
+        pd.testing.assert_frame_equal(serial.tables[name], pooled.tables[name])
+    assert "reading raw" in capsys.readouterr().err  # the progress bar
+    sol.read_folder(root, workers=1)
+    assert capsys.readouterr().err == ""  # none by default
+
+
+def test_folder_rejects_zero_workers(tmp_path):
+    root = _raw(tmp_path)
+    with pytest.raises(ValueError, match="workers must be at least 1"):
+        sol.read_folder(root, workers=0)

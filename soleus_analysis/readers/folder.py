@@ -13,12 +13,18 @@ Rules
   ``*.md``, ``*.txt`` and hidden files are skipped. Activity files that a Strava
   ``activities.csv`` names in ``Filename`` are read through
   it (its runs get their stream metrics) and not a second time on their own.
-- Files are read in sorted path order, so the result is deterministic.
+- Files are read in sorted path order, so the result is deterministic. Many files (at least
+  ``PARALLEL_MIN_FILES``) are read by a pool of processes, one file per task; the results are
+  still put together in sorted path order, so the tables do not depend on the pool.
 """
 
 from __future__ import annotations
 
 import csv
+import multiprocessing
+import os
+import warnings
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -29,7 +35,11 @@ from soleus_analysis.errors import InputError
 from soleus_analysis.readers.api import read_all
 from soleus_analysis.textfile import read_text_table
 
-__all__ = ["FolderRead", "read_folder"]
+__all__ = ["PARALLEL_MIN_FILES", "FolderRead", "read_folder"]
+
+#: Fewest files to read for ``read_folder`` to use a process pool (below it, starting the
+#: processes costs more than it saves).
+PARALLEL_MIN_FILES = 64
 
 _SKIP_PREFIXES = ("readme", "source", "license", "licence", "truth")
 _SKIP_SUFFIXES = (".md", ".txt", ".rst")
@@ -138,11 +148,80 @@ def _merge_injury(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
     return [merged, well[~dated], alone, rest]
 
 
+def _read_file(path: Path, athlete: str | None, zone: str, unit, distance) -> tuple[dict, dict]:
+    """Read one file: (the record's fields from the read, its non-empty tables)."""
+    try:
+        res = read_all(path, athlete_id=athlete, tz=zone, weight_unit=unit, distance_unit=distance)
+    except InputError as exc:
+        return {"error": str(exc)}, {}
+    except Exception as exc:
+        return {
+            "error": f"unexpected {type(exc).__name__} while reading ({exc}); please report it"
+        }, {}
+    fields = {
+        "source": res.source,
+        "tables": ",".join(res.tables),
+        "rows": sum(len(df) for df in res.tables.values()),
+        "notes": " | ".join(res.notes),
+    }
+    if not athlete:
+        first = next((df for df in res.tables.values() if "athlete_id" in df and len(df)), None)
+        fields["athlete_id"] = str(first["athlete_id"].iloc[0]) if first is not None else ""
+    return fields, {name: df for name, df in res.tables.items() if len(df)}
+
+
+def _read_file_task(task: tuple) -> tuple[dict, dict]:
+    return _read_file(*task)
+
+
+def _workers(workers: int | None, n_tasks: int) -> int:
+    if workers is not None:
+        if int(workers) < 1:
+            raise ValueError(f"workers must be at least 1 (or None for automatic), got {workers!r}")
+        return min(int(workers), max(n_tasks, 1))
+    if n_tasks < PARALLEL_MIN_FILES:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 8, n_tasks // (PARALLEL_MIN_FILES // 2)))
+
+
+def _results(tasks: list[tuple], workers: int, progress: bool, desc: str):
+    """``_read_file`` of every task, in task order, with an optional progress bar on stderr."""
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(tasks), desc=desc, unit="file", disable=not progress, leave=False)
+    try:
+        if workers == 1:
+            for task in tasks:
+                yield _read_file(*task)
+                bar.update()
+            return
+        # Workers are forked: a fresh interpreter would spend seconds importing pandas and the
+        # readers. The parent's idle helper threads (BLAS, Arrow) re-initialise after a fork;
+        # Python >= 3.12 warns about forking with threads, which is not for the user to act on.
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        chunk = max(1, len(tasks) // (workers * 16))
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                for result in pool.map(_read_file_task, tasks, chunksize=chunk):
+                    yield result
+                    bar.update()
+    finally:
+        bar.close()
+
+
 def read_folder(
     root: str | PathLike[str],
     *,
     tz: str = "UTC",
     athletes: pd.DataFrame | str | PathLike[str] | None = None,
+    progress: bool = False,
+    workers: int | None = None,
 ) -> FolderRead:
     """Read every export under ``root`` (see the module docstring for the rules).
 
@@ -154,6 +233,13 @@ def read_folder(
         Zone of athletes whose zone ``athletes.csv`` does not give.
     athletes : DataFrame or path, optional
         The athletes table; default ``root/athletes.csv`` when it exists.
+    progress : bool, default False
+        Show a progress bar of the files read on stderr (off by default, so that notebooks and
+        logs stay clean; ``soleus build`` turns it on).
+    workers : int, optional
+        Processes reading files at the same time. Default: one when there are fewer than
+        ``PARALLEL_MIN_FILES`` files, else up to the cores available (at most 8). The result is
+        the same whatever the number.
 
     Returns
     -------
@@ -171,7 +257,7 @@ def read_folder(
     parts: dict[str, list[pd.DataFrame]] = {}
     if table is not None:
         parts["athletes"] = [table]
-    records = []
+    records, tasks, slots = [], [], []
     for path in paths:
         rel = path.relative_to(base)
         athlete = rel.parts[0] if len(rel.parts) > 1 else None
@@ -184,38 +270,23 @@ def read_folder(
             "error": "",
             "notes": "",
         }
+        records.append(record)
         if path.resolve() in members:
             record["notes"] = f"read through {members[path.resolve()].name}"
-            records.append(record)
             continue
         zone = (_setting(table, athlete, "timezone") if athlete else None) or tz
         unit = _setting(table, athlete, "weight_unit") if athlete else None
         distance = _setting(table, athlete, "distance_unit") if athlete else None
-        try:
-            res = read_all(
-                path, athlete_id=athlete, tz=zone, weight_unit=unit, distance_unit=distance
-            )
-        except InputError as exc:
-            record["error"] = str(exc)
-            records.append(record)
-            continue
-        except Exception as exc:
-            record["error"] = (
-                f"unexpected {type(exc).__name__} while reading ({exc}); please report it"
-            )
-            records.append(record)
-            continue
-        record["source"] = res.source
-        record["tables"] = ",".join(res.tables)
-        record["rows"] = sum(len(df) for df in res.tables.values())
-        if not athlete:
-            first = next((df for df in res.tables.values() if "athlete_id" in df and len(df)), None)
-            record["athlete_id"] = str(first["athlete_id"].iloc[0]) if first is not None else ""
-        record["notes"] = " | ".join(res.notes)
-        for name, df in res.tables.items():
-            if len(df):
-                parts.setdefault(name, []).append(df)
-        records.append(record)
+        tasks.append((path, athlete, zone, unit, distance))
+        slots.append(record)
+    n_workers = _workers(workers, len(tasks))
+    desc = f"reading {base.name or base}"
+    for record, (fields, read) in zip(
+        slots, _results(tasks, n_workers, progress, desc), strict=True
+    ):
+        record.update(fields)
+        for name, df in read.items():
+            parts.setdefault(name, []).append(df)
     if "wellness" in parts:
         parts["wellness"] = _merge_injury(parts["wellness"])
     tables = {}
