@@ -139,6 +139,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         lags=tuple(args.lags),
         ewma=args.ewma,
         catalog=args.catalog,
+        progress=not args.quiet,
     )
     print(report.summary())
     print(f"Report: {Path(args.out) / 'build_report.md'}")
@@ -162,7 +163,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if args.data:
         raw = Path(args.data).resolve()
         processed = (out / "processed" / raw.name).resolve()
-        study = open_study(raw, processed, rebuild=True)
+        study = open_study(raw, processed, rebuild=True, progress=not args.quiet)
         print(f"Built {raw} into {processed}: {len(study.panel):,} athlete-weeks.")
         parameters = {"RAW_DIR": str(raw), "PROCESSED_DIR": str(processed)}
     runs = run_reports(args.notebooks, out, parameters=parameters, progress=not args.quiet)
@@ -180,7 +181,9 @@ def _cmd_analysis(args: argparse.Namespace) -> int:
     print(f"1/2 Building {len(studies)} stud{'y' if len(studies) == 1 else 'ies'} from {raw_root}:")
     for folder in studies:
         start = time.perf_counter()
-        study = open_study(folder, processed_root / folder.name, rebuild=True)
+        study = open_study(
+            folder, processed_root / folder.name, rebuild=True, progress=not args.quiet
+        )
         tables = study.report.get("tables", [])
         read = sum(t.get("rows_read", 0) for t in tables)
         rejected = sum(t.get("rows_rejected", 0) for t in tables)
@@ -283,6 +286,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="EWMA convention of acute and chronic load (default williams)")
     p.add_argument("--catalog", default=None, help="your own exercise catalog CSV (default: shipped)")
     p.add_argument("--strict", action="store_true", help="exit 1 when rows were rejected")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser(

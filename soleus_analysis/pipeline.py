@@ -359,7 +359,7 @@ def _app_reader():
     return getattr(_readers, "read_folder", None)
 
 
-def _read_folder(root: Path, tz: str, read_folder=None) -> _Read:
+def _read_folder(root: Path, tz: str, read_folder=None, *, progress: bool = False) -> _Read:
     """Read a raw folder.
 
     With the app readers (``read_folder``), every file goes through them first; a file named after a
@@ -383,7 +383,8 @@ def _read_folder(root: Path, tz: str, read_folder=None) -> _Read:
             names = ", ".join(d.name for d in datasets)
             reader += f"; dataset folders read one by one (athlete = their sub-folder): {names}"
         for folder_root, exclude in calls:
-            folder = read_folder(folder_root, tz=tz)
+            options = {"progress": True} if progress else {}
+            folder = read_folder(folder_root, tz=tz, **options)
             listing = getattr(folder, "files", None)
             if listing is not None and len(listing):
                 for rec in listing.to_dict(orient="records"):
@@ -553,6 +554,7 @@ def build(
     catalog: ExerciseCatalog | str | PathLike[str] | None = None,
     min_coverage: float = 5 / 7,
     max_gap_days: int | None = 14,
+    progress: bool = False,
 ) -> BuildReport:
     """Build the processed data set from a folder of raw exports.
 
@@ -572,6 +574,8 @@ def build(
         Exercise catalog; the shipped one by default.
     min_coverage, max_gap_days
         Load coverage rules (:func:`soleus_analysis.daily_load`, :func:`build_panel`).
+    progress : bool, default False
+        Show a progress bar of the files read on stderr (``soleus build`` turns it on).
 
     Returns
     -------
@@ -597,7 +601,7 @@ def build(
         )
     ewma_lambda(7, ewma)  # an unknown convention fails before anything is read or written
     cat = resolve_catalog(catalog)
-    read = _read_folder(root, tz, _app_reader())
+    read = _read_folder(root, tz, _app_reader(), progress=progress)
     if not read.tables:
         raise InputError(
             "no table could be read from the folder",

@@ -235,6 +235,7 @@ def open_study(
     processed_dir: str | PathLike[str] | None = None,
     *,
     rebuild: bool | str = "auto",
+    progress: bool = False,
     **build_options,
 ) -> Study:
     """Open a study, building its processed data first when needed.
@@ -249,6 +250,9 @@ def open_study(
     rebuild : {"auto", True, False}
         ``"auto"`` builds when the processed data is missing or was built from other raw files or
         parameters; ``True`` always builds; ``False`` never builds (error if missing).
+    progress : bool, default False
+        Show a progress bar of the files read when building (on stderr; off by default so that
+        notebook outputs stay clean). Not part of the fingerprint.
     **build_options
         Passed to :func:`soleus_analysis.build` (``tz``, ``lags``, ``ewma``, ``catalog``, ...);
         part of the fingerprint.
@@ -269,7 +273,7 @@ def open_study(
     stamp = fingerprint(raw, build_options)
     current = _is_current(processed, stamp)
     if rebuild is True or (rebuild == "auto" and not current):
-        build(raw, processed, **build_options)
+        build(raw, processed, progress=progress, **build_options)
         (processed / _FINGERPRINT).write_text(json.dumps({"fingerprint": stamp}, indent=1) + "\n")
     elif not current and not (processed / "athlete_week.parquet").exists():
         raise InputError(

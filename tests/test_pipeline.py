@@ -161,13 +161,16 @@ def test_cli_build(raw, tmp_path, capsys):
         main(["build", str(raw), "--out", str(out), "--lags", "1", "2", "--ewma", "exponential"])
         == 0
     )
-    text = capsys.readouterr().out
+    captured = capsys.readouterr()
+    text = captured.out
+    assert "reading" in captured.err and "file" in captured.err  # progress bar of the files read
     assert "strength_sets: 135 rows read, 132 valid, 3 rejected" in text
     assert "reps / greater_than_or_equal_to" in text and "Unmapped exercise names: 1" in text
     panel = pd.read_parquet(out / "athlete_week.parquet")
     assert "soleus_sets_lag2" in panel.columns and "soleus_sets_lag3" not in panel.columns
     assert panel.attrs["ewma_convention"] == "exponential"
-    assert main(["build", str(raw), "--out", str(out), "--strict"]) == 1
+    assert main(["build", str(raw), "--out", str(out), "--strict", "--quiet"]) == 1
+    assert capsys.readouterr().err == ""
     assert main(["build", str(tmp_path / "missing"), "--out", str(out)]) == 2
     assert "raw data folder not found" in capsys.readouterr().err
 
