@@ -121,7 +121,8 @@ def _plant(frame: pd.DataFrame, bad_share: float, rng: np.random.Generator) -> n
         elif name == "heavy_load":
             frame.loc[r, "load_kg"] = 900.0
         elif name == "dated_1985":
-            frame.loc[r, "session_start"] = frame.loc[r, "session_start"] - pd.Timedelta(days=39 * 365)
+            shifted = frame.loc[r, "session_start"] - pd.Timedelta(days=39 * 365)
+            frame.loc[r, "session_start"] = shifted
         elif name == "set_type_typo":
             frame.loc[r, "set_type"] = "wroking"
         elif name == "no_measure":

@@ -23,9 +23,12 @@ def _median_ms(fn, repeats: int) -> float:
 
 def main() -> None:
     simulate_panel(40, 26, rng=0)  # warm-up (imports, caches)
-    print(f"simulate_panel(40, 26):   {_median_ms(lambda s: simulate_panel(40, 26, rng=s), 200):7.1f} ms")
-    print(f"simulate_panel(400, 26):  {_median_ms(lambda s: simulate_panel(400, 26, rng=s), 20):7.1f} ms")
-    print(f"simulate_cohort(40, 26):  {_median_ms(lambda s: simulate_cohort(40, 26, rng=s), 5):7.1f} ms")
+    ms = _median_ms(lambda s: simulate_panel(40, 26, rng=s), 200)
+    print(f"simulate_panel(40, 26):   {ms:7.1f} ms")
+    ms = _median_ms(lambda s: simulate_panel(400, 26, rng=s), 20)
+    print(f"simulate_panel(400, 26):  {ms:7.1f} ms")
+    ms = _median_ms(lambda s: simulate_cohort(40, 26, rng=s), 5)
+    print(f"simulate_cohort(40, 26):  {ms:7.1f} ms")
     t0 = time.perf_counter()
     for seed in range(500):
         simulate_panel(40, 26, rng=seed)

@@ -63,7 +63,10 @@ def main(argv=None) -> None:
         return {"failure_cases": 0}
 
     def pandera_drop(df):
-        dropping = schema.set_drop_invalid_rows(True) if hasattr(schema, "set_drop_invalid_rows") else schema
+        if hasattr(schema, "set_drop_invalid_rows"):
+            dropping = schema.set_drop_invalid_rows(True)
+        else:
+            dropping = schema
         dropping.drop_invalid_rows = True
         kept = dropping.validate(df, lazy=True)
         return {"kept": len(kept)}

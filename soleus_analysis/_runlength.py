@@ -24,7 +24,9 @@ def _arrow_text(values) -> pa.ChunkedArray | pa.Array | None:
 
 
 def changes(values) -> np.ndarray:
-    """``out[i]`` is True when element ``i + 1`` differs from element ``i`` (missing equals missing).
+    """``out[i]`` is True when element ``i + 1`` differs from element ``i``.
+
+    Missing equals missing.
 
     Examples
     --------

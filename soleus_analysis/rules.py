@@ -24,7 +24,8 @@ __all__ = [
 
 #: Columns that identify one set.
 SET_KEY = ("athlete_id", "session_start", "exercise_raw", "set_index")
-#: Two sessions of one athlete with the same sets that start this close are one session logged twice.
+#: Two sessions of one athlete with the same sets that start this close are one session logged
+#: twice.
 NEAR_DUPLICATE_WINDOW = pd.Timedelta(minutes=10)
 
 # Men's outdoor world records (World Athletics, 2024): distance [m] -> time [s]. Used as an upper
@@ -90,7 +91,9 @@ class _Column:
 
 
 def _refine(group: np.ndarray, column: _Column) -> np.ndarray | None:
-    """Dense ids of the pairs (group, column), hashing only the first row of each run of equal pairs.
+    """Dense ids of the pairs (group, column).
+
+    Only the first row of each run of equal pairs is hashed.
 
     Rows of a real log come in runs (the sets of a session are adjacent), so the hash tables hold
     far fewer entries than there are rows. None when the rows hardly form runs.
@@ -329,7 +332,8 @@ def speed_is_humanly_possible(distance_m: pd.Series, time_s: pd.Series) -> pd.Se
 
     Examples
     --------
-    >>> speed_is_humanly_possible(pd.Series([10000.0, 10000.0]), pd.Series([1200.0, 3000.0])).tolist()
+    >>> distance, seconds = pd.Series([10000.0, 10000.0]), pd.Series([1200.0, 3000.0])
+    >>> speed_is_humanly_possible(distance, seconds).tolist()
     [False, True]
     """
     speed = distance_m / time_s

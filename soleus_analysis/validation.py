@@ -9,8 +9,8 @@ The schema is the single source of truth: the column checks and the dataframe ch
 are the pandera ``Check`` objects of :mod:`soleus_analysis.schemas`. The driver differs from
 ``schema.validate(lazy=True)`` in three ways that matter for quarantine: it coerces cell by cell so
 that a cell that cannot be converted does not stop the checks on the rest of its column; it runs the
-rules across rows (duplicates, overlaps) only on rows that passed the column checks, so that a broken
-row never makes a good one look like its duplicate; and it never raises on bad rows.
+rules across rows (duplicates, overlaps) only on rows that passed the column checks, so that a
+broken row never makes a good one look like its duplicate; and it never raises on bad rows.
 """
 
 from __future__ import annotations
@@ -82,7 +82,8 @@ class ValidationReport:
         Returns
         -------
         DataFrame
-            ``row``, ``athlete_id``, ``check``, ``message``; see :mod:`soleus_analysis.plausibility`.
+            ``row``, ``athlete_id``, ``check``, ``message``; see
+            :mod:`soleus_analysis.plausibility`.
         """
         return plausibility.check(self.valid, self.table)
 
@@ -121,7 +122,9 @@ class ValidationReport:
             summary = self.summary()
             for rec in summary.itertuples(index=False):
                 example = "" if pd.isna(rec.example) else f" (e.g. {rec.example!r})"
-                lines.append(f"  {rec.rows:>7,}  {rec.column} / {rec.check}: {rec.message}{example}")
+                lines.append(
+                    f"  {rec.rows:>7,}  {rec.column} / {rec.check}: {rec.message}{example}"
+                )
         if not self.flags.empty:
             lines.append("Plausibility flags (the rows stay valid; check them):")
             counts = self.flags.groupby(["athlete_id", "check"], sort=True).agg(
@@ -173,7 +176,12 @@ class _Failures:
 
     def frame(self) -> pd.DataFrame:
         if not self.parts:
-            return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else object) for c in _FAILURE_COLUMNS})
+            return pd.DataFrame(
+                {
+                    c: pd.Series(dtype="int64" if c == "row" else object)
+                    for c in _FAILURE_COLUMNS
+                }
+            )
         out = pd.concat(self.parts, ignore_index=True)
         out["value"] = out["value"].astype(object)
         return out
@@ -231,14 +239,19 @@ def _check(data: pd.DataFrame, table: str, tz: str = "UTC") -> _Checked:
         typed[name] = values
         notes += [f"{name}: {note}" for note in coerced.notes]
         bad = np.flatnonzero(coerced.failed)
-        failures.add(bad, name, "coerce_dtype", coerced.message_at(bad), _cell_text(frame[name], bad))
+        failures.add(
+            bad, name, "coerce_dtype", coerced.message_at(bad), _cell_text(frame[name], bad)
+        )
         missing = values.isna().to_numpy()
         if not col.nullable:
-            failures.add(np.flatnonzero(missing & ~coerced.failed), name, "not_nullable", "missing value")
+            absent = np.flatnonzero(missing & ~coerced.failed)
+            failures.add(absent, name, "not_nullable", "missing value")
         for check in col.checks:
             # Missing cells pass the value checks (ignore_na), as in pandera.
             failing = np.flatnonzero(~_check_passes(check, values) & ~missing)
-            failures.add(failing, name, check.name, describe_check(check), _cell_text(frame[name], failing))
+            failures.add(
+                failing, name, check.name, describe_check(check), _cell_text(frame[name], failing)
+            )
 
     column_failures = failures.frame()
     column_bad = np.zeros(n, dtype=bool)
@@ -313,7 +326,8 @@ def validate(data: pd.DataFrame, table: str, *, tz: str = "UTC") -> ValidationRe
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"validate() needs a pandas DataFrame, got {type(data).__name__}")
     checked = _check(data, table, tz)
-    frame, typed, all_failures, schema = checked.frame, checked.typed, checked.failures, checked.schema
+    frame, typed, schema = checked.frame, checked.typed, checked.schema
+    all_failures = checked.failures
     notes = checked.notes
     n = len(frame)
     bad = np.zeros(n, dtype=bool)
@@ -328,7 +342,12 @@ def validate(data: pd.DataFrame, table: str, *, tz: str = "UTC") -> ValidationRe
         return s.array if keep is None else s.array[keep]
 
     ordered = [
-        (name, kept(typed[name]) if name in typed else missing_column(schema.columns[name].dtype, index))
+        (
+            name,
+            kept(typed[name])
+            if name in typed
+            else missing_column(schema.columns[name].dtype, index),
+        )
         for name in canonical_columns(table)
     ]
     ordered += [(name, kept(s)) for name, s in _columns(frame) if name not in schema.columns]
@@ -421,7 +440,8 @@ def _reasons(failures: pd.DataFrame) -> pd.Series:
     joined: dict[int, str] = {}
     for row, item in zip(rows.tolist(), text, strict=True):
         joined[row] = f"{joined[row]}; {item}" if row in joined else item
-    return pd.Series(list(joined.values()), index=pd.Index(list(joined), dtype="int64"), dtype="str")
+    index = pd.Index(list(joined), dtype="int64")
+    return pd.Series(list(joined.values()), index=index, dtype="str")
 
 
 def known_tables() -> tuple[str, ...]:
