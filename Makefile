@@ -29,12 +29,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 soleus_analysis tests
 	$(BIN)/python -m pytest --nbval --nbval-sanitize-with notebooks/sanitize.cfg notebooks
 
-## Performance benchmarks (prints figures; see benchmarks/README.md). Needs the bench extra (polars).
-$(VENV)/.bench-installed: $(STAMP)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[bench]"
-	touch $@
-
-bench: $(VENV)/.bench-installed
+## Performance benchmarks (prints figures; see benchmarks/README.md).
+bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 ## Re-pin constraints.txt from a fresh environment (maintainers only).
