@@ -73,6 +73,9 @@ def _execute(source: Path, executed: Path, parameters: dict, cwd: Path) -> None:
         progress_bar=False,
         log_output=False,
         request_save_on_cell_execute=False,
+        # The kernel logs a warning about unencrypted local TCP on every start; cell errors and a
+        # dead kernel still raise, so only the kernel's own log lines are silenced.
+        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
     )
 
 
@@ -105,7 +108,7 @@ def _index(runs: list[NotebookRun], parameters: dict) -> str:
 body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }}
 table {{ border-collapse: collapse; width: 100%; }}
 th, td {{ text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #ddd; }}
-td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+td.num {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}
 .fail {{ color: #b00020; }}
 </style></head><body>
 <h1>soleus-analysis reports</h1>
