@@ -443,7 +443,7 @@ def risk_study_size(
     --------
     >>> t = risk_study_size(0.2, 0.5)
     >>> int(t["per_group"].iloc[0]), round(float(t["risk_treated"].iloc[0]), 2)
-    (199, 0.1)
+    (195, 0.1)
     """
     from statsmodels.stats.power import NormalIndPower
     from statsmodels.stats.proportion import proportion_effectsize
