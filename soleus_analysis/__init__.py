@@ -10,6 +10,7 @@ from soleus_analysis.catalog import (
     normalize_name,
     unmapped,
 )
+from soleus_analysis.claims import article_claims, claim_coverage
 from soleus_analysis.daily import daily_panel
 from soleus_analysis.dose import (
     dose_provenance,
@@ -19,6 +20,7 @@ from soleus_analysis.dose import (
     weekly_dose,
 )
 from soleus_analysis.errors import InputError, MissingUnitError, UnknownSourceError
+from soleus_analysis.injuries import injury_reports
 from soleus_analysis.loads import (
     acute_chronic,
     daily_load,
@@ -59,6 +61,7 @@ from soleus_analysis.models import (
     partial_effect,
     power,
     power_curve,
+    risk_study_size,
     rmcorr,
     within_between_terms,
 )
@@ -212,6 +215,11 @@ __all__ = [
     "partial_effect",
     "power",
     "power_curve",
+    "risk_study_size",
     "rmcorr",
     "within_between_terms",
+    # the article's claims and injury reports
+    "article_claims",
+    "claim_coverage",
+    "injury_reports",
 ]
