@@ -27,7 +27,7 @@ pandas engine (``soleus build`` without ``--engine``), or convert them first:
 
 Functions
 ---------
-:func:`write_partitioned` writes canonical tables in this layout; :func:`replicate` copies a cohort
+:func:`write_partitioned` writes canonical tables in this layout; :func:`replicate_tables` copies a cohort
 under new athlete ids (to make large test data from the simulator); :func:`table_parts` lists the
 parts of a folder and :func:`read_part` reads one, exactly as the pandas engine reads that file.
 """
@@ -49,7 +49,7 @@ __all__ = [
     "LARGE_TABLES",
     "Part",
     "read_part",
-    "replicate",
+    "replicate_tables",
     "table_of",
     "table_parts",
     "with_provenance",
@@ -351,7 +351,7 @@ def _write_one(frame: pd.DataFrame, path: Path, format: str, row_group_size: int
         frame.to_parquet(path, index=False, row_group_size=row_group_size)
 
 
-def replicate(
+def replicate_tables(
     tables: Mapping[str, pd.DataFrame], copy: int, *, shift_weeks: int | None = None
 ) -> dict[str, pd.DataFrame]:
     """One copy of canonical tables under new athlete ids, dated some weeks earlier.
@@ -378,7 +378,7 @@ def replicate(
     --------
     >>> sets = pd.DataFrame({"athlete_id": ["A001"],
     ...                      "session_start": [pd.Timestamp("2024-05-06 07:00", tz="UTC")]})
-    >>> replicate({"strength_sets": sets}, 3)["strength_sets"].iloc[0].tolist()
+    >>> replicate_tables({"strength_sets": sets}, 3)["strength_sets"].iloc[0].tolist()
     ['R0003-A001', Timestamp('2024-04-15 07:00:00+0000', tz='UTC')]
     """
     if not isinstance(copy, int | np.integer) or copy < 0:

@@ -618,6 +618,8 @@ def build(
         )
     if engine != "pandas":
         raise ValueError(f"unknown engine {engine!r}; choose 'pandas' or 'dask'")
+    if scheduler is not None or partitions is not None:
+        raise ValueError("scheduler and partitions apply to engine='dask' only")
     root = Path(raw_dir)
     if not root.is_dir():
         raise InputError(
