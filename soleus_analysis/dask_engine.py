@@ -89,7 +89,9 @@ __all__ = ["ROWS_PER_PARTITION", "build_dask"]
 
 #: Default rows per partition (all large tables together) when ``partitions`` is not given.
 ROWS_PER_PARTITION = 500_000
-#: Local cluster schedulers: a distributed ``LocalCluster`` of threads, or dask's threaded scheduler.
+#: Send buffer of the local cluster's p2p shuffle.
+P2P_BUFFER = "128 MiB"
+#: Local schedulers: a distributed ``LocalCluster`` of threads, or dask's threaded scheduler.
 LOCAL_SCHEDULERS = ("local", "threads")
 
 _SEQ = "_seq"
@@ -125,9 +127,31 @@ class _Session:
     def compute(self, *objects):
         import dask
 
-        if self.client is not None:
-            return self.client.compute(list(objects), sync=True)
-        return list(dask.compute(*objects, scheduler="threads"))
+        try:
+            if self.client is not None:
+                return self.client.compute(list(objects), sync=True)
+            return list(dask.compute(*objects, scheduler="threads"))
+        except Exception as exc:
+            if _out_of_memory(exc):
+                raise InputError(
+                    f"the build ran out of memory on the {self.label}",
+                    fix="use more partitions (--partitions), fewer threads per worker, or more "
+                    "memory; under an address-space limit (ulimit -v) start Python with "
+                    "MALLOC_ARENA_MAX=2 and ARROW_DEFAULT_MEMORY_POOL=system (README, 'Running "
+                    "on a cluster')",
+                ) from exc
+            raise
+
+
+def _out_of_memory(exc: BaseException | None) -> bool:
+    """Whether a failure was caused by a memory error (p2p wraps it in a RuntimeError)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, MemoryError) or "MemoryError" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 @contextlib.contextmanager
@@ -143,6 +167,9 @@ def _session(scheduler: str | None, threads: int | None) -> Iterator[_Session]:
     config = {
         # Keep pandas' own string dtype: dask would turn text columns into string[pyarrow].
         "dataframe.convert-string": False,
+        # The local cluster's p2p shuffle sends shards to itself: a small send buffer is enough
+        # (the default, 1 GiB, is a quarter of a 4 GB budget). Read when its worker starts.
+        "distributed.p2p.comm.buffer": P2P_BUFFER,
     }
     threads = threads or os.cpu_count() or 1
     with dask.config.set(config), contextlib.ExitStack() as stack:
@@ -674,7 +701,9 @@ def build_dask(
     notes += _merge_body_mass_notes([n for r in panel_results for n in r["notes"]])
     notes += [f"dask: {w.category.__name__}: {w.message}" for w in recorded]
 
-    weeks = pd.concat([r["weeks"] for r in panel_results if r["weeks"] is not None], ignore_index=True)
+    weeks = pd.concat(
+        [r["weeks"] for r in panel_results if r["weeks"] is not None], ignore_index=True
+    )
     weeks["first_week"] = weeks["first_week"].dt.strftime("%Y-%m-%d")
     weeks["last_week"] = weeks["last_week"].dt.strftime("%Y-%m-%d")
     names = _combine_unmapped(
@@ -735,7 +764,9 @@ def _combine_unmapped(frames: list[pd.DataFrame], *, has_sets: bool, catalog) ->
                                       "athlete_id": pd.Series(dtype="str")}), catalog)
     both = pd.concat(frames, ignore_index=True)
     out = both.groupby("name", sort=False).agg(
-        sets=("sets", "sum"), athletes=("athletes", "sum"), looks_like_calf=("looks_like_calf", "first")
+        sets=("sets", "sum"),
+        athletes=("athletes", "sum"),
+        looks_like_calf=("looks_like_calf", "first"),
     )
     out = out.reset_index().sort_values(
         ["sets", "name"], ascending=[False, True], kind="stable", ignore_index=True

@@ -27,9 +27,10 @@ pandas engine (``soleus build`` without ``--engine``), or convert them first:
 
 Functions
 ---------
-:func:`write_partitioned` writes canonical tables in this layout; :func:`replicate_tables` copies a cohort
-under new athlete ids (to make large test data from the simulator); :func:`table_parts` lists the
-parts of a folder and :func:`read_part` reads one, exactly as the pandas engine reads that file.
+:func:`write_partitioned` writes canonical tables in this layout; :func:`replicate_tables` copies a
+cohort under new athlete ids (to make large test data from the simulator); :func:`table_parts`
+lists the parts of a folder and :func:`read_part` reads one, exactly as the pandas engine reads
+that file.
 """
 
 from __future__ import annotations
@@ -130,7 +131,8 @@ class Part:
 def _skipped_by_pipeline(rel: Path) -> bool:
     from soleus_analysis.pipeline import _SKIP_SUFFIXES
 
-    return rel.suffix.lower() in _SKIP_SUFFIXES or rel.name.upper().startswith(("README", "LICENSE"))
+    name = rel.name.upper()
+    return rel.suffix.lower() in _SKIP_SUFFIXES or name.startswith(("README", "LICENSE"))
 
 
 def _read_by_folder_reader(rel: Path) -> bool:
@@ -332,8 +334,8 @@ def write_partitioned(
         else:
             folder = out / name
             folder.mkdir(exist_ok=True)
-            bounds = np.linspace(0, len(frame), min(partitions, len(frame)) + 1).round()
-            bounds = bounds.astype(int)
+            k = min(int(partitions), len(frame))
+            bounds = np.arange(k + 1) * len(frame) // k
             targets = [
                 (folder / f"part-{i:05d}.{format}", frame.iloc[lo:hi])
                 for i, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True))
