@@ -10,7 +10,14 @@ from soleus_analysis.catalog import (
     normalize_name,
     unmapped,
 )
-from soleus_analysis.dose import dose_provenance, soleus_dose, weekly, weekly_dose
+from soleus_analysis.daily import daily_panel
+from soleus_analysis.dose import (
+    dose_provenance,
+    programme_start,
+    soleus_dose,
+    weekly,
+    weekly_dose,
+)
 from soleus_analysis.errors import InputError, MissingUnitError, UnknownSourceError
 from soleus_analysis.loads import (
     acute_chronic,
@@ -22,7 +29,7 @@ from soleus_analysis.loads import (
     session_loads,
     training_loads,
 )
-from soleus_analysis.panel import add_lags, build_panel, within_between
+from soleus_analysis.panel import add_ewma, add_lags, build_panel, within_between
 from soleus_analysis.partitioned import replicate_tables, write_partitioned
 from soleus_analysis.pipeline import BuildReport, build
 from soleus_analysis.running import run_metrics, weekly_runs
@@ -50,6 +57,7 @@ from soleus_analysis.models import (
     individual_responses,
     lag_basis,
     lagged,
+    partial_effect,
     power,
     power_curve,
     rmcorr,
@@ -82,7 +90,11 @@ from soleus_analysis.simulation import (
     Design,
     Effects,
     SimulatedPanel,
+    Truth,
     WrittenCohort,
+    check_planted,
+    implied_effects,
+    read_truth,
     simulate_cohort,
     simulate_panel,
     write_cohort,
@@ -124,8 +136,12 @@ __all__ = [
     "SimulatedPanel",
     "simulate_cohort",
     "simulate_panel",
+    "Truth",
+    "implied_effects",
+    "read_truth",
     "WrittenCohort",
     "write_cohort",
+    "check_planted",
     # studies
     "Study",
     "open_study",
@@ -144,6 +160,7 @@ __all__ = [
     "dose_provenance",
     "load_catalog",
     "normalize_name",
+    "programme_start",
     "soleus_dose",
     "unmapped",
     "weekly",
@@ -157,11 +174,14 @@ __all__ = [
     "pmc",
     "session_loads",
     "training_loads",
+    # daily exposures and next-day wellness
+    "daily_panel",
     # running outcomes
     "run_metrics",
     "weekly_runs",
     # panel and build
     "BuildReport",
+    "add_ewma",
     "add_lags",
     "build",
     "build_panel",
@@ -193,6 +213,7 @@ __all__ = [
     "individual_responses",
     "lag_basis",
     "lagged",
+    "partial_effect",
     "power",
     "power_curve",
     "rmcorr",

@@ -78,6 +78,7 @@ __all__ = [
     "classify_exercises",
     "load_catalog",
     "normalize_name",
+    "suggest_exercise",
     "unmapped",
 ]
 
@@ -516,7 +517,42 @@ def classify_exercises(
     return out[_CLASS_COLUMNS]
 
 
-def unmapped(data, catalog: ExerciseCatalog | str | PathLike[str] | None = None) -> pd.DataFrame:
+def suggest_exercise(
+    name: object, catalog: ExerciseCatalog | str | PathLike[str] | None = None, *, cutoff=0.8
+) -> str | None:
+    """The canonical exercise whose catalog name is closest to a name the catalog does not know.
+
+    Meant for typos ("Seated Calf Rase"): the name's normalised forms (as in the lookup) are
+    compared with every alias by :class:`difflib.SequenceMatcher`; the exercise of the most similar
+    alias is returned when the similarity ratio is at least ``cutoff`` (0-1), else None. A
+    suggestion is a question for the user, never applied automatically.
+
+    Examples
+    --------
+    >>> suggest_exercise("Seated Calf Rase"), suggest_exercise("Zumba")
+    ('seated_calf_raise', None)
+    """
+    import difflib
+
+    cat = resolve_catalog(catalog)
+    keys = list(cat.aliases["key"])
+    best, best_ratio = None, -1.0
+    for key in _candidate_keys(str(name)) if name is not None else []:
+        for match in difflib.get_close_matches(key, keys, n=1, cutoff=cutoff):
+            ratio = difflib.SequenceMatcher(None, key, match).ratio()
+            if ratio > best_ratio:
+                best, best_ratio = match, ratio
+    if best is None:
+        return None
+    return str(cat.aliases.loc[cat.aliases["key"] == best, "exercise"].iloc[0])
+
+
+def unmapped(
+    data,
+    catalog: ExerciseCatalog | str | PathLike[str] | None = None,
+    *,
+    suggest: bool = False,
+) -> pd.DataFrame:
     """The exercise names the catalog does not know, with how often they occur.
 
     Parameters
@@ -526,14 +562,18 @@ def unmapped(data, catalog: ExerciseCatalog | str | PathLike[str] | None = None)
         set).
     catalog : ExerciseCatalog, path or None
         The catalog; the shipped one by default.
+    suggest : bool, default False
+        Add a ``suggestion`` column: the canonical exercise whose catalog name is closest to the
+        unknown name (:func:`suggest_exercise`, for typos), missing when none is close.
 
     Returns
     -------
     DataFrame
         One row per unknown name: ``name``, ``sets`` (rows with that name), ``athletes`` (distinct
         athletes who logged it; only when ``data`` has ``athlete_id``), ``looks_like_calf`` (the
-        name mentions calf, soleus, heel raise, pogo, Wade(n)...: add it to your catalog first).
-        Sorted by ``sets`` (most first), then name. Missing names are listed as ``"(missing)"``.
+        name mentions calf, soleus, heel raise, pogo, Wade(n)...: add it to your catalog first),
+        and ``suggestion`` when asked. Sorted by ``sets`` (most first), then name. Missing names
+        are listed as ``"(missing)"``.
 
     Examples
     --------
@@ -541,7 +581,22 @@ def unmapped(data, catalog: ExerciseCatalog | str | PathLike[str] | None = None)
                     name  sets  looks_like_calf
     0  Calf Crusher 3000     2             True
     1              Zumba     1            False
+    >>> unmapped(["Seated Calf Rase", "Zumba"], suggest=True)["suggestion"].tolist()
+    ['seated_calf_raise', None]
     """
+    out = _unmapped(data, catalog)
+    if suggest:
+        cat = resolve_catalog(catalog)
+        names = out["name"].where(out["name"] != "(missing)", None)
+        out["suggestion"] = pd.Series(
+            [suggest_exercise(n, cat) if n is not None else None for n in names],
+            index=out.index,
+            dtype=object,
+        )
+    return out
+
+
+def _unmapped(data, catalog) -> pd.DataFrame:
     athletes = None
     if isinstance(data, pd.DataFrame):
         if "exercise_raw" not in data.columns:

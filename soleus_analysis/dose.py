@@ -55,6 +55,7 @@ __all__ = [
     "DOSE_COLUMNS",
     "WEEKLY_DOSE_COLUMNS",
     "dose_provenance",
+    "programme_start",
     "soleus_dose",
     "weekly",
     "weekly_dose",
@@ -511,3 +512,90 @@ def dose_provenance(dose: pd.DataFrame) -> pd.DataFrame:
         ["athlete_id", "week_start", "session_start", "row"], kind="stable"
     )
     return out.reset_index(drop=True)
+
+
+def programme_start(
+    dose: pd.DataFrame,
+    *,
+    athletes=None,
+    knee_positions: tuple[str, ...] = ("bent", "mixed"),
+    min_weeks: int = 3,
+) -> pd.DataFrame:
+    """Who started a soleus programme, and when, from the sets they logged.
+
+    A log does not say whether an athlete follows a soleus programme; the sets do. An athlete is
+    taken to follow one when hard sets of soleus-biased calf exercises (knee bent or moving
+    through flexion: seated, bent-knee and horse-stance raises, soleus walks, the slant-board
+    single-leg squat) appear in at least ``min_weeks`` different weeks; the programme starts in
+    the first of those weeks. Straight-knee raises alone (common in general strength work) do not
+    make a programme. This is a description of the logs, not an assignment: in a trial, use the
+    group the athletes were randomised to.
+
+    Parameters
+    ----------
+    dose : DataFrame
+        The per-set table of :func:`soleus_dose` (``study.dose``).
+    athletes : sequence of str, optional
+        Athletes to report (e.g. ``study.panel["athlete_id"]``), those who logged no set
+        included; default: the athletes of ``dose``.
+    knee_positions : tuple of str, default ("bent", "mixed")
+        Knee positions (catalog ``knee_position``) that count as soleus-biased.
+    min_weeks : int, default 3
+        Weeks with such sets needed to call it a programme.
+
+    Returns
+    -------
+    DataFrame
+        One row per athlete (of ``athletes``, else of ``dose``), sorted: ``athlete_id``,
+        ``group`` (``"soleus programme"`` or ``"no programme"``), ``programme_start`` (Monday
+        of the first week with soleus-biased hard sets, missing without a programme),
+        ``soleus_biased_weeks`` (weeks with such sets).
+
+    Examples
+    --------
+    >>> sets = pd.DataFrame({
+    ...     "athlete_id": ["a"] * 3 + ["b"] * 3,
+    ...     "session_start": pd.to_datetime(["2024-05-06T07:00Z", "2024-05-14T07:00Z",
+    ...                                      "2024-05-21T07:00Z"] * 2),
+    ...     "exercise_raw": ["Seated Calf Raise"] * 3 + ["Standing Calf Raise"] * 3,
+    ...     "set_type": "working", "reps": 15.0, "load_kg": 20.0})
+    >>> programme_start(soleus_dose(sets))
+      athlete_id             group programme_start  soleus_biased_weeks
+    0          a  soleus programme      2024-05-06                    3
+    1          b      no programme             NaT                    0
+    """
+    needed = ["athlete_id", "week_start", "knee_position", "hard_set"]
+    missing = [c for c in needed if c not in dose.columns]
+    if missing:
+        raise InputError(
+            f"programme_start() needs the per-set table of sol.soleus_dose(); it lacks "
+            f"{', '.join(missing)}",
+            fix="call sol.programme_start(sol.soleus_dose(strength_sets, athletes))",
+        )
+    if int(min_weeks) < 1:
+        raise ValueError(f"min_weeks must be at least 1, got {min_weeks!r}")
+    biased = dose["knee_position"].isin(knee_positions).to_numpy(dtype=bool) & dose[
+        "hard_set"
+    ].to_numpy(dtype=bool)
+    if "is_training" in dose.columns:
+        biased &= dose["is_training"].fillna(False).to_numpy(dtype=bool)
+    weeks = (
+        dose.loc[biased, ["athlete_id", "week_start"]]
+        .drop_duplicates()
+        .groupby("athlete_id", sort=True)["week_start"]
+        .agg(["min", "size"])
+    )
+    ids = dose["athlete_id"] if athletes is None else pd.Series(list(athletes), dtype=object)
+    athletes = pd.Index(sorted(ids.dropna().unique()), name="athlete_id")
+    weeks = weeks.reindex(athletes)
+    n = weeks["size"].fillna(0).astype("int64")
+    started = n >= int(min_weeks)
+    out = pd.DataFrame(
+        {
+            "athlete_id": athletes.to_numpy(dtype=object),
+            "group": np.where(started, "soleus programme", "no programme").astype(object),
+            "programme_start": weeks["min"].where(started).to_numpy(dtype="datetime64[us]"),
+            "soleus_biased_weeks": n.to_numpy(),
+        }
+    )
+    return out

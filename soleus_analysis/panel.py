@@ -32,6 +32,7 @@ from os import PathLike
 
 import numpy as np
 import pandas as pd
+from scipy.signal import lfilter
 
 from soleus_analysis.catalog import ExerciseCatalog
 from soleus_analysis.dose import soleus_dose, weekly, weekly_dose
@@ -45,6 +46,7 @@ __all__ = [
     "DOSE_EXPOSURES",
     "EXPOSURES",
     "LAGGED_EXPOSURES",
+    "add_ewma",
     "add_lags",
     "build_panel",
     "within_between",
@@ -258,6 +260,122 @@ def add_lags(
             new[f"{name}_lag{k}"] = shifted[name].to_numpy(dtype=float)
     ordered = {f"{name}_lag{k}": new[f"{name}_lag{k}"] for name in columns for k in lags}
     return pd.concat([out, pd.DataFrame(ordered, index=df.index)], axis=1)
+
+
+def add_ewma(
+    df: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    weeks: float,
+    include_current: bool = False,
+    start: float | str = "mean",
+    suffix: str = "_ewma",
+    group: str = "athlete_id",
+    time: str = "week_start",
+    step: pd.Timedelta = _WEEK,
+) -> pd.DataFrame:
+    """Add exponentially weighted moving averages of weekly columns (chronic load, total dose).
+
+    For athlete ``i`` and calendar week ``t`` (counted from the athlete's first row) the average
+    gives week ``k`` the weight ``rho^(t - k)``, ``rho = exp(-1 / weeks)`` (the "exponential"
+    convention of methods.md §4.5 with the time constant in weeks: 6 weeks = 42 days, the
+    fitness time constant of the performance-management chart). Without gaps this is the
+    recursion ``E_t = rho E_{t-1} + (1 - rho) x_t``, the simulator's chronic running load
+    (``include_current=False``: ``C_t`` uses weeks before ``t``) and its soleus adaptation
+    (``include_current=True``, ``start=0``; docs/simulation.md).
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per ``group`` and ``time``.
+    columns : sequence of str
+        Numeric columns to average.
+    weeks : float
+        Time constant in steps (> 0).
+    include_current : bool, default False
+        Count week ``t`` itself (an accumulated dose) or only the weeks before it (a chronic
+        load used next to the acute load of the week, so the two terms do not share the week).
+    start : "mean" or float, default "mean"
+        What the weeks before the athlete's first row held. ``"mean"``: nothing is assumed;
+        the weights are normalised over the weeks with a value, as if the unseen history looked
+        like the recorded weeks (a chronic running load; no value before the first recorded
+        week). A number: that level before the record (0 for a training programme started
+        from nothing); it keeps its weight ``rho^(t+1) / (1 - rho)``.
+    suffix : str, default "_ewma"
+        The new column is ``<x><suffix>``.
+    group, time : str
+        Athlete and week columns.
+    step : Timedelta, default 7 days
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``df`` with ``<x><suffix>`` for every column, in ``x``'s units. A week with a
+        missing ``x`` (or absent from the grid) gets no weight: the weights of the other weeks are
+        renormalised, so a gap neither counts as 0 nor shifts an older week into its place.
+        Missing until the athlete has a recorded week (so an athlete who never logged ``x``
+        stays missing, whatever ``start``). Values never depend on later weeks.
+
+    Raises
+    ------
+    ValueError
+        On a non-positive ``weeks``, duplicate (group, time) rows or a bad ``start``.
+
+    Examples
+    --------
+    >>> weeks = pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-15"])
+    >>> p = pd.DataFrame({"athlete_id": "a", "week_start": weeks, "x": [10.0, 20.0, 30.0]})
+    >>> out = add_ewma(p, ["x"], weeks=1 / np.log(2))  # rho = 0.5
+    >>> out["x_ewma"].round(3).tolist()  # week t: weeks before t, weights 1, 1/2, ...
+    [nan, 10.0, 16.667]
+    >>> add_ewma(p, ["x"], weeks=1 / np.log(2), include_current=True, start=0)["x_ewma"].tolist()
+    [5.0, 12.5, 21.25]
+    """
+    if not (isinstance(weeks, int | float | np.integer | np.floating) and weeks > 0):
+        raise ValueError(f"weeks must be a positive time constant in steps, got {weeks!r}")
+    if not (start == "mean" or isinstance(start, int | float | np.integer | np.floating)):
+        raise ValueError(f"start must be 'mean' or a number (the level before the record), "
+                         f"got {start!r}")
+    missing = [c for c in [group, time, *columns] if c not in df.columns]
+    if missing:
+        raise InputError(f"add_ewma(): the table lacks the column(s) {', '.join(missing)}")
+    if df.duplicated([group, time]).any():
+        raise ValueError(
+            f"add_ewma() needs one row per {group} and {time}; the table has duplicates"
+        )
+    out = df.copy()
+    if df.empty:
+        for name in columns:
+            out[f"{name}{suffix}"] = pd.Series(dtype=float)
+        return out
+    rho = math.exp(-1.0 / float(weeks))
+    codes, _ = pd.factorize(df[group], use_na_sentinel=False)
+    times = pd.to_datetime(df[time]).to_numpy(dtype="datetime64[us]")
+    first = np.full(codes.max() + 1, np.datetime64("9999-01-01", "us"))
+    np.minimum.at(first, codes, times)
+    pos = ((times - first[codes]) // np.timedelta64(step)).astype(np.int64)
+    n_steps = int(pos.max()) + 1
+    lags = np.arange(n_steps)
+    pre = rho ** (lags + 1) / (1.0 - rho)  # weight of the level before the record
+    for name in columns:
+        x = pd.to_numeric(df[name]).to_numpy(dtype=float)
+        seen = np.isfinite(x)
+        num = np.zeros((codes.max() + 1, n_steps))
+        den = np.zeros_like(num)
+        num[codes[seen], pos[seen]] = x[seen]
+        den[codes[seen], pos[seen]] = 1.0
+        num = lfilter([1.0], [1.0, -rho], num, axis=1)
+        den = lfilter([1.0], [1.0, -rho], den, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if start == "mean":
+                value = num / np.where(den > 0, den, 1.0)
+            else:
+                value = (num + float(start) * pre) / (den + pre)
+        value[den == 0] = np.nan  # no recorded week yet: unknown, whatever the start level
+        if not include_current:
+            value = np.column_stack([np.full(value.shape[0], np.nan), value[:, :-1]])
+        out[f"{name}{suffix}"] = value[codes, pos]
+    return out
 
 
 def _is_regular_grid(df: pd.DataFrame, group: str, time: str, step: pd.Timedelta) -> bool:

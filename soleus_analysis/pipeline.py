@@ -406,12 +406,12 @@ def _read_folder(root: Path, tz: str, read_folder=None) -> _Read:
                 if table in parts and frame is not None and len(frame):
                     frame = frame.copy()
                     if "source_file" in frame.columns:
-                        frame["source_file"] = frame["source_file"].map(
-                            lambda f: _relative(f, root)
-                        )
-                        drop = frame["source_file"].map(
-                            lambda f, ex=exclude: _is_truth(f) or _inside(f, ex)
-                        )
+                        # Each distinct file once: resolving paths row by row cost seconds.
+                        names = frame["source_file"].dropna().unique()
+                        relative = {f: _relative(f, root) for f in names}
+                        frame["source_file"] = frame["source_file"].map(relative)
+                        skip = {r for r in relative.values() if _is_truth(r) or _inside(r, exclude)}
+                        drop = frame["source_file"].isin(skip)
                         frame = frame[~drop.to_numpy(dtype=bool)]
                         # A file whose rows are in a table was read (e.g. athletes.csv, not listed).
                         read_by_apps.update(str(f) for f in frame["source_file"].dropna().unique())

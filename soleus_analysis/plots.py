@@ -15,6 +15,7 @@ import pandas as pd
 import seaborn as sns
 
 __all__ = [
+    "plot_daily_loads",
     "plot_dose_over_time",
     "plot_forest",
     "plot_individual_responses",
@@ -128,7 +129,8 @@ def plot_dose_over_time(
     hue : str, optional
         Column that colours athletes by group (e.g. ``group``); medians are drawn per group.
     highlight : sequence of str
-        Athletes drawn thicker, to follow a few individuals.
+        Athletes drawn as dashed black lines with their id in the legend, to follow a few
+        individuals.
     ylabel : str, optional
     ax : matplotlib Axes, optional
 
@@ -142,8 +144,10 @@ def plot_dose_over_time(
     palette = dict(zip(groups, sns.color_palette("colorblind", len(groups)), strict=True))
     for athlete, part in data.sort_values(x).groupby(units, sort=True):
         group = part[hue].iloc[0] if hue else None
-        thick = athlete in highlight
-        ax.plot(part[x], part[y], color=palette[group], lw=2 if thick else 0.6, alpha=1 if thick else 0.35)
+        if athlete in highlight:  # in black, so that it is not mistaken for a median
+            ax.plot(part[x], part[y], color="0.1", lw=1.6, ls="--", zorder=3, label=str(athlete))
+        else:
+            ax.plot(part[x], part[y], color=palette[group], lw=0.6, alpha=0.35)
     for group in groups:
         part = data if group is None else data[data[hue] == group]
         median = part.groupby(x, sort=True)[y].median()
@@ -210,6 +214,8 @@ def plot_individual_responses(
     high: str = "ci_high",
     swc: float | None = None,
     hue: str | None = None,
+    reference: str | None = None,
+    reference_label: str = "true value",
     xlabel: str | None = None,
     ax=None,
 ):
@@ -225,6 +231,10 @@ def plot_individual_responses(
         Smallest worthwhile change (drawn as a band from -swc to +swc).
     hue : str, optional
         Column to colour by (e.g. the response classification).
+    reference : str, optional
+        Column with a known value per athlete (e.g. the planted slope of a simulated athlete),
+        drawn as a cross on the athlete's row.
+    reference_label : str, default "true value"
     xlabel : str, optional
     ax : matplotlib Axes, optional
 
@@ -232,7 +242,8 @@ def plot_individual_responses(
     -------
     matplotlib Axes
     """
-    _require(data, [y, x, low, high] + ([hue] if hue else []), "plot_individual_responses")
+    _require(data, [y, x, low, high] + ([hue] if hue else []) + ([reference] if reference else []),
+             "plot_individual_responses")
     ordered = data.sort_values(x, ignore_index=True)
     ax = _axes(ax, figsize=(7, 0.18 * len(ordered) + 1.5))
     levels = list(dict.fromkeys(ordered[hue])) if hue else [None]
@@ -242,6 +253,9 @@ def plot_individual_responses(
         ax.errorbar(part[x], part.index, xerr=[part[x] - part[low], part[high] - part[x]],
                     fmt="o", ms=3, color=palette[level], capsize=0, lw=1,
                     label=None if level is None else str(level))
+    if reference is not None:
+        ax.scatter(ordered[reference], ordered.index, marker="x", s=22, color="0.15", zorder=3,
+                   label=reference_label)
     if swc is not None:
         ax.axvspan(-swc, swc, color="0.88", zorder=0, label=f"smallest worthwhile change (±{swc:.2g})")
     ax.axvline(0, color="0.4", lw=1, ls="--")
@@ -271,7 +285,8 @@ def plot_power_curve(
     x, y : str
         Design parameter and power (0-1).
     se : str or None
-        Column with the Monte-Carlo standard error of the power (bars are ±1.96 SE).
+        Column with the Monte-Carlo standard error of the power (bars are ±1.96 SE, clipped to
+        0-1).
     hue : str, optional
         Column separating curves (e.g. the effect size or the number of weeks).
     target : float or None
@@ -289,7 +304,12 @@ def plot_power_curve(
     palette = sns.color_palette("colorblind", len(levels))
     for k, level in enumerate(levels):
         part = (data if level is None else data[data[hue] == level]).sort_values(x)
-        err = 1.96 * part[se] if se else None
+        if se:  # ±1.96 SE, clipped to the 0-1 range a power can take
+            half = 1.96 * part[se].to_numpy(dtype=float)
+            p = part[y].to_numpy(dtype=float)
+            err = np.vstack([np.minimum(half, p), np.minimum(half, 1 - p)])
+        else:
+            err = None
         ax.errorbar(part[x], part[y], yerr=err, fmt="-o", color=palette[k], capsize=3,
                     label=None if level is None else f"{hue} = {level}")
     if target is not None:
@@ -339,3 +359,92 @@ def plot_series_fit(
     ax.set_ylabel(ylabel or observed)
     ax.legend(loc="best", fontsize="small", frameon=False)
     return ax
+
+
+def plot_daily_loads(
+    data: pd.DataFrame,
+    *,
+    x: str = "date",
+    load: str = "load_au",
+    acute: str = "acute_ewma_au",
+    chronic: str = "chronic_ewma_au",
+    fitness: str = "ctl_au",
+    fatigue: str = "atl_au",
+    form: str = "tsb_au",
+    monotony: str = "monotony",
+    strain: str = "strain_au",
+    burn_in: str | None = "pmc_burn_in",
+    title: str | None = None,
+    axes=None,
+):
+    """One athlete's daily training loads in three stacked panels sharing the time axis.
+
+    Top: daily load (bars; missing days, which are not rest days, leave a gap) with the acute and
+    chronic averages. Middle: the performance-management chart, fitness (CTL), fatigue (ATL)
+    and form (TSB), with its burn-in shaded. Bottom: Foster's monotony (left axis) and strain
+    (right axis). The smoothing conventions are read from the table (``ewma_convention``
+    column, ``attrs["pmc_convention"]``) and written in the legends.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One athlete's rows of :func:`soleus_analysis.training_loads` (``study.daily_loads``).
+    x, load, acute, chronic, fitness, fatigue, form, monotony, strain : str
+        Columns.
+    burn_in : str or None
+        Boolean column marking the PMC burn-in days (shaded).
+    title : str, optional
+    axes : sequence of three matplotlib Axes, optional
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib Axes
+        The three panels, top to bottom.
+    """
+    _require(data, [x, load, acute, chronic, fitness, fatigue, form, monotony, strain]
+             + ([burn_in] if burn_in else []), "plot_daily_loads")
+    if "athlete_id" in data.columns and data["athlete_id"].nunique() > 1:
+        raise ValueError(
+            "plot_daily_loads: the table holds several athletes "
+            f"({', '.join(map(str, data['athlete_id'].unique()[:5]))}, ...); "
+            "select one, e.g. data[data['athlete_id'] == 'A001']"
+        )
+    if axes is None:
+        _, axes = plt.subplots(3, 1, figsize=(9, 7.5), sharex=True, layout="constrained")
+    axes = np.asarray(axes).ravel()
+    d = data.sort_values(x)
+    t = pd.to_datetime(d[x])
+    ewma = d["ewma_convention"].dropna().iloc[0] if "ewma_convention" in d and d[
+        "ewma_convention"].notna().any() else None
+    pmc_conv = data.attrs.get("pmc_convention")
+    palette = sns.color_palette("colorblind", 6)
+    top, mid, low = axes[:3]
+    top.bar(t, d[load], width=0.8, color="0.75", label="daily load")
+    suffix = f" ({ewma} EWMA)" if ewma else ""
+    top.plot(t, d[acute], color=palette[0], lw=2, label=f"acute, 7 d{suffix}")
+    top.plot(t, d[chronic], color=palette[1], lw=2, label=f"chronic, 28 d{suffix}")
+    top.set_ylabel("session-RPE load [AU]")
+    top.legend(loc="upper left", fontsize="small", frameon=False)
+    if burn_in and d[burn_in].any():
+        shaded = t[d[burn_in].to_numpy(dtype=bool)]
+        mid.axvspan(shaded.min(), shaded.max(), color="0.92", zorder=0, label="PMC burn-in")
+    pmc_suffix = f" ({pmc_conv})" if pmc_conv else ""
+    mid.plot(t, d[fitness], color=palette[2], lw=2, label=f"fitness (CTL, 42 d){pmc_suffix}")
+    mid.plot(t, d[fatigue], color=palette[3], lw=1.5, label="fatigue (ATL, 7 d)")
+    mid.plot(t, d[form], color=palette[4], lw=1.5, ls="--", label="form (TSB)")
+    mid.axhline(0, color="0.5", lw=0.8)
+    mid.set_ylabel("load [AU/day]")
+    mid.legend(loc="upper left", fontsize="small", frameon=False)
+    low.plot(t, d[monotony], color=palette[5], lw=1.5, label="monotony (7 d)")
+    low.set_ylabel("monotony")
+    right = low.twinx()
+    right.plot(t, d[strain], color="0.35", lw=1, label="strain [AU]")
+    right.set_ylabel("strain [AU]")
+    handles = low.get_legend_handles_labels()
+    more = right.get_legend_handles_labels()
+    low.legend(handles[0] + more[0], handles[1] + more[1], loc="upper left", fontsize="small",
+               frameon=False)
+    low.set_xlabel("date")
+    if title:
+        top.set_title(title)
+    return axes

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from soleus_analysis import plausibility
 from soleus_analysis.errors import InputError
 from soleus_analysis.pipeline import build
 
@@ -102,6 +104,97 @@ class Study:
             return pd.DataFrame(columns=["table", "column", "check", "rows", "message"])
         keep = [c for c in ["table", "column", "check", "rows", "message"] if c in rows]
         return rows[keep].sort_values(["rows", "table"], ascending=[False, True], ignore_index=True)
+
+    def flags(self) -> pd.DataFrame:
+        """Every plausibility flag of the build, one row per flagged row (the rows stay valid).
+
+        The build report counts flags per athlete and check; this lists the rows, computed again
+        from the validated tables with the same checks
+        (:func:`soleus_analysis.plausibility.check`, e.g. loads on a pound grid in a kilogram
+        column, a x2.2 jump against the athlete's earlier sessions).
+
+        Returns
+        -------
+        DataFrame
+            ``table``, ``source_file``, ``source_row`` (line in the export, header = 1),
+            ``athlete_id``, ``check``, ``message``; sorted by table, file and line.
+        """
+        columns = ["table", "source_file", "source_row", "athlete_id", "check", "message"]
+        parts = []
+        for table, frame in self.tables.items():
+            found = plausibility.check(frame, table)
+            if found.empty:
+                continue
+            rows = frame.loc[found["row"].to_numpy()]
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "table": table,
+                        "source_file": _column(rows, "source_file"),
+                        "source_row": _column(rows, "source_row"),
+                        "athlete_id": found["athlete_id"].to_numpy(dtype=object),
+                        "check": found["check"].to_numpy(dtype=object),
+                        "message": found["message"].to_numpy(dtype=object),
+                    }
+                )
+            )
+        if not parts:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        out = pd.concat(parts, ignore_index=True)
+        out["source_row"] = pd.to_numeric(out["source_row"]).astype("Int64")
+        return out.sort_values(columns[:3] + ["check"], ignore_index=True)
+
+    def sources(self) -> pd.DataFrame:
+        """What the build read, per source and format: files and rows.
+
+        Returns
+        -------
+        DataFrame
+            One row per ``source`` (``strong``, ``hevy``, ``strava``, ``pmsys``, ``fitbit``,
+            ``canonical``...; ``activity file`` for GPX/FIT/TCX files read through a Strava
+            ``activities.csv``, whose record streams give run metrics rather than rows) and
+            ``format`` (the export variant, e.g. Strong ``classic``, ``german``, ``newest``; else
+            the file type, e.g. ``srpe.csv``, ``gpx.gz``): ``files``, ``rows`` (canonical rows
+            the files gave), ``tables`` (the tables they fed), ``not_read`` (files with an
+            error). The simulation's truth files are left out.
+        """
+        files = pd.DataFrame(self.report.get("files", []))
+        columns = ["source", "format", "files", "rows", "tables", "not_read"]
+        if files.empty:
+            return pd.DataFrame(columns=columns)
+        files = files[files["source"].fillna("") != "simulation truth"].copy()
+        notes = files["notes"].fillna("").astype(str)
+        path = files["path"].astype(str)
+        through = notes.str.startswith("read through")
+        variant = notes.str.extract(r"export, (\w+) variant", expand=False)
+        suffix = path.str.extract(r"\.([A-Za-z0-9]+(?:\.gz)?)$", expand=False)
+        name = path.str.rsplit("/", n=1).str[-1]
+        files["format"] = variant.where(variant.notna(), suffix.where(through, name))
+        source = files["source"].where(files["source"].fillna("") != "", None)
+        files["source"] = source.where(~through, "activity file").fillna("(unknown)")
+        files["not_read"] = files["error"].notna()
+        files["rows"] = pd.to_numeric(files["rows"]).fillna(0).astype("int64")
+        out = (
+            files.groupby(["source", "format"], sort=True)
+            .agg(
+                files=("path", "size"),
+                rows=("rows", "sum"),
+                tables=(
+                    "tables",
+                    lambda t: ",".join(sorted({x for v in t.dropna() for x in str(v).split(",")})),
+                ),
+                not_read=("not_read", "sum"),
+            )
+            .reset_index()
+        )
+        out["not_read"] = out["not_read"].astype("int64")
+        return out[columns]
+
+
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    if name in frame.columns:
+        return frame[name].to_numpy(dtype=object)
+    return np.full(len(frame), None, dtype=object)
 
 
 def fingerprint(raw_dir: str | PathLike[str], parameters: dict | None = None) -> str:

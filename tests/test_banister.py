@@ -122,3 +122,52 @@ def test_input_errors_and_too_few_tests():
     few = d.assign(perf=d["perf"].where(d.index < 12))
     res = fit_banister(few, performance="perf", time="date", ci=None)
     assert res.fit.empty and "not fitted" in res.notes[0]
+
+
+def test_out_of_sample_error_beats_the_naive_forecasts_when_the_model_holds(fitted):
+    fit = fitted.fit.iloc[0]
+    assert fit["rmse_out"] < 0.5 * fit["rmse_naive_mean"]
+    assert fit["rmse_out"] < 0.5 * fit["rmse_naive_last"]
+
+
+def test_naive_forecasts_are_the_last_value_and_the_training_mean():
+    # no load effect: performance 10 in the first half, 16 in the second; one test block
+    n = 40
+    d = pd.DataFrame({"day": np.arange(n), "load": np.where(np.arange(n) % 3 == 0, 5.0, 0.0),
+                      "perf": np.r_[np.full(n // 2, 10.0), np.full(n // 2, 16.0)]})
+    d.loc[n // 2 - 1, "perf"] = 12.0  # last training value differs from the training mean
+    res = fit_banister(d, performance="perf", loads=["load"], time="day", ci=None, n_folds=1)
+    fit = res.fit.iloc[0]
+    assert fit["n_out"] == n // 2
+    assert fit["rmse_naive_last"] == pytest.approx(4.0)
+    assert fit["rmse_naive_mean"] == pytest.approx(16 - (19 * 10 + 12) / 20)
+
+
+def test_steady_state_effect_of_a_sustained_load(fitted):
+    # the effect of +10 soleus doses a day kept up for good, from the true parameters
+    steps = 3000
+    sustained = np.column_stack([np.zeros(steps), np.full(steps, 10.0)])
+    true_effect = banister_predict(sustained, **TRUTH)[-1] - TRUTH["p0"]
+    ss = fitted.steady_state("soleus_dose", 10)
+    row = ss.iloc[0]
+    assert row["ci_low"] < true_effect < row["ci_high"]
+    est = fitted.table.set_index("parameter")["estimate"]
+    fitted_effect = banister_predict(
+        sustained, p0=est["p0"], k_fitness=[est["k_fitness[run_load]"],
+                                            est["k_fitness[soleus_dose]"]],
+        k_fatigue=[est["k_fatigue[run_load]"], est["k_fatigue[soleus_dose]"]],
+        tau_fitness=est["tau_fitness"], tau_fatigue=est["tau_fatigue"])[-1] - est["p0"]
+    assert row["estimate"] == pytest.approx(fitted_effect, rel=1e-6)
+    # the draws are stored, one row per bootstrap refit, and give the interval
+    assert len(fitted.draws) == 100 and set(TRUE_PARAMS) <= set(fitted.draws.columns)
+    with pytest.raises(ValueError, match="not fitted"):
+        fitted.steady_state("km")
+
+
+def test_time_constants_stay_within_their_bounds():
+    d = _series(3, n=150, tested=0.5)
+    res = fit_banister(d, performance="perf", time="date", tau_bounds=(2.0, 20.0), n_boot=30,
+                       rng=1)
+    taus = res.draws[["tau_fitness", "tau_fatigue"]]
+    assert (taus >= 2.0 - 1e-9).all().all() and (taus <= 20.0 + 1e-9).all().all()
+    assert (res.draws["tau_fitness"] >= 1.01 * res.draws["tau_fatigue"] - 1e-9).all()

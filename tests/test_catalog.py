@@ -162,6 +162,33 @@ def test_unmapped_lists_unknown_names_with_counts_and_calf_hint(catalog):
     ]
 
 
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [
+        ("Seated Calf Rase", "seated_calf_raise"),
+        ("Single Lg Standing Calf Raise", "single_leg_standing_calf_raise"),
+        ("Romanan Deadlift (Dumbbell)", "romanian_deadlift"),
+        ("Bulgarian Slit Squat", "bulgarian_split_squat"),
+        ("Palnk", "plank"),
+        ("calf_raise/seated_calf_rais", "seated_calf_raise"),
+    ],
+)
+def test_unmapped_suggests_the_exercise_a_typo_meant(typo, meant, catalog):
+    out = sol.unmapped([typo, "Zumba", typo], catalog, suggest=True)
+    assert out.set_index("name")["suggestion"].to_dict() == {typo: meant, "Zumba": None}
+    assert catalog.resolve(typo) is None  # a suggestion is never applied by itself
+
+
+def test_suggestions_need_a_close_name(catalog):
+    from soleus_analysis.catalog import suggest_exercise
+
+    assert suggest_exercise("Calf Crusher 3000", catalog) is None
+    assert suggest_exercise("Seated Calf Rase", catalog, cutoff=0.99) is None
+    assert "suggestion" not in sol.unmapped(["Zumba"], catalog).columns
+    empty = sol.unmapped(["Seated Calf Raise"], catalog, suggest=True)
+    assert empty.empty and "suggestion" in empty.columns
+
+
 def test_normalize_name():
     assert sol.normalize_name("Single-Leg  CALF Raises") == "single leg calf raise"
     assert sol.normalize_name("Fußgelenk Übung") == "fussgelenk ubung"

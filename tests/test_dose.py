@@ -322,3 +322,32 @@ def test_weekly_sums_are_bit_identical_for_any_order_of_many_sets():
         pd.testing.assert_frame_equal(
             sol.weekly(sol.soleus_dose(shuffled, athletes)), w, check_exact=True
         )
+
+
+def test_programme_start_finds_the_simulated_programme_group_and_its_start():
+    cohort = sol.simulate_cohort(16, 20, rng=4)
+    dose = sol.soleus_dose(cohort.strength_sets, cohort.athletes)
+    out = sol.programme_start(dose, athletes=cohort.athletes["athlete_id"]).set_index("athlete_id")
+    truth = cohort.truth
+    group = truth.groupby("athlete_id")["group"].first()
+    assert len(out) == 16  # athletes without any set are listed too
+    expected = group.map({"soleus": "soleus programme", "control": "no programme"})
+    pd.testing.assert_series_equal(out["group"], expected, check_names=False)
+    # the start is the first programme week in which a bent-knee set was actually logged
+    started = truth[(truth["programme_week"] >= 0) & (truth["soleus_sets"] > 0)]
+    first = started.groupby("athlete_id")["week_start"].min()
+    on = out.loc[first.index, "programme_start"]
+    assert (on.to_numpy() == pd.to_datetime(first).to_numpy(dtype="datetime64[us]")).all()
+    assert out.loc[group[group == "control"].index, "programme_start"].isna().all()
+
+
+def test_programme_start_needs_enough_weeks_of_bent_knee_work():
+    rows = _sets([("Seated Calf Raise", "working", 15, 20, NAN, NAN)])
+    rows += _sets([("Standing Calf Raise", "working", 15, 20, NAN, NAN)], athlete="b")
+    dose = sol.soleus_dose(pd.DataFrame(rows))
+    assert sol.programme_start(dose)["group"].tolist() == ["no programme"] * 2
+    once = sol.programme_start(dose, min_weeks=1).set_index("athlete_id")
+    assert once.loc["a", "group"] == "soleus programme"
+    assert once.loc["b", "group"] == "no programme"  # straight-knee raises only
+    with pytest.raises(InputError, match="per-set table"):
+        sol.programme_start(pd.DataFrame(rows))

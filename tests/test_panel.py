@@ -245,3 +245,55 @@ def test_fast_lags_on_a_complete_grid_equal_the_calendar_match():
     wb = sol.within_between(grid, ["x"])
     expected = grid.groupby("athlete_id")["x"].transform("mean")
     np.testing.assert_allclose(wb["x_between"], expected)
+
+
+# ---------------------------------------------------------------- exponentially weighted averages
+def test_ewma_reproduces_the_simulators_adaptation_and_chronic_load():
+    sim = sol.simulate_panel(30, 30, rng=7)
+    p = sim.panel
+    # soleus adaptation: S_t = rho S_{t-1} + (1 - rho) x_t from S_{-1} = 0, tau = 4 weeks
+    s = sol.add_ewma(p, ["soleus_sets"], weeks=4, include_current=True, start=0)
+    np.testing.assert_allclose(s["soleus_sets_ewma"], p["true_adaptation_sets"], atol=1e-9)
+    # chronic running load: previous weeks only, tau = 6; the simulator starts it stationary at
+    # the athlete's usual volume, which the record does not show: close once weeks have passed
+    c = sol.add_ewma(p, ["run_distance_km"], weeks=6, suffix="_chronic")
+    assert c["run_distance_km_chronic"][p["week"] == 0].isna().all()
+    late = p["week"] >= 12
+    diff = (c["run_distance_km_chronic"] - p["chronic_distance_km"])[late]
+    assert diff.abs().mean() < 0.03 * p["chronic_distance_km"][late].std()  # tau = 2: 0.1
+    corr = np.corrcoef(c["run_distance_km_chronic"][late], p["chronic_distance_km"][late])
+    assert corr[0, 1] > 0.999
+
+
+def test_ewma_gaps_get_no_weight_and_the_future_is_never_used():
+    p = pd.DataFrame({"athlete_id": ["a", "a", "a", "b", "b"],
+                      "week_start": [W1, W2, W4, W1, W2],
+                      "x": [10.0, NAN, 30.0, 4.0, 8.0]})
+    rho = math.exp(-1 / 2)
+    out = sol.add_ewma(p, ["x"], weeks=2, include_current=True)
+    # a: W2 missing, W3 absent: W4 = (30 + rho^3 10) / (1 + rho^3)
+    assert out["x_ewma"].tolist()[:2] == [10.0, 10.0]
+    assert out["x_ewma"].iloc[2] == pytest.approx((30 + rho**3 * 10) / (1 + rho**3))
+    assert out["x_ewma"].iloc[4] == pytest.approx((8 + rho * 4) / (1 + rho))
+    before = sol.add_ewma(p, ["x"], weeks=2)["x_ewma"]
+    assert np.isnan(before.iloc[0]) and before.iloc[2] == pytest.approx(10.0)
+    changed = sol.add_ewma(p.assign(x=[10.0, NAN, 999.0, 4.0, 8.0]), ["x"], weeks=2)["x_ewma"]
+    pd.testing.assert_series_equal(changed, before)
+    # an athlete who never logged x stays unknown, even with a start level
+    never = pd.concat([p, pd.DataFrame({"athlete_id": "c", "week_start": [W1, W2], "x": NAN})])
+    out = sol.add_ewma(never, ["x"], weeks=2, include_current=True, start=0)
+    assert out.loc[out["athlete_id"] == "c", "x_ewma"].isna().all()
+    assert out.loc[out["athlete_id"] == "a", "x_ewma"].iloc[0] == pytest.approx(
+        (1 - rho) * 10.0)
+
+
+def test_ewma_refuses_bad_arguments():
+    p = pd.DataFrame({"athlete_id": ["a", "a"], "week_start": [W1, W1], "x": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="duplicates"):
+        sol.add_ewma(p, ["x"], weeks=2)
+    with pytest.raises(ValueError, match="positive"):
+        sol.add_ewma(p.iloc[:1], ["x"], weeks=0)
+    with pytest.raises(ValueError, match="start"):
+        sol.add_ewma(p.iloc[:1], ["x"], weeks=2, start="zero")
+    with pytest.raises(sol.InputError, match="lacks"):
+        sol.add_ewma(p.iloc[:1], ["y"], weeks=2)

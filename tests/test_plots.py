@@ -41,6 +41,11 @@ def test_dose_over_time_draws_each_athlete_and_a_median():
     ax = plots.plot_dose_over_time(data)
     assert len(ax.lines) == 4
     assert ax.lines[-1].get_ydata().tolist() == [0, 2, 3, 3]
+    ax = plots.plot_dose_over_time(data, highlight=["b"])
+    followed = [line for line in ax.lines if line.get_label() == "b"]
+    assert len(followed) == 1 and followed[0].get_ydata().tolist() == [0, 0, 1, 1]
+    assert followed[0].get_linestyle() == "--"
+    assert "b" in [t.get_text() for t in ax.get_legend().get_texts()]
 
 
 def test_individual_responses_are_sorted():
@@ -48,12 +53,21 @@ def test_individual_responses_are_sorted():
                          "ci_low": [0.0, -3.0, -1.0], "ci_high": [2.0, -1.0, 2.0]})
     ax = plots.plot_individual_responses(data, swc=0.8)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["b", "c", "a"]
+    truth = data.assign(true=[0.7, -2.5, 0.1])
+    ax = plots.plot_individual_responses(truth, reference="true", reference_label="planted")
+    # the crosses follow the sorted rows: b (-2.5) first, then c (0.1), then a (0.7)
+    assert ax.collections[-1].get_offsets()[:, 0].tolist() == [-2.5, 0.1, 0.7]
+    assert "planted" in [t.get_text() for t in ax.get_legend().get_texts()]
 
 
 def test_power_curve_and_series_fit_return_axes():
     curve = pd.DataFrame({"n_athletes": [10, 20, 40], "power": [0.2, 0.5, 0.85], "mc_se": [0.02, 0.03, 0.02]})
     ax = plots.plot_power_curve(curve)
     assert ax.get_ylim() == (0, 1.02)
+    near_one = pd.DataFrame({"n_athletes": [10, 20], "power": [0.95, 1.0], "mc_se": [0.03, 0.0]})
+    ax = plots.plot_power_curve(near_one)
+    segments = ax.containers[0].lines[2][0].get_segments()
+    assert max(seg[:, 1].max() for seg in segments) <= 1.0  # bars never pass a power of 1
     series = pd.DataFrame({"day": range(5), "obs": [1, 2, 3, 2, 1.0], "fit": [1, 2, 2.5, 2, 1.5]})
     ax = plots.plot_series_fit(series, x="day", observed="obs", fitted="fit", split=3)
     assert ax.lines[0].get_ydata().tolist() == [1, 2, 2.5, 2, 1.5]
@@ -64,3 +78,22 @@ def test_partial_effect_band():
                          "ci_high": [302, 299, 297.0]})
     ax = plots.plot_partial_effect(grid, x="x")
     assert ax.lines[0].get_ydata().tolist() == [300, 296, 292.0]
+
+
+def test_daily_loads_draw_the_series_of_one_athlete():
+    days = pd.date_range("2025-01-01", periods=60)
+    load = np.where(np.arange(60) % 3 == 0, 0.0, 300.0)
+    load[10] = np.nan  # unrecorded day: a gap, not a rest day
+    d = pd.DataFrame({"athlete_id": "a", "date": days, "load_au": load, "acute_ewma_au": 1.0,
+                      "chronic_ewma_au": 2.0, "ctl_au": 3.0, "atl_au": 4.0, "tsb_au": -1.0,
+                      "monotony": 1.5, "strain_au": 900.0, "pmc_burn_in": np.arange(60) < 20,
+                      "ewma_convention": "williams"})
+    axes = plots.plot_daily_loads(d, title="a")
+    assert len(axes) == 3
+    heights = [p.get_height() for p in axes[0].patches]
+    assert len(heights) == 60 and np.isnan(heights[10]) and heights[0] == 0
+    assert "williams" in axes[0].get_legend().get_texts()[1].get_text()
+    assert axes[1].lines[0].get_ydata()[0] == 3.0
+    two = pd.concat([d, d.assign(athlete_id="b")])
+    with pytest.raises(ValueError, match="several athletes"):
+        plots.plot_daily_loads(two)

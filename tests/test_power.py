@@ -74,3 +74,16 @@ def test_bad_arguments():
         power(10, 8, -2.0, n_sims=2, n_jobs=1, start="2024-01-02", **SIM)
     res = power(10, 8, -2.0, n_sims=2, n_jobs=1, rng=1, missing_outcome=0.5, **SIM)
     assert res.n_converged == 2
+
+
+def test_recovery_summarises_bias_coverage_and_rejections():
+    res = power(20, 12, -2.0, n_sims=40, rng=8, n_jobs=1, **SIM)
+    rec = res.recovery.iloc[0]
+    est = res.estimates["estimate"]
+    assert rec["bias"] == pytest.approx(est.mean() + 2.0)
+    assert rec["bias_mc_se"] == pytest.approx(est.std() / np.sqrt(40))
+    assert rec["rejection_rate"] == res.power and rec["coverage"] == res.coverage
+    assert rec["coverage_mc_se"] == pytest.approx(np.sqrt(res.coverage * (1 - res.coverage) / 40))
+    # calibrated standard errors: the mean reported SE is close to the spread of the estimates
+    assert 0.7 < rec["mean_std_error"] / rec["empirical_sd"] < 1.4
+    assert abs(rec["bias"]) < 3 * rec["bias_mc_se"]

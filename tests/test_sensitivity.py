@@ -95,3 +95,19 @@ def test_compare_estimates_skips_terms_a_fit_lacks(sens):
                                    "p_value", "per", "converged", "n_obs"]
     empty = compare_estimates(*fits, terms=("nothing",))
     assert empty.empty and isinstance(empty, pd.DataFrame)
+
+
+def test_sums_of_terms_are_added_per_model_with_their_covariance():
+    g = make_panel(40, 24, within_effect=-4.0, lag_weights=(0.6, 0.4), slope_sd=0.5, rng=9)
+    terms = ["within", "lag1_within"]
+    res = fit_sensitivity(g.panel, outcome=Y, exposure=X, lags=[1], terms=("within",),
+                          sums={"cumulative": terms, "missing": ["within", "lag7_within"]})
+    cum = res.table.loc[res.table["term"] == "cumulative"].set_index("model")
+    assert len(cum) == 4 and "missing" not in set(res.table["term"])
+    for model, fit in res.fits.items():
+        table = fit.table.set_index("term")
+        assert cum.loc[model, "estimate"] == pytest.approx(table.loc[terms, "estimate"].sum())
+        # the SE uses the covariance of the two terms, not the sum of their variances
+        independent = np.sqrt((table.loc[terms, "std_error"] ** 2).sum())
+        assert cum.loc[model, "std_error"] != pytest.approx(independent, rel=1e-3)
+        assert cum.loc[model, "ci_low"] < -4.0 < cum.loc[model, "ci_high"]

@@ -68,3 +68,50 @@ def test_study_folders_lists_the_studies(tmp_path):
     (tmp_path / "empty").mkdir()
     (tmp_path / "README.md").write_text("x")
     assert [p.name for p in sol.study_folders(tmp_path)] == ["a"]
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory):
+    root = tmp_path_factory.mktemp("exports")
+    cohort = sol.simulate_cohort(8, 6, rng=11)
+    written = sol.write_cohort(cohort, root / "raw", rng=11, activity_files=False)
+    return written, sol.open_study(root / "raw", root / "processed")
+
+
+def test_flags_list_each_flagged_row_with_its_file_and_line(exports):
+    written, study = exports
+    flags = study.flags()
+    counts = flags.groupby(["athlete_id", "check"]).size()
+    reported = pd.DataFrame(study.report["flags"]).set_index(["athlete_id", "check"])["rows"]
+    pd.testing.assert_series_equal(counts, reported, check_names=False)
+    # the planted x2.2 session is flagged line by line
+    jump = written.injected[written.injected["detail"].str.contains("x2.2")]
+    got = flags[flags["check"] == "load_jump_x2.2"]
+    assert set(zip(got["source_file"], got["source_row"], strict=True)) == set(
+        zip(jump["path"], jump["source_row"].astype(int), strict=True)
+    )
+
+
+def test_sources_count_files_and_rows_per_export_format(exports):
+    written, study = exports
+    sources = study.sources()
+    files = pd.DataFrame(study.report["files"])
+    data_files = files[files["source"] != "simulation truth"]
+    assert sources["files"].sum() == len(data_files)
+    assert sources["rows"].sum() == data_files["rows"].sum()
+    # each Strong file is counted under the variant the writer used for its athlete
+    variant = {"strong_semicolon": "semicolon_units"}
+    fmt = written.formats.set_index("athlete_id")["strength"]
+    strong_files = data_files[data_files["source"] == "strong"]
+    expected = (
+        fmt.loc[strong_files["athlete_id"]]
+        .map(lambda v: variant.get(v, v.removeprefix("strong_")))
+        .value_counts()
+    )
+    got = sources[sources["source"] == "strong"].set_index("format")["files"]
+    assert len(got) >= 2 and got.to_dict() == expected.to_dict()
+    assert sources.loc[sources["source"] == "pmsys", "format"].tolist() == [
+        "srpe.csv",
+        "wellness.csv",
+    ]
+    assert (sources["not_read"] == 0).all()

@@ -130,3 +130,51 @@ def test_random_intercept_only_and_bad_columns(planted):
         fit_within_between(planted.panel, outcome="pace", exposure=X)
     with pytest.raises(ValueError, match="step"):
         fit_within_between(planted.panel, outcome=Y, exposure=X, step=0)
+
+
+def test_an_uncorrelated_fallback_keeps_the_slope_and_says_so():
+    # Intercepts and slopes drawn perfectly correlated: the full random-effects matrix is
+    # singular, the fit falls back to uncorrelated random effects, which keep the random slope.
+    rng = np.random.default_rng(0)
+    a = np.repeat(np.arange(20), 30)
+    u = rng.normal(size=20)
+    x = rng.normal(size=a.size)
+    y = 2 * u[a] + (1 + 0.8 * u[a]) * x + rng.normal(size=a.size)
+    d = pd.DataFrame({"athlete_id": a, "week": np.tile(np.arange(30), 20), "x": x, "y": y})
+    fit = fit_within_between(d, outcome="y", exposure="x", time="week", step=1)
+    assert fit.re_structure == "uncorrelated"
+    slope_sd = fit.variance.set_index("component").iloc[1]["estimate"]
+    assert slope_sd > 0.3  # the planted slope SD is 0.8
+    assert not any("slope was dropped" in n for n in fit.notes)
+    assert any("correlation with the random intercept is fixed at 0" in n for n in fit.notes)
+
+def test_precomputed_panel_columns_are_recomputed_not_duplicated(planted):
+    # a built panel already carries x_lag1, x_within and x_between centred over all its weeks
+    base = planted.panel
+    stale = base.assign(
+        soleus_sets_lag1=999.0, soleus_sets_within=-999.0, soleus_sets_between=999.0,
+        soleus_sets_lag1_within=1.0, in_window=False,
+    )
+    out = within_between_terms(stale, columns=[X], lags=[1], required=[Y])
+    fresh = within_between_terms(base, columns=[X], lags=[1], required=[Y])
+    assert not out.columns.duplicated().any()
+    pd.testing.assert_frame_equal(out[fresh.columns], fresh)
+    a = fit_within_between(stale, outcome=Y, exposure=X, lags=[1], random_slope=False)
+    b = fit_within_between(base, outcome=Y, exposure=X, lags=[1], random_slope=False)
+    pd.testing.assert_frame_equal(a.table, b.table)
+
+
+@pytest.mark.parametrize("shift_days", [0, 1])
+def test_lags_match_a_lookup_by_date_on_and_off_the_weekly_grid(shift_days):
+    d = make_panel(12, 15, missing_weeks=0.25, rng=8).panel.sample(frac=1, random_state=2)
+    # shift_days=1: one athlete's weeks start on Tuesdays (off the common grid)
+    off = d["athlete_id"] == d["athlete_id"].iloc[0]
+    d.loc[off, "week_start"] += pd.Timedelta(days=shift_days)
+    out = lagged(d, columns=[X], lags=[0, 1, 3])
+    lookup = dict(zip(zip(d["athlete_id"], d["week_start"], strict=True), d[X], strict=True))
+    for lag in (1, 3):
+        expected = [lookup.get((a, t - pd.Timedelta(weeks=lag)), np.nan)
+                    for a, t in zip(d["athlete_id"], d["week_start"], strict=True)]
+        np.testing.assert_array_equal(out[f"{X}_lag{lag}"].to_numpy(), np.asarray(expected))
+    assert out[f"{X}_lag1"].notna().sum() > 50 and out[f"{X}_lag1"].isna().sum() > 12
+    np.testing.assert_array_equal(out[f"{X}_lag0"], d[X])

@@ -18,6 +18,7 @@ from soleus_analysis.models.individual import (
 from soleus_analysis.models.lags import DistributedLagResult, fit_distributed_lag, lag_basis
 from soleus_analysis.models.mixed import MixedResult, fit_mixed
 from soleus_analysis.models.power import PowerResult, power, power_curve
+from soleus_analysis.models.predict import partial_effect
 from soleus_analysis.models.rmcorr import RmcorrResult, rmcorr
 from soleus_analysis.models.sensitivity import (
     ModelFit,
@@ -59,6 +60,7 @@ __all__ = [
     "individual_responses",
     "lag_basis",
     "lagged",
+    "partial_effect",
     "power",
     "power_curve",
     "rmcorr",

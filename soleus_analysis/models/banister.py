@@ -118,45 +118,75 @@ def _design(series: _Series, tau_fit: float, tau_fat: float, sign: float,
     return np.column_stack(cols)
 
 
-def _linear_fit(series, tau_fit, tau_fat, sign, include_current, idx, y):
+def _profile(series: _Series, tau_fit: float, tau_fat: float, sign: float,
+             include_current: bool, idx: np.ndarray, y: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Best p0 and gains (>= 0) for given time constants, and the residuals.
+
+    p0 is unconstrained, so it is eliminated by centring; the gains solve a non-negative least
+    squares problem (Lawson-Hanson, ``scipy.optimize.nnls``).
+    """
     x = _design(series, tau_fit, tau_fat, sign, include_current, idx)
-    lb = np.r_[-np.inf, np.zeros(x.shape[1] - 1)]
-    res = optimize.lsq_linear(x, y, bounds=(lb, np.full(x.shape[1], np.inf)))
-    return res.x, float(np.sum((x @ res.x - y) ** 2))
+    gains = x[:, 1:]
+    means = gains.mean(axis=0)
+    beta, _ = optimize.nnls(gains - means, y - y.mean())
+    lin = np.r_[y.mean() - means @ beta, beta]
+    return lin, x @ lin - y
+
+
+def _taus(v: np.ndarray, lo: float, hi: float) -> tuple[float, float]:
+    """(tau_fit, tau_fat) from v in [0, 1]^2: lo <= tau_fat, 1.01 tau_fat <= tau_fit <= hi."""
+    top = hi / 1.01
+    tau_fat = lo * (top / lo) ** float(v[0])
+    tau_fit = 1.01 * tau_fat * (hi / (1.01 * tau_fat)) ** float(v[1])
+    return tau_fit, tau_fat
+
+
+def _unit(tau_fit: float, tau_fat: float, lo: float, hi: float) -> np.ndarray:
+    """Inverse of :func:`_taus` (clipped to the unit square)."""
+    top = hi / 1.01
+    a = np.log(tau_fat / lo) / np.log(top / lo)
+    span = np.log(hi / (1.01 * tau_fat))
+    b = np.log(tau_fit / (1.01 * tau_fat)) / span if span > 0 else 1.0
+    return np.clip([a, b], 0.0, 1.0)
 
 
 def _fit_one(series: _Series, *, sign: float, include_current: bool, tau_bounds: tuple,
              idx: np.ndarray, y: np.ndarray, start: np.ndarray | None = None
-             ) -> tuple[np.ndarray, bool, Any]:
-    """Fit [p0, k_fit_1, k_fat_1, ..., tau_fat, ratio] by bounded nonlinear least squares."""
+             ) -> tuple[np.ndarray, bool, np.ndarray]:
+    """Fit [p0, k_fit_1, k_fat_1, ..., tau_fat, ratio] by variable projection.
+
+    For given time constants the model is linear in p0 and the gains, so those are solved
+    exactly (:func:`_profile`) and only the two time constants are searched: a grid, then
+    bounded least squares (``scipy.optimize.least_squares``) on the profiled residuals (Golub &
+    Pereyra 2003). Returns the parameters, whether the search converged, and the residuals.
+    """
     lo, hi = tau_bounds
+
+    def resid(v: np.ndarray) -> np.ndarray:
+        tau_fit, tau_fat = _taus(v, lo, hi)
+        return _profile(series, tau_fit, tau_fat, sign, include_current, idx, y)[1]
+
     if start is None:
-        # variable projection on a grid of time constants: linear (bounded) in p0 and gains
-        best = (np.inf, None)
-        for tau_fat in np.geomspace(lo, hi / 1.5, 12):
-            for ratio in np.geomspace(1.5, max(hi / tau_fat, 1.6), 10):
-                tau_fit = tau_fat * ratio
-                if tau_fit > hi:
-                    continue
-                lin, sse = _linear_fit(series, tau_fit, tau_fat, sign, include_current, idx, y)
-                if sse < best[0]:
-                    best = (sse, np.r_[lin, tau_fat, ratio])
-        start = best[1]
-    n_lin = 1 + 2 * series.loads.shape[1]
-    lower = np.r_[-np.inf, np.zeros(n_lin - 1), lo, 1.01]
-    upper = np.r_[np.inf, np.full(n_lin - 1, np.inf), hi, hi / lo]
-    start = np.clip(start, lower, upper)
-
-    def resid(theta: np.ndarray) -> np.ndarray:
-        tau_fat, ratio = theta[-2], theta[-1]
-        x = _design(series, tau_fat * ratio, tau_fat, sign, include_current, idx)
-        return x @ theta[:n_lin] - y
-
+        grid = [np.array([a, b]) for a in np.linspace(0, 1, 12) for b in np.linspace(0, 1, 10)]
+        v0 = min(grid, key=lambda v: float(resid(v) @ resid(v)))
+    else:
+        v0 = _unit(start[-2] * start[-1], start[-2], lo, hi)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = optimize.least_squares(resid, start, bounds=(lower, upper), x_scale="jac",
-                                     max_nfev=2000)
-    return res.x, bool(res.success), res
+        res = optimize.least_squares(resid, v0, bounds=([0.0, 0.0], [1.0, 1.0]),
+                                     diff_step=1e-4, max_nfev=500)
+    tau_fit, tau_fat = _taus(res.x, lo, hi)
+    lin, r = _profile(series, tau_fit, tau_fat, sign, include_current, idx, y)
+    return np.r_[lin, tau_fat, tau_fit / tau_fat], bool(res.success), r
+
+
+def _full_resid(theta: np.ndarray, series: _Series, sign: float, include_current: bool,
+                idx: np.ndarray, y: np.ndarray) -> np.ndarray:
+    n_lin = 1 + 2 * series.loads.shape[1]
+    tau_fat, ratio = theta[-2], theta[-1]
+    x = _design(series, tau_fat * ratio, tau_fat, sign, include_current, idx)
+    return x @ theta[:n_lin] - y
 
 
 def _natural(theta: np.ndarray, scale: np.ndarray) -> np.ndarray:
@@ -185,11 +215,20 @@ class BanisterResult:
         One row per athlete: ``athlete``, ``n_tests`` (performance observations),
         ``n_steps`` (time steps on the grid), ``rmse_in`` and ``rmse_out`` (in-sample and
         expanding-window out-of-sample root-mean-square error, performance units),
+        ``rmse_naive_last`` and ``rmse_naive_mean`` (the same out-of-sample tests predicted by
+        the last training value and by the training mean: the baselines the model must beat),
         ``n_out`` (predictions scored out of sample), ``converged``.
     predictions : pandas.DataFrame
         ``athlete``, ``time``, ``observed``, ``predicted`` (in-sample fit) on the whole grid.
     caveat : str
     notes : tuple of str
+    draws : pandas.DataFrame
+        Bootstrap draws (``ci="bootstrap"``; else empty): ``athlete``, ``draw``, one column per
+        parameter (natural units, as ``table``). Their correlations show the trade-offs between
+        parameters.
+    loads : tuple of str
+    higher_is_better, include_current : bool
+    level : float
     """
 
     table: pd.DataFrame
@@ -197,6 +236,65 @@ class BanisterResult:
     predictions: pd.DataFrame = field(repr=False)
     caveat: str = CAVEAT
     notes: tuple[str, ...] = ()
+    draws: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    loads: tuple[str, ...] = ()
+    higher_is_better: bool = True
+    include_current: bool = False
+    level: float = 0.95
+
+    def steady_state(self, load: str, amount: float = 1.0) -> pd.DataFrame:
+        """Change in performance once ``amount`` more of one load per step is kept up for good.
+
+        With the load raised by ``amount`` every step and everything else unchanged, fitness
+        and fatigue settle at ``amount x G(tau)``, ``G(tau) = a / (1 - a)`` (``1 / (1 - a)``
+        when the current step counts), ``a = exp(-1 / tau)``, so performance changes by
+        ``s x amount x (k_fit G(tau_fit) - k_fat G(tau_fat))`` (``s = -1`` when lower is
+        better). This combination of parameters is much better determined than the
+        parameters themselves (Hellard et al. 2006).
+
+        Parameters
+        ----------
+        load : str
+            One of the fitted load columns.
+        amount : float, default 1
+            Extra load per time step (load units), e.g. 10 soleus sets a week.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per athlete: ``athlete``, ``load``, ``amount``, ``estimate`` (performance
+            units; e.g. s/km, negative = faster for pace), ``ci_low``, ``ci_high`` (bootstrap
+            percentile interval at ``level``; NaN without bootstrap draws).
+        """
+        if load not in self.loads:
+            raise ValueError(f"load {load!r} was not fitted; loads are {list(self.loads)}")
+        sign = 1.0 if self.higher_is_better else -1.0
+
+        def effect(frame: pd.DataFrame) -> np.ndarray:
+            def gain(tau: pd.Series) -> np.ndarray:
+                a = np.exp(-1.0 / tau.to_numpy(dtype=float))
+                return 1.0 / (1.0 - a) if self.include_current else a / (1.0 - a)
+
+            k_fit = frame[f"k_fitness[{load}]"].to_numpy(dtype=float)
+            k_fat = frame[f"k_fatigue[{load}]"].to_numpy(dtype=float)
+            return sign * amount * (k_fit * gain(frame["tau_fitness"])
+                                    - k_fat * gain(frame["tau_fatigue"]))
+
+        alpha = (1 - self.level) / 2
+        rows = []
+        for athlete in dict.fromkeys(self.table["athlete"]):  # None for a single series
+            est = self.table.loc[self.table["athlete"].eq(athlete)
+                                 | (self.table["athlete"].isna() & (athlete is None))]
+            wide = est.set_index("parameter")["estimate"].to_frame().T
+            low = high = np.nan
+            if not self.draws.empty:
+                mine = self.draws.loc[self.draws["athlete"].eq(athlete)
+                                      | (self.draws["athlete"].isna() & (athlete is None))]
+                if len(mine):
+                    low, high = np.quantile(effect(mine), [alpha, 1 - alpha])
+            rows.append((athlete, load, float(amount), float(effect(wide)[0]), low, high))
+        return pd.DataFrame(rows, columns=["athlete", "load", "amount", "estimate", "ci_low",
+                                           "ci_high"])
 
 
 def fit_banister(
@@ -255,14 +353,18 @@ def fit_banister(
     Returns
     -------
     BanisterResult
-        ``table`` (parameters with CIs), ``fit`` (RMSE in and out of sample), ``predictions``,
-        ``caveat``.
+        ``table`` (parameters with CIs), ``fit`` (RMSE in and out of sample, and of the naive
+        forecasts), ``predictions``, ``draws`` (bootstrap), ``caveat``;
+        :meth:`BanisterResult.steady_state` gives the effect of a sustained extra load.
 
     Notes
     -----
-    Start values come from a grid over the two time constants, solving the (bounded) linear
-    least-squares problem in ``p0`` and the gains at each point; then all parameters are
-    refined by ``scipy.optimize.least_squares`` with bounds. Loads are rescaled internally.
+    Variable projection (Golub & Pereyra 2003): for given time constants the model is linear in
+    ``p0`` and the gains, which are solved exactly (non-negative least squares, ``p0`` free);
+    the two time constants are searched on a grid and refined by bounded
+    ``scipy.optimize.least_squares`` on the profiled residuals, within ``tau_bounds`` and with
+    ``tau_fitness >= 1.01 tau_fatigue``. Loads are rescaled internally. ``fit`` compares the
+    out-of-sample error with two naive forecasts on the same tests (last value, mean).
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
@@ -285,7 +387,7 @@ def fit_banister(
     groups = [(None, data)] if group is None else list(data.groupby(group, sort=True))
     param_names = ["p0"] + [f"k_{kind}[{c}]" for c in loads for kind in ("fitness", "fatigue")] + [
         "tau_fitness", "tau_fatigue"]
-    rows, fits, preds, notes = [], [], [], []
+    rows, fits, preds, notes, all_draws = [], [], [], [], []
     for athlete, d in groups:
         series = _series(d, performance=performance, loads=loads, time=time,
                          time_step=time_step, athlete=athlete)
@@ -295,10 +397,9 @@ def fit_banister(
             notes.append(f"athlete {athlete!r}: {n_tests} performance tests for {n_par} "
                          "parameters; not fitted.")
             continue
-        theta, ok, res = _fit_one(series, sign=sign, include_current=include_current,
-                                  tau_bounds=tau_bounds, idx=series.obs_index, y=series.perf)
-        fitted = res.fun + series.perf
-        resid = res.fun
+        theta, ok, resid = _fit_one(series, sign=sign, include_current=include_current,
+                                    tau_bounds=tau_bounds, idx=series.obs_index, y=series.perf)
+        fitted = resid + series.perf
         est = _natural(theta, series.load_scale)
         low = np.full(n_par, np.nan)
         high = np.full(n_par, np.nan)
@@ -311,17 +412,21 @@ def fit_banister(
                                       start=theta)
                 draws.append(_natural(th_b, series.load_scale))
             draws = np.asarray(draws)
+            frame = pd.DataFrame(draws, columns=param_names)
+            frame.insert(0, "draw", np.arange(len(draws)))
+            frame.insert(0, "athlete", athlete)
+            all_draws.append(frame)
             alpha = (1 - level) / 2
             low, high = np.quantile(draws, [alpha, 1 - alpha], axis=0)
         elif ci == "wald":
-            low, high = _wald(res, theta, series, level)
+            low, high = _wald(theta, series, sign, include_current, level)
         for name, e, a, b in zip(param_names, est, low, high, strict=True):
             rows.append((athlete, name, e, a, b))
-        rmse_out, n_out = _expanding_window(series, sign=sign, include_current=include_current,
-                                            tau_bounds=tau_bounds, n_folds=n_folds,
-                                            min_train=min_train)
+        rmse_out, naive_last, naive_mean, n_out = _expanding_window(
+            series, sign=sign, include_current=include_current, tau_bounds=tau_bounds,
+            n_folds=n_folds, min_train=min_train)
         fits.append((athlete, n_tests, len(series.times), float(np.sqrt(np.mean(resid**2))),
-                     rmse_out, n_out, ok))
+                     rmse_out, naive_last, naive_mean, n_out, ok))
         full = np.full(len(series.times), np.nan)
         full[series.obs_index] = series.perf
         pred = banister_predict(
@@ -338,10 +443,15 @@ def fit_banister(
                          "the data do not determine it.")
     table = pd.DataFrame(rows, columns=["athlete", "parameter", "estimate", "ci_low", "ci_high"])
     fit = pd.DataFrame(fits, columns=["athlete", "n_tests", "n_steps", "rmse_in", "rmse_out",
-                                      "n_out", "converged"])
+                                      "rmse_naive_last", "rmse_naive_mean", "n_out",
+                                      "converged"])
     predictions = (pd.concat(preds, ignore_index=True) if preds else
                    pd.DataFrame(columns=["athlete", "time", "observed", "predicted"]))
-    return BanisterResult(table=table, fit=fit, predictions=predictions, notes=tuple(notes))
+    draws = (pd.concat(all_draws, ignore_index=True) if all_draws else
+             pd.DataFrame(columns=["athlete", "draw", *param_names]))
+    return BanisterResult(table=table, fit=fit, predictions=predictions, notes=tuple(notes),
+                          draws=draws, loads=tuple(loads), higher_is_better=higher_is_better,
+                          include_current=include_current, level=level)
 
 
 def _series(d: pd.DataFrame, *, performance: str, loads: list[str], time: str,
@@ -377,11 +487,19 @@ def _series(d: pd.DataFrame, *, performance: str, loads: list[str], time: str,
                    times=times)
 
 
-def _wald(res: Any, theta: np.ndarray, series: _Series, level: float):
-    """Delta-method Wald intervals of the natural parameters from the Jacobian."""
-    jac = res.jac
-    dof = max(len(res.fun) - len(theta), 1)
-    s2 = float(res.fun @ res.fun) / dof
+def _wald(theta: np.ndarray, series: _Series, sign: float, include_current: bool,
+          level: float):
+    """Delta-method Wald intervals of the natural parameters from the Jacobian at the fit."""
+    idx, y = series.obs_index, series.perf
+    base_r = _full_resid(theta, series, sign, include_current, idx, y)
+    step = 1e-6 * np.maximum(np.abs(theta), 1e-3)
+    jac = np.empty((base_r.size, theta.size))
+    for j in range(theta.size):
+        th = theta.copy()
+        th[j] += step[j]
+        jac[:, j] = (_full_resid(th, series, sign, include_current, idx, y) - base_r) / step[j]
+    dof = max(base_r.size - len(theta), 1)
+    s2 = float(base_r @ base_r) / dof
     cov = s2 * np.linalg.pinv(jac.T @ jac)
     eps = 1e-6 * np.maximum(np.abs(theta), 1e-3)
     base = _natural(theta, series.load_scale)
@@ -396,13 +514,20 @@ def _wald(res: Any, theta: np.ndarray, series: _Series, level: float):
 
 
 def _expanding_window(series: _Series, *, sign: float, include_current: bool, tau_bounds: tuple,
-                      n_folds: int, min_train: float) -> tuple[float, int]:
+                      n_folds: int, min_train: float) -> tuple[float, float, float, int]:
+    """Expanding-window RMSE of the model and of two naive forecasts on the same test blocks.
+
+    The tests from position ``first = max(ceil(min_train n), 2 + 2 m + 2)`` on are cut into
+    ``n_folds`` blocks at ``round(linspace(first, n, n_folds + 1))``; each block is predicted from
+    the tests before it by the model (refitted), by the last training value and by the training
+    mean.
+    """
     n = len(series.obs_index)
     first = max(int(np.ceil(min_train * n)), 2 + 2 * series.loads.shape[1] + 2)
     if first >= n or n_folds < 1:
-        return float("nan"), 0
+        return float("nan"), float("nan"), float("nan"), 0
     cuts = np.unique(np.linspace(first, n, n_folds + 1).round().astype(int))
-    errors = []
+    errors, last, mean = [], [], []
     for a, b in zip(cuts[:-1], cuts[1:], strict=False):
         train = slice(0, a)
         theta, _, _ = _fit_one(series, sign=sign, include_current=include_current,
@@ -413,5 +538,11 @@ def _expanding_window(series: _Series, *, sign: float, include_current: bool, ta
         test_idx = series.obs_index[a:b]
         x = _design(series, tau_fat * ratio, tau_fat, sign, include_current, test_idx)
         errors.append(x @ theta[:n_lin] - series.perf[a:b])
-    err = np.concatenate(errors)
-    return float(np.sqrt(np.mean(err**2))), int(err.size)
+        last.append(series.perf[a - 1] - series.perf[a:b])
+        mean.append(series.perf[:a].mean() - series.perf[a:b])
+
+    def rmse(parts: list[np.ndarray]) -> float:
+        err = np.concatenate(parts)
+        return float(np.sqrt(np.mean(err**2)))
+
+    return rmse(errors), rmse(last), rmse(mean), int(sum(e.size for e in errors))

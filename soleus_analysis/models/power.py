@@ -101,6 +101,36 @@ class PowerResult:
             "elapsed_s": self.elapsed_s,
         }])
 
+    @property
+    def recovery(self) -> pd.DataFrame:
+        """How well the simulated studies recover the planted effect, with Monte-Carlo errors.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row: ``effect`` (planted), ``mean_estimate``, ``bias`` (mean estimate - effect)
+            and ``bias_mc_se`` (empirical SD / sqrt(n)), all in outcome units per step;
+            ``empirical_sd`` (SD of the estimates) and ``mean_std_error`` (mean reported SE: close
+            to ``empirical_sd`` when the SEs are right); ``coverage`` of the CIs at
+            ``1 - alpha`` and ``coverage_mc_se``; ``rejection_rate`` at ``alpha`` (the
+            false-positive rate when ``effect`` is 0, else the power) and ``rejection_mc_se``;
+            ``n_converged``. With a lagged target the planted ``effect`` is the steady-state
+            effect, which a truncated lag window need not recover exactly.
+        """
+        ok = self.estimates["converged"] & self.estimates["p_value"].notna()
+        est = self.estimates.loc[ok]
+        n = max(len(est), 1)
+        sd = float(est["estimate"].std(ddof=1)) if len(est) > 1 else float("nan")
+        cov = self.coverage
+        return pd.DataFrame([{
+            "effect": self.effect, "mean_estimate": self.mean_estimate,
+            "bias": self.mean_estimate - self.effect, "bias_mc_se": sd / np.sqrt(n),
+            "empirical_sd": sd, "mean_std_error": float(est["std_error"].mean()),
+            "coverage": cov, "coverage_mc_se": float(np.sqrt(cov * (1 - cov) / n)),
+            "rejection_rate": self.power, "rejection_mc_se": self.mc_se,
+            "n_converged": self.n_converged,
+        }])
+
 
 def _default_simulate(
     n_athletes: int, n_weeks: int, *, effects: dict, rng: Any, **sim_kwargs: Any

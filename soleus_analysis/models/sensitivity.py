@@ -16,7 +16,7 @@ If the within effect agrees across these fits, it does not hinge on the mixed mo
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,7 @@ from scipy import stats
 from soleus_analysis.models.within_between import (
     WithinBetweenResult,
     _prepare,
+    combine_effects,
     effects_table,
     fit_within_between,
     reported_cov,
@@ -300,7 +301,10 @@ def fit_fixed_effects(
 
 
 def compare_estimates(
-    *fits: WithinBetweenResult | ModelFit, terms: Sequence[str] = ("within",)
+    *fits: WithinBetweenResult | ModelFit,
+    terms: Sequence[str] = ("within",),
+    sums: Mapping[str, Sequence[str]] | None = None,
+    level: float = 0.95,
 ) -> pd.DataFrame:
     """Put the same terms of several fits side by side.
 
@@ -311,6 +315,12 @@ def compare_estimates(
         :func:`~soleus_analysis.models.lags.fit_distributed_lag`-like objects with ``table``.
     terms : sequence of str, default ("within",)
         Terms to show (those a fit lacks are skipped for that fit).
+    sums : mapping of str to sequence of str, optional
+        Sums of terms to add as rows, e.g. ``{"cumulative": ["within", "lag1_within"]}``
+        (:func:`~soleus_analysis.models.within_between.combine_effects`: estimate and CI of the
+        sum, with the covariances); skipped for a fit that lacks one of the terms.
+    level : float, default 0.95
+        Level of the intervals of ``sums`` (``terms`` keep the fits' own level).
 
     Returns
     -------
@@ -340,6 +350,14 @@ def compare_estimates(
                     "n_obs": int(fit.n_obs),
                 }
             )
+        for name, parts in (sums or {}).items():
+            cov = getattr(fit, "cov", None)
+            if cov is None or any(p not in cov.index for p in parts):
+                continue
+            r = combine_effects(fit, list(parts), level=level)
+            rows.append({"model": label, "term": name, **r.to_dict(),
+                         "per": table.loc[parts[0]].get("per", ""),
+                         "converged": bool(fit.converged), "n_obs": int(fit.n_obs)})
     return pd.DataFrame(
         rows,
         columns=["model", "term", "estimate", "std_error", "ci_low", "ci_high", "p_value",
@@ -384,13 +402,16 @@ def fit_sensitivity(
     lags: Sequence[int] = (),
     step: float = 10.0,
     terms: Sequence[str] = ("within",),
+    sums: Mapping[str, Sequence[str]] | None = None,
     time_step: Any = None,
     level: float = 0.95,
 ) -> SensitivityResult:
     """Fit the mixed model and every sensitivity model on the same data; compare the estimates.
 
     Fits :func:`fit_within_between` (random intercept and slope), :func:`fit_gee` with
-    exchangeable and AR(1) working correlations, and :func:`fit_fixed_effects`.
+    exchangeable and AR(1) working correlations, and :func:`fit_fixed_effects`. ``terms`` and
+    ``sums`` (e.g. ``{"cumulative": ["within", "lag1_within", ...]}``) choose the rows of the
+    table, see :func:`compare_estimates`.
 
     Returns
     -------
@@ -407,4 +428,5 @@ def fit_sensitivity(
         fits[g.model] = g
     fe = fit_fixed_effects(data, **kw)
     fits[fe.model] = fe
-    return SensitivityResult(table=compare_estimates(*fits.values(), terms=terms), fits=fits)
+    table = compare_estimates(*fits.values(), terms=terms, sums=sums, level=level)
+    return SensitivityResult(table=table, fits=fits)

@@ -55,6 +55,19 @@ def _check_columns(data: pd.DataFrame, names: Sequence[str], what: str) -> None:
         )
 
 
+def _grid_positions(groups: pd.Series, times: pd.Series, step: Any
+                    ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Athlete codes and integer time positions, or None if a time is off the grid (or missing)."""
+    if groups.isna().any() or times.isna().any() or len(times) == 0:
+        return None
+    codes = pd.factorize(groups)[0].astype(np.int64)
+    raw = np.asarray((times - times.min()) / step, dtype=float)
+    pos = np.round(raw)
+    if not np.allclose(raw, pos, rtol=0, atol=1e-9):
+        return None
+    return codes, pos.astype(np.int64)
+
+
 def lagged(
     data: pd.DataFrame,
     *,
@@ -105,6 +118,27 @@ def lagged(
             "ambiguous. Fix: aggregate to one row per athlete and week first."
         )
     cols: dict[str, np.ndarray] = {}
+    positions = _grid_positions(data[group], data[time], step)
+    if positions is not None:
+        # Times on an exact grid: week t - l of the same athlete is found by an integer key.
+        codes, pos = positions
+        width = int(pos.max()) + 1
+        index = pd.Index(codes * width + pos)
+        values = {c: data[c].to_numpy() for c in columns}
+        for lag in lags:
+            lag = int(lag)
+            if lag < 0:
+                raise ValueError(f"lags must be >= 0, got {lag}")
+            where = np.where(pos >= lag, index.get_indexer(codes * width + pos - lag), -1)
+            found = where >= 0
+            for c in columns:
+                if lag == 0:
+                    cols[f"{c}_lag0"] = values[c]
+                    continue
+                out = np.full(len(data), np.nan)
+                out[found] = values[c][where[found]]
+                cols[f"{c}_lag{lag}"] = out
+        return pd.DataFrame(cols, index=data.index)
     keys = data[[group, time]].reset_index(drop=True)
     source = data[[group, time, *columns]].reset_index(drop=True)
     for lag in lags:
@@ -163,6 +197,8 @@ def within_between_terms(
         window) and ``x_between``/``x_lag{l}_between`` (that mean), all in ``x``'s units, and a
         boolean column ``in_window``. Rows outside the window get the athlete's window mean too
         (missing if the athlete has no row in the window); models use only window rows.
+        Columns of ``data`` with these names (the precomputed ``_lag``/``_within``/``_between``
+        columns of a built panel, centred over all its weeks) are replaced, not duplicated.
 
     Examples
     --------
@@ -181,12 +217,19 @@ def within_between_terms(
                 f"column {c!r} must be numeric to be centred, not {data[c].dtype}. "
                 "Fix: convert it, or pass it as a categorical covariate."
             )
-    pieces = [data]
-    if lags:
-        pieces.append(lagged(data, columns=columns, lags=lags, group=group, time=time,
-                             time_step=time_step))
-    base = pd.concat(pieces, axis=1) if len(pieces) > 1 else data
     parts = columns + [f"{c}_lag{lag}" for lag in lags for c in columns]
+    # Columns this function derives are recomputed, never duplicated: a built panel already
+    # carries ``x_lag1``, ``x_within``, ``x_between`` (centred over all its weeks, not over
+    # this model's window).
+    derived_names = {"in_window", *(f"{c}_lag{lag}" for lag in lags for c in columns),
+                     *(f"{col}_{part}" for col in parts for part in ("within", "between"))}
+    stale = [c for c in data.columns if c in derived_names and c not in columns]
+    own = data.drop(columns=stale) if stale else data
+    pieces = [own]
+    if lags:
+        pieces.append(lagged(own, columns=columns, lags=lags, group=group, time=time,
+                             time_step=time_step))
+    base = pd.concat(pieces, axis=1) if len(pieces) > 1 else own
     window = base[[*parts, *required]].notna().all(axis=1) & base[group].notna()
     means = base[parts].where(window).groupby(base[group]).transform("mean")
     derived: dict[str, pd.Series] = {"in_window": window}
@@ -585,11 +628,16 @@ def fit_within_between(
     var_rows.append(("residual SD", fit.residual_sd))
     variance = pd.DataFrame(var_rows, columns=["component", "estimate"])
     notes = list(design.notes) + list(fit.notes)
-    if fit.re_structure != "full" and random_slope:
+    if fit.re_structure == "intercept" and random_slope:
         notes.append(
             "The random slope was dropped (its variance is estimated at zero, or the fit did not "
             "converge; see above). If athletes do respond differently, the within effect's CI "
             "may be too narrow: compare with the cluster-robust fixed-effects fit."
+        )
+    elif fit.re_structure == "uncorrelated" and random_slope:
+        notes.append(
+            "The random slope is kept, but its correlation with the random intercept is fixed "
+            "at 0 (the full structure was singular or did not converge; see above)."
         )
     analysis = data.loc[frame.index]
     return WithinBetweenResult(

@@ -3,9 +3,12 @@
 No public data set records calf exercises and running pace for the same athletes, so the models
 are proven on simulated athletes whose truth is known. :mod:`.model` holds the generating model
 and its parameters, :mod:`.panel` the fast athlete-week simulator, :mod:`.cohort` the event-level
-cohort in the canonical tables, :mod:`.writers` the cohort as app exports with planted bad input.
+cohort in the canonical tables, :mod:`.writers` the cohort as app exports with planted bad input,
+:mod:`.truth` the known answer of a written cohort and :mod:`.check` a build of those exports
+against what was planted.
 """
 
+from soleus_analysis.simulation.check import check_planted
 from soleus_analysis.simulation.cohort import (
     EXERCISE_NAMES,
     Cohort,
@@ -20,6 +23,7 @@ from soleus_analysis.simulation.model import (
     adaptation_state,
 )
 from soleus_analysis.simulation.panel import SimulatedPanel, SimulationParams, simulate_panel
+from soleus_analysis.simulation.truth import Truth, implied_effects, read_truth
 from soleus_analysis.simulation.writers import WrittenCohort, assign_formats, write_cohort
 
 __all__ = [
@@ -31,11 +35,15 @@ __all__ = [
     "Effects",
     "SimulatedPanel",
     "SimulationParams",
+    "Truth",
     "adaptation_kernel",
     "adaptation_state",
+    "implied_effects",
+    "read_truth",
     "simulate_panel",
     "write_canonical",
     "WrittenCohort",
     "assign_formats",
     "write_cohort",
+    "check_planted",
 ]

@@ -93,7 +93,11 @@ import numpy as np
 from scipy.signal import lfilter
 
 __all__ = [
+    "DECOUPLING_PER_FRESHNESS",
     "EXERCISE_IDS",
+    "FADE_PER_FRESHNESS",
+    "READINESS_PER_FRESHNESS",
+    "RPE_PER_TIREDNESS",
     "SOLEUS_SHARES",
     "Design",
     "Effects",
@@ -137,6 +141,18 @@ _SIMULATED_EXERCISES: tuple[str, ...] = (
     "pull_up",
     "bench_press",
 )
+
+
+#: How the day's fatigue rating F_day (PMSys 1-5, higher = fresher) moves the other measures:
+#: run RPE ``+ RPE_PER_TIREDNESS (3 - F_day)``; with freshness ``F_day - f_i``, aerobic
+#: decoupling ``- DECOUPLING_PER_FRESHNESS freshness`` and late-run pace fade
+#: ``- FADE_PER_FRESHNESS freshness`` [percentage points], readiness (0-10)
+#: ``+ READINESS_PER_FRESHNESS freshness``. :func:`soleus_analysis.simulation.implied_effects`
+#: turns them into the effects of soleus dose and running load on these measures.
+RPE_PER_TIREDNESS = 0.6
+DECOUPLING_PER_FRESHNESS = 0.6
+FADE_PER_FRESHNESS = 0.5
+READINESS_PER_FRESHNESS = 1.6
 
 
 def _catalog_shares() -> MappingProxyType[str, float]:
@@ -733,7 +749,8 @@ def draw(
     hours = moving / 3600.0
     rpe_base = np.select([run_type == LONG, run_type == WORKOUT], [5.0, 7.0], 3.0)
     run_rpe = np.clip(
-        np.round(rpe_base + 0.6 * (3.0 - fatigue_day) + 0.7 * rng.standard_normal((A, W, 7))), 1, 10
+        np.round(rpe_base + RPE_PER_TIREDNESS * (3.0 - fatigue_day)
+                 + 0.7 * rng.standard_normal((A, W, 7))), 1, 10
     )
     freshness = fatigue_day - ath["fatigue_base"][:, None, None]
     streamed = run & ~manual & (hours >= 0.5)
@@ -741,7 +758,7 @@ def draw(
         ath["decoupling_base"][:, None, None]
         + 2.5 * (hours - 1.0)
         + e.decoupling_pct_per_10_soleus_sets * adaptation[..., None] / 10.0
-        - 0.6 * freshness
+        - DECOUPLING_PER_FRESHNESS * freshness
         + 1.5 * rng.standard_normal((A, W, 7))
     )
     decoupling = np.where(streamed & has_hr, np.round(np.clip(decoupling, -20, 40), 2), np.nan)
@@ -749,7 +766,7 @@ def draw(
         ath["fade_base"][:, None, None]
         + 1.5 * (hours - 1.0)
         + e.pace_fade_pct_per_10_soleus_sets * adaptation[..., None] / 10.0
-        - 0.5 * freshness
+        - FADE_PER_FRESHNESS * freshness
         + 1.5 * rng.standard_normal((A, W, 7))
     )
     fade = np.where(streamed, np.round(np.clip(fade, -20, 40), 2), np.nan)
@@ -781,7 +798,8 @@ def draw(
         np.round(soreness_true[..., None] + e.fatigue_day_sd * noise_day[0]), 1, 5
     )
     readiness = np.clip(
-        np.round(ath["readiness_base"][:, None, None] + 1.6 * freshness + 0.9 * noise_day[1]), 0, 10
+        np.round(ath["readiness_base"][:, None, None] + READINESS_PER_FRESHNESS * freshness
+                 + 0.9 * noise_day[1]), 0, 10
     )
     mood = np.clip(
         np.round(ath["mood_base"][:, None, None] + 0.3 * freshness + 0.6 * noise_day[2]), 1, 5
