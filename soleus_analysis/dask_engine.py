@@ -51,6 +51,7 @@ import logging
 import math
 import os
 import re
+import socket
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -89,6 +90,8 @@ __all__ = ["ROWS_PER_PARTITION", "build_dask"]
 
 #: Default rows per partition (all large tables together) when ``partitions`` is not given.
 ROWS_PER_PARTITION = 500_000
+#: How long to wait for a scheduler given with ``--scheduler``.
+CONNECT_TIMEOUT = "20s"
 #: Send buffer of the local cluster's p2p shuffle.
 P2P_BUFFER = "128 MiB"
 #: Local schedulers: a distributed ``LocalCluster`` of threads, or dask's threaded scheduler.
@@ -154,6 +157,44 @@ def _out_of_memory(exc: BaseException | None) -> bool:
     return False
 
 
+_NO_SCHEDULER = (
+    "give the address a scheduler prints (tcp://HOST:8786); start one with `dask scheduler` and "
+    "workers with `dask worker tcp://HOST:8786`, or leave out --scheduler for a local cluster"
+)
+
+
+def _check_address(address: str) -> None:
+    """Fail fast, with the fix, on a scheduler address that cannot work (before distributed
+    retries for ``CONNECT_TIMEOUT``)."""
+    from distributed.comm import parse_address, parse_host_port
+    from distributed.comm.registry import backends
+
+    problem = None
+    try:
+        scheme, location = parse_address(address)
+        if scheme not in backends:
+            problem = f"unknown protocol {scheme!r} (use one of {', '.join(sorted(backends))})"
+        elif scheme in ("tcp", "tls"):
+            host, port = parse_host_port(location)
+            socket.create_connection((host, port), timeout=5).close()
+    except ValueError as exc:
+        problem = str(exc)
+    except OSError as exc:
+        problem = f"nothing answers there: {exc.strerror or exc}"
+    if problem is not None:
+        raise InputError(
+            f"cannot connect to the Dask scheduler at {address}: {problem}", fix=_NO_SCHEDULER
+        )
+
+
+@contextlib.contextmanager
+def _recording() -> Iterator[list[warnings.WarningMessage]]:
+    """Record every warning (also those raised while the cluster starts) instead of showing it."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield caught
+
+
 @contextlib.contextmanager
 def _session(scheduler: str | None, threads: int | None) -> Iterator[_Session]:
     """Start (and close) a local cluster, connect to a scheduler, or use dask's threads.
@@ -189,24 +230,31 @@ def _session(scheduler: str | None, threads: int | None) -> Iterator[_Session]:
                     n_workers=1,
                     threads_per_worker=threads,
                     processes=False,
-                    dashboard_address=None,
+                    # A random port: the default (8787) may be taken, and distributed warns then.
+                    dashboard_address=":0",
                     silence_logs=logging.ERROR,
                 )
             )
             client = stack.enter_context(Client(cluster, set_as_default=False))
             label = f"local cluster (1 worker, {threads} threads)"
         else:
+            _check_address(scheduler)
             try:
                 client = stack.enter_context(
-                    Client(scheduler, set_as_default=False, timeout="20s")
+                    Client(scheduler, set_as_default=False, timeout=CONNECT_TIMEOUT)
                 )
-            except OSError as exc:
+            except (OSError, ValueError) as exc:
                 raise InputError(
                     f"cannot connect to the Dask scheduler at {scheduler} ({exc})",
-                    fix="start one with `dask scheduler` and workers with `dask worker ADDRESS`, "
-                    "or leave out --scheduler for a local cluster",
+                    fix=_NO_SCHEDULER,
                 ) from None
             workers = len(client.scheduler_info().get("workers", {}))
+            if not workers:
+                raise InputError(
+                    f"the Dask scheduler at {scheduler} has no workers",
+                    fix="start workers with `dask worker ADDRESS` (each needs this package "
+                    "installed) and build again",
+                )
             label = f"distributed scheduler ({workers} worker(s))"
         yield _Session(client, "p2p", label)
 
@@ -566,8 +614,7 @@ def build_dask(
         flag_rows += _flag_counts(report, "athletes")
         account("athletes", report, len(athletes))
 
-    with warnings.catch_warnings(record=True) as caught, _session(scheduler, threads) as session:
-        warnings.simplefilter("always")
+    with _recording() as caught, _session(scheduler, threads) as session:
         # 1. scan
         scans = session.compute(
             *[dask.delayed(_scan, pure=True)(p) for t in large for p in parts[t]]

@@ -165,6 +165,13 @@ def test_every_planted_row_is_quarantined_with_its_check(builds):
         assert sorted(quarantined.index) == sorted(planted), table
         for row, check in planted.items():
             assert f"[{check}]" in quarantined.loc[row, "reasons"], (table, row)
+    # Rejected rows come from every partition by athlete, and all of them are in the quarantine.
+    parts = sorted((builds.dask_out / "athlete_week.parquet").glob("part.*.parquet"))
+    where = {a: i for i, p in enumerate(parts) for a in pd.read_parquet(p)["athlete_id"].unique()}
+    sets = builds.tables["strength_sets"]
+    assert {where[a] for a in sets.loc[list(builds.planted["strength_sets"]), "athlete_id"]} == {
+        0, 1, 2
+    }
     counts = report.tables.set_index("table")["rows_rejected"]
     assert counts.to_dict() == {
         "athletes": 0,
@@ -189,20 +196,105 @@ def test_validating_parts_separately_misses_cross_part_duplicates(builds):
         assert missed, table
 
 
-def test_build_on_an_existing_scheduler(builds, tmp_path):
+def test_cli_builds_on_an_existing_scheduler(builds, tmp_path, capsys):
+    # A scheduler that listens on TCP, as `dask scheduler` does (its worker in this process).
     with distributed.LocalCluster(
         n_workers=1,
         threads_per_worker=2,
         processes=False,
-        dashboard_address=None,
+        protocol="tcp",
+        dashboard_address=":0",
         silence_logs=logging.ERROR,
     ) as cluster:
-        report = sol.build(
-            builds.raw, tmp_path, engine="dask", scheduler=cluster.scheduler_address, partitions=2
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://")
+        code = main(["build", str(builds.raw), "--out", str(tmp_path), "--engine", "dask",
+                     "--scheduler", address, "--partitions", "2"])
+        assert code == 0
+        # The build ran there: the shuffle and the partitions' tasks went through the scheduler.
+        assert cluster.scheduler.transition_counter > 100
+    assert "strength_sets:" in capsys.readouterr().out
+    report = sol.open_study(builds.raw, tmp_path, rebuild=False).report
+    assert "distributed scheduler (1 worker(s))" in report["parameters"]["reader"]
+    assert report["parameters"]["partitions"] == 2
+    assert len(list((tmp_path / "athlete_week.parquet").glob("part.*.parquet"))) == 2
+    # Two partitions instead of three: the same outputs all the same.
+    for name in OUTPUTS:
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(tmp_path / f"{name}.parquet"),
+            pd.read_parquet(builds.pandas_out / f"{name}.parquet"),
+            obj=name,
         )
-        assert "distributed scheduler (1 worker(s))" in report.parameters["reader"]
-    assert report.parameters["partitions"] == 2
-    assert_same_build(builds.pandas_out, tmp_path, builds.pandas, report)
+
+
+@pytest.mark.parametrize(
+    "address, problem",
+    [
+        ("tcp://127.0.0.1:1", "nothing answers there"),
+        ("localhost", "missing port number"),
+        ("http://localhost:8786", "unknown protocol 'http'"),
+    ],
+)
+def test_cli_bad_scheduler_address_is_one_line_and_exit_2(builds, tmp_path, capsys, address,
+                                                          problem):
+    code = main(["build", str(builds.raw), "--out", str(tmp_path), "--engine", "dask",
+                 "--scheduler", address])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"cannot connect to the Dask scheduler at {address}: {problem}" in err
+    assert "dask scheduler" in err  # the fix
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_scheduler_without_workers_is_an_input_error(builds, tmp_path):
+    with distributed.LocalCluster(
+        n_workers=0, processes=False, protocol="tcp", dashboard_address=":0",
+        silence_logs=logging.ERROR,
+    ) as cluster, pytest.raises(sol.InputError, match="has no workers"):
+        sol.build(builds.raw, tmp_path, engine="dask", scheduler=cluster.scheduler_address)
+
+
+def test_cli_missing_or_empty_folder_is_one_line_and_exit_2(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    for folder, message in [("missing", "raw data folder not found"),
+                            ("empty", "no canonical table")]:
+        code = main(["build", str(tmp_path / folder), "--out", str(tmp_path / "out"),
+                     "--engine", "dask", "--scheduler", "threads"])
+        err = capsys.readouterr().err
+        assert code == 2, folder
+        assert message in err and "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1
+
+
+def test_duplicate_set_split_across_two_parts_is_rejected(tmp_path):
+    sets = factories.strength_sets(4)
+    again = sets.iloc[[3]]
+    sets = pd.concat([sets, again], ignore_index=True)  # the copy is the last row
+    sol.write_partitioned({"strength_sets": sets}, tmp_path / "raw", partitions=2)
+    parts, _ = table_parts(tmp_path / "raw")
+    halves = [read_part(p) for p in parts["strength_sets"]]
+    assert len(halves[0]) > 3 and len(halves) == 2  # row 3 in part 0, its copy in part 1
+    assert all(sol.validate(h, "strength_sets").ok for h in halves)  # each part alone: no error
+    report = sol.build(tmp_path / "raw", tmp_path / "out", engine="dask", scheduler="threads",
+                       partitions=2)
+    counts = report.tables.set_index("table")["rows_rejected"]
+    assert counts["strength_sets"] == 1
+    quarantined = pd.read_csv(tmp_path / "out" / report.quarantine["file"].iloc[0])
+    assert quarantined["row"].tolist() == [len(sets) - 1]  # the later copy, not the first
+    assert "[duplicate_set]" in quarantined["reasons"].iloc[0]
+    assert len(pd.read_parquet(tmp_path / "out" / "strength_sets.parquet")) == len(sets) - 1
+
+
+def test_all_csv_parts_build_as_the_pandas_engine(tmp_path):
+    tables, planted = cohort_with_defects()
+    raw = tmp_path / "raw"
+    sol.write_partitioned(tables, raw, partitions=4, format="csv")
+    assert len(list((raw / "strength_sets").glob("part-*.csv"))) == 4
+    pandas_report = sol.build(raw, tmp_path / "pandas")
+    dask_report = sol.build(raw, tmp_path / "dask", engine="dask", scheduler="threads",
+                            partitions=4)
+    assert_same_build(tmp_path / "pandas", tmp_path / "dask", pandas_report, dask_report)
+    assert dask_report.rows_rejected == sum(len(rows) for rows in planted.values())
 
 
 def test_cli_builds_single_files_and_lists_app_exports(tmp_path, capsys):
