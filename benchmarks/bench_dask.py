@@ -23,7 +23,7 @@ Input data is made once per size and kept in ``$SOLEUS_BENCH_CACHE`` (the tempor
 default; about 3 s and 25 MB per copy of 300,000 sets); the time it took is printed.
 
 Usage: python -m benchmarks.bench_dask [--sets 1200000 10000000 50000000] [--pandas-sets ...]
-[--limit-gb 4] | --quick (600,000 sets, both engines: about a minute)
+[--limit-gb 4] | --quick (900,000 sets, both engines: about a minute)
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ def main() -> None:
                         help="sizes of the pandas baseline (same limit)")
     parser.add_argument("--limit-gb", type=float, default=4.0)
     parser.add_argument("--quick", action="store_true",
-                        help="600,000 sets with both engines (for run_all)")
+                        help="about 900,000 sets (3 copies), both engines, about a minute")
     parser.add_argument("--child", nargs=3, metavar=("ENGINE", "RAW", "OUT"))
     args = parser.parse_args()
     if args.child:
