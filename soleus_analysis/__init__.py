@@ -32,6 +32,7 @@ from soleus_analysis.loads import (
     training_loads,
 )
 from soleus_analysis.panel import add_ewma, add_lags, build_panel, within_between
+from soleus_analysis.partitioned import replicate_tables, write_partitioned
 from soleus_analysis.pipeline import BuildReport, build
 from soleus_analysis.running import run_metrics, weekly_runs
 from soleus_analysis.models import (
@@ -188,6 +189,9 @@ __all__ = [
     "build",
     "build_panel",
     "within_between",
+    # partitioned tables (the dask engine's input)
+    "replicate_tables",
+    "write_partitioned",
     # models
     "BanisterResult",
     "DistributedLagResult",
