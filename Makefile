@@ -42,4 +42,5 @@ constraints:
 	rm -rf .venv-pin
 
 clean:
-	rm -rf $(VENV) reports data/processed/*.parquet data/processed/quarantine
+	find data/processed -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
+	rm -rf $(VENV) reports

@@ -10,6 +10,7 @@ from soleus_analysis.catalog import (
     normalize_name,
     unmapped,
 )
+from soleus_analysis.claims import article_claims, claim_coverage
 from soleus_analysis.daily import daily_panel
 from soleus_analysis.dose import (
     dose_provenance,
@@ -19,6 +20,7 @@ from soleus_analysis.dose import (
     weekly_dose,
 )
 from soleus_analysis.errors import InputError, MissingUnitError, UnknownSourceError
+from soleus_analysis.injuries import injury_reports
 from soleus_analysis.loads import (
     acute_chronic,
     daily_load,
@@ -30,6 +32,7 @@ from soleus_analysis.loads import (
     training_loads,
 )
 from soleus_analysis.panel import add_ewma, add_lags, build_panel, within_between
+from soleus_analysis.partitioned import replicate_tables, write_partitioned
 from soleus_analysis.pipeline import BuildReport, build
 from soleus_analysis.running import run_metrics, weekly_runs
 from soleus_analysis.models import (
@@ -59,6 +62,7 @@ from soleus_analysis.models import (
     partial_effect,
     power,
     power_curve,
+    risk_study_size,
     rmcorr,
     within_between_terms,
 )
@@ -185,6 +189,9 @@ __all__ = [
     "build",
     "build_panel",
     "within_between",
+    # partitioned tables (the dask engine's input)
+    "replicate_tables",
+    "write_partitioned",
     # models
     "BanisterResult",
     "DistributedLagResult",
@@ -212,6 +219,11 @@ __all__ = [
     "partial_effect",
     "power",
     "power_curve",
+    "risk_study_size",
     "rmcorr",
     "within_between_terms",
+    # the article's claims and injury reports
+    "article_claims",
+    "claim_coverage",
+    "injury_reports",
 ]

@@ -132,6 +132,11 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _cmd_build(args: argparse.Namespace) -> int:
     from soleus_analysis.pipeline import build
 
+    if args.engine != "dask" and (args.scheduler is not None or args.partitions is not None):
+        raise InputError(
+            "--scheduler and --partitions apply to the dask engine only",
+            fix="add --engine dask, or leave them out",
+        )
     report = build(
         args.raw_dir,
         args.out,
@@ -140,6 +145,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
         ewma=args.ewma,
         catalog=args.catalog,
         progress=not args.quiet,
+        engine=args.engine,
+        scheduler=args.scheduler,
+        partitions=args.partitions,
     )
     print(report.summary())
     print(f"Report: {Path(args.out) / 'build_report.md'}")
@@ -204,6 +212,16 @@ def _lag(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of weeks")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
     return value
 
 
@@ -287,6 +305,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--catalog", default=None, help="your own exercise catalog CSV (default: shipped)")
     p.add_argument("--strict", action="store_true", help="exit 1 when rows were rejected")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--engine", choices=["pandas", "dask"], default="pandas",
+                   help="pandas (default): any exports, in memory; dask: canonical tables in parts "
+                   "(<table>/part-*.parquet), partitioned by athlete, larger than memory")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="dask engine: a running distributed scheduler (tcp://host:8786); default a "
+                   "local cluster of threads; 'threads' for dask's threaded scheduler")
+    p.add_argument("--partitions", type=_positive, default=None, metavar="N",
+                   help="dask engine: partitions by athlete (default one per 500,000 rows)")
     p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser(

@@ -1,8 +1,8 @@
 """Errors raised on user input.
 
-Every error the package raises about a user's data says *what* was wrong, *where* (file, row, column)
-and *how to fix it*. The command line prints such errors as one line and exits with status 2; the
-Python API raises them as ordinary ``ValueError`` subclasses so that callers can catch them.
+Every error the package raises about a user's data says *what* was wrong, *where* (file, row,
+column) and *how to fix it*. The command line prints such errors as one line and exits with status
+2; the Python API raises them as ordinary ``ValueError`` subclasses so that callers can catch them.
 """
 
 from __future__ import annotations

@@ -122,7 +122,8 @@ def parse_duration(values: pd.Series) -> pd.Series:
 
     Examples
     --------
-    >>> parse_duration(pd.Series(["1h 4m", "47m", "00:47:12", "55s", "21min", "PT1H", "x"])).tolist()
+    >>> texts = ["1h 4m", "47m", "00:47:12", "55s", "21min", "PT1H", "x"]
+    >>> parse_duration(pd.Series(texts)).tolist()
     [3840.0, 2820.0, 2832.0, 55.0, 1260.0, 3600.0, nan]
     """
     if pd.api.types.is_numeric_dtype(values.dtype):

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from os import PathLike
@@ -52,14 +53,12 @@ from soleus_analysis.dose import dose_provenance
 from soleus_analysis.errors import InputError
 from soleus_analysis.loads import ewma_lambda
 from soleus_analysis.panel import _build_panel
+from soleus_analysis.partitioned import table_of
 from soleus_analysis.validation import ValidationReport, validate
 
 __all__ = ["BuildReport", "build"]
 
 INPUT_TABLES = ("athletes", "strength_sets", "runs", "sessions", "wellness")
-_CANONICAL_FILE = re.compile(
-    r"^(?:.+\.)?(athletes|strength_sets|runs|sessions|wellness)\.(csv|parquet)$", re.IGNORECASE
-)
 _SKIP_SUFFIXES = {".md", ".txt", ".rst", ".pdf", ".json"}
 #: Ground truth that ``soleus simulate`` writes next to a simulated cohort's exports: not data.
 _TRUTH_NOTE = "skipped: the simulation's ground truth, not training data"
@@ -422,7 +421,8 @@ def _read_folder(root: Path, tz: str, read_folder=None, *, progress: bool = Fals
         reader = "canonical tables only (sol.read_folder not available)"
     for path in files:
         rel = path.relative_to(root).as_posix()
-        match = _CANONICAL_FILE.match(path.name)
+        # <table>.csv / <table>.parquet, or a part of a partitioned table (<table>/part-0.parquet)
+        table = table_of(rel)
         if rel in read_by_apps:
             continue
         if _is_truth(rel):
@@ -436,7 +436,7 @@ def _read_folder(root: Path, tz: str, read_folder=None, *, progress: bool = Fals
                 "notes": _TRUTH_NOTE,
             }
             continue
-        if match is None:
+        if table is None:
             rows.setdefault(
                 rel,
                 {
@@ -451,7 +451,6 @@ def _read_folder(root: Path, tz: str, read_folder=None, *, progress: bool = Fals
                 },
             )
             continue
-        table = match.group(1).lower()
         try:
             frame, notes = _read_canonical_file(path, table, rel)
         except InputError as exc:
@@ -544,6 +543,14 @@ def _quarantine(report: ValidationReport, table: str, qdir: Path) -> list[dict]:
     return written
 
 
+def _remove_output(path: Path) -> None:
+    """Remove an earlier output: a file, or a folder of parts written by the dask engine."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
 def build(
     raw_dir: str | PathLike[str] = "data/raw",
     out_dir: str | PathLike[str] = "data/processed",
@@ -555,6 +562,9 @@ def build(
     min_coverage: float = 5 / 7,
     max_gap_days: int | None = 14,
     progress: bool = False,
+    engine: str = "pandas",
+    scheduler: str | None = None,
+    partitions: int | None = None,
 ) -> BuildReport:
     """Build the processed data set from a folder of raw exports.
 
@@ -576,6 +586,14 @@ def build(
         Load coverage rules (:func:`soleus_analysis.daily_load`, :func:`build_panel`).
     progress : bool, default False
         Show a progress bar of the files read on stderr (``soleus build`` turns it on).
+    engine : {"pandas", "dask"}, default "pandas"
+        ``"dask"`` runs the same build on Dask over a folder of canonical tables in parts
+        (:mod:`soleus_analysis.dask_engine`, :mod:`soleus_analysis.partitioned`): same outputs,
+        the large tables written as folders of Parquet parts.
+    scheduler : str, optional
+        Dask engine: address of a running distributed scheduler (default: a local cluster).
+    partitions : int, optional
+        Dask engine: partitions by athlete (default: one per 500,000 rows).
 
     Returns
     -------
@@ -587,6 +605,25 @@ def build(
     InputError
         When ``raw_dir`` does not exist or holds no readable table.
     """
+    if engine == "dask":
+        from soleus_analysis.dask_engine import build_dask
+
+        return build_dask(
+            raw_dir,
+            out_dir,
+            tz=tz,
+            lags=lags,
+            ewma=ewma,
+            catalog=catalog,
+            min_coverage=min_coverage,
+            max_gap_days=max_gap_days,
+            scheduler=scheduler,
+            partitions=partitions,
+        )
+    if engine != "pandas":
+        raise ValueError(f"unknown engine {engine!r}; choose 'pandas' or 'dask'")
+    if scheduler is not None or partitions is not None:
+        raise ValueError("scheduler and partitions apply to engine='dask' only")
     root = Path(raw_dir)
     if not root.is_dir():
         raise InputError(
@@ -622,7 +659,7 @@ def build(
         "build_report.json",
     ]
     for name in managed:
-        (out / name).unlink(missing_ok=True)
+        _remove_output(out / name)
 
     valid: dict[str, pd.DataFrame] = {}
     table_rows, rejected_rows, flag_rows, quarantine_rows, notes = [], [], [], [], []

@@ -20,7 +20,9 @@ _MIN_LOADED_SETS = 10
 
 
 def _empty() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "str") for c in FLAG_COLUMNS})
+    return pd.DataFrame(
+        {c: pd.Series(dtype="int64" if c == "row" else "str") for c in FLAG_COLUMNS}
+    )
 
 
 def _on_grid(values: np.ndarray, step: float, tol: float) -> np.ndarray:
@@ -59,18 +61,22 @@ def pound_increments(sets: pd.DataFrame) -> pd.DataFrame:
     kg = loaded["load_kg"].to_numpy(dtype=float)
     on_kg = _on_grid(kg, 1.25, 0.02)
     on_lb = _on_grid(kg / LB_IN_KG, 2.5, 0.06) & ~on_kg
-    shares = pd.DataFrame({"athlete_id": loaded["athlete_id"], "kg": on_kg, "lb": on_lb}).groupby(
-        "athlete_id"
-    ).agg(n=("kg", "size"), kg=("kg", "mean"), lb=("lb", "mean"))
-    suspect = shares[(shares["n"] >= _MIN_LOADED_SETS) & (shares["lb"] >= 0.6) & (shares["kg"] < 0.25)]
+    shares = (
+        pd.DataFrame({"athlete_id": loaded["athlete_id"], "kg": on_kg, "lb": on_lb})
+        .groupby("athlete_id")
+        .agg(n=("kg", "size"), kg=("kg", "mean"), lb=("lb", "mean"))
+    )
+    suspect = shares[
+        (shares["n"] >= _MIN_LOADED_SETS) & (shares["lb"] >= 0.6) & (shares["kg"] < 0.25)
+    ]
     if suspect.empty:
         return _empty()
     rows = loaded[loaded["athlete_id"].isin(suspect.index)]
     messages = {
         athlete: (
-            f"{rec.lb:.0%} of {rec.n} loads are multiples of 2.5 lb once converted back to pounds and "
-            f"{rec.kg:.0%} are multiples of 1.25 kg: check that the export's unit matches the plates "
-            "used (re-read with weight_unit='lb' or 'kg')"
+            f"{rec.lb:.0%} of {rec.n} loads are multiples of 2.5 lb once converted back to "
+            f"pounds and {rec.kg:.0%} are multiples of 1.25 kg: check that the export's unit "
+            "matches the plates used (re-read with weight_unit='lb' or 'kg')"
         )
         for athlete, rec in suspect.iterrows()
     }

@@ -73,6 +73,9 @@ def _execute(source: Path, executed: Path, parameters: dict, cwd: Path) -> None:
         progress_bar=False,
         log_output=False,
         request_save_on_cell_execute=False,
+        # The kernel logs a warning about unencrypted local TCP on every start; cell errors and a
+        # dead kernel still raise, so only the kernel's own log lines are silenced.
+        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
     )
 
 
@@ -88,7 +91,8 @@ def _to_html(executed: Path, target: Path) -> None:
 def _index(runs: list[NotebookRun], parameters: dict) -> str:
     rows = []
     for i, run in enumerate(runs, 1):
-        link = f'<a href="{html.escape(run.html)}">{html.escape(run.title)}</a>' if run.ok else html.escape(run.title)
+        title = html.escape(run.title)
+        link = f'<a href="{html.escape(run.html)}">{title}</a>' if run.ok else title
         status = "ok" if run.ok else f'<span class="fail">failed: {html.escape(run.error)}</span>'
         rows.append(
             f"<tr><td>{i}</td><td>{link}</td><td>{html.escape(run.notebook)}</td>"
@@ -102,10 +106,11 @@ def _index(runs: list[NotebookRun], parameters: dict) -> str:
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>soleus-analysis reports</title>
 <style>
-body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }}
+body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
+       color: #222; }}
 table {{ border-collapse: collapse; width: 100%; }}
 th, td {{ text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #ddd; }}
-td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+td.num {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}
 .fail {{ color: #b00020; }}
 </style></head><body>
 <h1>soleus-analysis reports</h1>

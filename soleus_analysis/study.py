@@ -268,7 +268,9 @@ def open_study(
     """
     raw = Path(raw_dir)
     if not raw.is_dir():
-        raise InputError("study folder not found", path=raw, fix="give the folder of the raw exports")
+        raise InputError(
+            "study folder not found", path=raw, fix="give the folder of the raw exports"
+        )
     processed = Path(processed_dir) if processed_dir is not None else _default_processed(raw)
     stamp = fingerprint(raw, build_options)
     current = _is_current(processed, stamp)
@@ -277,7 +279,9 @@ def open_study(
         (processed / _FINGERPRINT).write_text(json.dumps({"fingerprint": stamp}, indent=1) + "\n")
     elif not current and not (processed / "athlete_week.parquet").exists():
         raise InputError(
-            "no build of this study", path=processed, fix="run `soleus build` or pass rebuild='auto'"
+            "no build of this study",
+            path=processed,
+            fix="run `soleus build` or pass rebuild='auto'",
         )
     tables = {
         t: pd.read_parquet(processed / f"{t}.parquet")
@@ -314,7 +318,9 @@ def study_folders(raw_root: str | PathLike[str] = "data/raw") -> list[Path]:
     """
     root = Path(raw_root)
     if not root.is_dir():
-        raise InputError("raw data folder not found", path=root, fix="give the folder of the studies")
+        raise InputError(
+            "raw data folder not found", path=root, fix="give the folder of the studies"
+        )
     return sorted(
         p
         for p in root.iterdir()

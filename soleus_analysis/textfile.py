@@ -93,7 +93,9 @@ def _decode(raw: bytes, path: str, encoding: str | None) -> tuple[str, str, list
                 "(pass encoding= if accented letters look wrong)"
             )
         return text, candidate, notes
-    raise InputError("cannot decode the file", path=path, fix="save it as UTF-8")  # pragma: no cover
+    raise InputError(
+        "cannot decode the file", path=path, fix="save it as UTF-8"
+    )  # pragma: no cover
 
 
 def read_text_table(
@@ -105,7 +107,8 @@ def read_text_table(
     ----------
     path : str or PathLike
     encoding : str, optional
-        By default UTF-8 (with or without BOM), falling back to Windows-1252 and Latin-1 with a note.
+        By default UTF-8 (with or without BOM), falling back to Windows-1252 and Latin-1 with a
+        note.
     delimiter : str, optional
         By default the one of ``, ; TAB |`` that splits the header into the most fields.
 
@@ -159,7 +162,9 @@ def _parse(text: str, delim: str, path: str) -> tuple[pd.DataFrame, list[str], l
     notes: list[str] = []
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delim))
     if not rows or not any(cell.strip() for cell in rows[0]):
-        raise InputError("the file has no header line", path=path, fix="export it again with headers")
+        raise InputError(
+            "the file has no header line", path=path, fix="export it again with headers"
+        )
     header = [cell.strip() for cell in rows[0]]
     width = len(header)
     body = rows[1:]
@@ -171,8 +176,8 @@ def _parse(text: str, delim: str, path: str) -> tuple[pd.DataFrame, list[str], l
         extra = max(len(r) for r in body) - width
         header_ext = header + [f"_extra_field_{k + 1}" for k in range(extra)]
         notes.append(
-            f"{len(long_rows)} row(s) have more fields than the header (first: row {long_rows[0]}); "
-            "the surplus is kept in _extra_field_* columns"
+            f"{len(long_rows)} row(s) have more fields than the header "
+            f"(first: row {long_rows[0]}); the surplus is kept in _extra_field_* columns"
         )
     else:
         header_ext = header
@@ -182,7 +187,11 @@ def _parse(text: str, delim: str, path: str) -> tuple[pd.DataFrame, list[str], l
     if frame.empty:
         frame = pd.DataFrame({c: pd.Series(dtype="str") for c in _unique_names(header_ext)})
     frame.index = pd.RangeIndex(2, 2 + len(frame), name="source_row")
-    blank = frame.apply(lambda col: col.str.strip().eq(""), axis=0).all(axis=1) if len(frame) else frame.index == 0
+    blank = (
+        frame.apply(lambda col: col.str.strip().eq(""), axis=0).all(axis=1)
+        if len(frame)
+        else frame.index == 0
+    )
     if blank.any():
         notes.append(f"{int(blank.sum())} blank line(s) skipped")
         frame = frame.loc[~blank]

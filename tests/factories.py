@@ -5,10 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-EXERCISES = ["Seated Calf Raise (Machine)", "Standing Calf Raise (Smith Machine)", "Squat (Barbell)"]
+EXERCISES = [
+    "Seated Calf Raise (Machine)",
+    "Standing Calf Raise (Smith Machine)",
+    "Squat (Barbell)",
+]
 
 
-def strength_sets(n_sessions: int = 4, *, sets_per_exercise: int = 3, seed: int = 0) -> pd.DataFrame:
+def strength_sets(
+    n_sessions: int = 4, *, sets_per_exercise: int = 3, seed: int = 0
+) -> pd.DataFrame:
     """Sets of three exercises per session, sessions two days apart, loads on a 2.5 kg grid."""
     rng = np.random.default_rng(seed)
     rows = []

@@ -33,7 +33,8 @@ def test_lambdas_match_the_worked_numbers_in_methods():
 
 
 def test_ewma_hand_computed():
-    # lambda 0.25: 0.25*100 = 25; 0.75*25 = 18.75; missing day: unchanged; 0.25*200 + 0.75*18.75 = 64.0625
+    # lambda 0.25: 0.25*100 = 25; 0.75*25 = 18.75; missing day: unchanged;
+    # 0.25*200 + 0.75*18.75 = 64.0625
     assert sol.ewma([100, 0, NAN, 200], span=7).tolist() == [25.0, 18.75, 18.75, 64.0625]
     assert sol.ewma([NAN, NAN], span=7, seed=5.0).tolist() == [5.0, 5.0]
     # Exponential, tau 42: after one day of 100 from 0: 100 * 0.023528

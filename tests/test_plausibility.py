@@ -1,5 +1,4 @@
 import numpy as np
-import pandas as pd
 
 import soleus_analysis as sol
 from soleus_analysis import plausibility

@@ -87,3 +87,45 @@ def test_recovery_summarises_bias_coverage_and_rejections():
     # calibrated standard errors: the mean reported SE is close to the spread of the estimates
     assert 0.7 < rec["mean_std_error"] / rec["empirical_sd"] < 1.4
     assert abs(rec["bias"]) < 3 * rec["bias_mc_se"]
+
+
+def _z_test_power(n, p0, p1, alpha, rng, n_trials=20_000):
+    """Power of the pooled two-proportion z test, by simulating trials of n athletes per group."""
+    from scipy.stats import norm
+
+    x0, x1 = rng.binomial(n, p0, n_trials), rng.binomial(n, p1, n_trials)
+    pooled = (x0 + x1) / (2 * n)
+    se = np.sqrt(pooled * (1 - pooled) * 2 / n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.abs(x0 / n - x1 / n) / se
+    return float(np.mean(np.nan_to_num(z) > norm.ppf(1 - alpha / 2)))
+
+
+@pytest.mark.parametrize("p0, rr", [(0.2, 0.5), (0.1, 0.67), (0.4, 0.75)])
+def test_risk_study_size_gives_its_power_in_simulated_trials(p0, rr):
+    from soleus_analysis.models.power import risk_study_size
+
+    row = risk_study_size(p0, rr).iloc[0]
+    rng = np.random.default_rng(7)
+    # MC SD of a power near 0.8 with 20,000 trials is 0.003; the arcsine approximation is close
+    assert abs(_z_test_power(int(row["per_group"]), p0, p0 * rr, 0.05, rng) - 0.8) < 0.03
+    # and a study a third smaller is clearly underpowered
+    assert _z_test_power(int(row["per_group"] * 2 / 3), p0, p0 * rr, 0.05, rng) < 0.7
+    assert row["total"] == 2 * row["per_group"]
+    assert row["injured_expected"] == pytest.approx(row["per_group"] * p0 * (1 + rr))
+
+
+def test_risk_study_size_grid_and_errors():
+    from soleus_analysis.models.power import risk_study_size
+
+    t = risk_study_size([0.1, 0.3], [0.5, 0.8])
+    assert len(t) == 4
+    # a smaller reduction or a rarer injury needs more athletes
+    assert t.set_index(["risk_control", "risk_ratio"]).loc[(0.1, 0.8), "per_group"] > t.set_index(
+        ["risk_control", "risk_ratio"]).loc[(0.1, 0.5), "per_group"]
+    assert t.set_index(["risk_control", "risk_ratio"]).loc[(0.1, 0.5), "per_group"] > t.set_index(
+        ["risk_control", "risk_ratio"]).loc[(0.3, 0.5), "per_group"]
+    for bad in [dict(risk_control=0.0, risk_ratio=0.5), dict(risk_control=0.2, risk_ratio=1.0),
+                dict(risk_control=0.6, risk_ratio=2.0)]:
+        with pytest.raises(ValueError):
+            risk_study_size(**bad)

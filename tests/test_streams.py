@@ -36,7 +36,8 @@ def test_constant_run_has_ef_speed_over_hr_and_no_drift():
 
 
 def test_decoupling_excludes_warmup_and_splits_steady_running_in_halves():
-    # 600 s warm-up at 2 m/s / 120 bpm (excluded), then 1200 s at 3 m/s / 150 bpm, 1200 s at 160 bpm.
+    # 600 s warm-up at 2 m/s / 120 bpm (excluded), then 1200 s at 3 m/s / 150 bpm,
+    # 1200 s at 160 bpm.
     speed = np.r_[np.full(600, 2.0), np.full(2400, 3.0)]
     hr = np.r_[np.full(600, 120.0), np.full(1200, 150.0), np.full(1200, 160.0)]
     s = _stream(speed, hr)

@@ -17,7 +17,7 @@ from soleus_analysis.models.individual import (
 )
 from soleus_analysis.models.lags import DistributedLagResult, fit_distributed_lag, lag_basis
 from soleus_analysis.models.mixed import MixedResult, fit_mixed
-from soleus_analysis.models.power import PowerResult, power, power_curve
+from soleus_analysis.models.power import PowerResult, power, power_curve, risk_study_size
 from soleus_analysis.models.predict import partial_effect
 from soleus_analysis.models.rmcorr import RmcorrResult, rmcorr
 from soleus_analysis.models.sensitivity import (
@@ -63,6 +63,7 @@ __all__ = [
     "partial_effect",
     "power",
     "power_curve",
+    "risk_study_size",
     "rmcorr",
     "within_between_terms",
 ]

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["PowerResult", "power", "power_curve"]
+__all__ = ["PowerResult", "power", "power_curve", "risk_study_size"]
 
 _ESTIMATORS = ("fixed_effects", "random_slope", "random_intercept")
 
@@ -395,4 +395,79 @@ def power_curve(
             "n_sims": n_sims, "n_converged": s["n_converged"],
             "mean_estimate": s["mean_estimate"], "coverage": s["coverage"],
         })
+    return pd.DataFrame(rows)
+
+
+def risk_study_size(
+    risk_control: float | Sequence[float],
+    risk_ratio: float | Sequence[float],
+    *,
+    power: float = 0.8,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Athletes per group to detect a lower injury risk in a two-group study (closed form).
+
+    For an outcome that an athlete either has or has not during the study (e.g. a new lower-leg
+    overuse injury in a season), a trial compares the share of athletes injured in a soleus
+    group with a control group. The size comes from the two-sided two-proportion z test on the
+    arcsine scale (Cohen's h, ``statsmodels.stats.power.NormalIndPower``), rounded up; it
+    assumes independent athletes, equal groups, complete follow-up and one outcome per athlete.
+    Dropout, clustering (teams), a vaguer case definition or a smaller effect all raise it.
+
+    Parameters
+    ----------
+    risk_control : float or sequence of float
+        Share of control athletes injured during the study (0-1). An assumption to state.
+    risk_ratio : float or sequence of float
+        Risk in the soleus group / risk in the control group (e.g. 0.67: a third fewer
+        injured). Every combination with ``risk_control`` is computed.
+    power : float, default 0.8
+    alpha : float, default 0.05
+        Two-sided significance level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per combination: ``risk_control``, ``risk_treated`` (= risk_control x
+        risk_ratio), ``risk_ratio``, ``per_group`` (athletes per group, rounded up),
+        ``total`` (both groups), ``injured_expected`` (expected injured athletes in both groups
+        at that size), ``power``, ``alpha``.
+
+    Raises
+    ------
+    ValueError
+        When a risk is not in (0, 1), a risk ratio is not positive and different from 1, or the
+        treated risk reaches 1.
+
+    Examples
+    --------
+    >>> t = risk_study_size(0.2, 0.5)
+    >>> int(t["per_group"].iloc[0]), round(float(t["risk_treated"].iloc[0]), 2)
+    (195, 0.1)
+    """
+    from statsmodels.stats.power import NormalIndPower
+    from statsmodels.stats.proportion import proportion_effectsize
+
+    if not 0 < power < 1:
+        raise ValueError(f"power must be between 0 and 1, got {power!r}")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be between 0 and 1, got {alpha!r}")
+    rows = []
+    for p0, rr in itertools.product(np.atleast_1d(risk_control), np.atleast_1d(risk_ratio)):
+        p0, rr = float(p0), float(rr)
+        p1 = p0 * rr
+        if not 0 < p0 < 1:
+            raise ValueError(f"risk_control must be between 0 and 1 (a share), got {p0!r}")
+        if rr <= 0 or rr == 1:
+            raise ValueError(f"risk_ratio must be positive and not 1, got {rr!r}")
+        if not p1 < 1:
+            raise ValueError(
+                f"risk_control x risk_ratio = {p1:.3g} is not a risk below 1; lower one of them"
+            )
+        h = abs(float(proportion_effectsize(p1, p0)))
+        n = int(np.ceil(NormalIndPower().solve_power(effect_size=h, alpha=alpha, power=power,
+                                                     ratio=1.0, alternative="two-sided")))
+        rows.append({"risk_control": p0, "risk_treated": p1, "risk_ratio": rr,
+                     "per_group": n, "total": 2 * n, "injured_expected": n * (p0 + p1),
+                     "power": power, "alpha": alpha})
     return pd.DataFrame(rows)

@@ -302,9 +302,9 @@ def parse_local_times(
     if dst.any():
         first = int(np.flatnonzero(dst)[0])
         ctx.note(
-            f"{column}: {int(dst.sum())} local time(s) fall in a daylight-saving change in {ctx.tz} "
-            f"(do not exist or are ambiguous, e.g. {values.iloc[first]!r}); left missing, so "
-            "validation rejects those rows"
+            f"{column}: {int(dst.sum())} local time(s) fall in a daylight-saving change in "
+            f"{ctx.tz} (do not exist or are ambiguous, e.g. {values.iloc[first]!r}); left "
+            "missing, so validation rejects those rows"
         )
     ctx.note_zone(column)
     out = local.dt.tz_convert("UTC").dt.as_unit("us")

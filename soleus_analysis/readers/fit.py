@@ -100,7 +100,7 @@ def _decode(ctx: ReadContext) -> dict[str, list[dict]]:
 
 
 def _time_anchor(msgs: dict[str, list[dict]], ctx: ReadContext) -> float | None:
-    """Seconds to add to device-relative times to get Unix seconds, or None if times are absolute."""
+    """Seconds to add to device-relative times to get Unix seconds (None if times are absolute)."""
     stamps = [m.get("timestamp") for m in msgs["record"] + msgs["session"]]
     if not any(isinstance(t, int | np.integer) for t in stamps):
         _check_zone(msgs, ctx)
@@ -134,8 +134,8 @@ def _check_zone(msgs: dict[str, list[dict]], ctx: ReadContext) -> None:
             zone_offset = pd.Timestamp(utc).tz_convert(ctx.tz).utcoffset().total_seconds()
             if abs(offset - zone_offset) >= 900:
                 ctx.note(
-                    f"the device's clock was UTC{offset / 3600:+.1f} h but the zone used is {ctx.tz} "
-                    f"(UTC{zone_offset / 3600:+.1f} h); pass tz= with the athlete's zone"
+                    f"the device's clock was UTC{offset / 3600:+.1f} h but the zone used is "
+                    f"{ctx.tz} (UTC{zone_offset / 3600:+.1f} h); pass tz= with the athlete's zone"
                 )
             return
 

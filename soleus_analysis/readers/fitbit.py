@@ -68,7 +68,8 @@ def _load(ctx: ReadContext) -> list[dict]:
         raise ctx.error("not a JSON text file", fix="pass Fitbit's exercise.json") from None
     except json.JSONDecodeError as exc:
         raise ctx.error(
-            f"the JSON is incomplete or damaged ({exc.msg} at line {exc.lineno}); it may be truncated",
+            f"the JSON is incomplete or damaged ({exc.msg} at line {exc.lineno}); "
+            "it may be truncated",
             fix="export or copy the complete file again",
         ) from None
     ok, why = looks_like_exercise_json(data)

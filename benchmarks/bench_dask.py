@@ -1,0 +1,222 @@
+"""The Dask engine: a full build (validation, quarantine, panel) under an address-space limit.
+
+Goal (issue 8): ``soleus build --engine dask`` builds a 50M-set data set under a 4 GB address-space
+limit; the pandas engine is the baseline in the same run (at a size it can handle, and failing
+under the same limit at a larger one).
+
+Data: the simulator's cohort (400 athletes x 52 weeks, seed 42, the base of
+``benchmarks/_data.py``) replicated with new athlete ids (``sol.replicate_tables``: ``R0003-A017``,
+dated ``copy % 26`` weeks earlier) until the requested number of sets; every table of a copy is
+one Parquet part (``strength_sets/part-00003.parquet``, ...; about 300,000 sets, 80,000 runs,
+95,000 sessions and 105,000 wellness days per copy). Bad rows: in every copy after the first,
+0.05% of its sets get negative reps, and as many sets of the copy before are logged again in this
+copy's part (exact duplicates whose first occurrence is in another part). Every planted row must
+be rejected, and no other row.
+
+Each build runs in a fresh interpreter (the settings below are read at start-up) under
+``RLIMIT_AS``, with ``MALLOC_ARENA_MAX=2``, ``ARROW_DEFAULT_MEMORY_POOL=system`` and
+``OPENBLAS_NUM_THREADS=1``: glibc reserves 64 MB of address space per thread arena and pyarrow's
+mimalloc 1 GiB at import, which an address-space limit counts although little of it is used.
+Peak RSS is the child's high-water mark.
+
+Input data is made once per size and kept in ``$SOLEUS_BENCH_CACHE`` (the temporary folder by
+default; about 3 s and 25 MB per copy of 300,000 sets); the time it took is printed.
+
+Usage: python -m benchmarks.bench_dask [--sets 1200000 10000000 50000000] [--pandas-sets ...]
+[--limit-gb 4] | --quick (900,000 sets, both engines: about a minute)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._common import emit
+
+BASE = {"n_athletes": 400, "n_weeks": 52, "rng": 42, "start": "2024-01-01"}
+ENV = {"MALLOC_ARENA_MAX": "2", "ARROW_DEFAULT_MEMORY_POOL": "system", "OPENBLAS_NUM_THREADS": "1",
+       "OMP_NUM_THREADS": "1"}
+BAD_SHARE = 0.0005  # per kind: negative reps, and duplicates of the copy before
+
+
+def _cache() -> Path:
+    folder = Path(os.environ.get("SOLEUS_BENCH_CACHE", tempfile.gettempdir())) / "soleus-bench-dask"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def make_raw(copies: int) -> tuple[Path, dict]:
+    """A raw folder of ``copies`` replicated cohorts (cached); returns it and what was planted.
+
+    One copy at a time is made and written, so the generator's memory does not grow with size.
+    """
+    import pandas as pd
+
+    import soleus_analysis as sol
+
+    root = _cache() / f"raw-{copies}-{BASE['rng']}"
+    info_path = root / "planted.json"
+    if info_path.exists():
+        return root, dict(json.loads(info_path.read_text()), cached=True)
+    start = time.perf_counter()
+    shutil.rmtree(root, ignore_errors=True)
+    base = sol.simulate_cohort(
+        BASE["n_athletes"], BASE["n_weeks"], rng=BASE["rng"], start=BASE["start"]
+    ).tables()
+    gen = np.random.default_rng(BASE["rng"])
+    n_sets = len(base["strength_sets"])
+    k = int(round(BAD_SHARE * n_sets))
+    athletes, planted, rows = [], 0, {t: 0 for t in base if t != "athletes"}
+    previous = None
+    for r in range(copies):
+        copy = sol.replicate_tables(base, r)
+        athletes.append(copy.pop("athletes"))
+        sets = copy["strength_sets"]
+        if previous is not None:
+            bad = gen.choice(n_sets, k, replace=False)
+            sets.loc[bad, "reps"] = -sets.loc[bad, "reps"].fillna(10.0).abs().clip(lower=1.0)
+            again = previous.iloc[np.sort(gen.choice(n_sets, k, replace=False))]
+            copy["strength_sets"] = pd.concat([sets, again], ignore_index=True)
+            planted += 2 * k
+        previous = copy["strength_sets"].iloc[:n_sets]
+        for name, frame in copy.items():
+            (root / name).mkdir(parents=True, exist_ok=True)
+            frame.to_parquet(root / name / f"part-{r:05d}.parquet", index=False)
+            rows[name] += len(frame)
+    pd.concat(athletes, ignore_index=True).to_parquet(root / "athletes.parquet", index=False)
+    info = {"copies": copies, "planted": planted, "rows": rows,
+            "seconds": time.perf_counter() - start}
+    info_path.write_text(json.dumps(info))
+    return root, dict(info, cached=False)
+
+
+def _child(engine: str, raw: str, out: str) -> None:
+    """Run one build and print its figures as JSON (in the limited interpreter)."""
+    import soleus_analysis as sol
+
+    start = time.perf_counter()
+    try:
+        report = sol.build(raw, out, engine=engine)
+        result = {
+            "ok": True,
+            "rows_rejected": report.rows_rejected,
+            "rows_read": int(report.tables["rows_read"].sum()),
+            "athlete_weeks": int(report.weeks["weeks"].sum()),
+            "partitions": report.parameters.get("partitions"),
+        }
+    except BaseException as exc:  # a memory error is a result here
+        result = {"ok": False, "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
+    result["seconds"] = time.perf_counter() - start
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(("VmHWM", "VmPeak")):
+                result[line.split(":")[0]] = int(line.split()[1]) / 1024
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+def run_build(engine: str, raw: Path, limit_gb: float) -> dict:
+    out = _cache() / f"out-{engine}-{raw.name}"
+    shutil.rmtree(out, ignore_errors=True)
+    limit = int(limit_gb * 2**30)
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    env = dict(os.environ, **ENV)
+    root = Path(__file__).resolve().parents[1]
+    env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")])
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_dask", "--child", engine, str(raw), str(out)],
+        preexec_fn=limited,
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    if lines:
+        result = json.loads(lines[-1][7:])
+    else:
+        tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
+        result = {"ok": False, "error": f"exit {proc.returncode}: {tail[0][:200]}",
+                  "seconds": time.perf_counter() - start}
+    shutil.rmtree(out, ignore_errors=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sets", type=float, nargs="*", default=[1.2e6, 1e7, 5e7])
+    parser.add_argument("--pandas-sets", type=float, nargs="*", default=[1.2e6, 1e7],
+                        help="sizes of the pandas baseline (same limit)")
+    parser.add_argument("--limit-gb", type=float, default=4.0)
+    parser.add_argument("--quick", action="store_true",
+                        help="about 900,000 sets (3 copies), both engines, about a minute")
+    parser.add_argument("--child", nargs=3, metavar=("ENGINE", "RAW", "OUT"))
+    args = parser.parse_args()
+    if args.child:
+        _child(*args.child)
+        return
+    if args.quick:
+        args.sets, args.pandas_sets = [6e5], [6e5]
+
+    import soleus_analysis as sol
+
+    per_copy = len(
+        sol.simulate_cohort(
+            BASE["n_athletes"], BASE["n_weeks"], rng=BASE["rng"], start=BASE["start"]
+        ).strength_sets
+    )
+    runs = sorted({("dask", s) for s in args.sets} | {("pandas", s) for s in args.pandas_sets},
+                  key=lambda x: (x[1], x[0] != "pandas"))
+    rows, notes = [], []
+    for engine, sets in runs:
+        copies = max(1, math.ceil(sets / per_copy))
+        raw, info = make_raw(copies)
+        r = run_build(engine, raw, args.limit_gb)
+        n_sets = info["rows"]["strength_sets"]
+        all_rows = sum(info["rows"].values())
+        status = "ok" if r["ok"] else f"FAILED: {r['error']}"
+        if r["ok"] and r["rows_rejected"] != info["planted"]:
+            status = f"WRONG: {r['rows_rejected']} rejected, {info['planted']} planted"
+        rows.append({
+            "engine": engine,
+            "sets": f"{n_sets:,}",
+            "rows (all tables)": f"{all_rows:,}",
+            "partitions": r.get("partitions") or "",
+            "seconds": f"{r['seconds']:.0f}",
+            "rows/s": f"{all_rows / r['seconds']:,.0f}" if r["ok"] else "",
+            "peak RSS MB": f"{r.get('VmHWM', float('nan')):,.0f}",
+            "peak address space MB": f"{r.get('VmPeak', float('nan')):,.0f}",
+            "limit GB": args.limit_gb,
+            "result": status,
+        })
+        made = "reused, made earlier in" if info["cached"] else "made in"
+        notes.append(f"{engine} {n_sets:,} sets: input ({copies} Parquet parts per table) "
+                     f"{made} {info['seconds']:.0f} s; {info['planted']:,} bad rows planted, "
+                     "half of them duplicates across parts")
+    notes += [
+        "dask: default scheduler (a distributed LocalCluster of threads in the process, p2p "
+        "shuffle), default partitions (one per 500,000 input rows)",
+        "env of every build: " + ", ".join(f"{k}={v}" for k, v in ENV.items()),
+    ]
+    emit("Dask build under an address-space limit", rows, notes)
+
+
+if __name__ == "__main__":
+    main()
