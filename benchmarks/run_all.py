@@ -38,6 +38,8 @@ def _benches(quick: bool) -> list[tuple[str, list[str]]]:
         ("power", ["benchmarks/bench_power.py"]),
         ("simulation", ["benchmarks/bench_simulation.py"]),
         ("model_recovery", ["benchmarks/bench_model_recovery.py", "100"]),
+        # The 50M-set build under 4 GB takes about 20 minutes: run it on its own (see README).
+        ("dask", ["-m", "benchmarks.bench_dask", "--quick"]),
     ]
 
 
