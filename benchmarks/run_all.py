@@ -4,8 +4,8 @@ Usage (from the repository root; ``make bench`` runs the default)::
 
     python benchmarks/run_all.py [--quick] [--out benchmarks/latest.md] [--only validation,dose]
 
-The data benchmarks run at the goals' 10M set rows (the whole run took 5 minutes on 2 busy cores,
-plus about a minute to simulate and cache the data the first time; peak memory about 8 GB, in
+The data benchmarks run at the goals' 10M set rows (the whole run took about 6 minutes on 2 busy
+cores, plus about a minute to simulate and cache the data the first time; peak memory about 8 GB, in
 pandera's ``drop_invalid_rows``); ``--quick`` runs them at 2M rows (2 minutes). Each
 script runs in its own process with ``BENCH_JSON`` set, so that its goal lines (ratios measured in
 its own run) are collected here; the table lists stage, size, our figure, the baseline of the same
