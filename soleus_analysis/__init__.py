@@ -3,6 +3,7 @@
 Import as ``import soleus_analysis as sol``.
 """
 
+from soleus_analysis import plots
 from soleus_analysis.catalog import (
     ExerciseCatalog,
     classify_exercises,
@@ -31,10 +32,6 @@ from soleus_analysis.loads import (
     session_loads,
     training_loads,
 )
-from soleus_analysis.panel import add_ewma, add_lags, build_panel, within_between
-from soleus_analysis.partitioned import replicate_tables, write_partitioned
-from soleus_analysis.pipeline import BuildReport, build
-from soleus_analysis.running import run_metrics, weekly_runs
 from soleus_analysis.models import (
     BanisterResult,
     DistributedLagResult,
@@ -66,6 +63,9 @@ from soleus_analysis.models import (
     rmcorr,
     within_between_terms,
 )
+from soleus_analysis.panel import add_ewma, add_lags, build_panel, within_between
+from soleus_analysis.partitioned import replicate_tables, write_partitioned
+from soleus_analysis.pipeline import BuildReport, build
 from soleus_analysis.readers import (
     SOURCES,
     FolderRead,
@@ -75,6 +75,7 @@ from soleus_analysis.readers import (
     read_folder,
     read_stream,
 )
+from soleus_analysis.running import run_metrics, weekly_runs
 from soleus_analysis.schemas import (
     TABLES,
     AthletesSchema,
@@ -87,7 +88,6 @@ from soleus_analysis.schemas import (
     data_dictionary,
     get_schema,
 )
-from soleus_analysis.timeutils import local_dates, week_start
 from soleus_analysis.simulation import (
     Cohort,
     Design,
@@ -103,8 +103,8 @@ from soleus_analysis.simulation import (
     write_cohort,
 )
 from soleus_analysis.study import Study, open_study, study_folders
+from soleus_analysis.timeutils import local_dates, week_start
 from soleus_analysis.validation import ValidationReport, validate
-from soleus_analysis import plots
 
 __version__ = "0.1.0"
 
