@@ -157,7 +157,7 @@ def run_reports(
         raise InputError(
             "no notebooks named NN-topic.ipynb", path=notebooks_dir, fix="point --notebooks at them"
         )
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # text bar on stderr; tqdm.auto warns in a kernel without ipywidgets
 
     parameters = dict(parameters or {})
     executed_dir = out_dir / "executed"

@@ -191,7 +191,7 @@ def _workers(workers: int | None, n_tasks: int) -> int:
 
 def _results(tasks: list[tuple], workers: int, progress: bool, desc: str):
     """``_read_file`` of every task, in task order, with an optional progress bar on stderr."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # text bar on stderr; tqdm.auto warns in a kernel without ipywidgets
 
     bar = tqdm(total=len(tasks), desc=desc, unit="file", disable=not progress, leave=False)
     try:
