@@ -28,7 +28,8 @@ DEFAULT_QUARANTINE = Path("data/processed/quarantine")
 
 
 def write_quarantine(report: ValidationReport, directory: Path, name: str) -> Path | None:
-    """Write the rejected rows of a report, with their reasons, to ``directory/<name>.rejected.csv``.
+    """Write the rejected rows of a report, with their reasons, to
+    ``directory/<name>.rejected.csv``.
 
     Returns the path written, or None when nothing was rejected (a stale file is removed).
     """
@@ -57,11 +58,15 @@ def _load_canonical(path: Path, table: str) -> tuple[pd.DataFrame, list[str]]:
             if str(col.dtype) in {"float64", "Int64"} and name in frame and name != "source_row"
         ]
         for name in numeric:
-            frame[name] = frame[name].str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+            frame[name] = (
+                frame[name].str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+            )
     return frame, list(text.notes)
 
 
-def _read_tables(args: argparse.Namespace, path: Path) -> tuple[dict[str, pd.DataFrame], list[str], str]:
+def _read_tables(
+    args: argparse.Namespace, path: Path
+) -> tuple[dict[str, pd.DataFrame], list[str], str]:
     """The tables to validate: read through ``sol.read_all``, or as a canonical CSV/Parquet."""
     if path.suffix.lower() == ".parquet":
         if args.table is None:
@@ -254,10 +259,11 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     )
     data = written.files[written.files["athlete_id"] != ""]
     bad = written.injected.dropna(subset=["source_row"]).drop_duplicates(["path", "source_row"])
+    counts = data["format"].value_counts().sort_index().items()
     print(
         f"Simulated {args.athletes} athletes x {args.weeks} weeks (seed {args.seed}): "
         f"{len(data)} export files in {args.outdir} "
-        f"({', '.join(f'{n} {f}' for f, n in data['format'].value_counts().sort_index().items())}); "
+        f"({', '.join(f'{n} {f}' for f, n in counts)}); "
         f"{len(bad)} planted bad rows listed in truth_injected.csv; SIMULATED data, see README.md"
     )
     return 0
@@ -270,8 +276,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("validate", help="validate one file and quarantine its bad rows")
-    p.add_argument("path", help="an export (Strong, Hevy, Strava, FIT, GPX, TCX, Fitbit, PMSys) or a "
-                   "canonical CSV/Parquet file")
+    p.add_argument("path", help="an export (Strong, Hevy, Strava, FIT, GPX, TCX, Fitbit, PMSys) "
+                   "or a canonical CSV/Parquet file")
     p.add_argument("--table", choices=list(TABLES), default=None,
                    help="canonical table to validate (default: every table the file feeds)")
     p.add_argument("--source", choices=["auto", *SOURCES], default="auto",
@@ -292,7 +298,8 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "build",
-        help="read data/raw, validate, quarantine, and write the athlete-week panel and a build report",
+        help="read data/raw, validate, quarantine, and write the athlete-week panel and a build "
+        "report",
     )
     p.add_argument("raw_dir", nargs="?", default="data/raw", metavar="RAW_DIR",
                    help="folder of exports (default data/raw)")
@@ -302,7 +309,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="lags of the exposures in weeks (default 1 2 3 4)")
     p.add_argument("--ewma", choices=["williams", "exponential", "simple"], default="williams",
                    help="EWMA convention of acute and chronic load (default williams)")
-    p.add_argument("--catalog", default=None, help="your own exercise catalog CSV (default: shipped)")
+    p.add_argument("--catalog", default=None,
+                   help="your own exercise catalog CSV (default: shipped)")
     p.add_argument("--strict", action="store_true", help="exit 1 when rows were rejected")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--engine", choices=["pandas", "dask"], default="pandas",
@@ -339,7 +347,8 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_analysis)
 
     p = sub.add_parser("schema", help="print the data dictionary of the canonical tables")
-    p.add_argument("tables", nargs="*", metavar="TABLE", help=f"tables to show: {', '.join(TABLES)}")
+    p.add_argument("tables", nargs="*", metavar="TABLE",
+                   help=f"tables to show: {', '.join(TABLES)}")
     p.set_defaults(func=_cmd_schema)
 
     p = sub.add_parser(

@@ -142,7 +142,9 @@ def _to_utc(s: pd.Series, zones: pd.Series) -> Coerced:
         values = _localize(s.dt.as_unit("us"), zones)
         lost = (s.notna() & values.isna()).to_numpy()
         notes.append(f"naive timestamps read as local time in {_zone_text(zones)}")
-        return _result(values, lost, "local time that does not exist or is ambiguous (DST change)", notes)
+        return _result(
+            values, lost, "local time that does not exist or is ambiguous (DST change)", notes
+        )
 
     missing = is_missing(s)
     if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) != "string":
@@ -154,7 +156,9 @@ def _to_utc(s: pd.Series, zones: pd.Series) -> Coerced:
     naive = ~has_zone & ~missing
 
     values = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us, UTC]")
-    messages = np.full(n, "not a timestamp (use ISO 8601, e.g. 2024-05-01T07:30:00+02:00)", dtype=object)
+    messages = np.full(
+        n, "not a timestamp (use ISO 8601, e.g. 2024-05-01T07:30:00+02:00)", dtype=object
+    )
     failed = np.zeros(n, dtype=bool)
     if zoned.any():
         parsed = pd.to_datetime(texts[zoned], utc=True, format="ISO8601", errors="coerce")
@@ -163,11 +167,15 @@ def _to_utc(s: pd.Series, zones: pd.Series) -> Coerced:
     if naive.any():
         if zoned.any():
             # Only a cell that does read as a time lacks a zone; the others are not timestamps.
-            readable = pd.to_datetime(texts[naive], format="ISO8601", errors="coerce").notna().to_numpy()
+            readable = (
+                pd.to_datetime(texts[naive], format="ISO8601", errors="coerce").notna().to_numpy()
+            )
             failed |= naive
             lacks_zone = np.zeros(n, dtype=bool)
             lacks_zone[np.flatnonzero(naive)[readable]] = True
-            messages[lacks_zone] = "timestamp without time zone among timestamps with one; state its zone"
+            messages[lacks_zone] = (
+                "timestamp without time zone among timestamps with one; state its zone"
+            )
         else:
             parsed = pd.to_datetime(texts[naive], format="ISO8601", errors="coerce")
             unparsed = parsed.isna().to_numpy()
@@ -225,7 +233,9 @@ def missing_column(dtype: object, index: pd.Index) -> pd.Series:
     label = _canonical_dtype(dtype)
     if label == "str":
         # An Arrow null array costs nothing; building it from None objects costs a pass.
-        return pd.Series(pd.array(pa.nulls(len(index), pa.large_string()), dtype="str"), index=index)
+        return pd.Series(
+            pd.array(pa.nulls(len(index), pa.large_string()), dtype="str"), index=index
+        )
     n = len(index)
     if label == "float64":
         return pd.Series(np.full(n, np.nan), index=index, copy=False)

@@ -219,7 +219,8 @@ def plot_individual_responses(
     xlabel: str | None = None,
     ax=None,
 ):
-    """Each athlete's own response with its interval, sorted, against the smallest worthwhile change.
+    """Each athlete's own response with its interval, sorted, against the smallest worthwhile
+    change.
 
     Parameters
     ----------
@@ -257,7 +258,8 @@ def plot_individual_responses(
         ax.scatter(ordered[reference], ordered.index, marker="x", s=22, color="0.15", zorder=3,
                    label=reference_label)
     if swc is not None:
-        ax.axvspan(-swc, swc, color="0.88", zorder=0, label=f"smallest worthwhile change (±{swc:.2g})")
+        ax.axvspan(-swc, swc, color="0.88", zorder=0,
+                   label=f"smallest worthwhile change (±{swc:.2g})")
     ax.axvline(0, color="0.4", lw=1, ls="--")
     ax.set_yticks(ordered.index, ordered[y], fontsize="x-small")
     ax.set_xlabel(xlabel or x)

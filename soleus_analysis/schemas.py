@@ -1,8 +1,9 @@
 """Canonical tables as pandera schemas: the package's data dictionary.
 
 Every reader returns one of these tables; every feature and model consumes them. Units are in the
-column names (``_kg``, ``_m``, ``_s``, ``_bpm``). Timestamps are tz-aware UTC (for ordering) and each
-row carries the athlete's IANA ``timezone`` so that days and training weeks are computed in local time.
+column names (``_kg``, ``_m``, ``_s``, ``_bpm``). Timestamps are tz-aware UTC (for ordering) and
+each row carries the athlete's IANA ``timezone`` so that days and training weeks are computed in
+local time.
 
 A measure that was not recorded is missing (NaN), never 0. Checks are named so that a rejected row
 says which rule it broke (see :func:`soleus_analysis.validate`).
@@ -70,7 +71,9 @@ class _Provenance(pa.DataFrameModel):
     """Where each row came from; optional so that users can validate their own frames."""
 
     source: Series[str] = pa.Field(
-        nullable=True, required=False, description="Exporting app or format (strong, hevy, fit, ...)."
+        nullable=True,
+        required=False,
+        description="Exporting app or format (strong, hevy, fit, ...).",
     )
     source_file: Series[str] = pa.Field(
         nullable=True, required=False, description="File the row was read from."
@@ -79,8 +82,8 @@ class _Provenance(pa.DataFrameModel):
         nullable=True,
         required=False,
         ge=1,
-        description="Row in the source file as a spreadsheet numbers it (header = 1), or the record "
-        "number in a binary file.",
+        description="Row in the source file as a spreadsheet numbers it (header = 1), or the "
+        "record number in a binary file.",
     )
 
     class Config:
@@ -98,10 +101,15 @@ class _Zoned(pa.DataFrameModel):
     timezone: Series[str] = pa.Field(
         nullable=True,
         required=False,
-        description="IANA time zone of the athlete at the time (e.g. Europe/Oslo); missing means UTC.",
+        description="IANA time zone of the athlete at the time (e.g. Europe/Oslo); missing means "
+        "UTC.",
     )
 
-    @pa.check("timezone", name="valid_timezone", error="must be an IANA time zone name such as Europe/Oslo")
+    @pa.check(
+        "timezone",
+        name="valid_timezone",
+        error="must be an IANA time zone name such as Europe/Oslo",
+    )
     def valid_timezone(cls, s: pd.Series) -> pd.Series:
         return s.isin(_zones())
 
@@ -148,7 +156,9 @@ class AthletesSchema(_Provenance, _Zoned, _Athlete):
         "'Weight'): kg or lb.",
     )
 
-    @pa.dataframe_check(name="duplicate_athlete", error="athlete_id already given on an earlier row")
+    @pa.dataframe_check(
+        name="duplicate_athlete", error="athlete_id already given on an earlier row"
+    )
     def duplicate_athlete(cls, df: pd.DataFrame) -> pd.Series:
         return rules.first_occurrence(df, ["athlete_id"])
 
@@ -383,22 +393,49 @@ class WellnessSchema(_Provenance, _Athlete):
 
     date: Series[LocalDate] = pa.Field(description="Local calendar date (midnight, no time zone).")
     fatigue: Series[float] = pa.Field(
-        nullable=True, required=False, ge=1, le=5, description="Fatigue rating, 1-5 as logged; PMSys: 1 = very tired, 5 = very fresh (higher is better)."
+        nullable=True,
+        required=False,
+        ge=1,
+        le=5,
+        description="Fatigue rating, 1-5 as logged; PMSys: 1 = very tired, 5 = very fresh "
+        "(higher is better).",
     )
     soreness: Series[float] = pa.Field(
-        nullable=True, required=False, ge=1, le=5, description="Muscle soreness rating, 1-5; PMSys: 1 = very sore, 5 = not sore (higher is better)."
+        nullable=True,
+        required=False,
+        ge=1,
+        le=5,
+        description="Muscle soreness rating, 1-5; PMSys: 1 = very sore, 5 = not sore "
+        "(higher is better).",
     )
     readiness: Series[float] = pa.Field(
-        nullable=True, required=False, ge=0, le=10, description="Readiness to train, 0-10 (higher = more ready)."
+        nullable=True,
+        required=False,
+        ge=0,
+        le=10,
+        description="Readiness to train, 0-10 (higher = more ready).",
     )
     mood: Series[float] = pa.Field(
-        nullable=True, required=False, ge=1, le=5, description="Mood rating, 1-5; PMSys: 1 = very low, 5 = very good."
+        nullable=True,
+        required=False,
+        ge=1,
+        le=5,
+        description="Mood rating, 1-5; PMSys: 1 = very low, 5 = very good.",
     )
     stress: Series[float] = pa.Field(
-        nullable=True, required=False, ge=1, le=5, description="Stress rating, 1-5; PMSys: 1 = very stressed, 5 = very relaxed (higher is better)."
+        nullable=True,
+        required=False,
+        ge=1,
+        le=5,
+        description="Stress rating, 1-5; PMSys: 1 = very stressed, 5 = very relaxed "
+        "(higher is better).",
     )
     sleep_quality: Series[float] = pa.Field(
-        nullable=True, required=False, ge=1, le=5, description="Sleep quality rating, 1-5; PMSys: 1 = very poor, 5 = very good."
+        nullable=True,
+        required=False,
+        ge=1,
+        le=5,
+        description="Sleep quality rating, 1-5; PMSys: 1 = very poor, 5 = very good.",
     )
     sleep_duration_h: Series[float] = pa.Field(
         nullable=True, required=False, ge=0, le=24, description="Sleep duration [h]."
@@ -407,7 +444,11 @@ class WellnessSchema(_Provenance, _Athlete):
         nullable=True, required=False, ge=25, le=120, description="Resting heart rate [beats/min]."
     )
     hrv_rmssd_ms: Series[float] = pa.Field(
-        nullable=True, required=False, gt=0, le=400, description="Heart-rate variability, RMSSD [ms]."
+        nullable=True,
+        required=False,
+        gt=0,
+        le=400,
+        description="Heart-rate variability, RMSSD [ms].",
     )
     soreness_area: Series[str] = pa.Field(
         nullable=True, required=False, description="Body areas reported sore, as logged."
@@ -688,7 +729,12 @@ def data_dictionary(tables: list[str] | None = None) -> str:
         whether it is required and may be missing, its checks and its description, then the rules
         that involve several columns or rows.
     """
-    out = ["# Data dictionary", "", "Generated by `soleus schema` from `soleus_analysis/schemas.py`.", ""]
+    out = [
+        "# Data dictionary",
+        "",
+        "Generated by `soleus schema` from `soleus_analysis/schemas.py`.",
+        "",
+    ]
     for name in tables or list(TABLES):
         model = TABLES[name]
         schema = model.to_schema()
@@ -704,7 +750,11 @@ def data_dictionary(tables: list[str] | None = None) -> str:
                 f"{'yes' if col.nullable else 'no'} | {checks} | {col.description or ''} |"
             )
         if schema.checks:
-            out += ["", "Rules across columns and rows (the offending rows are rejected, not the table):", ""]
+            out += [
+                "",
+                "Rules across columns and rows (the offending rows are rejected, not the table):",
+                "",
+            ]
             out += [f"- `{c.name}`: {c.error}" for c in schema.checks]
         out.append("")
     return "\n".join(out)

@@ -51,7 +51,8 @@ def test_bent_knee_shares_exceed_straight_knee_shares(catalog):
     straight = calf.loc[calf["knee_position"] == "straight", "soleus_share"]
     assert bent.min() > straight.max()
     ex = catalog.exercises.set_index("exercise")
-    # The body is not lifted in a seated raise or on a leg press; a single-leg raise lifts all of it.
+    # The body is not lifted in a seated raise or on a leg press; a single-leg raise lifts all
+    # of it.
     assert ex.loc["seated_calf_raise", "body_mass_share"] == 0
     assert ex.loc["calf_press_leg_press", "body_mass_share"] == 0
     assert ex.loc["single_leg_standing_calf_raise", "body_mass_share"] == 1
@@ -196,12 +197,18 @@ def test_normalize_name():
 
 
 def _write_catalog(path, rows):
-    header = "exercise,label,plantar_flexor,is_training,knee_position,soleus_share,body_mass_share,dose_unit,aliases,source,rationale"
+    header = (
+        "exercise,label,plantar_flexor,is_training,knee_position,soleus_share,body_mass_share,"
+        "dose_unit,aliases,source,rationale"
+    )
     path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
     return path
 
 
-GOOD = "seated_calf_raise,Seated,true,true,bent,0.95,0,reps,Seated Calf Raise|My Soleus Machine,my lab 2025,why"
+GOOD = (
+    "seated_calf_raise,Seated,true,true,bent,0.95,0,reps,Seated Calf Raise|My Soleus Machine,"
+    "my lab 2025,why"
+)
 
 
 def test_user_catalog_overrides_the_shipped_one(tmp_path):
@@ -261,7 +268,10 @@ def test_bad_catalog_cells_name_file_line_column_and_fix(tmp_path, row, line, co
 
 
 def test_an_alias_of_two_exercises_is_rejected(tmp_path):
-    other = "standing_calf_raise,Standing,true,true,straight,0.6,1,reps,Calf Raise|seated calf raises,src,r"
+    other = (
+        "standing_calf_raise,Standing,true,true,straight,0.6,1,reps,Calf Raise|seated calf raises,"
+        "src,r"
+    )
     path = _write_catalog(tmp_path / "clash.csv", [GOOD, other])
     with pytest.raises(
         InputError,

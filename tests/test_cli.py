@@ -135,7 +135,8 @@ def test_validate_missing_weight_unit_exits_2_with_the_fix(capsys):
 
 def test_validate_with_weight_unit_and_athlete_id(tmp_path, capsys):
     code = main(["validate", str(DATA / "strong" / "strong_classic.csv"), "--weight-unit", "kg",
-                 "--athlete-id", "ada", "--table", "strength_sets", "--quarantine-dir", str(tmp_path)])
+                 "--athlete-id", "ada", "--table", "strength_sets",
+                 "--quarantine-dir", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 0 and "strength_sets: 12 rows read; 12 valid, 0 rejected" in out
     assert "sessions" not in out.split("Note:")[0]

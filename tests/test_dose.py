@@ -198,7 +198,8 @@ def test_missing_columns_and_wrong_input():
 
 
 def _reference_weekly(sets, body_mass, catalog):
-    """Straightforward per-row loop over the definitions in dose.py (independent of its numpy code)."""
+    """Straightforward per-row loop over the definitions in dose.py (independent of its numpy
+    code)."""
     table = catalog.exercises.set_index("exercise")
     out = {}
     for rec in sets.to_dict(orient="records"):

@@ -137,7 +137,8 @@ def test_panel_grid_zeros_and_missing_values(tables):
     ] == pytest.approx(330)
     assert a.loc[W2, "fatigue"] == pytest.approx(3.0) and a.loc[W2, "wellness_days"] == 4
     assert a["wellness_days"].isna().tolist() == [True, False, True, True]
-    # b has no body mass: the single-leg raise week has an unknown volume, the seated week a known one.
+    # b has no body mass: the single-leg raise week has an unknown volume, the seated week a
+    # known one.
     assert b.loc[W1, "soleus_volume_kg"] == pytest.approx(3 * 20 * 40 * 0.85)
     assert math.isnan(b.loc[W3, "soleus_volume_kg"])
     assert b.loc[W2, "soleus_volume_kg"] == 0.0
@@ -150,7 +151,8 @@ def test_lagged_exposures_are_centred_after_lagging(tables):
     p = sol.build_panel(sets, runs, wellness, athletes=athletes, lags=(1,))
     b = p[p["athlete_id"] == "b"].reset_index(drop=True)
     np.testing.assert_allclose(b["soleus_sets_lag1"], [NAN, 2.55, 0.0])
-    # The between part of the lag is the mean of the lagged column (1.275), not of the column (1.283).
+    # The between part of the lag is the mean of the lagged column (1.275), not of the column
+    # (1.283).
     np.testing.assert_allclose(b["soleus_sets_lag1_between"], [1.275] * 3)
     np.testing.assert_allclose(b["soleus_sets_lag1_within"], [NAN, 1.275, -1.275])
     np.testing.assert_allclose(b["soleus_sets_between"], [(2.55 + 1.3) / 3] * 3)

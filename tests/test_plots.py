@@ -61,7 +61,9 @@ def test_individual_responses_are_sorted():
 
 
 def test_power_curve_and_series_fit_return_axes():
-    curve = pd.DataFrame({"n_athletes": [10, 20, 40], "power": [0.2, 0.5, 0.85], "mc_se": [0.02, 0.03, 0.02]})
+    curve = pd.DataFrame(
+        {"n_athletes": [10, 20, 40], "power": [0.2, 0.5, 0.85], "mc_se": [0.02, 0.03, 0.02]}
+    )
     ax = plots.plot_power_curve(curve)
     assert ax.get_ylim() == (0, 1.02)
     near_one = pd.DataFrame({"n_athletes": [10, 20], "power": [0.95, 1.0], "mc_se": [0.03, 0.0]})
@@ -74,8 +76,8 @@ def test_power_curve_and_series_fit_return_axes():
 
 
 def test_partial_effect_band():
-    grid = pd.DataFrame({"x": [0, 10, 20], "predicted": [300, 296, 292.0], "ci_low": [298, 293, 287.0],
-                         "ci_high": [302, 299, 297.0]})
+    grid = pd.DataFrame({"x": [0, 10, 20], "predicted": [300, 296, 292.0],
+                         "ci_low": [298, 293, 287.0], "ci_high": [302, 299, 297.0]})
     ax = plots.plot_partial_effect(grid, x="x")
     assert ax.lines[0].get_ydata().tolist() == [300, 296, 292.0]
 

@@ -362,7 +362,8 @@ def _messy_sets(seed: int, n_sessions: int, defect_rate: float) -> pd.DataFrame:
         ("load_kg", lambda: rng.choice([-2.5, 900, "heavy", None])),
         ("set_type", lambda: rng.choice(["warm", None, "working"])),
         ("athlete_id", lambda: rng.choice([None, "", "a2"])),
-        ("session_start", lambda: rng.choice(["1980-01-01T00:00:00Z", "garbage", "2024-03-04 07:00:00"])),
+        ("session_start",
+         lambda: rng.choice(["1980-01-01T00:00:00Z", "garbage", "2024-03-04 07:00:00"])),
         ("timezone", lambda: rng.choice(["Nowhere/City", None])),
         ("set_index", lambda: rng.choice([-1, 0, 1.5])),
     ]
