@@ -82,6 +82,7 @@ from soleus_analysis.pipeline import (
     _remove_output,
     _sorted,
     _write_parquet,
+    write_build_report,
 )
 from soleus_analysis.schemas import get_schema
 from soleus_analysis.validation import ValidationReport, validate
@@ -772,32 +773,11 @@ def build_dask(
         "engine": "dask",
         "partitions": n_parts,
     }
-    report = BuildReport(
-        raw_dir=root.as_posix(),
-        out_dir=out.as_posix(),
-        parameters=parameters,
-        files=_files_listing(parts, part_rows, other),
-        tables=pd.DataFrame(
-            table_rows, columns=["table", "rows_read", "rows_valid", "rows_rejected"]
-        ),
-        rejected=pd.DataFrame(
-            rejected_rows, columns=["table", "column", "check", "rows", "example", "message"]
-        ),
-        quarantine=pd.DataFrame(quarantine_rows, columns=["file", "table", "source_file", "rows"]),
-        flags=pd.DataFrame(flag_rows, columns=["table", "athlete_id", "check", "rows", "message"]),
-        unmapped=names.reset_index(drop=True),
-        weeks=weeks,
-        outputs=tuple(outputs + ["build_report.md", "build_report.json"]),
-        notes=tuple(dict.fromkeys(notes)),
+    return write_build_report(
+        out, raw_dir=root, parameters=parameters, files=_files_listing(parts, part_rows, other),
+        table_rows=table_rows, rejected_rows=rejected_rows, quarantine_rows=quarantine_rows,
+        flag_rows=flag_rows, unmapped=names, weeks=weeks, outputs=outputs, notes=notes,
     )
-    import json
-
-    (out / "build_report.md").write_text(report.to_markdown(), encoding="utf-8")
-    (out / "build_report.json").write_text(
-        json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-        encoding="utf-8",
-    )
-    return report
 
 
 def _combine_unmapped(frames: list[pd.DataFrame], *, has_sets: bool, catalog) -> pd.DataFrame:

@@ -748,11 +748,37 @@ def build(
         "catalog": "shipped" if catalog is None else Path(cat.path).name,
         "reader": read.reader,
     }
+    return write_build_report(
+        out, raw_dir=root, parameters=parameters, files=read.files, table_rows=table_rows,
+        rejected_rows=rejected_rows, quarantine_rows=quarantine_rows, flag_rows=flag_rows,
+        unmapped=names, weeks=weeks, outputs=outputs, notes=notes,
+    )
+
+
+def write_build_report(
+    out: Path,
+    *,
+    raw_dir: Path,
+    parameters: dict,
+    files: pd.DataFrame,
+    table_rows: list,
+    rejected_rows: list,
+    quarantine_rows: list,
+    flag_rows: list,
+    unmapped: pd.DataFrame,
+    weeks: pd.DataFrame,
+    outputs: list[str],
+    notes: list[str],
+) -> BuildReport:
+    """Assemble a :class:`BuildReport` from a build's tallies and write its Markdown and JSON.
+
+    Shared by the pandas and Dask engines so that both write the same report.
+    """
     report = BuildReport(
-        raw_dir=root.as_posix(),
+        raw_dir=raw_dir.as_posix(),
         out_dir=out.as_posix(),
         parameters=parameters,
-        files=read.files,
+        files=files,
         tables=pd.DataFrame(
             table_rows, columns=["table", "rows_read", "rows_valid", "rows_rejected"]
         ),
@@ -761,7 +787,7 @@ def build(
         ),
         quarantine=pd.DataFrame(quarantine_rows, columns=["file", "table", "source_file", "rows"]),
         flags=pd.DataFrame(flag_rows, columns=["table", "athlete_id", "check", "rows", "message"]),
-        unmapped=names.reset_index(drop=True),
+        unmapped=unmapped.reset_index(drop=True),
         weeks=weeks,
         outputs=tuple(outputs + ["build_report.md", "build_report.json"]),
         notes=tuple(dict.fromkeys(notes)),
