@@ -181,6 +181,17 @@ def within_between(
     return pd.concat([df, pd.DataFrame(new, index=df.index)], axis=1)
 
 
+
+def _check_long_table(df: pd.DataFrame, caller: str, group: str, time: str, columns) -> None:
+    """Raise if ``df`` lacks a column or has more than one row per ``group`` and ``time``."""
+    missing = [c for c in [group, time, *columns] if c not in df.columns]
+    if missing:
+        raise InputError(f"{caller}(): the table lacks the column(s) {', '.join(missing)}")
+    if df.duplicated([group, time]).any():
+        raise ValueError(
+            f"{caller}() needs one row per {group} and {time}; the table has duplicates"
+        )
+
 def add_lags(
     df: pd.DataFrame,
     columns: Sequence[str],
@@ -228,13 +239,7 @@ def add_lags(
     bad = [k for k in lags if not (isinstance(k, int | np.integer) and k > 0)]
     if bad:
         raise ValueError(f"lags must be positive whole numbers of steps, got {bad}")
-    missing = [c for c in [group, time, *columns] if c not in df.columns]
-    if missing:
-        raise InputError(f"add_lags(): the table lacks the column(s) {', '.join(missing)}")
-    if df.duplicated([group, time]).any():
-        raise ValueError(
-            f"add_lags() needs one row per {group} and {time}; the table has duplicates"
-        )
+    _check_long_table(df, "add_lags", group, time, columns)
     out = df.copy()
     new = {}
     if _is_regular_grid(df, group, time, step):
@@ -336,13 +341,7 @@ def add_ewma(
     if not (start == "mean" or isinstance(start, int | float | np.integer | np.floating)):
         raise ValueError(f"start must be 'mean' or a number (the level before the record), "
                          f"got {start!r}")
-    missing = [c for c in [group, time, *columns] if c not in df.columns]
-    if missing:
-        raise InputError(f"add_ewma(): the table lacks the column(s) {', '.join(missing)}")
-    if df.duplicated([group, time]).any():
-        raise ValueError(
-            f"add_ewma() needs one row per {group} and {time}; the table has duplicates"
-        )
+    _check_long_table(df, "add_ewma", group, time, columns)
     out = df.copy()
     if df.empty:
         for name in columns:
