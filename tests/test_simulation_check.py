@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -66,3 +69,30 @@ def test_a_study_without_planted_defects_is_an_input_error(tmp_path):
     study = sol.open_study(tmp_path / "raw", tmp_path / "processed")
     with pytest.raises(sol.InputError, match="truth_injected.csv"):
         sol.check_planted(study)
+
+
+def test_the_shipped_demo_cohort_panel_has_the_true_soleus_dose_except_where_rows_were_dropped(
+    tmp_path,
+):
+    # data/raw/demo-cohort is simulated: truth_weeks.csv holds the dose the athletes really did.
+    raw = Path(__file__).parents[1] / "data" / "raw" / "demo-cohort"
+    study = sol.open_study(raw, tmp_path / "processed")
+    truth = pd.read_csv(raw / "truth_weeks.csv", parse_dates=["week_start"])
+    merged = study.panel.merge(truth, on=["athlete_id", "week_start"], suffixes=("", "_truth"))
+    assert len(merged) == len(truth) == len(study.panel)
+    both = merged.dropna(subset=["soleus_sets", "soleus_sets_truth"])
+    assert len(both) > 700
+    gap = both["soleus_sets_truth"] - both["soleus_sets"]
+    # Sets planted as rejected (impossible values) or unmapped (typos) leave the dose, nothing else
+    injected = pd.read_csv(raw / "truth_injected.csv")
+    dropped = injected[
+        (injected["table"] == "strength_sets")
+        & ~injected["added"]
+        & injected["expected"].isin(["rejected", "unmapped"])
+    ]
+    touched = set(dropped["athlete_id"])
+    clean = ~both["athlete_id"].isin(touched)
+    assert both.loc[clean, "athlete_id"].nunique() >= 20  # most athletes have no dropped set
+    np.testing.assert_allclose(gap[clean], 0, atol=1e-5)
+    assert (gap[~clean] > -1e-5).all()  # a dropped set can only lower a week's dose
+    assert 0 < (gap > 1e-5).sum() <= len(dropped)
