@@ -15,7 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from soleus_analysis.simulation.model import EXERCISE_IDS, LONG, WORKOUT, Design, Effects
+from soleus_analysis.simulation.model import (
+    EXERCISE_IDS,
+    GENERAL_EXERCISES,
+    LONG,
+    WORKOUT,
+    Design,
+    Effects,
+)
 from soleus_analysis.simulation.panel import (
     SimulationParams,
     _draw,
@@ -110,18 +117,6 @@ _KIND: dict[str, tuple[str, tuple[float, float], tuple[float, float] | None]] = 
     "pull_up": ("reps", (4, 10), (0.0, 0.0)),
     "bench_press": ("reps", (5, 10), (0.5, 0.9)),
 }
-_GENERAL = (
-    "squat",
-    "deadlift",
-    "romanian_deadlift",
-    "lunge",
-    "bulgarian_split_squat",
-    "hip_thrust",
-    "leg_press",
-    "plank",
-    "pull_up",
-    "bench_press",
-)
 _BARBELL = {"squat", "deadlift", "bench_press", "hip_thrust"}
 _MACHINE = {"seated_calf_raise", "standing_calf_raise", "calf_press_leg_press"}
 _PROGRAMME_NAMES = ("Soleus", "Calves & Soleus", "Soleus programme", "Lower leg")
@@ -227,9 +222,8 @@ class _Habits:
         self.foam_rolls = rng.random(n) < 0.1
         self.workout_name = rng.choice(np.array(_PROGRAMME_NAMES, dtype=object), n)
         self.general_name = rng.choice(np.array(_GENERAL_NAMES, dtype=object), n)
-        self.general_pool = [
-            rng.choice(np.array(_GENERAL, dtype=object), 4, replace=False) for _ in range(n)
-        ]
+        general = np.array(GENERAL_EXERCISES, dtype=object)
+        self.general_pool = [rng.choice(general, 4, replace=False) for _ in range(n)]
 
 
 def _runs(traj, params, hab, rng, dates) -> tuple[pd.DataFrame, pd.DataFrame]:

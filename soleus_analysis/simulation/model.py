@@ -107,6 +107,20 @@ __all__ = [
     "draw",
 ]
 
+#: General strength exercises (no plantar-flexor share) drawn for the athletes' gym sessions.
+GENERAL_EXERCISES: tuple[str, ...] = (
+    "squat",
+    "deadlift",
+    "romanian_deadlift",
+    "lunge",
+    "bulgarian_split_squat",
+    "hip_thrust",
+    "leg_press",
+    "plank",
+    "pull_up",
+    "bench_press",
+)
+
 #: Canonical exercise ids the simulator uses, in a fixed order (array index -> id).
 _SIMULATED_EXERCISES: tuple[str, ...] = (
     # The article's four exercises (bent knee: soleus-biased).
@@ -130,16 +144,7 @@ _SIMULATED_EXERCISES: tuple[str, ...] = (
     "calf_massage",
     "calf_foam_roll",
     # General strength work (no plantar-flexor share).
-    "squat",
-    "deadlift",
-    "romanian_deadlift",
-    "lunge",
-    "bulgarian_split_squat",
-    "hip_thrust",
-    "leg_press",
-    "plank",
-    "pull_up",
-    "bench_press",
+    *GENERAL_EXERCISES,
 )
 
 
