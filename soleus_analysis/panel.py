@@ -35,7 +35,7 @@ import pandas as pd
 from scipy.signal import lfilter
 
 from soleus_analysis.catalog import ExerciseCatalog
-from soleus_analysis.dose import soleus_dose, weekly, weekly_dose
+from soleus_analysis.dose import DOSE_COLUMNS, soleus_dose, weekly, weekly_dose
 from soleus_analysis.errors import InputError
 from soleus_analysis.loads import daily_load, ewma_lambda, training_loads
 from soleus_analysis.running import weekly_runs
@@ -52,15 +52,7 @@ __all__ = [
     "within_between",
 ]
 
-DOSE_EXPOSURES = (
-    "soleus_sets",
-    "soleus_reps",
-    "soleus_volume_kg",
-    "soleus_tut_s",
-    "soleus_distance_m",
-    "calf_sets",
-    "strength_sessions",
-)
+DOSE_EXPOSURES = (*DOSE_COLUMNS, "strength_sessions")
 RUN_EXPOSURES = ("run_distance_km", "run_time_min", "n_runs")
 LOAD_EXPOSURES = ("srpe_load_au", "acute_load_au", "chronic_load_au")
 #: Exposures split into within- and between-athlete parts by default.
@@ -618,16 +610,7 @@ def _build_panel(
     # was logging and did nothing), missing outside it. A week with a row keeps its values (a
     # missing volume stays missing).
     fill = {
-        "strength": (
-            "soleus_sets",
-            "soleus_reps",
-            "soleus_volume_kg",
-            "soleus_tut_s",
-            "soleus_distance_m",
-            "calf_sets",
-            "strength_sessions",
-            "unmapped_sets",
-        ),
+        "strength": (*DOSE_EXPOSURES, "unmapped_sets"),
         "runs": ("run_distance_km", "run_time_min", "n_runs", "easy_runs", "long_runs"),
         "wellness": ("wellness_days",),
     }
