@@ -82,6 +82,7 @@ from soleus_analysis.pipeline import (
     _remove_output,
     _sorted,
     _write_parquet,
+    build_parameters,
     write_build_report,
 )
 from soleus_analysis.schemas import get_schema
@@ -759,20 +760,12 @@ def build_dask(
         has_sets="strength_sets" in parts,
         catalog=cat,
     )
-    parameters = {
-        "tz": tz,
-        "ewma_convention": ewma,
-        "acute_days": 7,
-        "chronic_days": 28,
-        "lags": [int(k) for k in lags],
-        "min_coverage": float(min_coverage),
-        "max_gap_days": max_gap_days,
-        "catalog": "shipped" if catalog is None else Path(cat.path).name,
-        "reader": f"dask engine: canonical tables in parts, {n_parts} partition(s) by athlete; "
+    parameters = build_parameters(
+        tz=tz, ewma=ewma, lags=lags, min_coverage=min_coverage, max_gap_days=max_gap_days,
+        catalog=None if catalog is None else cat,
+        reader=f"dask engine: canonical tables in parts, {n_parts} partition(s) by athlete; "
         f"{label}",
-        "engine": "dask",
-        "partitions": n_parts,
-    }
+    ) | {"engine": "dask", "partitions": n_parts}
     return write_build_report(
         out, raw_dir=root, parameters=parameters, files=_files_listing(parts, part_rows, other),
         table_rows=table_rows, rejected_rows=rejected_rows, quarantine_rows=quarantine_rows,

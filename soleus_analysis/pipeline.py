@@ -737,7 +737,22 @@ def build(
     )
     weeks["first_week"] = weeks["first_week"].dt.strftime("%Y-%m-%d")
     weeks["last_week"] = weeks["last_week"].dt.strftime("%Y-%m-%d")
-    parameters = {
+    parameters = build_parameters(
+        tz=tz, ewma=ewma, lags=lags, min_coverage=min_coverage, max_gap_days=max_gap_days,
+        catalog=None if catalog is None else cat, reader=read.reader,
+    )
+    return write_build_report(
+        out, raw_dir=root, parameters=parameters, files=read.files, table_rows=table_rows,
+        rejected_rows=rejected_rows, quarantine_rows=quarantine_rows, flag_rows=flag_rows,
+        unmapped=names, weeks=weeks, outputs=outputs, notes=notes,
+    )
+
+
+def build_parameters(
+    *, tz, ewma, lags, min_coverage, max_gap_days, catalog, reader: str
+) -> dict:
+    """The parameters a build report records (shared by the pandas and Dask engines)."""
+    return {
         "tz": tz,
         "ewma_convention": ewma,
         "acute_days": 7,
@@ -745,14 +760,9 @@ def build(
         "lags": [int(k) for k in lags],
         "min_coverage": float(min_coverage),
         "max_gap_days": max_gap_days,
-        "catalog": "shipped" if catalog is None else Path(cat.path).name,
-        "reader": read.reader,
+        "catalog": "shipped" if catalog is None else Path(catalog.path).name,
+        "reader": reader,
     }
-    return write_build_report(
-        out, raw_dir=root, parameters=parameters, files=read.files, table_rows=table_rows,
-        rejected_rows=rejected_rows, quarantine_rows=quarantine_rows, flag_rows=flag_rows,
-        unmapped=names, weeks=weeks, outputs=outputs, notes=notes,
-    )
 
 
 def write_build_report(
