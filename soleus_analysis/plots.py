@@ -31,6 +31,31 @@ def _axes(ax, figsize=(7, 4)):
     return ax
 
 
+def _levels(data: pd.DataFrame, hue: str | None) -> list:
+    """Levels of ``hue`` in order of first appearance, or ``[None]`` when there is no hue."""
+    return list(dict.fromkeys(data[hue])) if hue else [None]
+
+
+def _xerr(part: pd.DataFrame, x: str, low: str, high: str) -> list[pd.Series]:
+    """Horizontal error-bar lengths (below, above) of intervals ``low``-``high`` around ``x``."""
+    return [part[x] - part[low], part[high] - part[x]]
+
+
+def _legend(ax, loc: str, *handles):
+    """A legend in the house style: small type, no frame."""
+    return ax.legend(*handles, loc=loc, fontsize="small", frameon=False)
+
+
+def _finish(ax, xlabel: str, ylabel: str | None = None, *, legend: str | None = "best"):
+    """Label the axes (``ylabel`` None: left as is), add the legend unless ``legend`` is None."""
+    ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+    if legend is not None:
+        _legend(ax, legend)
+    return ax
+
+
 def _require(data: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     missing = [c for c in columns if c not in data.columns]
     if missing:
@@ -78,7 +103,7 @@ def plot_forest(
     _require(data, [y, x, low, high] + ([hue] if hue else []), "plot_forest")
     ax = _axes(ax, figsize=(7, 0.45 * len(data) + 1.2))
     labels = list(dict.fromkeys(data[y]))
-    levels = list(dict.fromkeys(data[hue])) if hue else [None]
+    levels = _levels(data, hue)
     palette = sns.color_palette("colorblind", len(levels))
     height = 0.7 / len(levels)
     for k, level in enumerate(levels):
@@ -88,7 +113,7 @@ def plot_forest(
         ax.errorbar(
             part[x],
             pos,
-            xerr=[part[x] - part[low], part[high] - part[x]],
+            xerr=_xerr(part, x, low, high),
             fmt="o",
             color=palette[k],
             capsize=3,
@@ -100,11 +125,7 @@ def plot_forest(
         ax.axvline(reference, color="0.4", lw=1, ls="--")
     ax.set_yticks(range(len(labels)), labels)
     ax.invert_yaxis()
-    ax.set_xlabel(xlabel or x)
-    ax.set_ylabel("")
-    if hue or band is not None:
-        ax.legend(loc="best", fontsize="small", frameon=False)
-    return ax
+    return _finish(ax, xlabel or x, "", legend="best" if hue or band is not None else None)
 
 
 def plot_dose_over_time(
@@ -140,7 +161,7 @@ def plot_dose_over_time(
     """
     _require(data, [x, y, units] + ([hue] if hue else []), "plot_dose_over_time")
     ax = _axes(ax, figsize=(8, 4))
-    groups = list(dict.fromkeys(data[hue])) if hue else [None]
+    groups = _levels(data, hue)
     palette = dict(zip(groups, sns.color_palette("colorblind", len(groups)), strict=True))
     for athlete, part in data.sort_values(x).groupby(units, sort=True):
         group = part[hue].iloc[0] if hue else None
@@ -153,10 +174,7 @@ def plot_dose_over_time(
         median = part.groupby(x, sort=True)[y].median()
         ax.plot(median.index, median.to_numpy(), color=palette[group], lw=3,
                 label="median" if group is None else f"median, {group}")
-    ax.set_xlabel("week")
-    ax.set_ylabel(ylabel or y)
-    ax.legend(loc="upper left", fontsize="small", frameon=False)
-    return ax
+    return _finish(ax, "week", ylabel or y, legend="upper left")
 
 
 def plot_partial_effect(
@@ -199,10 +217,7 @@ def plot_partial_effect(
     line = data.sort_values(x)
     ax.fill_between(line[x], line[low], line[high], color="C0", alpha=0.25, lw=0, label="95% CI")
     ax.plot(line[x], line[y], color="C0", lw=2, label="model")
-    ax.set_xlabel(xlabel or x)
-    ax.set_ylabel(ylabel or y)
-    ax.legend(loc="best", fontsize="small", frameon=False)
-    return ax
+    return _finish(ax, xlabel or x, ylabel or y)
 
 
 def plot_individual_responses(
@@ -247,11 +262,11 @@ def plot_individual_responses(
              "plot_individual_responses")
     ordered = data.sort_values(x, ignore_index=True)
     ax = _axes(ax, figsize=(7, 0.18 * len(ordered) + 1.5))
-    levels = list(dict.fromkeys(ordered[hue])) if hue else [None]
+    levels = _levels(ordered, hue)
     palette = dict(zip(levels, sns.color_palette("colorblind", len(levels)), strict=True))
     for level in levels:
         part = ordered if level is None else ordered[ordered[hue] == level]
-        ax.errorbar(part[x], part.index, xerr=[part[x] - part[low], part[high] - part[x]],
+        ax.errorbar(part[x], part.index, xerr=_xerr(part, x, low, high),
                     fmt="o", ms=3, color=palette[level], capsize=0, lw=1,
                     label=None if level is None else str(level))
     if reference is not None:
@@ -262,9 +277,7 @@ def plot_individual_responses(
                    label=f"smallest worthwhile change (±{swc:.2g})")
     ax.axvline(0, color="0.4", lw=1, ls="--")
     ax.set_yticks(ordered.index, ordered[y], fontsize="x-small")
-    ax.set_xlabel(xlabel or x)
-    ax.legend(loc="lower right", fontsize="small", frameon=False)
-    return ax
+    return _finish(ax, xlabel or x, legend="lower right")
 
 
 def plot_power_curve(
@@ -302,7 +315,7 @@ def plot_power_curve(
     """
     _require(data, [x, y] + ([se] if se else []) + ([hue] if hue else []), "plot_power_curve")
     ax = _axes(ax)
-    levels = list(dict.fromkeys(data[hue])) if hue else [None]
+    levels = _levels(data, hue)
     palette = sns.color_palette("colorblind", len(levels))
     for k, level in enumerate(levels):
         part = (data if level is None else data[data[hue] == level]).sort_values(x)
@@ -317,11 +330,7 @@ def plot_power_curve(
     if target is not None:
         ax.axhline(target, color="0.4", lw=1, ls="--")
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel(xlabel or x)
-    ax.set_ylabel("power")
-    if hue:
-        ax.legend(loc="lower right", fontsize="small", frameon=False)
-    return ax
+    return _finish(ax, xlabel or x, "power", legend="lower right" if hue else None)
 
 
 def plot_series_fit(
@@ -357,10 +366,7 @@ def plot_series_fit(
     ax.plot(data[x], data[fitted], color="C1", lw=2, label="model")
     if split is not None:
         ax.axvline(split, color="0.4", lw=1, ls="--", label="out-of-sample from here")
-    ax.set_xlabel(xlabel or x)
-    ax.set_ylabel(ylabel or observed)
-    ax.legend(loc="best", fontsize="small", frameon=False)
-    return ax
+    return _finish(ax, xlabel or x, ylabel or observed)
 
 
 def plot_daily_loads(
@@ -426,7 +432,7 @@ def plot_daily_loads(
     top.plot(t, d[acute], color=palette[0], lw=2, label=f"acute, 7 d{suffix}")
     top.plot(t, d[chronic], color=palette[1], lw=2, label=f"chronic, 28 d{suffix}")
     top.set_ylabel("session-RPE load [AU]")
-    top.legend(loc="upper left", fontsize="small", frameon=False)
+    _legend(top, "upper left")
     if burn_in and d[burn_in].any():
         shaded = t[d[burn_in].to_numpy(dtype=bool)]
         mid.axvspan(shaded.min(), shaded.max(), color="0.92", zorder=0, label="PMC burn-in")
@@ -436,7 +442,7 @@ def plot_daily_loads(
     mid.plot(t, d[form], color=palette[4], lw=1.5, ls="--", label="form (TSB)")
     mid.axhline(0, color="0.5", lw=0.8)
     mid.set_ylabel("load [AU/day]")
-    mid.legend(loc="upper left", fontsize="small", frameon=False)
+    _legend(mid, "upper left")
     low.plot(t, d[monotony], color=palette[5], lw=1.5, label="monotony (7 d)")
     low.set_ylabel("monotony")
     right = low.twinx()
@@ -444,8 +450,7 @@ def plot_daily_loads(
     right.set_ylabel("strain [AU]")
     handles = low.get_legend_handles_labels()
     more = right.get_legend_handles_labels()
-    low.legend(handles[0] + more[0], handles[1] + more[1], loc="upper left", fontsize="small",
-               frameon=False)
+    _legend(low, "upper left", handles[0] + more[0], handles[1] + more[1])
     low.set_xlabel("date")
     if title:
         top.set_title(title)

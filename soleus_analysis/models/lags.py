@@ -21,9 +21,8 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
-from scipy import stats
 
-from soleus_analysis.models.mixed import DEFAULT_METHODS, fit_mixed
+from soleus_analysis.models.mixed import DEFAULT_METHODS, _messages, _wald_columns, fit_mixed
 from soleus_analysis.models.within_between import _prepare, effects_table
 
 __all__ = ["DistributedLagResult", "fit_distributed_lag", "lag_basis"]
@@ -233,7 +232,7 @@ def fit_distributed_lag(
             names = list(res.params.index)
             est = np.asarray(res.params, dtype=float)
             cov = np.asarray(res.cov_params(), dtype=float)
-        msgs = tuple(dict.fromkeys(f"{c.category.__name__}: {c.message}" for c in caught))
+        msgs = _messages(caught)
         converged = not any("Convergence" in m or "IterationLimit" in m for m in msgs)
         raw = res
         label = "Distributed lag, GEE (exchangeable)"
@@ -249,19 +248,12 @@ def fit_distributed_lag(
     cum_var = float(ones @ v_beta @ ones)
     est_all = np.r_[beta, cum]
     se_all = np.sqrt(np.clip(np.r_[np.diag(v_beta), cum_var], 0, None))
-    z = stats.norm.ppf(0.5 + level / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = 2 * stats.norm.sf(np.abs(est_all / se_all))
     per = f"+{step:g} {exposure}"
     table = pd.DataFrame(
         {
             "term": [f"lag{lag}" for lag in range(max_lag + 1)] + ["cumulative"],
             "lag": pd.array(list(range(max_lag + 1)) + [pd.NA], dtype="Int64"),
-            "estimate": est_all,
-            "std_error": se_all,
-            "ci_low": est_all - z * se_all,
-            "ci_high": est_all + z * se_all,
-            "p_value": p,
+            **_wald_columns(est_all, se_all, level),
             "per": per,
         }
     )

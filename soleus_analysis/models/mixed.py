@@ -194,23 +194,37 @@ class MixedResult:
         return pd.DataFrame(rows, columns=["group", "term", "deviation", "deviation_sd"])
 
 
+def _messages(caught: list) -> tuple[str, ...]:
+    """Caught warnings as unique ``"Category: message"`` strings, in the order first seen."""
+    return tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+
+
+def _wald_columns(
+    est: np.ndarray, se: np.ndarray, level: float, *, dist: Any = None
+) -> dict[str, np.ndarray]:
+    """Columns ``estimate``, ``std_error``, ``ci_low``, ``ci_high``, ``p_value`` of a tidy table.
+
+    Wald intervals at ``level`` and two-sided p-values, with ``dist`` the reference distribution
+    of ``est / se`` (default standard normal; e.g. ``scipy.stats.t(df=...)``).
+    """
+    dist = stats.norm if dist is None else dist
+    q = dist.ppf(0.5 + level / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = 2 * dist.sf(np.abs(est / se))
+    return {
+        "estimate": est,
+        "std_error": se,
+        "ci_low": est - q * se,
+        "ci_high": est + q * se,
+        "p_value": p,
+    }
+
+
 def _wald_table(
     names: list[str], est: np.ndarray, cov: np.ndarray, level: float
 ) -> pd.DataFrame:
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
-    z = stats.norm.ppf(0.5 + level / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = 2 * stats.norm.sf(np.abs(est / se))
-    return pd.DataFrame(
-        {
-            "term": names,
-            "estimate": est,
-            "std_error": se,
-            "ci_low": est - z * se,
-            "ci_high": est + z * se,
-            "p_value": p,
-        }
-    )
+    return pd.DataFrame({"term": names, **_wald_columns(est, se, level)})
 
 
 @dataclass

@@ -26,6 +26,7 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy import stats
 
+from soleus_analysis.models.mixed import _messages
 from soleus_analysis.models.within_between import (
     WithinBetweenResult,
     _prepare,
@@ -85,10 +86,6 @@ class ModelFit:
         if hit.empty:
             raise KeyError(f"no term {term!r}; terms are {list(self.table['term'])}")
         return hit.iloc[0]
-
-
-def _messages(caught: list) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
 
 
 def fit_gee(
@@ -336,33 +333,25 @@ def compare_estimates(
             if term not in table.index:
                 continue
             r = table.loc[term]
-            rows.append(
-                {
-                    "model": label,
-                    "term": term,
-                    "estimate": r["estimate"],
-                    "std_error": r["std_error"],
-                    "ci_low": r["ci_low"],
-                    "ci_high": r["ci_high"],
-                    "p_value": r["p_value"],
-                    "per": r.get("per", ""),
-                    "converged": bool(fit.converged),
-                    "n_obs": int(fit.n_obs),
-                }
-            )
+            rows.append(_estimate_row(fit, label, term, r, per=r.get("per", "")))
         for name, parts in (sums or {}).items():
             cov = getattr(fit, "cov", None)
             if cov is None or any(p not in cov.index for p in parts):
                 continue
             r = combine_effects(fit, list(parts), level=level)
-            rows.append({"model": label, "term": name, **r.to_dict(),
-                         "per": table.loc[parts[0]].get("per", ""),
-                         "converged": bool(fit.converged), "n_obs": int(fit.n_obs)})
-    return pd.DataFrame(
-        rows,
-        columns=["model", "term", "estimate", "std_error", "ci_low", "ci_high", "p_value",
-                 "per", "converged", "n_obs"],
-    )
+            rows.append(_estimate_row(fit, label, name, r,
+                                      per=table.loc[parts[0]].get("per", "")))
+    return pd.DataFrame(rows, columns=["model", "term", *_ESTIMATE_COLUMNS, "per", "converged",
+                                       "n_obs"])
+
+
+_ESTIMATE_COLUMNS = ("estimate", "std_error", "ci_low", "ci_high", "p_value")
+
+
+def _estimate_row(fit: Any, label: str, term: str, values: pd.Series, *, per: str) -> dict:
+    """One row of :func:`compare_estimates`: a term's estimate and CI with the fit's status."""
+    return {"model": label, "term": term, **{c: values[c] for c in _ESTIMATE_COLUMNS},
+            "per": per, "converged": bool(fit.converged), "n_obs": int(fit.n_obs)}
 
 
 def _mixed_label(fit: Any) -> str:

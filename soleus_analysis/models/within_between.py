@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from soleus_analysis.models.mixed import DEFAULT_METHODS, MixedResult, fit_mixed
+from soleus_analysis.models.mixed import DEFAULT_METHODS, MixedResult, _wald_columns, fit_mixed
 
 __all__ = [
     "WithinBetweenResult",
@@ -419,7 +419,6 @@ def effects_table(
 
     ``dist`` is the reference distribution of the test statistics (default standard normal).
     """
-    dist = stats.norm if dist is None else dist
     names = list(names)
     est = np.asarray(est, dtype=float)
     cov = np.asarray(cov, dtype=float)
@@ -446,20 +445,7 @@ def effects_table(
         rows_cov = new_cov
     e = np.asarray(rows_est)
     se = np.sqrt(np.clip(np.diag(rows_cov), 0, None))
-    q = dist.ppf(0.5 + level / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = 2 * dist.sf(np.abs(e / se))
-    return pd.DataFrame(
-        {
-            "term": labels,
-            "estimate": e,
-            "std_error": se,
-            "ci_low": e - q * se,
-            "ci_high": e + q * se,
-            "p_value": p,
-            "per": per,
-        }
-    )
+    return pd.DataFrame({"term": labels, **_wald_columns(e, se, level, dist=dist), "per": per})
 
 
 def reported_cov(
