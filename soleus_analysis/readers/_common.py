@@ -401,6 +401,30 @@ def finish(
     return out
 
 
+def finish_rows(frame: pd.DataFrame, table: str, ctx: ReadContext, *, source: str) -> pd.DataFrame:
+    """:func:`finish` a table whose ``row`` column numbers each row's place in the file.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The reader's rows, with a ``row`` column (the activity, track or message number from 1).
+    table : str
+        The canonical table name (``runs``, ``sessions``, ``strength_sets``...).
+    ctx : ReadContext
+        The read's context (athlete, zone, path, notes).
+    source : str
+        The reader's source name.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`finish`, with ``row`` moved into ``source_row``.
+    """
+    return finish(
+        frame.drop(columns="row"), table, ctx, source=source, source_row=frame["row"].to_numpy()
+    )
+
+
 def empty_table(table: str, ctx: ReadContext, *, source: str) -> pd.DataFrame:
     """A canonical table without rows (a file that feeds nothing to that table)."""
     cols = {c: pd.Series(dtype=object) for c in canonical_columns(table)}
