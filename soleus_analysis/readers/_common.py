@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -21,6 +22,7 @@ from soleus_analysis.coercion import is_missing
 from soleus_analysis.errors import InputError, MissingUnitError
 from soleus_analysis.parsing import KM_PER_MILE, keep_unparsed
 from soleus_analysis.schemas import canonical_columns
+from soleus_analysis.textfile import TextTable, read_text_table
 
 __all__ = [
     "KG_PER_LB",
@@ -399,6 +401,73 @@ def finish(
     out = out[ordered]
     out.attrs = {"table": table, "source": source, "notes": list(ctx.notes)}
     return out
+
+
+def open_export(
+    ctx: ReadContext,
+    text: TextTable | None,
+    matches: Callable[[tuple[str, ...]], tuple[bool, str]],
+    *,
+    what: str,
+) -> TextTable:
+    """The export as text cells, after checking that its header is the reader's.
+
+    Parameters
+    ----------
+    ctx : ReadContext
+        The read's context; the text table's notes (encoding, delimiter...) are added to it.
+    text : TextTable or None
+        The file already read as text (by source detection), or None to read ``ctx.path``.
+    matches : callable
+        The reader's header check: header -> (whether it matches, why not).
+    what : str
+        The export's name in the error message, e.g. ``"a Hevy export"``.
+
+    Returns
+    -------
+    TextTable
+        The file's text table.
+
+    Raises
+    ------
+    InputError
+        The header is not the reader's export.
+    """
+    text = text or read_text_table(ctx.path, encoding=ctx.encoding)
+    ok, why = matches(text.header)
+    if not ok:
+        raise ctx.error(f"not {what} ({why})", fix="pass the right source= for this file")
+    ctx.notes.extend(n for n in text.notes if n not in ctx.notes)
+    return text
+
+
+def text_column(raw: pd.DataFrame, name: str) -> pd.Series:
+    """Column ``name`` of a text-cell table, or empty strings when the export lacks it."""
+    return raw[name] if name in raw else pd.Series("", index=raw.index, dtype="str")
+
+
+def finish_rows(frame: pd.DataFrame, table: str, ctx: ReadContext, *, source: str) -> pd.DataFrame:
+    """:func:`finish` a table whose ``row`` column numbers each row's place in the file.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The reader's rows, with a ``row`` column (the activity, track or message number from 1).
+    table : str
+        The canonical table name (``runs``, ``sessions``, ``strength_sets``...).
+    ctx : ReadContext
+        The read's context (athlete, zone, path, notes).
+    source : str
+        The reader's source name.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`finish`, with ``row`` moved into ``source_row``.
+    """
+    return finish(
+        frame.drop(columns="row"), table, ctx, source=source, source_row=frame["row"].to_numpy()
+    )
 
 
 def empty_table(table: str, ctx: ReadContext, *, source: str) -> pd.DataFrame:

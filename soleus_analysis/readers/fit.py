@@ -46,10 +46,11 @@ from soleus_analysis.readers._common import (
     ReadContext,
     ReadResult,
     empty_table,
-    finish,
+    finish_rows,
     read_bytes,
     result,
 )
+from soleus_analysis.readers._runs import RUN_NOTE, run_row, session_row
 
 __all__ = ["is_fit", "read_fit", "read_fit_stream"]
 
@@ -271,77 +272,43 @@ def read_fit(ctx: ReadContext) -> ReadResult:
         timer = _num(sess.get("total_timer_time"))
         elapsed = _num(sess.get("total_elapsed_time"))
         session_rows.append(
-            {
-                "start": start,
-                "activity": _activity_name(sess),
-                "duration_s": timer if np.isfinite(timer) else elapsed,
-                "rpe": np.nan,
-                "row": k + 1,
-            }
+            session_row(
+                start, _activity_name(sess), timer if np.isfinite(timer) else elapsed, k + 1
+            )
         )
         if not running[k]:
             continue
         stream = _session_records(sess, msgs["record"], full, len(sessions), anchor)
-        m = streams.run_metrics(stream)
         cad = _num(sess.get("avg_running_cadence"))
         if np.isfinite(cad):
             cad = 2.0 * (cad + np.nan_to_num(_num(sess.get("avg_fractional_cadence"))))
         distance = _num(sess.get("total_distance"))
-        distance = distance if np.isfinite(distance) and distance > 0 else m["distance_m"]
-        moving = m["moving_time_s"] if np.isfinite(m["moving_time_s"]) else timer
-        run_rows.append(
-            {
-                "start": start,
-                "activity_name": _activity_name(sess),
-                "distance_m": distance,
-                "moving_time_s": moving,
-                "elapsed_time_s": elapsed if np.isfinite(elapsed) else m["elapsed_time_s"],
-                "avg_hr_bpm": _pick(_num(sess.get("avg_heart_rate")), m["avg_hr_bpm"]),
-                "max_hr_bpm": _pick(_num(sess.get("max_heart_rate")), m["max_hr_bpm"]),
-                "avg_cadence_spm": _pick(cad if cad > 0 else np.nan, m["avg_cadence_spm"]),
-                "elevation_gain_m": _pick(_num(sess.get("total_ascent")), m["elevation_gain_m"]),
-                "efficiency_factor_m_per_beat": m["efficiency_factor_m_per_beat"],
-                "decoupling_pct": m["decoupling_pct"],
-                "pace_fade_pct": m["pace_fade_pct"],
-                "avg_pace_s_per_km": moving / distance * 1000.0
-                if np.isfinite(moving) and distance > 0
-                else np.nan,
-                "n_records": len(stream),
-                "row": k + 1,
-            }
+        row = run_row(
+            stream,
+            start=start,
+            name=_activity_name(sess),
+            fallback_moving_time_s=timer,
+            distance_m=distance if distance > 0 else np.nan,
+            elapsed_time_s=elapsed,
+            avg_hr_bpm=_num(sess.get("avg_heart_rate")),
+            max_hr_bpm=_num(sess.get("max_heart_rate")),
+            avg_cadence_spm=cad if cad > 0 else np.nan,
+            elevation_gain_m=_num(sess.get("total_ascent")),
         )
+        row["row"] = k + 1
+        run_rows.append(row)
     if run_rows:
-        ctx.note(
-            "moving time, pace, efficiency factor, decoupling and pace fade computed from the "
-            "record stream (stops < 0.5 m/s and the first 10 min excluded as documented)"
-        )
+        ctx.note(RUN_NOTE)
     tables: dict[str, pd.DataFrame] = {}
     if run_rows:
-        frame = pd.DataFrame(run_rows)
-        tables["runs"] = finish(
-            frame.drop(columns="row"),
-            "runs",
-            ctx,
-            source=SOURCE,
-            source_row=frame["row"].to_numpy(),
-        )
+        tables["runs"] = finish_rows(pd.DataFrame(run_rows), "runs", ctx, source=SOURCE)
     sets = _strength_sets(msgs, sessions, anchor, ctx)
     if sets is not None:
         tables["strength_sets"] = sets
     frame = pd.DataFrame(session_rows)
     frame["start"] = pd.to_datetime(frame["start"], utc=True).dt.as_unit("us")
-    tables["sessions"] = finish(
-        frame.drop(columns="row"),
-        "sessions",
-        ctx,
-        source=SOURCE,
-        source_row=frame["row"].to_numpy(),
-    )
+    tables["sessions"] = finish_rows(frame, "sessions", ctx, source=SOURCE)
     return result(ctx, SOURCE, tables)
-
-
-def _pick(recorded: float, computed: float) -> float:
-    return recorded if np.isfinite(recorded) else computed
 
 
 def _session_from_records(msgs: dict[str, list[dict]]) -> dict:
@@ -431,10 +398,4 @@ def _strength_sets(
         return empty_table("strength_sets", ctx, source=SOURCE)
     frame["session_start"] = pd.to_datetime(frame["session_start"], utc=True).dt.as_unit("us")
     frame["set_index"] = frame.groupby("exercise_raw", sort=False).cumcount().astype("Int64")
-    return finish(
-        frame.drop(columns="row"),
-        "strength_sets",
-        ctx,
-        source=SOURCE,
-        source_row=frame["row"].to_numpy(),
-    )
+    return finish_rows(frame, "strength_sets", ctx, source=SOURCE)

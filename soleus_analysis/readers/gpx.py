@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from soleus_analysis.readers import streams
-from soleus_analysis.readers._common import ReadContext, ReadResult, finish, read_bytes, result
-from soleus_analysis.readers._runs import RUN_NOTE, haversine_m, run_row
+from soleus_analysis.readers._common import ReadContext, ReadResult, finish_rows, read_bytes, result
+from soleus_analysis.readers._runs import RUN_NOTE, haversine_m, run_row, session_row
 
 __all__ = ["read_gpx", "read_gpx_stream"]
 
@@ -131,14 +131,7 @@ def _gps_glitches(lat: np.ndarray, lon: np.ndarray, elapsed: np.ndarray) -> np.n
 
 def read_gpx_stream(ctx: ReadContext) -> pd.DataFrame:
     """The record stream of a GPX file (all tracks, in file order)."""
-    gpx = _parse(ctx)
-    parts = [_track_stream(t) for t in gpx.tracks]
-    parts = [p for p in parts if not p.empty]
-    if not parts:
-        return streams.empty_stream()
-    out = pd.concat(parts, ignore_index=True)
-    out["elapsed_s"] = (out["time"] - out["time"].iloc[0]).dt.total_seconds()
-    return out
+    return streams.concat([_track_stream(t) for t in _parse(ctx).tracks])
 
 
 def read_gpx(ctx: ReadContext) -> ReadResult:
@@ -174,13 +167,7 @@ def read_gpx(ctx: ReadContext) -> ReadResult:
         if is_run:
             runs.append(row)
         sessions.append(
-            {
-                "start": start,
-                "activity": "running" if is_run else kind,
-                "duration_s": row["moving_time_s"],
-                "rpe": np.nan,
-                "row": k + 1,
-            }
+            session_row(start, "running" if is_run else kind, row["moving_time_s"], k + 1)
         )
     if glitches:
         ctx.note(f"{glitches} GPS jump(s) (faster than {MAX_GPS_SPEED_M_S} m/s) added no distance")
@@ -190,20 +177,6 @@ def read_gpx(ctx: ReadContext) -> ReadResult:
         ctx.note(RUN_NOTE)
     tables = {}
     if runs:
-        frame = pd.DataFrame(runs)
-        tables["runs"] = finish(
-            frame.drop(columns="row"),
-            "runs",
-            ctx,
-            source=SOURCE,
-            source_row=frame["row"].to_numpy(),
-        )
-    frame = pd.DataFrame(sessions)
-    tables["sessions"] = finish(
-        frame.drop(columns="row"),
-        "sessions",
-        ctx,
-        source=SOURCE,
-        source_row=frame["row"].to_numpy(),
-    )
+        tables["runs"] = finish_rows(pd.DataFrame(runs), "runs", ctx, source=SOURCE)
+    tables["sessions"] = finish_rows(pd.DataFrame(sessions), "sessions", ctx, source=SOURCE)
     return result(ctx, SOURCE, tables)

@@ -20,6 +20,8 @@ Conventions
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
@@ -28,8 +30,10 @@ from soleus_analysis.readers._common import (
     ReadContext,
     ReadResult,
     finish,
+    open_export,
     parse_local_times,
     result,
+    text_column,
 )
 from soleus_analysis.readers._sets import (
     convert_distance,
@@ -39,7 +43,7 @@ from soleus_analysis.readers._sets import (
     sessions_from_sets,
     set_indices,
 )
-from soleus_analysis.textfile import TextTable, read_text_table
+from soleus_analysis.textfile import TextTable
 
 __all__ = ["matches", "read_hevy"]
 
@@ -72,18 +76,13 @@ def read_hevy(ctx: ReadContext, text: TextTable | None = None) -> ReadResult:
         ``timezone``, ``source``, ``source_file``, ``source_row``. ``sessions``: one row per
         workout (``start``, ``activity`` = ``strength``, ``duration_s`` [s]).
     """
-    text = text or read_text_table(ctx.path, encoding=ctx.encoding)
-    ok, why = matches(text.header)
-    if not ok:
-        raise ctx.error(f"not a Hevy export ({why})", fix="pass the right source= for this file")
-    ctx.notes.extend(n for n in text.notes if n not in ctx.notes)
+    text = open_export(ctx, text, matches, what="a Hevy export")
     raw = text.frame
     rows = raw.index.to_numpy()
     raw = raw.reset_index(drop=True)
     dec = text.decimal
 
-    def col(name: str) -> pd.Series:
-        return raw[name] if name in raw else pd.Series("", index=raw.index, dtype="str")
+    col = partial(text_column, raw)
 
     out = pd.DataFrame(index=raw.index)
     start = parse_local_times(col("start_time"), _DATE_FORMATS, ctx, column="session_start")

@@ -24,6 +24,8 @@ decoupling and pace fade are computed from that file's stream.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
@@ -36,11 +38,13 @@ from soleus_analysis.readers._common import (
     ReadResult,
     finish,
     missing_distance_unit,
+    open_export,
     parse_utc_times,
     result,
+    text_column,
 )
 from soleus_analysis.readers._sets import number
-from soleus_analysis.textfile import TextTable, read_text_table
+from soleus_analysis.textfile import TextTable
 
 __all__ = ["RUN_TYPES", "matches", "read_strava"]
 
@@ -88,20 +92,13 @@ def read_strava(
         provenance. ``sessions``: ``start``, ``activity``, ``duration_s`` [s], ``rpe``,
         ``activity_id``.
     """
-    text = text or read_text_table(ctx.path, encoding=ctx.encoding)
-    ok, why = matches(text.header)
-    if not ok:
-        raise ctx.error(
-            f"not a Strava activities.csv ({why})", fix="pass the right source= for this file"
-        )
-    ctx.notes.extend(n for n in text.notes if n not in ctx.notes)
+    text = open_export(ctx, text, matches, what="a Strava activities.csv")
     raw = text.frame
     rows = raw.index.to_numpy()
     raw = raw.reset_index(drop=True)
     dec = text.decimal
 
-    def col(name: str) -> pd.Series:
-        return raw[name] if name in raw else pd.Series("", index=raw.index, dtype="str")
+    col = partial(text_column, raw)
 
     start = parse_utc_times(col("Activity Date"), _DATE_FORMATS, ctx, column="start")
     ctx.note(f"Strava's Activity Date is UTC; {ctx.tz} is stored as the athlete's zone")

@@ -44,6 +44,7 @@ __all__ = [
     "STOP_SPEED_M_S",
     "STREAM_COLUMNS",
     "WARMUP_S",
+    "concat",
     "decoupling_pct",
     "efficiency_factor",
     "elevation_gain_m",
@@ -81,6 +82,36 @@ def empty_stream() -> pd.DataFrame:
     """A stream without samples, with the stream columns and dtypes."""
     out = pd.DataFrame({c: pd.Series(dtype="float64") for c in STREAM_COLUMNS[1:]})
     out.insert(0, "time", pd.Series(dtype="datetime64[us, UTC]"))
+    return out
+
+
+def concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """One stream from the streams of several activities, timed from the first sample.
+
+    Parameters
+    ----------
+    parts : list of DataFrame
+        Streams in file order; empty ones are skipped.
+
+    Returns
+    -------
+    DataFrame
+        The samples of all parts in order, with the parts' columns; ``elapsed_s`` [s] counts from
+        the first sample of the first non-empty part. :func:`empty_stream` when all are empty.
+
+    Examples
+    --------
+    >>> t = pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:01"], utc=True)
+    >>> a = pd.DataFrame({"time": t, "elapsed_s": [0.0, 60.0]})
+    >>> b = pd.DataFrame({"time": t + pd.Timedelta("1h"), "elapsed_s": [0.0, 60.0]})
+    >>> concat([a, empty_stream(), b])["elapsed_s"].tolist()
+    [0.0, 60.0, 3600.0, 3660.0]
+    """
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return empty_stream()
+    out = pd.concat(parts, ignore_index=True)
+    out["elapsed_s"] = (out["time"] - out["time"].iloc[0]).dt.total_seconds()
     return out
 
 

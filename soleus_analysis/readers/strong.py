@@ -37,6 +37,8 @@ Conventions
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
@@ -50,6 +52,7 @@ from soleus_analysis.readers._common import (
     missing_weight_unit,
     parse_local_times,
     result,
+    text_column,
     weight_unit_of,
 )
 from soleus_analysis.readers._sets import (
@@ -189,8 +192,7 @@ def read_strong(ctx: ReadContext, text: TextTable | None = None) -> ReadResult:
     rows = raw.index.to_numpy()
     raw = raw.reset_index(drop=True)
 
-    def col(name: str) -> pd.Series:
-        return raw[name] if name in raw else pd.Series("", index=raw.index, dtype="str")
+    col = partial(text_column, raw)
 
     order = col("set_order").str.strip()
     is_rest = order.str.lower().isin(_REST).to_numpy()

@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from soleus_analysis.readers import streams
-from soleus_analysis.readers._common import ReadContext, ReadResult, finish, read_bytes, result
-from soleus_analysis.readers._runs import RUN_NOTE, run_row
+from soleus_analysis.readers._common import ReadContext, ReadResult, finish_rows, read_bytes, result
+from soleus_analysis.readers._runs import RUN_NOTE, run_row, session_row
 
 __all__ = ["read_tcx", "read_tcx_stream"]
 
@@ -123,13 +123,7 @@ def _stream(activity: ET.Element) -> pd.DataFrame:
 
 def read_tcx_stream(ctx: ReadContext) -> pd.DataFrame:
     """The track stream of a TCX file (all activities, in file order)."""
-    parts = [_stream(a) for a in _activities(_parse(ctx))]
-    parts = [p for p in parts if not p.empty]
-    if not parts:
-        return streams.empty_stream()
-    out = pd.concat(parts, ignore_index=True)
-    out["elapsed_s"] = (out["time"] - out["time"].iloc[0]).dt.total_seconds()
-    return out
+    return streams.concat([_stream(a) for a in _activities(_parse(ctx))])
 
 
 def read_tcx(ctx: ReadContext) -> ReadResult:
@@ -182,33 +176,12 @@ def read_tcx(ctx: ReadContext) -> ReadResult:
         row["row"] = k + 1
         if sport.lower() == "running":
             runs.append(row)
-        sessions.append(
-            {
-                "start": start,
-                "activity": sport.lower(),
-                "duration_s": row["moving_time_s"],
-                "rpe": np.nan,
-                "row": k + 1,
-            }
-        )
+        sessions.append(session_row(start, sport.lower(), row["moving_time_s"], k + 1))
     tables = {}
     if runs:
         ctx.note(RUN_NOTE)
-        frame = pd.DataFrame(runs)
-        tables["runs"] = finish(
-            frame.drop(columns="row"),
-            "runs",
-            ctx,
-            source=SOURCE,
-            source_row=frame["row"].to_numpy(),
-        )
+        tables["runs"] = finish_rows(pd.DataFrame(runs), "runs", ctx, source=SOURCE)
     frame = pd.DataFrame(sessions)
     frame["start"] = pd.to_datetime(frame["start"], utc=True).dt.as_unit("us")
-    tables["sessions"] = finish(
-        frame.drop(columns="row"),
-        "sessions",
-        ctx,
-        source=SOURCE,
-        source_row=frame["row"].to_numpy(),
-    )
+    tables["sessions"] = finish_rows(frame, "sessions", ctx, source=SOURCE)
     return result(ctx, SOURCE, tables)
