@@ -35,6 +35,7 @@ from soleus_analysis.loads import (
 from soleus_analysis.models import (
     BanisterResult,
     DistributedLagResult,
+    EventStudyResult,
     IndividualResponses,
     MixedResult,
     ModelFit,
@@ -48,6 +49,7 @@ from soleus_analysis.models import (
     compare_estimates,
     fit_banister,
     fit_distributed_lag,
+    fit_event_study,
     fit_fixed_effects,
     fit_gee,
     fit_mixed,
@@ -195,6 +197,7 @@ __all__ = [
     # models
     "BanisterResult",
     "DistributedLagResult",
+    "EventStudyResult",
     "IndividualResponses",
     "MixedResult",
     "ModelFit",
@@ -208,6 +211,7 @@ __all__ = [
     "compare_estimates",
     "fit_banister",
     "fit_distributed_lag",
+    "fit_event_study",
     "fit_fixed_effects",
     "fit_gee",
     "fit_mixed",

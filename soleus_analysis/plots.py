@@ -17,6 +17,7 @@ import seaborn as sns
 __all__ = [
     "plot_daily_loads",
     "plot_dose_over_time",
+    "plot_event_study",
     "plot_forest",
     "plot_individual_responses",
     "plot_partial_effect",
@@ -278,6 +279,59 @@ def plot_individual_responses(
     ax.axvline(0, color="0.4", lw=1, ls="--")
     ax.set_yticks(ordered.index, ordered[y], fontsize="x-small")
     return _finish(ax, xlabel or x, legend="lower right")
+
+
+def plot_event_study(
+    data: pd.DataFrame,
+    *,
+    x: str = "event_time",
+    y: str = "estimate",
+    low: str = "ci_low",
+    high: str = "ci_high",
+    hue: str | None = None,
+    xlabel: str | None = "weeks since the programme start",
+    ylabel: str | None = None,
+    ax=None,
+):
+    """Effects by weeks since a programme start with their intervals (an event-study plot).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per event time, e.g. ``sol.fit_event_study(...).table`` (rows without an event
+        time, such as ``overall``, are skipped).
+    x, y, low, high : str
+        Event time (weeks; -1 is the reference week), effect and its interval.
+    hue : str, optional
+        Column separating series (e.g. the outcome or the comparison group), dodged sideways.
+    xlabel, ylabel : str, optional
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+        Placebo weeks (before the start) in grey, weeks from the start on in colour, a line at 0
+        and a dashed line between week -1 and the start week.
+    """
+    _require(data, [x, y, low, high] + ([hue] if hue else []), "plot_event_study")
+    rows = data.loc[data[x].notna()]
+    ax = _axes(ax)
+    levels = _levels(rows, hue)
+    palette = sns.color_palette("colorblind", len(levels))
+    width = 0.3 if len(levels) > 1 else 0.0
+    for k, level in enumerate(levels):
+        part = (rows if level is None else rows[rows[hue] == level]).sort_values(x)
+        shift = (k - (len(levels) - 1) / 2) * width / max(len(levels) - 1, 1)
+        xs = part[x].to_numpy(dtype=float) + shift
+        err = np.vstack([part[y] - part[low], part[high] - part[y]])
+        pre = part[x].to_numpy(dtype=float) < 0
+        for mask, colour in ((pre, "0.55"), (~pre, palette[k])):
+            ax.errorbar(xs[mask], part[y].to_numpy(dtype=float)[mask], yerr=err[:, mask],
+                        fmt="o", ms=4, capsize=2, lw=1, color=colour,
+                        label=None if level is None or colour == "0.55" else f"{level}")
+    ax.axhline(0, color="0.3", lw=0.8)
+    ax.axvline(-0.5, color="0.3", lw=0.8, ls="--")
+    return _finish(ax, xlabel or x, ylabel or y, legend="best" if hue else None)
 
 
 def plot_power_curve(

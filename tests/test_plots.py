@@ -99,3 +99,16 @@ def test_daily_loads_draw_the_series_of_one_athlete():
     two = pd.concat([d, d.assign(athlete_id="b")])
     with pytest.raises(ValueError, match="several athletes"):
         plots.plot_daily_loads(two)
+
+
+def test_event_study_plot_draws_placebo_and_post_weeks_and_skips_summaries():
+    table = pd.DataFrame({
+        "term": ["event-2", "event-1", "event+0", "event+1", "overall"],
+        "estimate": [0.2, 0.0, -1.0, -2.0, -1.5], "ci_low": [-0.5, 0.0, -2.0, -3.0, -2.5],
+        "ci_high": [0.9, 0.0, 0.0, -1.0, -0.5], "event_time": [-2, -1, 0, 1, np.nan]})
+    ax = plots.plot_event_study(table)
+    ys = np.concatenate([c.lines[0].get_ydata() for c in ax.containers])
+    assert sorted(ys) == sorted([0.2, 0.0, -1.0, -2.0])  # "overall" has no event time
+    assert ax.get_xlabel() == "weeks since the programme start"
+    with pytest.raises(ValueError, match="lacks column"):
+        plots.plot_event_study(table.drop(columns="ci_low"))

@@ -4,12 +4,14 @@ One module per family: :mod:`~soleus_analysis.models.mixed` (general mixed model
 :mod:`~soleus_analysis.models.within_between` (within- vs between-athlete effects),
 :mod:`~soleus_analysis.models.sensitivity` (GEE, fixed effects), :mod:`~soleus_analysis.models.lags`
 (distributed lags), :mod:`~soleus_analysis.models.rmcorr`, :mod:`~soleus_analysis.models.banister`
-(fitness-fatigue), :mod:`~soleus_analysis.models.individual` (individual responses vs SWC) and
+(fitness-fatigue), :mod:`~soleus_analysis.models.event_study` (staggered programme starts),
+:mod:`~soleus_analysis.models.individual` (individual responses vs SWC) and
 :mod:`~soleus_analysis.models.power` (simulation-based power). Every function takes any DataFrame
 and the names of its columns.
 """
 
 from soleus_analysis.models.banister import BanisterResult, banister_predict, fit_banister
+from soleus_analysis.models.event_study import EventStudyResult, fit_event_study
 from soleus_analysis.models.individual import (
     IndividualResponses,
     classify_response,
@@ -39,6 +41,7 @@ from soleus_analysis.models.within_between import (
 __all__ = [
     "BanisterResult",
     "DistributedLagResult",
+    "EventStudyResult",
     "IndividualResponses",
     "MixedResult",
     "ModelFit",
@@ -52,6 +55,7 @@ __all__ = [
     "compare_estimates",
     "fit_banister",
     "fit_distributed_lag",
+    "fit_event_study",
     "fit_fixed_effects",
     "fit_gee",
     "fit_mixed",
