@@ -159,7 +159,7 @@ def test_recovers_a_planted_next_day_effect_within_athletes():
     km = fit.effect("run_km_yesterday_within")
     assert km["ci_low"] < -0.03 < km["ci_high"] and km["ci_high"] < 0
     r = sol.rmcorr(d, x="strength_yesterday", y="soreness", subject="athlete_id")
-    assert r.r < -0.2 and r.n_subjects == 12
+    assert r.r < -0.2 and r.n_athletes == 12
 
 
 def test_missing_inputs_are_input_errors():

@@ -23,12 +23,15 @@ def bland_altman() -> pd.DataFrame:
 
 def test_reproduces_the_published_bland_altman_result(bland_altman):
     # Bakdash & Marusich 2017: r = -0.507, df = 38, p = 0.0008, 95% CI [-0.707, -0.232]
-    res = rmcorr(bland_altman, x="PacO2", y="pH", subject="Subject")
+    res = rmcorr(bland_altman, x="PacO2", y="pH", subject="Subject", adjust=False)
     assert round(res.r, 3) == -0.507
     assert res.df == 38
     assert round(res.p_value, 4) == 0.0008
     assert (round(res.ci_low, 3), round(res.ci_high, 3)) == (-0.707, -0.232)
-    assert (res.n_obs, res.n_subjects) == (47, 8)
+    assert (res.n_obs, res.n_athletes) == (47, 8)
+    # the default keeps it too: the autocorrelation adjustment is not material here
+    auto = rmcorr(bland_altman, x="PacO2", y="pH", subject="Subject")
+    assert not auto.adjusted and auto.p_value == res.p_value and auto.df_eff < 38
     # symmetric in x and y (the slope is not)
     swapped = rmcorr(bland_altman, x="pH", y="PacO2", subject="Subject")
     assert swapped.r == pytest.approx(res.r)
@@ -37,7 +40,8 @@ def test_reproduces_the_published_bland_altman_result(bland_altman):
 def test_agrees_with_pingouin_on_simulated_panels():
     for seed in range(3):
         p = make_panel(15, 12, within_effect=-4.0, slope_sd=0.0, rng=seed).panel
-        ours = rmcorr(p, x="soleus_sets", y="easy_pace_s_per_km", subject="athlete_id")
+        ours = rmcorr(p, x="soleus_sets", y="easy_pace_s_per_km", subject="athlete_id",
+                      adjust=False)
         with warnings.catch_warnings():
             # pingouin 0.5/0.7 calls DataFrame.rename(inplace=True), deprecated in pandas 3.1
             warnings.simplefilter("ignore", pd.errors.Pandas4Warning)
@@ -53,12 +57,22 @@ def test_agrees_with_pingouin_on_simulated_panels():
 def test_slope_is_the_common_within_slope_and_missing_rows_are_dropped(bland_altman):
     d = bland_altman.copy()
     d.loc[0, "pH"] = np.nan
-    res = rmcorr(d, x="PacO2", y="pH", subject="Subject")
+    res = rmcorr(d, x="PacO2", y="pH", subject="Subject", adjust=False)
     assert res.n_obs == 46 and res.df == 37
-    full = rmcorr(bland_altman, x="PacO2", y="pH", subject="Subject")
+    full = rmcorr(bland_altman, x="PacO2", y="pH", subject="Subject", adjust=False)
     assert full.slope < 0 and res.r == pytest.approx(full.r, abs=0.05)
-    assert list(full.table.columns) == ["r", "df", "p_value", "ci_low", "ci_high", "slope",
-                                        "n_obs", "n_subjects"]
+    t = full.table
+    assert list(t.columns[:8]) == ["term", "estimate", "std_error", "ci_low", "ci_high",
+                                   "p_value", "per", "df"]
+    assert full.effect("r")["estimate"] == full.r
+    # the slope's t test is the correlation's t test (one ANCOVA)
+    slope = full.effect("slope")
+    t_slope = slope["estimate"] / slope["std_error"]
+    t_r = full.r * np.sqrt(full.df / (1 - full.r**2))
+    assert t_slope == pytest.approx(t_r)
+    assert slope["ci_low"] < slope["estimate"] < slope["ci_high"] < 0
+    with pytest.warns(DeprecationWarning, match="n_athletes"):
+        assert full.n_subjects == 8
 
 
 def test_errors():
@@ -67,3 +81,57 @@ def test_errors():
         rmcorr(d, x="x", y="y", subject="s")
     with pytest.raises(ValueError, match="not in the data"):
         rmcorr(d, x="x", y="z", subject="s")
+
+
+def ar1(rng: np.random.Generator, n: int, phi: float) -> np.ndarray:
+    e = np.empty(n)
+    e[0] = rng.normal()
+    for t in range(1, n):
+        e[t] = phi * e[t - 1] + rng.normal(0, np.sqrt(1 - phi**2))
+    return e
+
+
+def daily_null(seed: int, n_athletes: int = 8, n_days: int = 100, phi: float = 0.7):
+    """Independent AR(1) exposure and AR(1) rating per athlete: no association at all."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n_athletes):
+        x = 2 + ar1(rng, n_days, phi)
+        y = 3 + rng.normal(0, 0.5) + 0.8 * ar1(rng, n_days, phi)
+        rows += [(f"P{i}", d, a, b) for d, a, b in zip(range(n_days), x, y, strict=True)]
+    return pd.DataFrame(rows, columns=["athlete_id", "day", "x", "y"])
+
+
+def test_effective_sample_size_keeps_the_false_positive_rate_under_autocorrelation():
+    # 8 people x 100 days (df 791 naive), exposure and rating both AR(1) 0.7, no association.
+    # Bartlett: var(r) is (1 + 0.49) / (1 - 0.49) = 2.9 times the iid value, so the naive test
+    # rejects about 25% of the time. 200 cohorts: MC SE of a 5% rate is 1.5 points.
+    naive = adjusted = 0
+    reps = 200
+    for seed in range(reps):
+        res = rmcorr(daily_null(seed), x="x", y="y", subject="athlete_id", time="day")
+        assert res.adjusted  # material: n_eff is about a third of n
+        naive += res.p_value_naive < 0.05
+        adjusted += res.p_value < 0.05
+    assert naive / reps > 0.15
+    assert adjusted / reps < 0.09
+    one = rmcorr(daily_null(0), x="x", y="y", subject="athlete_id", time="day")
+    assert 0.55 < one.rho_x < 0.8 and 0.55 < one.rho_resid < 0.8
+    assert one.df_naive == 791 and 200 < one.df_eff < 400 and one.df == one.df_eff
+    assert one.n_eff == pytest.approx(800 * (1 - one.rho_x * one.rho_resid)
+                                      / (1 + one.rho_x * one.rho_resid))
+    assert any("effective sample size" in n for n in one.notes)
+    forced = rmcorr(daily_null(0), x="x", y="y", subject="athlete_id", time="day", adjust=False)
+    assert forced.df == 791 and forced.p_value == one.p_value_naive
+
+
+def test_time_orders_the_rows_for_the_autocorrelation():
+    d = daily_null(1)
+    shuffled = d.sample(frac=1.0, random_state=2)
+    a = rmcorr(d, x="x", y="y", subject="athlete_id", time="day")
+    b = rmcorr(shuffled, x="x", y="y", subject="athlete_id", time="day")
+    assert a.rho_resid == pytest.approx(b.rho_resid) and a.r == pytest.approx(b.r)
+    c = rmcorr(shuffled, x="x", y="y", subject="athlete_id")  # row order: no autocorrelation
+    assert abs(c.rho_resid) < 0.15 and not c.adjusted
+    with pytest.raises(ValueError, match="adjust"):
+        rmcorr(d, x="x", y="y", subject="athlete_id", adjust="yes")

@@ -29,6 +29,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, signal, stats
 
+from soleus_analysis.models.result import TABLE_COLUMNS, effect_row
+
 __all__ = ["BanisterResult", "banister_predict", "fit_banister"]
 
 CAVEAT = (
@@ -151,15 +153,49 @@ def _unit(tau_fit: float, tau_fat: float, lo: float, hi: float) -> np.ndarray:
     return np.clip([a, b], 0.0, 1.0)
 
 
+GRID_SIZE = 24  # time constants per axis of the profile grid (log-spaced within tau_bounds)
+
+
+def _profile_surface(series: _Series, *, sign: float, include_current: bool, tau_bounds: tuple,
+                     idx: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Profiled residual sum of squares on a log-spaced grid of (tau_fit, tau_fat).
+
+    Every time constant's responses are filtered once; each admissible pair
+    (``tau_fit >= 1.01 tau_fat``) is then a small non-negative least-squares problem. Returns
+    the grid and the RSS matrix (rows tau_fit, columns tau_fat; NaN where not admissible).
+    """
+    lo, hi = tau_bounds
+    grid = np.geomspace(lo, hi, GRID_SIZE)
+    m = series.loads.shape[1]
+    resp = [np.column_stack([_responses(series.loads[:, j], tau, include_current)[idx]
+                             for j in range(m)]) for tau in grid]
+    yc = y - y.mean()
+    rss = np.full((GRID_SIZE, GRID_SIZE), np.nan)
+    for i, tf in enumerate(grid):
+        for j, ta in enumerate(grid):
+            if tf < 1.01 * ta * (1 - 1e-12):
+                continue
+            cols = np.empty((len(idx), 2 * m))
+            cols[:, 0::2] = sign * resp[i]
+            cols[:, 1::2] = -sign * resp[j]
+            cols -= cols.mean(axis=0)
+            _, r = optimize.nnls(cols, yc)
+            rss[i, j] = r**2
+    return grid, rss
+
+
 def _fit_one(series: _Series, *, sign: float, include_current: bool, tau_bounds: tuple,
              idx: np.ndarray, y: np.ndarray, start: np.ndarray | None = None
              ) -> tuple[np.ndarray, bool, np.ndarray]:
     """Fit [p0, k_fit_1, k_fat_1, ..., tau_fat, ratio] by variable projection.
 
     For given time constants the model is linear in p0 and the gains, so those are solved
-    exactly (:func:`_profile`) and only the two time constants are searched: a grid, then
-    bounded least squares (``scipy.optimize.least_squares``) on the profiled residuals (Golub &
-    Pereyra 2003). Returns the parameters, whether the search converged, and the residuals.
+    exactly (:func:`_profile`) and only the two time constants are searched: the best point of
+    a fixed log-spaced grid (:func:`_profile_surface`; or ``start``), then bounded least squares
+    (``scipy.optimize.least_squares``) on the profiled residuals with tight tolerances (Golub &
+    Pereyra 2003). The grid and the tolerances make the answer a deterministic function of the
+    data: the same data give the same estimates to many digits on any CPU for identified fits.
+    Returns the parameters, whether the search converged, and the residuals.
     """
     lo, hi = tau_bounds
 
@@ -168,17 +204,21 @@ def _fit_one(series: _Series, *, sign: float, include_current: bool, tau_bounds:
         return _profile(series, tau_fit, tau_fat, sign, include_current, idx, y)[1]
 
     if start is None:
-        grid = [np.array([a, b]) for a in np.linspace(0, 1, 12) for b in np.linspace(0, 1, 10)]
-        v0 = min(grid, key=lambda v: float(resid(v) @ resid(v)))
+        grid, rss = _profile_surface(series, sign=sign, include_current=include_current,
+                                     tau_bounds=tau_bounds, idx=idx, y=y)
+        i, j = np.unravel_index(np.nanargmin(rss), rss.shape)
+        v0 = _unit(grid[i], grid[j], lo, hi)
     else:
         v0 = _unit(start[-2] * start[-1], start[-2], lo, hi)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = optimize.least_squares(resid, v0, bounds=([0.0, 0.0], [1.0, 1.0]),
-                                     diff_step=1e-4, max_nfev=500)
-    tau_fit, tau_fat = _taus(res.x, lo, hi)
+                                     diff_step=1e-7, xtol=1e-12, ftol=1e-12, gtol=1e-12,
+                                     max_nfev=400)
+    v = res.x if res.cost <= 0.5 * float(resid(v0) @ resid(v0)) else v0
+    tau_fit, tau_fat = _taus(v, lo, hi)
     lin, r = _profile(series, tau_fit, tau_fat, sign, include_current, idx, y)
-    return np.r_[lin, tau_fat, tau_fit / tau_fat], bool(res.success), r
+    return np.r_[lin, tau_fat, tau_fit / tau_fat], bool(res.status > 0), r
 
 
 def _full_resid(theta: np.ndarray, series: _Series, sign: float, include_current: bool,
@@ -206,18 +246,23 @@ class BanisterResult:
     Attributes
     ----------
     table : pandas.DataFrame
-        One row per athlete and parameter: ``athlete``; ``parameter`` (``p0``,
-        ``k_fitness[<load>]``, ``k_fatigue[<load>]``, ``tau_fitness``, ``tau_fatigue``);
-        ``estimate`` (p0 in performance units; gains in performance units per load unit;
-        time constants in time steps); ``ci_low``, ``ci_high`` (at ``level``; NaN if
-        ``ci=None``).
+        One row per athlete and parameter: ``term`` (the parameter, prefixed by
+        ``<athlete>/`` when there are athletes); ``estimate`` (p0 in performance units; gains
+        in performance units per load unit; time constants in time steps); ``std_error``
+        (bootstrap SD; NaN for Wald or no intervals); ``ci_low``, ``ci_high`` (at ``level``);
+        ``p_value`` (NaN: a test of a gain or time constant against 0 has no use here); ``per``
+        (units); then ``athlete``, ``parameter`` and ``identified``. The estimates and
+        intervals of a fit that is **not identified** are NaN (see ``fit``; its point fit stays
+        in ``raw["estimates"]``).
     fit : pandas.DataFrame
         One row per athlete: ``athlete``, ``n_tests`` (performance observations),
         ``n_steps`` (time steps on the grid), ``rmse_in`` and ``rmse_out`` (in-sample and
         expanding-window out-of-sample root-mean-square error, performance units),
         ``rmse_naive_last`` and ``rmse_naive_mean`` (the same out-of-sample tests predicted by
         the last training value and by the training mean: the baselines the model must beat),
-        ``n_out`` (predictions scored out of sample), ``converged``.
+        ``n_out`` (predictions scored out of sample), ``converged``, ``identified`` (bool),
+        ``identification`` (why not, or ``"ok"``), ``resid_lag1`` (lag-1 autocorrelation of the
+        residuals in test order), ``block_length`` (bootstrap block, tests).
     predictions : pandas.DataFrame
         ``athlete``, ``time``, ``observed``, ``predicted`` (in-sample fit) on the whole grid.
     caveat : str
@@ -226,6 +271,10 @@ class BanisterResult:
         Bootstrap draws (``ci="bootstrap"``; else empty): ``athlete``, ``draw``, one column per
         parameter (natural units, as ``table``). Their correlations show the trade-offs between
         parameters.
+    raw : dict
+        ``estimates``: athlete -> the point fit's parameters (a Series, also for fits that are
+        not identified); ``profile``: athlete -> (tau grid, profiled RSS matrix, rows
+        tau_fitness, columns tau_fatigue).
     loads : tuple of str
     higher_is_better, include_current : bool
     level : float
@@ -241,6 +290,21 @@ class BanisterResult:
     higher_is_better: bool = True
     include_current: bool = False
     level: float = 0.95
+    raw: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def n_athletes(self) -> int:
+        """Athletes fitted."""
+        return int(len(self.fit))
+
+    @property
+    def n_obs(self) -> int:
+        """Performance tests used, over all fitted athletes."""
+        return int(self.fit["n_tests"].sum()) if len(self.fit) else 0
+
+    def effect(self, term: str) -> pd.Series:
+        """One row of :attr:`table` (``"tau_fitness"``, or ``"<athlete>/tau_fitness"``)."""
+        return effect_row(self.table, term)
 
     def steady_state(self, load: str, amount: float = 1.0) -> pd.DataFrame:
         """Change in performance once ``amount`` more of one load per step is kept up for good.
@@ -264,7 +328,8 @@ class BanisterResult:
         pandas.DataFrame
             One row per athlete: ``athlete``, ``load``, ``amount``, ``estimate`` (performance
             units; e.g. s/km, negative = faster for pace), ``ci_low``, ``ci_high`` (bootstrap
-            percentile interval at ``level``; NaN without bootstrap draws).
+            percentile interval at ``level``; NaN without bootstrap draws), ``identified``
+            (False: the fit is not identified and the row is NaN).
         """
         if load not in self.loads:
             raise ValueError(f"load {load!r} was not fitted; loads are {list(self.loads)}")
@@ -282,7 +347,7 @@ class BanisterResult:
 
         alpha = (1 - self.level) / 2
         rows = []
-        for athlete in dict.fromkeys(self.table["athlete"]):  # None for a single series
+        for athlete, ok in zip(self.fit["athlete"], self.fit["identified"], strict=True):
             est = self.table.loc[self.table["athlete"].eq(athlete)
                                  | (self.table["athlete"].isna() & (athlete is None))]
             wide = est.set_index("parameter")["estimate"].to_frame().T
@@ -292,9 +357,10 @@ class BanisterResult:
                                       | (self.draws["athlete"].isna() & (athlete is None))]
                 if len(mine):
                     low, high = np.quantile(effect(mine), [alpha, 1 - alpha])
-            rows.append((athlete, load, float(amount), float(effect(wide)[0]), low, high))
+            rows.append((athlete, load, float(amount), float(effect(wide)[0]), low, high,
+                         bool(ok)))
         return pd.DataFrame(rows, columns=["athlete", "load", "amount", "estimate", "ci_low",
-                                           "ci_high"])
+                                           "ci_high", "identified"])
 
 
 def fit_banister(
@@ -310,6 +376,7 @@ def fit_banister(
     tau_bounds: tuple[float, float] = (1.0, 100.0),
     ci: str | None = "bootstrap",
     n_boot: int = 200,
+    block_length: int | None = None,
     level: float = 0.95,
     n_folds: int = 3,
     min_train: float = 0.5,
@@ -322,6 +389,8 @@ def fit_banister(
     data : pandas.DataFrame
         One row per athlete and time step (day or week): loads (0 when there was no training)
         and performance (missing when not tested). Steps missing from the grid count as load 0.
+        The model is daily by nature: fit daily data where the study has it (weekly steps make
+        the fatigue time constant a fraction of a step, which the data cannot determine).
     performance : str
         Performance column (e.g. a time-trial speed, or ``"easy_pace_s_per_km"`` with
         ``higher_is_better=False``).
@@ -339,9 +408,13 @@ def fit_banister(
     tau_bounds : (float, float), default (1, 100)
         Bounds of both time constants, in time steps.
     ci : {"bootstrap", "wald", None}, default "bootstrap"
-        Residual bootstrap with percentile intervals (refits from the estimate), Wald intervals
-        from the Jacobian, or none.
+        Residual **block** bootstrap with percentile intervals (refits from the estimate),
+        Wald intervals from the Jacobian (assume independent errors), or none.
     n_boot : int, default 200
+    block_length : int, optional
+        Bootstrap block length in tests; default: Politis & White's (2004) rule with an AR(1)
+        plug-in from the residuals' lag-1 autocorrelation (1 when it is <= 0, i.e. the iid
+        residual bootstrap).
     level : float, default 0.95
     n_folds : int, default 3
         Expanding-window validation: the tests after the first ``min_train`` share are split in
@@ -353,18 +426,32 @@ def fit_banister(
     Returns
     -------
     BanisterResult
-        ``table`` (parameters with CIs), ``fit`` (RMSE in and out of sample, and of the naive
-        forecasts), ``predictions``, ``draws`` (bootstrap), ``caveat``;
-        :meth:`BanisterResult.steady_state` gives the effect of a sustained extra load.
+        ``table`` (parameters with CIs; NaN for fits that are not identified), ``fit`` (RMSE
+        in and out of sample, naive forecasts, identification), ``predictions``, ``draws``
+        (bootstrap), ``notes``, ``raw``, ``caveat``; :meth:`BanisterResult.steady_state` gives
+        the effect of a sustained extra load.
 
     Notes
     -----
     Variable projection (Golub & Pereyra 2003): for given time constants the model is linear in
     ``p0`` and the gains, which are solved exactly (non-negative least squares, ``p0`` free);
-    the two time constants are searched on a grid and refined by bounded
+    the two time constants are profiled on a fixed log-spaced grid and refined by bounded
     ``scipy.optimize.least_squares`` on the profiled residuals, within ``tau_bounds`` and with
-    ``tau_fitness >= 1.01 tau_fatigue``. Loads are rescaled internally. ``fit`` compares the
-    out-of-sample error with two naive forecasts on the same tests (last value, mean).
+    ``tau_fitness >= 1.01 tau_fatigue``. Loads are rescaled internally.
+
+    **Identification.** A fit is reported as not identified (``fit["identified"]`` False, NaN
+    in ``table``, a note) when a time constant sits on its bound (``tau_bounds`` or the
+    ``1.01`` ratio), when the fitness and fatigue responses of a load are nearly collinear
+    (correlation > 0.99 at the tests: only ``k_fitness - k_fatigue`` is determined), or when
+    the profile is flat: the 95% profile-likelihood region of the time constants
+    (``RSS <= RSS_min exp(chi2_2(0.95) / n_eff)``, ``n_eff = n (1 - rho) / (1 + rho)`` for
+    lag-1 residual autocorrelation ``rho > 0``) reaches the edge of the admissible region.
+
+    **Bootstrap.** Residuals (in test order, centred, inflated by ``sqrt(n / (n - p))``) are
+    resampled in circular blocks of ``block_length`` consecutive tests and added to the fit;
+    the model is refitted from the estimate. Blocks keep the serial correlation of the errors
+    that an iid residual bootstrap destroys (its intervals covered 70-90% under AR(1) noise
+    with phi 0.7; see ``tests/test_banister.py`` for the coverage of this one).
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
@@ -379,6 +466,8 @@ def fit_banister(
         )
     if ci not in ("bootstrap", "wald", None):
         raise ValueError(f"ci must be 'bootstrap', 'wald' or None, got {ci!r}")
+    if block_length is not None and int(block_length) < 1:
+        raise ValueError(f"block_length must be a positive integer, got {block_length!r}")
     lo, hi = tau_bounds
     if not 0 < lo < hi:
         raise ValueError(f"tau_bounds must be 0 < low < high, got {tau_bounds!r}")
@@ -387,7 +476,10 @@ def fit_banister(
     groups = [(None, data)] if group is None else list(data.groupby(group, sort=True))
     param_names = ["p0"] + [f"k_{kind}[{c}]" for c in loads for kind in ("fitness", "fatigue")] + [
         "tau_fitness", "tau_fatigue"]
+    units = ["performance units"] + ["performance units per load unit"] * (2 * len(loads)) + [
+        "time steps"] * 2
     rows, fits, preds, notes, all_draws = [], [], [], [], []
+    raw: dict = {"estimates": {}, "profile": {}}
     for athlete, d in groups:
         series = _series(d, performance=performance, loads=loads, time=time,
                          time_step=time_step, athlete=athlete)
@@ -397,19 +489,32 @@ def fit_banister(
             notes.append(f"athlete {athlete!r}: {n_tests} performance tests for {n_par} "
                          "parameters; not fitted.")
             continue
+        idx, y = series.obs_index, series.perf
         theta, ok, resid = _fit_one(series, sign=sign, include_current=include_current,
-                                    tau_bounds=tau_bounds, idx=series.obs_index, y=series.perf)
-        fitted = resid + series.perf
+                                    tau_bounds=tau_bounds, idx=idx, y=y)
+        fitted = resid + y
         est = _natural(theta, series.load_scale)
+        raw["estimates"][athlete] = pd.Series(est, index=param_names)
+        rho = _lag1(resid)
+        grid, rss = _profile_surface(series, sign=sign, include_current=include_current,
+                                     tau_bounds=tau_bounds, idx=idx, y=y)
+        raw["profile"][athlete] = (grid, rss)
+        why = _identification(series, theta, est, rss, grid, rho=rho, sign=sign,
+                              include_current=include_current, tau_bounds=tau_bounds,
+                              names=loads)
+        identified = not why
+        block = (int(block_length) if block_length is not None
+                 else _block_length(rho, n_tests))
         low = np.full(n_par, np.nan)
         high = np.full(n_par, np.nan)
-        if ci == "bootstrap":
+        se = np.full(n_par, np.nan)
+        if ci == "bootstrap" and identified:
+            centred = (resid - resid.mean()) * np.sqrt(n_tests / max(n_tests - n_par, 1))
             draws = []
             for _ in range(n_boot):
-                y_b = fitted + rng.choice(resid, size=resid.size, replace=True)
+                y_b = fitted + _circular_blocks(centred, block, rng)
                 th_b, _, _ = _fit_one(series, sign=sign, include_current=include_current,
-                                      tau_bounds=tau_bounds, idx=series.obs_index, y=y_b,
-                                      start=theta)
+                                      tau_bounds=tau_bounds, idx=idx, y=y_b, start=theta)
                 draws.append(_natural(th_b, series.load_scale))
             draws = np.asarray(draws)
             frame = pd.DataFrame(draws, columns=param_names)
@@ -418,17 +523,22 @@ def fit_banister(
             all_draws.append(frame)
             alpha = (1 - level) / 2
             low, high = np.quantile(draws, [alpha, 1 - alpha], axis=0)
-        elif ci == "wald":
+            se = draws.std(axis=0, ddof=1)
+        elif ci == "wald" and identified:
             low, high = _wald(theta, series, sign, include_current, level)
-        for name, e, a, b in zip(param_names, est, low, high, strict=True):
-            rows.append((athlete, name, e, a, b))
+        shown = est if identified else np.full(n_par, np.nan)
+        for name, unit, e, s_, a, b in zip(param_names, units, shown, se, low, high,
+                                           strict=True):
+            term = name if group is None else f"{athlete}/{name}"
+            rows.append((term, e, s_, a, b, np.nan, unit, athlete, name, identified))
         rmse_out, naive_last, naive_mean, n_out = _expanding_window(
             series, sign=sign, include_current=include_current, tau_bounds=tau_bounds,
             n_folds=n_folds, min_train=min_train)
         fits.append((athlete, n_tests, len(series.times), float(np.sqrt(np.mean(resid**2))),
-                     rmse_out, naive_last, naive_mean, n_out, ok))
+                     rmse_out, naive_last, naive_mean, n_out, ok, identified,
+                     "; ".join(why) or "ok", rho, block))
         full = np.full(len(series.times), np.nan)
-        full[series.obs_index] = series.perf
+        full[idx] = y
         pred = banister_predict(
             series.loads * series.load_scale, p0=est[0], k_fitness=est[1:-2:2],
             k_fatigue=est[2:-2:2], tau_fitness=est[-2], tau_fatigue=est[-1],
@@ -436,22 +546,98 @@ def fit_banister(
         )
         preds.append(pd.DataFrame({"athlete": athlete, "time": series.times, "observed": full,
                                    "predicted": pred}))
-        at_bound = [n for n, v in zip(param_names[-2:], est[-2:], strict=True)
-                    if np.isclose(v, lo, rtol=1e-3) or np.isclose(v, hi, rtol=1e-3)]
-        if at_bound:
-            notes.append(f"athlete {athlete!r}: {', '.join(at_bound)} at a bound of tau_bounds; "
-                         "the data do not determine it.")
-    table = pd.DataFrame(rows, columns=["athlete", "parameter", "estimate", "ci_low", "ci_high"])
+        who = "the series" if athlete is None else f"athlete {athlete!r}"
+        if not identified:
+            notes.append(
+                f"{who}: not identified ({'; '.join(why)}); its parameters are not reported "
+                "(NaN in table; the point fit is in raw['estimates']). Fit daily data, a longer "
+                "series, or fix the time constants from the literature.")
+        if ci == "bootstrap" and identified:
+            notes.append(
+                f"{who}: block bootstrap, {n_boot} refits, blocks of {block} consecutive tests "
+                f"(residual lag-1 autocorrelation {rho:.2f}).")
+    table = pd.DataFrame(rows, columns=[*TABLE_COLUMNS, "athlete", "parameter", "identified"])
     fit = pd.DataFrame(fits, columns=["athlete", "n_tests", "n_steps", "rmse_in", "rmse_out",
                                       "rmse_naive_last", "rmse_naive_mean", "n_out",
-                                      "converged"])
+                                      "converged", "identified", "identification",
+                                      "resid_lag1", "block_length"])
     predictions = (pd.concat(preds, ignore_index=True) if preds else
                    pd.DataFrame(columns=["athlete", "time", "observed", "predicted"]))
     draws = (pd.concat(all_draws, ignore_index=True) if all_draws else
              pd.DataFrame(columns=["athlete", "draw", *param_names]))
     return BanisterResult(table=table, fit=fit, predictions=predictions, notes=tuple(notes),
                           draws=draws, loads=tuple(loads), higher_is_better=higher_is_better,
-                          include_current=include_current, level=level)
+                          include_current=include_current, level=level, raw=raw)
+
+
+def _lag1(resid: np.ndarray) -> float:
+    """Lag-1 autocorrelation of residuals in test order (0 for fewer than 4)."""
+    r = resid - resid.mean()
+    den = float(r @ r)
+    if len(r) < 4 or den == 0:
+        return 0.0
+    return float(r[1:] @ r[:-1] / den)
+
+
+def _block_length(rho: float, n: int) -> int:
+    """Politis & White (2004) circular-block length with an AR(1) plug-in.
+
+    For AR(1) errors with coefficient rho: ``G = 2 rho / (1 - rho)^2``, ``g(0) = (1 + rho) /
+    (1 - rho)``, ``b = (2 G^2 / (4/3 g(0)^2))^(1/3) n^(1/3)``, rounded up, within [1, n / 3].
+    """
+    if rho <= 0:
+        return 1
+    rho = min(rho, 0.95)
+    g = 2 * rho / (1 - rho) ** 2
+    g0 = (1 + rho) / (1 - rho)
+    b = (2 * g**2 / (4 / 3 * g0**2)) ** (1 / 3) * n ** (1 / 3)
+    return int(np.clip(np.ceil(b), 1, max(1, n // 3)))
+
+
+def _circular_blocks(x: np.ndarray, block: int, rng: np.random.Generator) -> np.ndarray:
+    """A circular block bootstrap resample of ``x`` (Politis & Romano 1992)."""
+    n = len(x)
+    starts = rng.integers(0, n, int(np.ceil(n / block)))
+    pos = (starts[:, None] + np.arange(block)[None, :]).ravel()[:n] % n
+    return x[pos]
+
+
+def _identification(series: _Series, theta: np.ndarray, est: np.ndarray, rss: np.ndarray,
+                    grid: np.ndarray, *, rho: float, sign: float, include_current: bool,
+                    tau_bounds: tuple, names: list[str]) -> list[str]:
+    """Reasons the fit is not identified (empty list: identified). See :func:`fit_banister`."""
+    lo, hi = tau_bounds
+    tau_fit, tau_fat = est[-2], est[-1]
+    why = []
+    if np.isclose(tau_fat, lo, rtol=1e-3) or np.isclose(tau_fit, hi, rtol=1e-3):
+        why.append("a time constant is on its bound")
+    elif tau_fit <= 1.01 * tau_fat * (1 + 1e-3):
+        why.append("tau_fitness = 1.01 tau_fatigue, the bound between them")
+    x = _design(series, tau_fit, tau_fat, sign, include_current, series.obs_index)
+    for m in range(series.loads.shape[1]):
+        g, h = x[:, 1 + 2 * m], x[:, 2 + 2 * m]
+        if g.std() > 0 and h.std() > 0 and abs(np.corrcoef(g, h)[0, 1]) > 0.99:
+            why.append(f"fitness and fatigue responses of {names[m]} are collinear "
+                       "(only k_fitness - k_fatigue is determined)")
+            break
+    n = len(series.obs_index)
+    n_eff = n * (1 - rho) / (1 + rho) if rho > 0 else n
+    if np.isfinite(rss).any():
+        best = np.nanmin(rss)
+        inside = rss <= best * np.exp(stats.chi2.ppf(0.95, 2) / max(n_eff, 1.0))
+        ok = np.isfinite(rss)
+        # the admissible region's edge: tau_fat at its lower bound, tau_fit at its upper bound,
+        # or the first admissible tau_fit of each tau_fat column (the ratio bound)
+        edge = np.zeros_like(ok)
+        edge[:, 0] = ok[:, 0]
+        edge[-1, :] = ok[-1, :]
+        first = np.argmax(ok, axis=0)
+        cols = np.flatnonzero(ok.any(axis=0))
+        edge[first[cols], cols] = True
+        if (inside & edge).any() and not why:
+            why.append("flat profile: the 95% profile-likelihood region of the time constants "
+                       "reaches the edge of tau_bounds")
+    return why
 
 
 def _series(d: pd.DataFrame, *, performance: str, loads: list[str], time: str,
