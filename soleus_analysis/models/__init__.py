@@ -5,6 +5,7 @@ One module per family: :mod:`~soleus_analysis.models.mixed` (general mixed model
 :mod:`~soleus_analysis.models.sensitivity` (GEE, fixed effects), :mod:`~soleus_analysis.models.lags`
 (distributed lags), :mod:`~soleus_analysis.models.rmcorr`, :mod:`~soleus_analysis.models.banister`
 (fitness-fatigue), :mod:`~soleus_analysis.models.event_study` (staggered programme starts),
+:mod:`~soleus_analysis.models.ordinal` (ordered ratings),
 :mod:`~soleus_analysis.models.individual` (individual responses vs SWC) and
 :mod:`~soleus_analysis.models.power` (simulation-based power). Every function takes any DataFrame
 and the names of its columns.
@@ -19,6 +20,7 @@ from soleus_analysis.models.individual import (
 )
 from soleus_analysis.models.lags import DistributedLagResult, fit_distributed_lag, lag_basis
 from soleus_analysis.models.mixed import MixedResult, fit_mixed
+from soleus_analysis.models.ordinal import OrdinalResult, fit_ordinal
 from soleus_analysis.models.power import PowerResult, power, power_curve, risk_study_size
 from soleus_analysis.models.predict import partial_effect
 from soleus_analysis.models.rmcorr import RmcorrResult, rmcorr
@@ -45,6 +47,7 @@ __all__ = [
     "IndividualResponses",
     "MixedResult",
     "ModelFit",
+    "OrdinalResult",
     "PowerResult",
     "RmcorrResult",
     "SensitivityResult",
@@ -59,6 +62,7 @@ __all__ = [
     "fit_fixed_effects",
     "fit_gee",
     "fit_mixed",
+    "fit_ordinal",
     "fit_sensitivity",
     "fit_within_between",
     "individual_responses",

@@ -377,6 +377,7 @@ def fit_banister(
     ci: str | None = "bootstrap",
     n_boot: int = 200,
     block_length: int | None = None,
+    resample: str = "blocks",
     level: float = 0.95,
     n_folds: int = 3,
     min_train: float = 0.5,
@@ -511,8 +512,11 @@ def fit_banister(
         if ci == "bootstrap" and identified:
             centred = (resid - resid.mean()) * np.sqrt(n_tests / max(n_tests - n_par, 1))
             draws = []
+            phi, innov = _ar1_gaps(centred, np.diff(idx))
             for _ in range(n_boot):
-                y_b = fitted + _circular_blocks(centred, block, rng)
+                noise = (_circular_blocks(centred, block, rng) if resample == "blocks"
+                         else _ar1_resample(phi, innov, np.diff(idx), rng))
+                y_b = fitted + noise
                 th_b, _, _ = _fit_one(series, sign=sign, include_current=include_current,
                                       tau_bounds=tau_bounds, idx=idx, y=y_b, start=theta)
                 draws.append(_natural(th_b, series.load_scale))
@@ -592,6 +596,41 @@ def _block_length(rho: float, n: int) -> int:
     g0 = (1 + rho) / (1 - rho)
     b = (2 * g**2 / (4 / 3 * g0**2)) ** (1 / 3) * n ** (1 / 3)
     return int(np.clip(np.ceil(b), 1, max(1, n // 3)))
+
+
+def _ar1_gaps(e: np.ndarray, gaps: np.ndarray) -> tuple[float, np.ndarray]:
+    """AR(1) on the time grid fitted to residuals observed with gaps; standardised innovations.
+
+    ``e_k = phi^gap_k e_(k-1) + sqrt(1 - phi^(2 gap_k)) s eps_k``; phi by Gaussian likelihood.
+    """
+    def parts(phi: float):
+        a = phi ** gaps
+        v = np.maximum(1 - a**2, 1e-12)
+        return (e[1:] - a * e[:-1]) / np.sqrt(v), v
+
+    def nll(phi: float) -> float:
+        z, v = parts(phi)
+        s2 = (e[0] ** 2 + z @ z) / len(e)
+        return 0.5 * len(e) * np.log(s2) + 0.5 * np.log(v).sum()
+
+    phi = float(optimize.minimize_scalar(nll, bounds=(0.0, 0.99), method="bounded",
+                                         options={"xatol": 1e-10}).x)
+    z, _ = parts(phi)
+    z = np.r_[e[0] / max(e.std(), 1e-300) * np.sqrt(1.0), z / max(np.sqrt(np.mean(z**2)), 1e-300)]
+    return phi, (z - z.mean()) / z.std() * e.std()
+
+
+def _ar1_resample(phi: float, innov: np.ndarray, gaps: np.ndarray,
+                  rng: np.random.Generator) -> np.ndarray:
+    """AR(1)-sieve resample on the time grid (innovations drawn with replacement)."""
+    eps = rng.choice(innov, size=len(innov), replace=True)
+    out = np.empty(len(innov))
+    out[0] = eps[0]
+    a = phi ** gaps
+    out[1:] = eps[1:] * np.sqrt(1 - a**2)
+    for k in range(1, len(out)):
+        out[k] += a[k - 1] * out[k - 1]
+    return out
 
 
 def _circular_blocks(x: np.ndarray, block: int, rng: np.random.Generator) -> np.ndarray:
