@@ -31,6 +31,12 @@ def test_individual_slopes_track_the_planted_slopes(varied):
     assert ir.slope_sd == pytest.approx(3.0, rel=0.4)
     assert ir.average == pytest.approx(fit.effect("within")["estimate"])
     assert ir.summary["n_athletes"].sum() == 60
+    # the result protocol
+    assert list(ir.table.columns[:7]) == ["term", "estimate", "std_error", "ci_low", "ci_high",
+                                          "p_value", "per"]
+    first = ir.table.iloc[0]
+    assert ir.effect(first["athlete"])["estimate"] == first["estimate"]
+    assert ir.n_athletes == 60 and ir.n_obs == fit.n_obs and ir.raw is fit
 
 
 def test_default_swc_is_a_fifth_of_the_between_athlete_sd(varied):

@@ -25,12 +25,14 @@ claimed; magnitude-based inference is not used, see Sainani 2018):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from soleus_analysis.models.result import TABLE_COLUMNS, effect_row
 from soleus_analysis.models.within_between import WithinBetweenResult
 
 __all__ = ["IndividualResponses", "classify_response", "individual_responses"]
@@ -91,9 +93,11 @@ class IndividualResponses:
     Attributes
     ----------
     table : pandas.DataFrame
-        One row per athlete: ``athlete``; ``estimate`` (the athlete's within effect, outcome
-        units per ``per``); ``std_error``; ``ci_low``, ``ci_high`` (at ``level``); ``response``
-        (label, see :func:`classify_response`).
+        One row per athlete: ``term`` (the athlete id as text); ``estimate`` (the athlete's
+        within effect, outcome units per ``per``); ``std_error``; ``ci_low``, ``ci_high`` (at
+        ``level``); ``p_value`` (of the athlete's effect = 0); ``per``; ``df`` (that of the
+        fixed within effect, ``inf`` for z); ``athlete``; ``response`` (label, see
+        :func:`classify_response`).
     summary : pandas.DataFrame
         ``response``, ``n_athletes``, ``share`` (0-1), one row per label.
     average : float
@@ -104,6 +108,9 @@ class IndividualResponses:
         Smallest worthwhile change used, outcome units.
     per : str
     notes : tuple of str
+    raw : WithinBetweenResult
+        The fit the slopes come from.
+    n_athletes, n_obs : int
     """
 
     table: pd.DataFrame
@@ -113,6 +120,17 @@ class IndividualResponses:
     swc: float
     per: str
     notes: tuple[str, ...]
+    raw: Any = field(default=None, repr=False)
+    n_obs: int = 0
+
+    @property
+    def n_athletes(self) -> int:
+        """Athletes with an individual effect."""
+        return int(len(self.table))
+
+    def effect(self, term: str) -> pd.Series:
+        """One athlete's row of :attr:`table` (``term`` is the athlete id as text)."""
+        return effect_row(self.table, str(term))
 
 
 def individual_responses(
@@ -165,7 +183,9 @@ def individual_responses(
     var_fixed = float(fixed["std_error"]) ** 2
     effects = fit.mixed.group_effects()
     slope = effects.loc[effects["term"] == "x_w"]
-    z = stats.norm.ppf(0.5 + level / 2)
+    # the fixed effect's reference distribution (t with small-sample df when the fit has one)
+    dof = float(fixed["df"]) if "df" in fixed.index and np.isfinite(fixed["df"]) else np.inf
+    z = stats.t.ppf(0.5 + level / 2, dof)
     if slope.empty:
         notes.append(
             "The fit has no random slope, so every athlete gets the average effect; individual "
@@ -182,8 +202,11 @@ def individual_responses(
         slope_sd = float(step * np.sqrt(fit.mixed.re_cov.loc["x_w", "x_w"]))
     lo, hi = est - z * se, est + z * se
     labels = classify_response(lo, hi, swc=swc, higher_is_better=higher_is_better)
-    table = pd.DataFrame({"athlete": athletes, "estimate": est, "std_error": se,
-                          "ci_low": lo, "ci_high": hi, "response": labels})
+    p_value = 2 * stats.t.sf(np.abs(est / se), dof)
+    table = pd.DataFrame({"term": [str(a) for a in athletes], "estimate": est, "std_error": se,
+                          "ci_low": lo, "ci_high": hi, "p_value": p_value, "per": per,
+                          "df": dof, "athlete": athletes, "response": labels})
+    table = table[[*TABLE_COLUMNS, "df", "athlete", "response"]]
     counts = table["response"].value_counts().reindex(list(LABELS), fill_value=0)
     summary = pd.DataFrame({"response": list(LABELS), "n_athletes": counts.to_numpy(),
                             "share": counts.to_numpy() / max(len(table), 1)})
@@ -193,4 +216,5 @@ def individual_responses(
             f"({swc:.3g}): athletes' responses hardly differ by a worthwhile amount."
         )
     return IndividualResponses(table=table, summary=summary, average=average,
-                               slope_sd=slope_sd, swc=float(swc), per=per, notes=tuple(notes))
+                               slope_sd=slope_sd, swc=float(swc), per=per, notes=tuple(notes),
+                               raw=fit, n_obs=int(fit.n_obs))
