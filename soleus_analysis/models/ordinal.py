@@ -194,7 +194,10 @@ def fit_ordinal(
     high_index = n_cat - 3 if high is None else _high_index(high, cats)
 
     if random_intercept:
-        est, cov, loglik, params = _fit_clmm(y, x, codes, n_cat, int(n_quad))
+        est, cov, loglik, params, gradient = _fit_clmm(y, x, codes, n_cat, int(n_quad))
+        if gradient > 1e-3:
+            notes.append(f"The optimiser stopped with a log-likelihood gradient of "
+                         f"{gradient:.2g}: the estimates may not be the maximum.")
         raw: Any = {"params": params, "cov": cov, "loglik": loglik, "n_quad": int(n_quad),
                     "x": x, "names": names}
         how = ("Laplace approximation" if n_quad == 1 else
@@ -376,9 +379,7 @@ def _fit_clmm(y, x, codes, n_cat, n_quad):
         return nll(inner)
 
     grad, h = _grad_hess(nll_natural, natural)
-    if np.max(np.abs(grad)) > 1e-3:
-        warnings.warn(f"fit_ordinal: the optimiser stopped with gradient {np.max(np.abs(grad)):.2g};"
-                      " the estimates may not be the maximum.", RuntimeWarning, stacklevel=3)
+    gradient = float(np.max(np.abs(grad)))
     cov = np.linalg.pinv(h)
     sigma = float(np.exp(params[-1]))
     jac = np.eye(len(natural))
@@ -387,7 +388,7 @@ def _fit_clmm(y, x, codes, n_cat, n_quad):
     est = np.r_[beta, theta, sigma]
     order = np.r_[np.arange(n_cat - 1, n_cat - 1 + p), np.arange(n_cat - 1), len(natural) - 1]
     cov = cov[np.ix_(order, order)]
-    return est, cov, -nll(params), params
+    return est, cov, -nll(params), params, gradient
 
 
 def _grad_hess(f, v: np.ndarray, rel: float = 1e-4):
