@@ -220,9 +220,12 @@ def test_bootstrap_covers_under_ar1_noise():
 
 @pytest.mark.slow
 def test_bootstrap_coverage_study():
-    # 200 series x 200 refits; MC SE of a 95% coverage is 1.5 points
+    # 200 series x 200 refits; MC SE of one coverage near 93% is 1.8 points. Measured on 150
+    # series x 150 refits: 92.0-96.0% (p0 92.7, gains 93.3-95.3, tau_fitness 92.0, tau_fatigue
+    # 96.0, steady state 92.0); blocks of residuals 82-89%, the iid residual bootstrap 67-77%.
     cov, _ = coverage(range(1000, 1200), n_boot=200)
-    assert ((cov >= 0.91) & (cov <= 0.99)).all(), cov
+    assert ((cov >= 0.88) & (cov <= 0.99)).all(), cov
+    assert cov.mean() >= 0.905, cov
     iid, _ = coverage(range(1000, 1100), n_boot=200, resample="blocks", block_length=1)
     assert iid.mean() < 0.85, iid
 

@@ -193,3 +193,18 @@ def test_multiplier_bootstrap_is_seeded_and_close_to_the_analytic_se():
     c = fit_event_study(d, inference="influence", **kw)
     ratio = (a.table["std_error"] / c.table["std_error"]).dropna()
     assert ((ratio > 0.85) & (ratio < 1.15)).all(), ratio
+
+
+def test_shared_staggered_panel_with_no_true_effect():
+    # The project's shared reference panel (12 runners x 16 weeks, 6% of weeks missing, a season
+    # trend, a third never start; the true soleus effect is zero), made by another generator
+    # (tests/data/reference/README.md). Its starts are replayed from that generator's seed.
+    d = pd.read_csv(REF / "staggered_panel.csv", parse_dates=["week_start"])
+    starts = pd.read_csv(REF / "staggered_panel_starts.csv", parse_dates=["programme_start"])
+    for control in ("not_yet_treated", "never_treated"):
+        res = fit_event_study(d, outcome="pace_s_per_km", start=starts, leads=3, lags=4,
+                              control=control)
+        row = res.effect("overall")
+        assert row["ci_low"] < 0 < row["ci_high"], (control, row)
+        assert res.n_athletes == 12 and res.n_obs == len(d)
+        assert 5 < row["df"] < 11  # 8 starters, 4 never-starters
