@@ -118,8 +118,11 @@ def test_effective_sample_size_keeps_the_false_positive_rate_under_autocorrelati
     one = rmcorr(daily_null(0), x="x", y="y", subject="athlete_id", time="day")
     assert 0.55 < one.rho_x < 0.8 and 0.55 < one.rho_resid < 0.8
     assert one.df_naive == 791 and 200 < one.df_eff < 400 and one.df == one.df_eff
-    assert one.n_eff == pytest.approx(800 * (1 - one.rho_x * one.rho_resid)
-                                      / (1 + one.rho_x * one.rho_resid))
+    acf = one.raw["acf_x"] @ one.raw["acf_resid"]
+    assert one.n_eff == pytest.approx(800 / (1 + 2 * acf))
+    # for AR(1) series the lag sum is close to the closed form N (1 - ab) / (1 + ab)
+    ab = one.rho_x * one.rho_resid
+    assert one.n_eff == pytest.approx(800 * (1 - ab) / (1 + ab), rel=0.2)
     assert any("effective sample size" in n for n in one.notes)
     forced = rmcorr(daily_null(0), x="x", y="y", subject="athlete_id", time="day", adjust=False)
     assert forced.df == 791 and forced.p_value == one.p_value_naive
@@ -135,3 +138,19 @@ def test_time_orders_the_rows_for_the_autocorrelation():
     assert abs(c.rho_resid) < 0.15 and not c.adjusted
     with pytest.raises(ValueError, match="adjust"):
         rmcorr(d, x="x", y="y", subject="athlete_id", adjust="yes")
+
+
+def test_weekly_rhythm_beyond_lag_one_counts():
+    # strength every 7th day and a rating with a 7-day rhythm: lag 1 is nearly uncorrelated,
+    # lag 7 is not; the lag sum sees it, an AR(1) plug-in would not
+    rng = np.random.default_rng(3)
+    rows = []
+    for i in range(6):
+        days = np.arange(140)
+        x = (days % 7 == i % 7).astype(float) + 0.3 * rng.normal(size=140)
+        y = np.sin(2 * np.pi * (days + i) / 7) + 0.5 * rng.normal(size=140)
+        rows.append(pd.DataFrame({"athlete_id": f"P{i}", "day": days, "x": x, "y": y}))
+    d = pd.concat(rows, ignore_index=True)
+    res = rmcorr(d, x="x", y="y", subject="athlete_id", time="day")
+    assert abs(res.rho_x) < 0.3
+    assert res.n_eff < 0.8 * res.n_obs and res.adjusted

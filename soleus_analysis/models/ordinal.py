@@ -531,10 +531,18 @@ def _brant(y, x, codes, names, n_cat) -> tuple[pd.DataFrame, list[str]]:
     for t in range(p):
         chi2, dof, pv = wald([t])
         rows.append((names[t], chi2, dof, pv, *[slopes[c * p + t] for c in range(k)]))
-    chi2, dof, pv = wald(list(range(p)))
+    if p * (k - 1) < n_g - 1:
+        chi2, dof, pv = wald(list(range(p)))
+    else:  # a cluster-robust covariance has rank below the number of athletes
+        chi2, dof, pv = np.nan, p * (k - 1), np.nan
+        notes.append(f"Proportional-odds check: the joint test of all terms needs more than "
+                     f"{p * (k - 1) + 1} athletes; only the per-term tests are given.")
     rows.append(("all", chi2, dof, pv, *[np.nan] * k))
     out = pd.DataFrame(rows, columns=["term", "chi2", "df", "p_value", *cols])
     bad = out.loc[(out["p_value"] < 0.05) & (out["term"] != "all"), "term"].tolist()
+    if n_g < 20:
+        notes.append(f"Proportional-odds check with {n_g} athletes: its cluster-robust tests "
+                     "are approximate (too few athletes for their chi-square reference).")
     notes.append(
         "Proportional odds " + (f"doubtful for {bad} (Brant-type test p < 0.05): the effect "
                                 "differs between cuts; read the cut-wise slopes in "

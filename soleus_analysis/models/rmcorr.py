@@ -11,15 +11,17 @@ with N observations and k subjects, a t test on df and a confidence interval by 
 differences entirely and assumes the same slope for every athlete (no random slopes).
 
 **Serial correlation.** That df counts every day as independent. Daily wellness ratings and
-training are autocorrelated within an athlete, and the variance of a correlation between two
-autocorrelated series grows with the product of their autocorrelations (Bartlett 1935; Pyper &
-Peterman 1998). With lag-1 autocorrelations ``rho_x`` of the within-athlete exposure and
-``rho_e`` of the ANCOVA residuals (AR(1) plug-ins, pooled over athletes, in time order)::
+training are autocorrelated within an athlete (and training has weekly rhythms), and the
+variance of a correlation between two autocorrelated series grows with the products of their
+autocorrelations (Bartlett 1935; Pyper & Peterman 1998). With the autocorrelations
+``rho_x(l)`` of the within-athlete exposure and ``rho_e(l)`` of the ANCOVA residuals at lags
+``l = 1 .. max_lag`` (pooled over athletes, rows in time order)::
 
-    n_eff = N * (1 - rho_x rho_e) / (1 + rho_x rho_e)      (never above N)
+    n_eff = N / (1 + 2 sum_l rho_x(l) rho_e(l))      (never above N)
     df_eff = n_eff - k - 1
 
-The result always reports ``rho_x``, ``rho_e``, ``n_eff`` and the adjusted df. The p-value and
+For AR(1) series this is ``N (1 - rho_x rho_e) / (1 + rho_x rho_e)``. The result always reports
+the lag-1 autocorrelations, ``n_eff`` and the adjusted df. The p-value and
 interval use ``df_eff`` when ``adjust=True``, or by default (``adjust="auto"``) when the
 adjustment is material (``df_eff`` more than 10% below ``df``); ``adjust=False`` gives the
 published statistic unchanged.
@@ -70,7 +72,8 @@ class RmcorrResult:
         Lag-1 autocorrelation of the within-athlete centred x and of the ANCOVA residuals
         (pooled over athletes, consecutive rows in time order).
     n_eff : float
-        Effective number of observations, ``N (1 - rho_x rho_resid) / (1 + rho_x rho_resid)``.
+        Effective number of observations, ``N / (1 + 2 sum_l rho_x(l) rho_resid(l))`` over lags
+        1 to ``max_lag`` (at most N).
     df_eff : float
         ``n_eff - k - 1``.
     adjusted : bool
@@ -126,13 +129,18 @@ class RmcorrResult:
         return effect_row(self.table, term)
 
 
-def _lag1_pooled(values: np.ndarray, groups: np.ndarray) -> float:
-    """Lag-1 autocorrelation of within-group series (consecutive rows of the same group)."""
-    same = groups[1:] == groups[:-1]
+def _acf_pooled(values: np.ndarray, groups: np.ndarray, max_lag: int) -> np.ndarray:
+    """Autocorrelations at lags 1..max_lag of within-group series (rows l apart, same group)."""
     den = float(values @ values)
-    if den == 0 or not same.any():
-        return 0.0
-    return float(values[1:][same] @ values[:-1][same] / den)
+    out = np.zeros(max_lag)
+    if den == 0:
+        return out
+    for lag in range(1, max_lag + 1):
+        if lag >= len(values):
+            break
+        same = groups[lag:] == groups[:-lag]
+        out[lag - 1] = float(values[lag:][same] @ values[:-lag][same] / den)
+    return out
 
 
 def rmcorr(
@@ -143,6 +151,7 @@ def rmcorr(
     subject: str,
     time: str | None = None,
     adjust: bool | str = "auto",
+    max_lag: int = 14,
     level: float = 0.95,
 ) -> RmcorrResult:
     """Repeated-measures correlation of two columns within subjects.
@@ -162,6 +171,9 @@ def rmcorr(
     adjust : {"auto", True, False}, default "auto"
         Use the autocorrelation-adjusted df for the p-value and interval: always (True), never
         (False: the Bakdash & Marusich statistic), or when it is at least 10% below the naive df.
+    max_lag : int, default 14
+        Lags summed in the effective sample size (14 days covers weekly training rhythms);
+        never more than a quarter of the median number of rows per subject.
     level : float, default 0.95
         Confidence level.
 
@@ -225,9 +237,12 @@ def rmcorr(
 
     groups = d[subject].to_numpy()
     resid = yc - slope * xc
-    rho_x = _lag1_pooled(xc, groups)
-    rho_e = _lag1_pooled(resid, groups)
-    factor = min(1.0, (1 - rho_x * rho_e) / (1 + rho_x * rho_e))
+    # lags beyond a quarter of a typical athlete's series are noise (Box & Jenkins' rule)
+    lags = int(min(max_lag, max(1, d.groupby(subject).size().median() // 4)))
+    acf_x = _acf_pooled(xc, groups, lags)
+    acf_e = _acf_pooled(resid, groups, lags)
+    rho_x, rho_e = float(acf_x[0]), float(acf_e[0])
+    factor = min(1.0, 1.0 / max(1.0 + 2.0 * float(acf_x @ acf_e), 1e-3))
     n_eff = n * factor
     df_eff = n_eff - k - 1
     material = df_eff < MATERIAL * dof
@@ -250,7 +265,8 @@ def rmcorr(
         f"Estimand: the within-athlete correlation of {x} and {y} (one common slope; "
         "between-athlete differences removed).",
         f"Lag-1 autocorrelation within athletes{'' if time else ' (rows in data order)'}: "
-        f"{x} {rho_x:.2f}, residuals of {y} {rho_e:.2f}; effective sample size "
+        f"{x} {rho_x:.2f}, residuals of {y} {rho_e:.2f}; effective sample size (Bartlett, lags "
+        f"1-{lags}) "
         f"{n_eff:.0f} of {n} rows, df {df_eff:.1f} instead of {dof}.",
         ("p-value and interval use the autocorrelation-adjusted df."
          if use else "p-value and interval use df = N - k - 1 (rows independent)"
@@ -275,5 +291,6 @@ def rmcorr(
         adjusted=use,
         slope_se=slope_se,
         notes=tuple(notes),
-        raw={"sxx": sxx, "sxy": sxy, "syy": syy, "ss_residual": ss_res},
+        raw={"sxx": sxx, "sxy": sxy, "syy": syy, "ss_residual": ss_res, "acf_x": acf_x,
+         "acf_resid": acf_e},
     )
