@@ -464,7 +464,9 @@ def fit_banister(
     New errors are built from resampled standardised innovations and added to the fit; the model
     is refitted from the estimate. ``resample="blocks"`` resamples circular blocks of
     consecutive residuals (centred, inflated by ``sqrt(n / (n - p))``); it covered 82-89% in
-    the same study. Coverage of the default: ``tests/test_banister.py`` and docs/models.md.
+    the same study. The default covered 87-96% (about 91% on average) of the true parameters
+    in 350 generated series with AR(1) noise phi 0.7: still somewhat narrow
+    (``tests/test_banister.py``, docs/models.md).
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
