@@ -602,8 +602,9 @@ def test_truth_records_the_traps_and_the_estimand():
     sim = simulate_panel(6, 10, rng=36)
     traps = sim.truth["traps"]
     assert set(traps) == {"season_trend", "weekly_ar1", "confounding", "within_corr_dose_week"}
-    assert traps["season_trend"]["rate_s_per_km_per_week"] == Effects().season_pace_s_per_km_per_week
-    assert len(traps["season_trend"]["curve_s_per_km"]) == 10
+    season = traps["season_trend"]
+    assert season["rate_s_per_km_per_week"] == Effects().season_pace_s_per_km_per_week
+    assert len(season["curve_s_per_km"]) == 10
     assert "net of the season trend" in sim.truth["estimand"]
     json.dumps(sim.truth, allow_nan=False)
     one = simulate_panel(1, 4, rng=0).truth  # one athlete: no comparison group

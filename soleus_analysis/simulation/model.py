@@ -22,15 +22,16 @@ and logging habits (app, kg or lb, how complete the logs are).
 confounded with fitness: the ``k`` programme athletes are the ``k`` largest
 ``gamma_u phi_i + Gumbel_i`` (``k`` draws without replacement with odds ``exp(gamma_u phi_i)``;
 ``gamma_u = 0`` is randomisation). They start at a week drawn uniformly between
-``first_start_week`` and ``last_start_week`` (staggered start); the others are controls. The programme is 2 or 3 sessions a week of four exercises: the seated calf
-raise, a soleus walk (plain, farmer's or suitcase carry), a bent-knee raise (horse-stance,
-bent-knee or single-leg bent-knee) and either the slant-board single-leg squat or a common calf
-exercise; sets per exercise progress from 2 by one set every 3 weeks up to the athlete's maximum
-(3 or 4). Each planned session is done with probability ``a_i - 0.01 k`` (adherence ``a_i ~
-Beta`` with mean ``expit(logit(0.8) + gamma_a phi_i)``, declining by 1 point per programme week
-``k``; fitter runners are also more often asked for 3 sessions: share
-``expit(logit(0.3) + gamma_a phi_i)``); each prescribed set is done with
-probability 0.92 and an exercise is skipped with probability 0.05. Both groups may do general
+``first_start_week`` and ``last_start_week`` (staggered start); the others are controls.
+The programme is 2 or 3 sessions a week of four exercises: the seated calf raise, a soleus walk
+(plain, farmer's or suitcase carry), a bent-knee raise (horse-stance, bent-knee or single-leg
+bent-knee) and either the slant-board single-leg squat or a common calf exercise; sets per
+exercise progress from 2 by one set every 3 weeks up to the athlete's maximum (3 or 4). Each
+planned session is done with probability ``a_i - 0.01 k`` (adherence ``a_i ~ Beta`` with mean
+``expit(logit(0.8) + gamma_a phi_i)``, declining by 1 point per programme week ``k``; fitter
+runners are also more often asked for 3 sessions: share ``expit(logit(0.3) + gamma_a phi_i)``);
+each prescribed set is done with probability 0.92 and an exercise is skipped with probability
+0.05. Both groups may do general
 strength sessions (squats, deadlifts, ...); a fifth of athletes add 2-3 sets of standing calf
 raises to some of them, so controls have a small non-zero calf dose.
 
@@ -59,9 +60,10 @@ soleus share (:data:`SOLEUS_SHARES`), i.e. exactly the panel's ``soleus_sets``.
     pace_r  = mu_it + u_it + delta_type + kappa * climb_r + eps_r,   eps_r ~ N(0, sigma_r^2)
 
 ``g_i h(t)`` is the season trend (runners get faster over a season, at their own rate, the gain
-saturating with time constant ``tau_s``). With ``delta_type`` = 0 for easy and long runs and ``-Delta_i`` (10-17% of ``alpha_i``) for the
-weekly workout, ``climb_r`` the run's ascent per km [m/km]. The panel's ``easy_pace_s_per_km`` is
-the mean over the week's easy and long runs of ``moving_time_s / distance_m * 1000``.
+saturating with time constant ``tau_s``). With ``delta_type`` = 0 for easy and long runs and
+``-Delta_i`` (10-17% of ``alpha_i``) for the weekly workout, ``climb_r`` the run's ascent per km
+[m/km]. The panel's ``easy_pace_s_per_km`` is the mean over the week's easy and long runs of
+``moving_time_s / distance_m * 1000``.
 
 *Fatigue* (PMSys scale: 1 = very tired ... 5 = very fresh, so higher is better)::
 
@@ -81,9 +83,9 @@ stationary AR(1) series of its own with the SD and lag-1 autocorrelation of :cla
 +15% workouts) rising 0.25 beat/min per s/km run faster than the day's form; efficiency factor =
 speed [m/min] / heart rate; aerobic decoupling and late-run pace fade grow with duration and fall
 with soleus adaptation (``Effects.decoupling_pct_per_10_soleus_sets``,
-``pace_fade_pct_per_10_soleus_sets``) and freshness, plus a weekly AR(1) term each; RPE = 3 (easy), 5 (long), 7 (workout)
-``+ 0.6 (3 - F_day) + N(0, 0.7^2)``, rounded. Readiness (0-10) = ``r_i + 1.6 (F_day - f_i) +
-N(0, 0.9^2)``, rounded.
+``pace_fade_pct_per_10_soleus_sets``) and freshness, plus a weekly AR(1) term each; RPE = 3
+(easy), 5 (long), 7 (workout) ``+ 0.6 (3 - F_day) + N(0, 0.7^2)``, rounded. Readiness (0-10)
+``= r_i + 1.6 (F_day - f_i) + N(0, 0.9^2)``, rounded.
 
 *Logging.* Wellness days are logged through a two-state Markov chain (gaps come in runs), at an
 athlete-specific rate; session RPE is logged for about 90% of sessions; a few runs are manual
@@ -119,6 +121,7 @@ __all__ = [
     "Trajectories",
     "adaptation_kernel",
     "adaptation_state",
+    "describe_traps",
     "draw",
 ]
 
@@ -498,6 +501,60 @@ class Design:
     def to_dict(self) -> dict[str, float | int | None]:
         """The design as a plain dict (JSON-serialisable)."""
         return asdict(self)
+
+
+def describe_traps(
+    effects: Effects | None = None, design: Design | None = None, n_weeks: int = 26
+) -> tuple[str, ...]:
+    """The traps of real data that a simulated study carries, in plain sentences.
+
+    Parameters
+    ----------
+    effects : Effects, optional
+    design : Design, optional
+        The simulator's parameters (defaults ``Effects()`` and ``Design()``).
+    n_weeks : int
+        Study length [weeks] (it sets the start-week range and the season's extent).
+
+    Returns
+    -------
+    tuple of str
+        One sentence each on the season trend, the weekly AR(1) residuals, the staggered starts
+        and the between-athlete confounding (saying "none" or "randomised" when switched off).
+
+    Examples
+    --------
+    >>> describe_traps(Effects(season_pace_s_per_km_per_week=0,
+    ...                        season_pace_sd_s_per_km_per_week=0))[0]
+    'No season trend.'
+    """
+    e = Effects() if effects is None else effects
+    d = Design() if design is None else design
+    first, last = d.start_weeks(n_weeks)
+    g, sd, tau = (e.season_pace_s_per_km_per_week, e.season_pace_sd_s_per_km_per_week,
+                  e.season_saturation_weeks)
+    if g == 0 and sd == 0:
+        season = "No season trend."
+    else:
+        shape = f"saturating with a {tau:g}-week time constant" if tau else "linear"
+        gain = g * float(e.season_weeks(np.array([n_weeks - 1]))[0])
+        season = (f"Season trend: easy pace changes by {g:+g} s/km a week at the start "
+                  f"(between-athlete SD {sd:g}), {shape}: {gain:+.1f} s/km on average by week "
+                  f"{n_weeks - 1}.")
+    noise = (f"Weekly AR(1) residuals: easy pace SD {e.pace_week_sd_s_per_km:g} s/km, "
+             f"lag-1 correlation {e.pace_ar1:g}; fatigue {e.fatigue_week_sd:g} points, "
+             f"{e.fatigue_ar1:g}; soreness {e.soreness_week_sd:g}, {e.soreness_ar1:g}; "
+             f"decoupling and pace fade {e.stream_week_sd_pct:g} points, {e.stream_ar1:g}.")
+    starts = (f"Staggered programme starts at weeks {first}-{last} for "
+              f"{d.soleus_fraction:.0%} of athletes (the dose rises with calendar time).")
+    gu, ga = d.uptake_log_odds_per_sd_fitness, d.adherence_log_odds_per_sd_fitness
+    if gu == 0 and ga == 0:
+        confounding = "Programme randomised; adherence unrelated to fitness."
+    else:
+        confounding = (f"Between-athlete confounding: uptake log-odds {gu:+g} and adherence "
+                       f"log-odds {ga:+g} per SD of fitness (fitter runners take up and do more "
+                       "of the programme).")
+    return (season, noise, starts, confounding)
 
 
 def adaptation_kernel(adaptation_weeks: float, n_lags: int) -> np.ndarray:
