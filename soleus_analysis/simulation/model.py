@@ -12,7 +12,7 @@ Athlete ``i``, study week ``t = 0 .. T-1`` (Monday start, local time), day ``d``
 
 *Athletes.* Baseline easy pace ``alpha_i ~ N(345, 40^2)`` s/km (clipped to 260-480) and usual
 running volume ``V_i = exp(log 32 + 0.45 z_i)`` km/week, with ``corr(alpha, log V) = -0.4``
-(faster runners run more); fitness ``phi_i = -(alpha_i - 345) / 40`` (before clipping, in
+(faster runners run more); fitness ``psi_i = -(alpha_i - 345) / 40`` (before clipping, in
 population SDs); a personal response to soleus training (random slope)
 ``b_i ~ N(beta, sigma_b^2)`` [s/km per +10 soleus sets/week]; a personal season rate
 ``g_i ~ N(g, sigma_g^2)`` [s/km per week]; body mass, resting and maximal heart rate, time zone
@@ -20,7 +20,7 @@ and logging habits (app, kg or lb, how complete the logs are).
 
 *Design.* A share of athletes (default half) takes up a soleus programme; who takes it up is
 confounded with fitness: the ``k`` programme athletes are the ``k`` largest
-``gamma_u phi_i + Gumbel_i`` (``k`` draws without replacement with odds ``exp(gamma_u phi_i)``;
+``gamma_u psi_i + Gumbel_i`` (``k`` draws without replacement with odds ``exp(gamma_u psi_i)``;
 ``gamma_u = 0`` is randomisation). They start at a week drawn uniformly between
 ``first_start_week`` and ``last_start_week`` (staggered start); the others are controls.
 The programme is 2 or 3 sessions a week of four exercises: the seated calf raise, a soleus walk
@@ -28,8 +28,8 @@ The programme is 2 or 3 sessions a week of four exercises: the seated calf raise
 bent-knee) and either the slant-board single-leg squat or a common calf exercise; sets per
 exercise progress from 2 by one set every 3 weeks up to the athlete's maximum (3 or 4). Each
 planned session is done with probability ``a_i - 0.01 k`` (adherence ``a_i ~ Beta`` with mean
-``expit(logit(0.8) + gamma_a phi_i)``, declining by 1 point per programme week ``k``; fitter
-runners are also more often asked for 3 sessions: share ``expit(logit(0.3) + gamma_a phi_i)``);
+``expit(logit(0.8) + gamma_a psi_i)``, declining by 1 point per programme week ``k``; fitter
+runners are also more often asked for 3 sessions: share ``expit(logit(0.3) + gamma_a psi_i)``);
 each prescribed set is done with probability 0.92 and an exercise is skipped with probability
 0.05. Both groups may do general
 strength sessions (squats, deadlifts, ...); a fifth of athletes add 2-3 sets of standing calf
@@ -430,14 +430,14 @@ class Design:
         Mean share of days with a wellness entry.
     uptake_log_odds_per_sd_fitness : float
         Between-athlete confounding, uptake: the programme athletes are drawn without replacement
-        with odds ``exp(gamma_u phi_i)``, ``phi_i`` = fitness in population SDs (faster baseline
-        easy pace: ``phi_i = -(alpha_i - mean) / sd`` before clipping). Default 0.6: a runner one
+        with odds ``exp(gamma_u psi_i)``, ``psi_i`` = fitness in population SDs (faster baseline
+        easy pace: ``psi_i = -(alpha_i - mean) / sd`` before clipping). Default 0.6: a runner one
         SD fitter has 1.8 times the odds, and at 40 athletes the programme group is on average
         0.73 SD (29 s/km) faster at baseline than the controls. 0 = randomised.
     adherence_log_odds_per_sd_fitness : float
         Between-athlete confounding, dose: fitter runners adhere better and are more often asked
         for 3 sessions a week; the mean adherence and the 3-session share are shifted by
-        ``gamma_a phi_i`` on the log-odds scale. Default 0.4.
+        ``gamma_a psi_i`` on the log-odds scale. Default 0.4.
     """
 
     soleus_fraction: float = 0.5
