@@ -230,6 +230,8 @@ def test_default_power_simulates_the_traps_and_says_so():
     off_notes = " ".join(off.notes)
     assert "No season trend" in off_notes and "randomised" in off_notes
     assert not res.estimates["estimate"].equals(off.estimates["estimate"])
+    two = power(12, 10, -4.0, n_sims=4, rng=3, n_jobs=2)  # the worker pool gives the same studies
+    pd.testing.assert_frame_equal(two.estimates, res.estimates)
 
 
 @pytest.mark.slow

@@ -410,9 +410,11 @@ class Design:
         Range of the staggered programme start weeks (inclusive). Defaults: ``n_weeks // 6``
         (at least 1 baseline week) and ``n_weeks // 2``.
     three_sessions_share : float
-        Share of programme athletes asked for 3 sessions a week (the others: 2).
+        Share of programme athletes asked for 3 sessions a week (the others: 2), at average
+        fitness (see ``adherence_log_odds_per_sd_fitness``).
     adherence_mean, adherence_concentration : float
-        Beta distribution of the per-athlete probability of doing a planned session.
+        Beta distribution of the per-athlete probability of doing a planned session (its mean at
+        average fitness).
     adherence_decay_per_week : float
         Drop of that probability per programme week.
     base_sets, weeks_per_extra_set : int
