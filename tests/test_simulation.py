@@ -63,11 +63,20 @@ def _local_week(stamps: pd.Series, zones: pd.Series) -> pd.Series:
     return (day - pd.to_timedelta(day.dt.day_of_week, unit="D")).astype("datetime64[us]")
 
 
-def _within_ols(panel: pd.DataFrame, y: str, xs: list[str]):
-    """Within-athlete (fixed-effects) OLS; standard errors clustered by athlete when several."""
+def _within_ols(panel: pd.DataFrame, y: str, xs: list[str], *, periods: bool = True):
+    """Within-athlete (fixed-effects) OLS; standard errors clustered by athlete when several.
+
+    With ``periods`` (several athletes), calendar-week fixed effects are partialled out too
+    (Frisch-Waugh-Lovell: two-way fixed effects), which the simulator's season trend requires.
+    """
     data = panel.dropna(subset=[y, *xs])
     demeaned = data[[y, *xs]] - data.groupby("athlete_id")[[y, *xs]].transform("mean")
     groups = pd.factorize(data["athlete_id"])[0]
+    if periods and groups.max() > 0:
+        weeks = pd.get_dummies(data["week"], prefix="week", drop_first=True, dtype=float)
+        weeks = weeks - weeks.groupby(data["athlete_id"]).transform("mean")
+        coef = np.linalg.lstsq(weeks.to_numpy(), demeaned.to_numpy(), rcond=None)[0]
+        demeaned = demeaned - weeks.to_numpy() @ coef
     model = sm.OLS(demeaned[y], demeaned[xs])
     if groups.max() == 0:
         return model.fit()
@@ -334,7 +343,8 @@ def test_controls_have_almost_no_soleus_dose(cohort):
     np.testing.assert_allclose(
         controls["soleus_sets"], controls["calf_sets"] * SOLEUS_SHARES["standing_calf_raise"]
     )
-    assert controls["calf_sets"].max() <= 6
+    assert (controls["calf_sets"] <= 3 * controls["strength_sessions"]).all()
+    assert controls["calf_sets"].max() > 0
     sets = cohort.strength_sets
     control_ids = cohort.params.athletes.query("group == 'control'")["athlete_id"]
     calf = sets[sets["athlete_id"].isin(control_ids) & sets["exercise"].map(SOLEUS_SHARES).gt(0)]
@@ -415,7 +425,8 @@ def test_athlete_slopes_are_recoverable_individual_responses():
     assert chi2.ppf(0.0005, len(slopes) - 1) < ratio < chi2.ppf(0.9995, len(slopes) - 1)
     assert abs(slopes.mean() - effects.pace_s_per_km_per_10_soleus_sets) < 3.3 * 6.0 / np.sqrt(60)
     estimates = {
-        athlete: 10 * _within_ols(rows, "easy_pace_s_per_km", ["soleus_sets"]).params.iloc[0]
+        athlete: 10 * _within_ols(rows, "easy_pace_s_per_km", ["soleus_sets"],
+                                  periods=False).params.iloc[0]
         for athlete, rows in sim.panel.groupby("athlete_id")
     }
     r = np.corrcoef(pd.Series(estimates).reindex(slopes.index), slopes)[0, 1]
@@ -485,3 +496,117 @@ def test_cohort_in_the_future_is_refused():
             start=(pd.Timestamp.now() - pd.Timedelta(weeks=4)).normalize()
             - pd.Timedelta(days=pd.Timestamp.now().day_of_week),
         )
+
+
+# --- The traps of real data ---------------------------------------------------------------------
+
+
+def _lag1_within(frame: pd.DataFrame, column: str) -> float:
+    """Pooled within-athlete lag-1 autocorrelation of a column (athlete means removed)."""
+    dev = frame[column] - frame.groupby("athlete_id")[column].transform("mean")
+    lagged = dev.groupby(frame["athlete_id"]).shift(1)
+    ok = lagged.notna()
+    return float((dev[ok] * lagged[ok]).sum() / (dev**2).sum())
+
+
+def test_season_trend_is_each_athletes_rate_on_the_saturating_curve():
+    effects = Effects(season_pace_s_per_km_per_week=-0.4, season_pace_sd_s_per_km_per_week=0.2)
+    sim = simulate_panel(300, 20, effects=effects, rng=31)
+    rates = pd.Series(sim.truth["athlete_season_rates_s_per_km_per_week"])
+    h = 26.0 * (1 - np.exp(-np.arange(20) / 26.0))
+    expected = np.repeat(rates.reindex(sim.params.athletes["athlete_id"]).to_numpy(), 20) * np.tile(
+        h, 300
+    )
+    np.testing.assert_allclose(sim.panel["true_season_pace_s_per_km"], expected, atol=1e-9)
+    # the drawn rates have the planted mean and SD (n = 300: mean within 3.3 SE, var chi-square)
+    assert abs(rates.mean() + 0.4) < 3.3 * 0.2 / np.sqrt(300)
+    ratio = 299 * rates.var() / 0.2**2
+    assert chi2.ppf(0.0005, 299) < ratio < chi2.ppf(0.9995, 299)
+    trend = sim.truth["traps"]["season_trend"]
+    np.testing.assert_allclose(trend["curve_s_per_km"], -0.4 * h)
+    # the true weekly level carries the trend: its week means fall by the curve
+    level = sim.panel.groupby("week")["true_easy_pace_s_per_km"].mean()
+    assert level.iloc[-3:].mean() < level.iloc[:3].mean() - 0.5 * 0.4 * (h[-2] - h[1])
+    linear = Effects(season_saturation_weeks=0).season_weeks(np.arange(5))
+    np.testing.assert_allclose(linear, np.arange(5.0))
+
+
+def test_season_trend_biases_a_within_model_without_period_effects():
+    # A null soleus effect: staggered starts make the dose rise with calendar time inside an
+    # athlete, so the season trend looks like a soleus benefit unless calendar weeks are modelled.
+    null = dict(adaptation_weeks=0, pace_s_per_km_per_10_soleus_sets=0.0, slope_sd_s_per_km=0.0)
+    sim = simulate_panel(300, 26, effects=Effects(**null), rng=32)
+    assert sim.truth["traps"]["within_corr_dose_week"] > 0.3
+    naive = _within_ols(sim.panel, "easy_pace_s_per_km", ["soleus_sets"], periods=False)
+    adjusted = _within_ols(sim.panel, "easy_pace_s_per_km", ["soleus_sets"])
+    assert naive.params.iloc[0] / naive.bse.iloc[0] < -4  # a spurious "benefit"
+    assert abs(adjusted.params.iloc[0]) < 3 * adjusted.bse.iloc[0]
+    flat = Effects(**null, season_pace_s_per_km_per_week=0.0, season_pace_sd_s_per_km_per_week=0)
+    no_trend = simulate_panel(300, 26, effects=flat, rng=32)
+    fit = _within_ols(no_trend.panel, "easy_pace_s_per_km", ["soleus_sets"], periods=False)
+    assert abs(fit.params.iloc[0]) < 3 * fit.bse.iloc[0]
+
+
+def test_weekly_residuals_are_ar1_with_the_planted_autocorrelation():
+    # No soleus or load effect on fatigue and soreness: their weekly latent level is the athlete
+    # base plus the AR(1) residual. 400 x 30 weeks: pooled lag-1 estimates have SD about 0.01,
+    # and removing each athlete's mean biases them by about -(1 + 3 phi) / T = -0.08.
+    effects = Effects(
+        fatigue_ar1=0.6, soreness_ar1=0.2, pace_ar1=0.4,
+        fatigue_per_10_soleus_sets=0, fatigue_per_10_km_acute=0, fatigue_per_10_km_chronic=0,
+        soreness_per_10_novel_soleus_sets=0, soreness_per_10_km_acute=0,
+    )
+    sim = simulate_panel(400, 30, effects=effects, rng=33)
+    p = sim.panel
+    for column, phi in [("true_pace_residual_s_per_km", 0.4), ("true_fatigue", 0.6),
+                        ("true_soreness", 0.2)]:
+        assert abs(_lag1_within(p, column) - (phi - (1 + 3 * phi) / 30)) < 0.05, column
+    ar1 = sim.truth["traps"]["weekly_ar1"]
+    assert ar1["fatigue"] == {"sd": 0.3, "ar1": 0.6} and ar1["soreness"]["ar1"] == 0.2
+    # the weekly stream term makes decoupling and fade persist from week to week (observed
+    # weekly means of about one long run: the run-to-run noise dilutes it)
+    white = simulate_panel(400, 30, effects=Effects(stream_week_sd_pct=0.0), rng=34).panel
+    strong = simulate_panel(400, 30, effects=Effects(stream_week_sd_pct=2.0, stream_ar1=0.8),
+                            rng=34).panel
+    for column in ("decoupling_pct", "pace_fade_pct"):
+        assert _lag1_within(strong, column) > _lag1_within(white, column) + 0.15, column
+
+
+def test_fitter_runners_take_up_the_programme_and_do_more_of_it():
+    sim = simulate_panel(600, 12, rng=35)
+    a = sim.params.athletes
+    soleus = a["group"] == "soleus"
+    assert soleus.sum() == 300
+    gap = a.loc[soleus, "fitness_sd"].mean() - a.loc[~soleus, "fitness_sd"].mean()
+    assert gap > 0.5  # default: about 0.73 SD at 40 athletes (Gumbel top-k, odds 1.8 per SD)
+    conf = sim.truth["traps"]["confounding"]
+    assert conf["fitness_gap_sd"] == pytest.approx(gap)
+    assert conf["baseline_pace_gap_s_per_km"] < -15
+    fit = np.polyfit(a.loc[soleus, "fitness_sd"], a.loc[soleus, "adherence"], 1)
+    assert fit[0] > 0.02  # fitter programme runners adhere better
+    # Between athletes, mean dose and pace are associated far beyond the within effect (-4)
+    means = sim.panel.groupby("athlete_id")[["soleus_sets", "easy_pace_s_per_km"]].mean()
+    between = 10 * np.polyfit(means["soleus_sets"], means["easy_pace_s_per_km"], 1)[0]
+    assert between < -12
+    randomised = simulate_panel(
+        600, 12, design=Design(uptake_log_odds_per_sd_fitness=0,
+                               adherence_log_odds_per_sd_fitness=0), rng=35
+    ).params.athletes
+    r_soleus = randomised["group"] == "soleus"
+    # 300 per group: SD of a randomised gap is sqrt(2 / 300) = 0.08
+    assert abs(randomised.loc[r_soleus, "fitness_sd"].mean()
+               - randomised.loc[~r_soleus, "fitness_sd"].mean()) < 0.3
+
+
+def test_truth_records_the_traps_and_the_estimand():
+    sim = simulate_panel(6, 10, rng=36)
+    traps = sim.truth["traps"]
+    assert set(traps) == {"season_trend", "weekly_ar1", "confounding", "within_corr_dose_week"}
+    season = traps["season_trend"]
+    assert season["rate_s_per_km_per_week"] == Effects().season_pace_s_per_km_per_week
+    assert len(season["curve_s_per_km"]) == 10
+    assert "net of the season trend" in sim.truth["estimand"]
+    json.dumps(sim.truth, allow_nan=False)
+    one = simulate_panel(1, 4, rng=0).truth  # one athlete: no comparison group
+    assert one["traps"]["confounding"]["fitness_gap_sd"] is None
+    json.dumps(one, allow_nan=False)

@@ -21,6 +21,7 @@ from soleus_analysis.simulation.model import (
     Effects,
     adaptation_kernel,
     adaptation_state,
+    describe_traps,
 )
 from soleus_analysis.simulation.panel import SimulatedPanel, SimulationParams, simulate_panel
 from soleus_analysis.simulation.truth import Truth, implied_effects, read_truth
@@ -38,6 +39,7 @@ __all__ = [
     "Truth",
     "adaptation_kernel",
     "adaptation_state",
+    "describe_traps",
     "implied_effects",
     "read_truth",
     "simulate_panel",

@@ -12,19 +12,26 @@ Athlete ``i``, study week ``t = 0 .. T-1`` (Monday start, local time), day ``d``
 
 *Athletes.* Baseline easy pace ``alpha_i ~ N(345, 40^2)`` s/km (clipped to 260-480) and usual
 running volume ``V_i = exp(log 32 + 0.45 z_i)`` km/week, with ``corr(alpha, log V) = -0.4``
-(faster runners run more); a personal response to soleus training (random slope)
-``b_i ~ N(beta, sigma_b^2)`` [s/km per +10 soleus sets/week]; body mass, resting and maximal heart
-rate, time zone and logging habits (app, kg or lb, how complete the logs are).
+(faster runners run more); fitness ``psi_i = -(alpha_i - 345) / 40`` (before clipping, in
+population SDs); a personal response to soleus training (random slope)
+``b_i ~ N(beta, sigma_b^2)`` [s/km per +10 soleus sets/week]; a personal season rate
+``g_i ~ N(g, sigma_g^2)`` [s/km per week]; body mass, resting and maximal heart rate, time zone
+and logging habits (app, kg or lb, how complete the logs are).
 
-*Design.* A share of athletes (default half, assigned at random) starts a soleus programme at a
-week drawn uniformly between ``first_start_week`` and ``last_start_week`` (staggered start); the
-others are controls. The programme is 2 or 3 sessions a week of four exercises: the seated calf
-raise, a soleus walk (plain, farmer's or suitcase carry), a bent-knee raise (horse-stance,
-bent-knee or single-leg bent-knee) and either the slant-board single-leg squat or a common calf
-exercise; sets per exercise progress from 2 by one set every 3 weeks up to the athlete's maximum
-(3 or 4). Each planned session is done with probability ``a_i - 0.01 k`` (adherence ``a_i ~
-Beta``, declining by 1 point per programme week ``k``); each prescribed set is done with
-probability 0.92 and an exercise is skipped with probability 0.05. Both groups may do general
+*Design.* A share of athletes (default half) takes up a soleus programme; who takes it up is
+confounded with fitness: the ``k`` programme athletes are the ``k`` largest
+``gamma_u psi_i + Gumbel_i`` (``k`` draws without replacement with odds ``exp(gamma_u psi_i)``;
+``gamma_u = 0`` is randomisation). They start at a week drawn uniformly between
+``first_start_week`` and ``last_start_week`` (staggered start); the others are controls.
+The programme is 2 or 3 sessions a week of four exercises: the seated calf raise, a soleus walk
+(plain, farmer's or suitcase carry), a bent-knee raise (horse-stance, bent-knee or single-leg
+bent-knee) and either the slant-board single-leg squat or a common calf exercise; sets per
+exercise progress from 2 by one set every 3 weeks up to the athlete's maximum (3 or 4). Each
+planned session is done with probability ``a_i - 0.01 k`` (adherence ``a_i ~ Beta`` with mean
+``expit(logit(0.8) + gamma_a psi_i)``, declining by 1 point per programme week ``k``; fitter
+runners are also more often asked for 3 sessions: share ``expit(logit(0.3) + gamma_a psi_i)``);
+each prescribed set is done with probability 0.92 and an exercise is skipped with probability
+0.05. Both groups may do general
 strength sessions (squats, deadlifts, ...); a fifth of athletes add 2-3 sets of standing calf
 raises to some of them, so controls have a small non-zero calf dose.
 
@@ -46,13 +53,17 @@ soleus share (:data:`SOLEUS_SHARES`), i.e. exactly the panel's ``soleus_sets``.
 
 *Easy pace* [s/km], true weekly level and per run::
 
-    mu_it   = alpha_i + b_i S_it / 10 + beta_A (D_it - V_i) / 10 + beta_C (C_it - V_i) / 10
+    mu_it   = alpha_i + g_i h(t) + b_i S_it / 10 + beta_A (D_it - V_i) / 10
+              + beta_C (C_it - V_i) / 10
+    h(t)    = tau_s (1 - exp(-t / tau_s))     (t when tau_s = 0: a linear trend)
     u_it    = phi u_i,t-1 + e_it,  e ~ N(0, sigma_w^2 (1 - phi^2))   (stationary AR(1), SD sigma_w)
     pace_r  = mu_it + u_it + delta_type + kappa * climb_r + eps_r,   eps_r ~ N(0, sigma_r^2)
 
-with ``delta_type`` = 0 for easy and long runs and ``-Delta_i`` (10-17% of ``alpha_i``) for the
-weekly workout, ``climb_r`` the run's ascent per km [m/km]. The panel's ``easy_pace_s_per_km`` is
-the mean over the week's easy and long runs of ``moving_time_s / distance_m * 1000``.
+``g_i h(t)`` is the season trend (runners get faster over a season, at their own rate, the gain
+saturating with time constant ``tau_s``). With ``delta_type`` = 0 for easy and long runs and
+``-Delta_i`` (10-17% of ``alpha_i``) for the weekly workout, ``climb_r`` the run's ascent per km
+[m/km]. The panel's ``easy_pace_s_per_km`` is the mean over the week's easy and long runs of
+``moving_time_s / distance_m * 1000``.
 
 *Fatigue* (PMSys scale: 1 = very tired ... 5 = very fresh, so higher is better)::
 
@@ -65,22 +76,28 @@ above the adapted level (repeated-bout effect), and to acute running load::
 
     So_it = s_i + g_N max(x_it - S_it, 0) / 10 + g_SA (D_it - V_i) / 10 + v'_it   (AR(1))
 
+Every weekly residual (``u``, ``v``, ``v'`` and the weekly terms of decoupling and pace fade) is a
+stationary AR(1) series of its own with the SD and lag-1 autocorrelation of :class:`Effects`.
+
 *Per run*: heart rate at the athlete's easy effort (60-72% of heart-rate reserve; +2% long runs,
 +15% workouts) rising 0.25 beat/min per s/km run faster than the day's form; efficiency factor =
 speed [m/min] / heart rate; aerobic decoupling and late-run pace fade grow with duration and fall
 with soleus adaptation (``Effects.decoupling_pct_per_10_soleus_sets``,
-``pace_fade_pct_per_10_soleus_sets``) and freshness; RPE = 3 (easy), 5 (long), 7 (workout)
-``+ 0.6 (3 - F_day) + N(0, 0.7^2)``, rounded. Readiness (0-10) = ``r_i + 1.6 (F_day - f_i) +
-N(0, 0.9^2)``, rounded.
+``pace_fade_pct_per_10_soleus_sets``) and freshness, plus a weekly AR(1) term each; RPE = 3
+(easy), 5 (long), 7 (workout) ``+ 0.6 (3 - F_day) + N(0, 0.7^2)``, rounded. Readiness (0-10)
+``= r_i + 1.6 (F_day - f_i) + N(0, 0.9^2)``, rounded.
 
 *Logging.* Wellness days are logged through a two-state Markov chain (gaps come in runs), at an
 athlete-specific rate; session RPE is logged for about 90% of sessions; a few runs are manual
 entries without heart rate or record stream; some watches miss heart rate.
 
 Assumptions worth stating: the logged dose is the dose done (no unlogged training); the programme
-does not change running volume; no seasonal trend; disruptions of running and of the programme are
-independent, so a within-athlete regression of pace on dose is unbiased without adjustment (real
-data need adjustment for load and illness).
+does not change running volume; disruptions of running and of the programme are independent; the
+season trend is shared in calendar time, and each athlete's own rate ``g_i`` is independent of
+programme uptake, start week and dose. So the traps are removable: a within-athlete regression of
+pace on dose is biased by the season trend (the dose rises with calendar time), but not once
+calendar-week period effects are in the model; between-athlete comparisons are confounded by
+fitness (real data also need adjustment for load and illness).
 """
 
 from __future__ import annotations
@@ -104,6 +121,7 @@ __all__ = [
     "Trajectories",
     "adaptation_kernel",
     "adaptation_state",
+    "describe_traps",
     "draw",
 ]
 
@@ -271,9 +289,26 @@ class Effects:
     pace_s_per_km_per_m_per_km_climb : float
         Pace cost of ascent [s/km per metre climbed per km].
     fatigue_week_sd, fatigue_ar1 : float
-        Weekly AR(1) residual of fatigue and soreness [PMSys points].
+        Weekly AR(1) residual of the fatigue level: SD [PMSys points] and lag-1 autocorrelation.
     fatigue_day_sd : float
-        Day-to-day noise of the daily ratings before rounding [PMSys points].
+        Day-to-day noise of the daily fatigue and soreness ratings before rounding [PMSys points].
+    soreness_week_sd, soreness_ar1 : float
+        Weekly AR(1) residual of the soreness level (a series of its own).
+    stream_week_sd_pct, stream_ar1 : float
+        Weekly AR(1) residual of aerobic decoupling and of late-run pace fade (two independent
+        series) [percentage points]: weeks of heat, hills or poor form shared by the week's
+        long runs.
+    season_pace_s_per_km_per_week : float
+        Season trend: mean rate at which easy pace improves at the start of the study
+        [s/km per week; negative = faster]. Default -0.4.
+    season_pace_sd_s_per_km_per_week : float
+        Between-athlete SD of that rate (each athlete's own season), default 0.2.
+    season_saturation_weeks : float
+        Time constant ``tau_s`` of the saturation of the season trend [weeks]: the improvement
+        after ``t`` weeks is ``g_i tau_s (1 - exp(-t / tau_s))`` (0 = linear, ``g_i t``).
+        Default 26: after 26 weeks a runner has improved 63% of ``26 g_i``, i.e. 16.4 weeks'
+        worth of the initial rate (-6.6 s/km at the default rate; -0.25 s/km a week on
+        average over the first 26 weeks).
     """
 
     pace_s_per_km_per_10_soleus_sets: float = -4.0
@@ -296,6 +331,13 @@ class Effects:
     fatigue_week_sd: float = 0.3
     fatigue_ar1: float = 0.5
     fatigue_day_sd: float = 0.5
+    soreness_week_sd: float = 0.3
+    soreness_ar1: float = 0.5
+    stream_week_sd_pct: float = 0.8
+    stream_ar1: float = 0.5
+    season_pace_s_per_km_per_week: float = -0.4
+    season_pace_sd_s_per_km_per_week: float = 0.2
+    season_saturation_weeks: float = 26.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -311,6 +353,10 @@ class Effects:
             "pace_run_sd_s_per_km",
             "fatigue_week_sd",
             "fatigue_day_sd",
+            "soreness_week_sd",
+            "stream_week_sd_pct",
+            "season_pace_sd_s_per_km_per_week",
+            "season_saturation_weeks",
         ):
             _check(
                 getattr(self, name) >= 0, f"Effects.{name} must be >= 0, got {getattr(self, name)}"
@@ -318,7 +364,7 @@ class Effects:
         _check(
             self.chronic_weeks > 0, f"Effects.chronic_weeks must be > 0, got {self.chronic_weeks}"
         )
-        for name in ("pace_ar1", "fatigue_ar1"):
+        for name in ("pace_ar1", "fatigue_ar1", "soreness_ar1", "stream_ar1"):
             _check(
                 0 <= getattr(self, name) < 1,
                 f"Effects.{name} must be in [0, 1), got {getattr(self, name)}",
@@ -333,6 +379,23 @@ class Effects:
         """The effects as a plain dict (JSON-serialisable)."""
         return {k: float(v) for k, v in asdict(self).items()}
 
+    def season_weeks(self, weeks: np.ndarray) -> np.ndarray:
+        """The season curve ``h(t)`` [weeks]: improvement after ``t`` weeks per unit rate.
+
+        ``h(t) = tau_s (1 - exp(-t / tau_s))``, or ``t`` when ``season_saturation_weeks`` is 0;
+        athlete ``i``'s season term on easy pace is ``g_i h(t)`` s/km.
+
+        Examples
+        --------
+        >>> Effects(season_saturation_weeks=0).season_weeks(np.array([0, 10])).tolist()
+        [0.0, 10.0]
+        >>> round(float(Effects().season_weeks(np.array([26]))[0]), 1)
+        16.4
+        """
+        t = np.asarray(weeks, dtype=float)
+        tau = self.season_saturation_weeks
+        return t if tau == 0 else tau * -np.expm1(-t / tau)
+
 
 @dataclass(frozen=True)
 class Design:
@@ -341,14 +404,17 @@ class Design:
     Attributes
     ----------
     soleus_fraction : float
-        Share of athletes randomised to the soleus programme (rounded to whole athletes).
+        Share of athletes who take up the soleus programme (rounded to whole athletes); who they
+        are depends on ``uptake_log_odds_per_sd_fitness`` (0 = randomised).
     first_start_week, last_start_week : int, optional
         Range of the staggered programme start weeks (inclusive). Defaults: ``n_weeks // 6``
         (at least 1 baseline week) and ``n_weeks // 2``.
     three_sessions_share : float
-        Share of programme athletes asked for 3 sessions a week (the others: 2).
+        Share of programme athletes asked for 3 sessions a week (the others: 2), at average
+        fitness (see ``adherence_log_odds_per_sd_fitness``).
     adherence_mean, adherence_concentration : float
-        Beta distribution of the per-athlete probability of doing a planned session.
+        Beta distribution of the per-athlete probability of doing a planned session (its mean at
+        average fitness).
     adherence_decay_per_week : float
         Drop of that probability per programme week.
     base_sets, weeks_per_extra_set : int
@@ -364,6 +430,16 @@ class Design:
         Correlation of baseline pace with log volume.
     wellness_log_rate_mean : float
         Mean share of days with a wellness entry.
+    uptake_log_odds_per_sd_fitness : float
+        Between-athlete confounding, uptake: the programme athletes are drawn without replacement
+        with odds ``exp(gamma_u psi_i)``, ``psi_i`` = fitness in population SDs (faster baseline
+        easy pace: ``psi_i = -(alpha_i - mean) / sd`` before clipping). Default 0.6: a runner one
+        SD fitter has 1.8 times the odds, and at 40 athletes the programme group is on average
+        0.73 SD (29 s/km) faster at baseline than the controls. 0 = randomised.
+    adherence_log_odds_per_sd_fitness : float
+        Between-athlete confounding, dose: fitter runners adhere better and are more often asked
+        for 3 sessions a week; the mean adherence and the 3-session share are shifted by
+        ``gamma_a psi_i`` on the log-odds scale. Default 0.4.
     """
 
     soleus_fraction: float = 0.5
@@ -382,6 +458,8 @@ class Design:
     weekly_km_log_sd: float = 0.45
     pace_volume_correlation: float = -0.4
     wellness_log_rate_mean: float = 0.75
+    uptake_log_odds_per_sd_fitness: float = 0.6
+    adherence_log_odds_per_sd_fitness: float = 0.4
 
     def __post_init__(self) -> None:
         for name in (
@@ -404,6 +482,12 @@ class Design:
         _check(self.weeks_per_extra_set >= 1, "Design.weeks_per_extra_set must be >= 1")
         for name in ("easy_pace_mean_s_per_km", "weekly_km_median"):
             _check(getattr(self, name) > 0, f"Design.{name} must be > 0")
+        for name in ("uptake_log_odds_per_sd_fitness", "adherence_log_odds_per_sd_fitness"):
+            value = getattr(self, name)
+            _check(
+                isinstance(value, Real) and not isinstance(value, bool) and np.isfinite(value),
+                f"Design.{name} must be a finite number, got {value!r}",
+            )
 
     def start_weeks(self, n_weeks: int) -> tuple[int, int]:
         """The inclusive range of programme start weeks for a study of ``n_weeks`` weeks."""
@@ -419,6 +503,60 @@ class Design:
     def to_dict(self) -> dict[str, float | int | None]:
         """The design as a plain dict (JSON-serialisable)."""
         return asdict(self)
+
+
+def describe_traps(
+    effects: Effects | None = None, design: Design | None = None, n_weeks: int = 26
+) -> tuple[str, ...]:
+    """The traps of real data that a simulated study carries, in plain sentences.
+
+    Parameters
+    ----------
+    effects : Effects, optional
+    design : Design, optional
+        The simulator's parameters (defaults ``Effects()`` and ``Design()``).
+    n_weeks : int
+        Study length [weeks] (it sets the start-week range and the season's extent).
+
+    Returns
+    -------
+    tuple of str
+        One sentence each on the season trend, the weekly AR(1) residuals, the staggered starts
+        and the between-athlete confounding (saying "none" or "randomised" when switched off).
+
+    Examples
+    --------
+    >>> describe_traps(Effects(season_pace_s_per_km_per_week=0,
+    ...                        season_pace_sd_s_per_km_per_week=0))[0]
+    'No season trend.'
+    """
+    e = Effects() if effects is None else effects
+    d = Design() if design is None else design
+    first, last = d.start_weeks(n_weeks)
+    g, sd, tau = (e.season_pace_s_per_km_per_week, e.season_pace_sd_s_per_km_per_week,
+                  e.season_saturation_weeks)
+    if g == 0 and sd == 0:
+        season = "No season trend."
+    else:
+        shape = f"saturating with a {tau:g}-week time constant" if tau else "linear"
+        gain = g * float(e.season_weeks(np.array([n_weeks - 1]))[0])
+        season = (f"Season trend: easy pace changes by {g:+g} s/km a week at the start "
+                  f"(between-athlete SD {sd:g}), {shape}: {gain:+.1f} s/km on average by week "
+                  f"{n_weeks - 1}.")
+    noise = (f"Weekly AR(1) residuals: easy pace SD {e.pace_week_sd_s_per_km:g} s/km, "
+             f"lag-1 correlation {e.pace_ar1:g}; fatigue {e.fatigue_week_sd:g} points, "
+             f"{e.fatigue_ar1:g}; soreness {e.soreness_week_sd:g}, {e.soreness_ar1:g}; "
+             f"decoupling and pace fade {e.stream_week_sd_pct:g} points, {e.stream_ar1:g}.")
+    starts = (f"Staggered programme starts at weeks {first}-{last} for "
+              f"{d.soleus_fraction:.0%} of athletes (the dose rises with calendar time).")
+    gu, ga = d.uptake_log_odds_per_sd_fitness, d.adherence_log_odds_per_sd_fitness
+    if gu == 0 and ga == 0:
+        confounding = "Programme randomised; adherence unrelated to fitness."
+    else:
+        confounding = (f"Between-athlete confounding: uptake log-odds {gu:+g} and adherence "
+                       f"log-odds {ga:+g} per SD of fitness (fitter runners take up and do more "
+                       "of the programme).")
+    return (season, noise, starts, confounding)
 
 
 def adaptation_kernel(adaptation_weeks: float, n_lags: int) -> np.ndarray:
@@ -485,8 +623,18 @@ class Trajectories:
 def _athletes(n: int, n_weeks: int, e: Effects, d: Design, rng: np.random.Generator) -> dict:
     width = max(3, len(str(n)))
     ids = np.array([f"A{i + 1:0{width}d}" for i in range(n)], dtype=object)
+    z = rng.standard_normal((2, n))
+    r = d.pace_volume_correlation
+    z_vol = r * z[0] + np.sqrt(1 - r**2) * z[1]
+    alpha = np.clip(d.easy_pace_mean_s_per_km + d.easy_pace_sd_s_per_km * z[0], 260, 480)
+    volume = np.clip(np.exp(np.log(d.weekly_km_median) + d.weekly_km_log_sd * z_vol), 10, 110)
+    fitness = -z[0]
+    # Self-selected uptake (Gumbel top-k): the k athletes with the largest
+    # gamma_u * fitness + Gumbel noise, i.e. k draws without replacement with odds
+    # exp(gamma_u * fitness); gamma_u = 0 is a random k-subset (randomisation).
     soleus = np.zeros(n, dtype=bool)
-    soleus[rng.permutation(n)[: int(round(d.soleus_fraction * n))]] = True
+    keys = d.uptake_log_odds_per_sd_fitness * fitness + rng.gumbel(size=n)
+    soleus[np.argsort(-keys, kind="stable")[: int(round(d.soleus_fraction * n))]] = True
     first, last = d.start_weeks(n_weeks)
     start = np.where(soleus, rng.integers(first, last + 1, n), n_weeks)
     sex = rng.choice(np.array(["F", "M", "X"], dtype=object), n, p=[0.45, 0.5, 0.05])
@@ -494,19 +642,19 @@ def _athletes(n: int, n_weeks: int, e: Effects, d: Design, rng: np.random.Genera
     mass = np.round(np.clip(mass_mean + 7.5 * rng.standard_normal(n), 45, 115), 1)
     hr_max = np.round(np.clip(188 + 8 * rng.standard_normal(n), 165, 210))
     hr_rest = np.round(np.clip(52 + 6 * rng.standard_normal(n), 38, 72))
-    z = rng.standard_normal((2, n))
-    r = d.pace_volume_correlation
-    z_vol = r * z[0] + np.sqrt(1 - r**2) * z[1]
-    alpha = np.clip(d.easy_pace_mean_s_per_km + d.easy_pace_sd_s_per_km * z[0], 260, 480)
-    volume = np.clip(np.exp(np.log(d.weekly_km_median) + d.weekly_km_log_sd * z_vol), 10, 110)
     slope = e.pace_s_per_km_per_10_soleus_sets + e.slope_sd_s_per_km * rng.standard_normal(n)
+    season_rate = (
+        e.season_pace_s_per_km_per_week
+        + e.season_pace_sd_s_per_km_per_week * rng.standard_normal(n)
+    )
+    shift = d.adherence_log_odds_per_sd_fitness * fitness
     programme = np.column_stack(
         [
             np.array([_EX[x] for x in rng.choice(np.array(names, dtype=object), n, p=np.array(p))])
             for names, p in _SLOTS
         ]
     )
-    m, c = d.adherence_mean, d.adherence_concentration
+    m, c = _shift_probability(d.adherence_mean, shift), d.adherence_concentration
     zones = np.array([z_ for z_, _ in TIMEZONES], dtype=object)
     tz = rng.choice(zones, n, p=np.array([w for _, w in TIMEZONES]))
     american = np.array([str(x).startswith("America/") for x in tz])
@@ -521,7 +669,9 @@ def _athletes(n: int, n_weeks: int, e: Effects, d: Design, rng: np.random.Genera
         "hr_rest_bpm": hr_rest,
         "baseline_pace_s_per_km": alpha,
         "usual_km": volume,
+        "fitness_sd": fitness,
         "slope": slope,
+        "season_rate_s_per_km_per_week": season_rate,
         "usual_runs": np.clip(np.round(volume / 8.0), 2, 6),
         "long_day": rng.choice(np.array([5, 6]), n, p=[0.35, 0.65]),
         "workout_day": rng.integers(1, 4, n),
@@ -531,7 +681,9 @@ def _athletes(n: int, n_weeks: int, e: Effects, d: Design, rng: np.random.Genera
         "hilliness": np.exp(np.log(7.0) + 0.5 * rng.standard_normal(n)),
         "cycle_phase": rng.integers(0, 4, n),
         "adherence": rng.beta(m * c, (1 - m) * c, n),
-        "planned_sessions": np.where(rng.random(n) < d.three_sessions_share, 3, 2),
+        "planned_sessions": np.where(
+            rng.random(n) < _shift_probability(d.three_sessions_share, shift), 3, 2
+        ),
         "max_sets": np.where(rng.random(n) < 0.5, 4, 3),
         "general_rate": rng.choice(
             np.array([0.0, 0.5, 1.0, 1.5, 2.0]), n, p=[0.3, 0.2, 0.25, 0.15, 0.1]
@@ -559,6 +711,13 @@ def _athletes(n: int, n_weeks: int, e: Effects, d: Design, rng: np.random.Genera
         "run_app": np.where(rng.random(n) < 0.6, "fit", "strava").astype(object),
         "_programme": programme,
     }
+
+
+def _shift_probability(p: float, shift: np.ndarray) -> np.ndarray:
+    """``expit(logit(p) + shift)``; a probability of exactly 0 or 1 stays put."""
+    if p <= 0 or p >= 1:
+        return np.full(np.shape(shift), float(p))
+    return 1.0 / (1.0 + np.exp(-(np.log(p / (1.0 - p)) + shift)))
 
 
 def _ranks(keys: np.ndarray) -> np.ndarray:
@@ -689,8 +848,10 @@ def draw(
     adaptation = adaptation_state(soleus_sets, e.adaptation_weeks)
     novelty = np.maximum(soleus_sets - adaptation, 0.0)
     acute_dev = km - V
+    season = ath["season_rate_s_per_km_per_week"][:, None] * e.season_weeks(t)[None, :]
     pace_true = (
         ath["baseline_pace_s_per_km"][:, None]
+        + season
         + ath["slope"][:, None] * adaptation / 10.0
         + e.pace_s_per_km_per_10_km_acute * acute_dev / 10.0
         + e.pace_s_per_km_per_10_km_chronic * chronic_dev / 10.0
@@ -707,8 +868,10 @@ def draw(
         ath["soreness_base"][:, None]
         + e.soreness_per_10_novel_soleus_sets * novelty / 10.0
         + e.soreness_per_10_km_acute * acute_dev / 10.0
-        + _ar1(rng, (A, W), e.fatigue_week_sd, e.fatigue_ar1)
+        + _ar1(rng, (A, W), e.soreness_week_sd, e.soreness_ar1)
     )
+    decoupling_week = _ar1(rng, (A, W), e.stream_week_sd_pct, e.stream_ar1)
+    fade_week = _ar1(rng, (A, W), e.stream_week_sd_pct, e.stream_ar1)
 
     # --- Days: fatigue of the day (continuous), used by run RPE and the wellness ratings. -----
     hard = (run_type == LONG) | (run_type == WORKOUT)
@@ -764,6 +927,7 @@ def draw(
         + 2.5 * (hours - 1.0)
         + e.decoupling_pct_per_10_soleus_sets * adaptation[..., None] / 10.0
         - DECOUPLING_PER_FRESHNESS * freshness
+        + decoupling_week[..., None]
         + 1.5 * rng.standard_normal((A, W, 7))
     )
     decoupling = np.where(streamed & has_hr, np.round(np.clip(decoupling, -20, 40), 2), np.nan)
@@ -772,6 +936,7 @@ def draw(
         + 1.5 * (hours - 1.0)
         + e.pace_fade_pct_per_10_soleus_sets * adaptation[..., None] / 10.0
         - FADE_PER_FRESHNESS * freshness
+        + fade_week[..., None]
         + 1.5 * rng.standard_normal((A, W, 7))
     )
     fade = np.where(streamed, np.round(np.clip(fade, -20, 40), 2), np.nan)
@@ -836,6 +1001,7 @@ def draw(
         "novelty": novelty,
         "pace_true": pace_true,
         "pace_resid": pace_resid,
+        "season": season,
         "fatigue_true": fatigue_true,
         "soreness_true": soreness_true,
     }

@@ -25,7 +25,7 @@ from soleus_analysis.simulation.model import (
     draw,
 )
 
-__all__ = ["SimulatedPanel", "SimulationParams", "simulate_panel"]
+__all__ = ["ESTIMAND", "SimulatedPanel", "SimulationParams", "simulate_panel", "traps"]
 
 #: EWMA spans of the session-RPE acute and chronic loads (Williams et al. 2017: lambda = 2/(N+1)).
 ACUTE_DAYS, CHRONIC_DAYS = 7, 28
@@ -206,6 +206,7 @@ def weekly_panel(traj: Trajectories, start: pd.Timestamp) -> pd.DataFrame:
         "true_adaptation_sets": wk["adaptation"],
         "true_easy_pace_s_per_km": wk["pace_true"],
         "true_pace_residual_s_per_km": wk["pace_resid"],
+        "true_season_pace_s_per_km": wk["season"],
         "true_soleus_pace_effect_s_per_km": slope * wk["adaptation"] / 10.0 + 0.0,
         "true_fatigue": wk["fatigue_true"],
         "true_soreness": wk["soreness_true"],
@@ -257,7 +258,9 @@ def planted_truth(traj: Trajectories, *, max_lag: int | None = None) -> dict:
     L = min(traj.n_weeks - 1, 26) if max_lag is None else int(max_lag)
     w = adaptation_kernel(e.adaptation_weeks, L)
     effect = e.pace_s_per_km_per_10_soleus_sets
+    ids = [str(i) for i in traj.athletes["athlete_id"]]
     return {
+        "estimand": ESTIMAND,
         "effect_per_10_soleus_sets_s_per_km": effect,
         "effect_per_soleus_set_s_per_km": effect / 10.0,
         "adaptation_weeks": e.adaptation_weeks,
@@ -267,8 +270,7 @@ def planted_truth(traj: Trajectories, *, max_lag: int | None = None) -> dict:
         "cumulative_effect_per_10_sets_to_max_lag_s_per_km": float(effect * w.sum()),
         "slope_sd_s_per_km": e.slope_sd_s_per_km,
         "athlete_slopes_s_per_km_per_10_sets": {
-            str(i): float(s)
-            for i, s in zip(traj.athletes["athlete_id"], traj.athletes["slope"], strict=True)
+            i: float(s) for i, s in zip(ids, traj.athletes["slope"], strict=True)
         },
         "fatigue_per_10_soleus_sets": e.fatigue_per_10_soleus_sets,
         "soreness_per_10_novel_soleus_sets": e.soreness_per_10_novel_soleus_sets,
@@ -281,7 +283,81 @@ def planted_truth(traj: Trajectories, *, max_lag: int | None = None) -> dict:
         "pace_ar1": e.pace_ar1,
         "pace_run_sd_s_per_km": e.pace_run_sd_s_per_km,
         "soleus_shares": dict(SOLEUS_SHARES),
+        "traps": traps(traj),
+        "athlete_season_rates_s_per_km_per_week": {
+            i: float(g)
+            for i, g in zip(ids, traj.athletes["season_rate_s_per_km_per_week"], strict=True)
+        },
         "effects": e.to_dict(),
+    }
+
+
+#: What the planted soleus effect on easy pace means (``truth["estimand"]``).
+ESTIMAND = (
+    "effect_per_10_soleus_sets_s_per_km is the mean over athletes of each athlete's steady-state "
+    "change in weekly easy pace [s/km] when the weekly soleus dose is 10 soleus-weighted hard sets "
+    "higher for long enough that the adaptation has caught up, at the same calendar week (net of "
+    "the season trend), the same running load and the same weekly form."
+)
+
+
+def _within_corr(x: np.ndarray, y: np.ndarray) -> float | None:
+    """Pooled within-athlete correlation of two (athletes, weeks) arrays (None if undefined)."""
+    xd = x - x.mean(axis=1, keepdims=True)
+    yd = y - y.mean(axis=1, keepdims=True)
+    den = np.sqrt((xd**2).sum() * (yd**2).sum())
+    return float((xd * yd).sum() / den) if den > 0 else None
+
+
+def traps(traj: Trajectories) -> dict:
+    """The traps of real data planted in one draw, with what they amount to in it.
+
+    Returns
+    -------
+    dict
+        ``season_trend``: ``rate_s_per_km_per_week`` (mean initial rate ``g``), ``rate_sd``,
+        ``saturation_weeks``, ``curve_s_per_km`` (the population season curve ``g h(t)`` for
+        ``t = 0 .. T-1``, what calendar-week period effects absorb), ``improvement_s_per_km``
+        (``g h(T-1)``); ``weekly_ar1``: SD and lag-1 autocorrelation of the weekly residual of
+        each outcome; ``confounding``: the two design parameters, and in this draw the mean
+        fitness [population SDs] and baseline easy pace [s/km] of programme athletes minus
+        controls (None when a group is empty); ``within_corr_dose_week``: pooled within-athlete
+        correlation of ``soleus_sets`` with the study week (staggered starts and progression make
+        the dose rise with calendar time; None without dose variation).
+    """
+    e, d, a = traj.effects, traj.design, traj.athletes
+    t = np.arange(traj.n_weeks)
+    curve = e.season_pace_s_per_km_per_week * e.season_weeks(t)
+    soleus = a["soleus"]
+
+    def gap(values: np.ndarray) -> float | None:
+        if soleus.all() or not soleus.any():
+            return None
+        return float(values[soleus].mean() - values[~soleus].mean())
+
+    week = np.broadcast_to(t.astype(float), traj.weeks["soleus_sets"].shape)
+    return {
+        "season_trend": {
+            "rate_s_per_km_per_week": e.season_pace_s_per_km_per_week,
+            "rate_sd_s_per_km_per_week": e.season_pace_sd_s_per_km_per_week,
+            "saturation_weeks": e.season_saturation_weeks,
+            "curve_s_per_km": [float(x) for x in curve],
+            "improvement_s_per_km": float(curve[-1]),
+        },
+        "weekly_ar1": {
+            "easy_pace_s_per_km": {"sd": e.pace_week_sd_s_per_km, "ar1": e.pace_ar1},
+            "fatigue": {"sd": e.fatigue_week_sd, "ar1": e.fatigue_ar1},
+            "soreness": {"sd": e.soreness_week_sd, "ar1": e.soreness_ar1},
+            "decoupling_pct": {"sd": e.stream_week_sd_pct, "ar1": e.stream_ar1},
+            "pace_fade_pct": {"sd": e.stream_week_sd_pct, "ar1": e.stream_ar1},
+        },
+        "confounding": {
+            "uptake_log_odds_per_sd_fitness": d.uptake_log_odds_per_sd_fitness,
+            "adherence_log_odds_per_sd_fitness": d.adherence_log_odds_per_sd_fitness,
+            "fitness_gap_sd": gap(a["fitness_sd"]),
+            "baseline_pace_gap_s_per_km": gap(a["baseline_pace_s_per_km"]),
+        },
+        "within_corr_dose_week": _within_corr(traj.weeks["soleus_sets"], week),
     }
 
 

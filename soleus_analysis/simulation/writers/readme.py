@@ -25,6 +25,20 @@ _EFFECTS = (
     ("pace_s_per_km_per_10_km_acute", "easy pace, s/km per +10 km this week"),
     ("pace_s_per_km_per_10_km_chronic", "easy pace, s/km per +10 km/week chronic load"),
 )
+_TRAPS = (
+    ("season_pace_s_per_km_per_week", "season trend: easy pace change per week at the start, s/km"),
+    ("season_pace_sd_s_per_km_per_week", "between-athlete SD of that rate, s/km per week"),
+    ("season_saturation_weeks", "time constant of the season's saturation, weeks (0 = linear)"),
+    ("pace_ar1", "lag-1 autocorrelation of the weekly easy-pace residual (SD "
+     "`pace_week_sd_s_per_km`)"),
+    ("fatigue_ar1", "the same for fatigue (soreness: `soreness_ar1`, decoupling and fade: "
+     "`stream_ar1`)"),
+)
+_CONFOUNDING = (
+    ("uptake_log_odds_per_sd_fitness", "log-odds of taking up the programme per SD of fitness"),
+    ("adherence_log_odds_per_sd_fitness", "log-odds of adherence (and of 3 sessions a week) per "
+     "SD of fitness"),
+)
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -60,6 +74,27 @@ def readme_text(
     effect_rows = pd.DataFrame(
         [(f"`{k}`", f"{effects[k]:g}", text) for k, text in _EFFECTS],
         columns=["effect", "value", "meaning"],
+    )
+    design = p.design.to_dict()
+    trap_rows = pd.DataFrame(
+        [(f"`{k}`", f"{effects[k]:g}", text) for k, text in _TRAPS]
+        + [(f"`{k}`", f"{design[k]:g}", text) for k, text in _CONFOUNDING],
+        columns=["parameter", "value", "meaning"],
+    )
+    traps = cohort.planted["traps"]
+    fitness_gap = traps["confounding"]["fitness_gap_sd"]
+    pace_gap = traps["confounding"]["baseline_pace_gap_s_per_km"]
+    gap_text = (
+        f"In this cohort the programme athletes are {fitness_gap:+.2f} SD fitter "
+        f"({pace_gap:+.0f} s/km baseline easy pace) than the controls."
+        if fitness_gap is not None
+        else ""
+    )
+    corr = traps["within_corr_dose_week"]
+    corr_text = (
+        f" Within an athlete, the soleus dose correlates {corr:.2f} with the study week."
+        if corr is not None
+        else ""
     )
     fmt = formats[
         [
@@ -113,7 +148,7 @@ anything here as a finding about real runners.
 
 (`sol.simulate_cohort` draws the cohort as canonical tables; `sol.write_cohort` writes them in the
 apps' export formats.) The generating model, its equations and assumptions are in
-`docs/simulation.md` of the soleus-analysis repository. {n_soleus} athletes were randomised to a
+`docs/simulation.md` of the soleus-analysis repository. {n_soleus} athletes took up a
 soleus programme (seated calf raise, soleus walk, bent-knee raise, slant-board single-leg squat or
 a common calf exercise; 2-3 sessions a week) starting at weeks {first} to {last} (staggered);
 the other {p.n_athletes - n_soleus} are controls. Everyone runs, and most do some general
@@ -126,6 +161,23 @@ strength work.
 Each athlete's own effect is in `truth.json` (`planted.athlete_slopes_s_per_km_per_10_sets`); the
 athlete-week truth (dose, outcomes and the latent adaptation, true pace level...) is in
 `truth_weeks.csv`; every generating parameter is in `truth.json` (`params`).
+
+**Estimand.** {cohort.planted["estimand"]}
+
+## Traps of real data
+
+Runners get faster over the season (at their own rate), weekly form, fatigue, soreness and stream
+metrics drift as AR(1) series, and fitter runners were more likely to take up the programme and
+to stick to it (not randomised). An analysis that ignores calendar time mistakes the season for a
+soleus effect; one that compares athletes mistakes fitness for one.
+
+{_table(trap_rows)}
+
+{gap_text}{corr_text}
+
+Each athlete's season rate is in `truth.json` (`planted.athlete_season_rates_s_per_km_per_week`),
+the population season curve in `planted.traps.season_trend.curve_s_per_km`, and the season term
+of every athlete-week in `truth_weeks.csv` (`true_season_pace_s_per_km`).
 
 ## Files and formats
 
