@@ -119,7 +119,7 @@ def icc(
     ...                   "trial": [1, 2] * 4, "cs": [4.1, 4.2, 3.6, 3.8, 4.5, 4.4, 3.9, 4.1]})
     >>> t = icc(d, "athlete", "trial", "cs").table
     >>> t[["term", "estimate"]].round(3).values.tolist()[:3]
-    [['ICC(1,1)', 0.885], ['ICC(2,1)', 0.889], ['ICC(3,1)', 0.92]]
+    [['ICC(1,1)', 0.88], ['ICC(2,1)', 0.881], ['ICC(3,1)', 0.902]]
     """
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1, got {level!r}")
@@ -246,7 +246,7 @@ def typical_error(
     ...                   "trial": [1, 2] * 4, "cs": [4.1, 4.2, 3.6, 3.8, 4.5, 4.4, 3.9, 4.1]})
     >>> t = typical_error(d, "athlete", "trial", "cs").table.set_index("term")
     >>> round(float(t.loc["typical_error", "estimate"]), 4)  # SD(0.1, 0.2, -0.1, 0.2) / sqrt 2
-    0.1021
+    0.1
     """
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1, got {level!r}")
