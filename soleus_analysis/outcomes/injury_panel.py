@@ -30,7 +30,8 @@ Definitions
   :func:`soleus_analysis.session_loads`), summed over the interval's days.
 - **Covariates** (before the week): ``soleus_sets_prev_week`` (soleus sets of the previous
   Monday-Sunday week, :func:`soleus_analysis.weekly`; 0 for a week without soleus sets when the
-  study has a strength-training table, missing when it has none), ``run_km_prev_week``,
+  study has a strength-training table, missing when it has none and in an athlete's first week
+  of follow-up), ``run_km_prev_week``,
   ``load_prev_week_au`` (sRPE load of the previous 7 days; missing with fewer than 5 recorded),
   and from :func:`soleus_analysis.training_loads` on the day before the week:
   ``acute_load_au`` and ``chronic_load_au`` (EWMAs), ``acwr_ewma``, ``acwr_uncoupled`` and
@@ -204,6 +205,9 @@ def weekly_covariates(
         weeks["run_km_prev_week"] = weeks["run_km_prev_week"].fillna(0.0)
     else:
         weeks["run_km_prev_week"] = np.nan
+    # the week before an athlete's first week is outside the record: unknown, not 0
+    first = weeks.groupby("athlete_id")["week_start"].transform("min")
+    weeks.loc[weeks["week_start"] == first, ["soleus_sets_prev_week", "run_km_prev_week"]] = np.nan
     return days, weeks
 
 
