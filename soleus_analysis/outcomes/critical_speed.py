@@ -115,7 +115,8 @@ def mean_max_speed(
     Examples
     --------
     >>> t = np.arange(0.0, 601.0)
-    >>> s = pd.DataFrame({"elapsed_s": t, "distance_m": np.where(t < 300, 3 * t, 900 + 4 * (t - 300))})
+    >>> d = np.where(t < 300, 3 * t, 900 + 4 * (t - 300))  # 3 m/s, then 4 m/s
+    >>> s = pd.DataFrame({"elapsed_s": t, "distance_m": d})
     >>> mean_max_speed(s, durations=[60, 300, 600])["speed_m_s"].tolist()
     [4.0, 4.0, 3.5]
     """

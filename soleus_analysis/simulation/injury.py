@@ -3,7 +3,8 @@
 :func:`simulate_injuries` takes a cohort of :func:`soleus_analysis.simulate_cohort` and draws
 injury onsets day by day from a hazard that depends on the athlete's training:
 
-``h_i(day) = weekly_rate / 7 x Z_i x exp(b_s (S - mean S) / 10 + b_a (A - mean A) / 100 + b_c (C - mean C) / 100)``
+``h_i(day) = weekly_rate / 7 x Z_i x exp(b_s (S - mean S) / 10 + b_a (A - mean A) / 100
++ b_c (C - mean C) / 100)``
 
 - ``S``: soleus sets of the previous Monday-Sunday week (the cohort's generated dose, ``truth``);
 - ``A``, ``C``: acute (7-day) and chronic (28-day) EWMA of the daily session-RPE load on the
