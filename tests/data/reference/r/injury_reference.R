@@ -66,6 +66,10 @@ print(summary(km)$table[, c("records", "events", "median", "0.95LCL", "0.95UCL")
 s <- summary(km)
 print(data.frame(strata = s$strata, time = s$time, n.risk = s$n.risk, n.event = s$n.event,
                  surv = s$surv, std.err = s$std.err, lower = s$lower, upper = s$upper))
+cat("== survfit aml by x, log-log CI\n")
+kl <- survfit(Surv(time, status) ~ x, data = aml, conf.type = "log-log")
+print(summary(kl)$table[, c("median", "0.95LCL", "0.95UCL")])
+print(data.frame(time = summary(kl)$time, lower = summary(kl)$lower, upper = summary(kl)$upper))
 write.csv(data.frame(time = aml$time, status = aml$status, x = as.character(aml$x)), "aml.csv",
           row.names = FALSE)
 cat("== survfit stanford heart counting process ~ surgery (delayed entry), log CI\n")
