@@ -89,3 +89,5 @@ cat("== psych ICC Shrout-Fleiss\n")
 icc <- read.csv("icc_shrout_fleiss.csv")
 w <- reshape(icc, idvar = "target", timevar = "judge", direction = "wide")[, -1]
 print(ICC(w)$results[, c("type", "ICC", "F", "df1", "df2", "p", "lower bound", "upper bound")])
+cat("== psych ICC Shrout-Fleiss, lmer = FALSE (mean squares from the ANOVA, not REML)\n")
+print(ICC(w, lmer = FALSE)$results[, c("type", "ICC", "F", "df1", "df2", "p", "lower bound", "upper bound")])
