@@ -75,7 +75,9 @@ def _coverage(n_rep, seed):
     for _ in range(n_rep):
         cs = rng.uniform(3.2, 4.8)
         dp = rng.uniform(120, 300)
-        durations = np.sort(rng.choice(np.arange(130, 891, 5), 5, replace=False))
+        # one trial in each of five duration bands (a CS protocol spreads its trials)
+        edges = [130, 210, 300, 450, 630, 890]
+        durations = [int(rng.integers(lo, hi) // 5 * 5) for lo, hi in zip(edges, edges[1:])]
         fit = sol.fit_critical_speed(sol.mean_max_curve(_study(rng, cs, dp, durations, 25.0)))
         t = fit.table.set_index("term")
         hit_cs += t.loc["critical_speed", "ci_low"] <= cs <= t.loc["critical_speed", "ci_high"]

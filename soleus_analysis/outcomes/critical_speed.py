@@ -28,13 +28,15 @@ training data within a few percent of marathon-derived values).
 Points of the mean-maximal curve at neighbouring durations usually come from the same stretch of
 the same run, so they are not independent. Each run therefore contributes at most one point (an
 **effort**): the duration ``d`` at which the run covered the most distance beyond critical
-speed, ``argmax_d (best distance in d) - CS x d`` (its largest use of D'), kept only if the run
-is the fastest of the period's runs at that duration (on the envelope). For a time trial of
-duration ``T`` (easier running before and after) that is exactly ``T``, whatever CS between the
-easy and the trial speed; CS comes from the fit, so the points and the fit are iterated (from the
-envelope's points) until they agree. A single time trial gives one effort; five trials of
-different lengths give five. With fewer than 3 efforts there is no interval (``notes`` say so),
-with fewer than 2 no fit.
+speed, ``argmax_d (best distance in d) - CS x d`` (its largest use of D'), kept only if that
+excess distance is at least ``min_dprime_share`` (default a quarter) of D': a maximal effort uses all
+of D', a tempo run a little of it, an easy run none. For a time trial of duration ``T`` (easier
+running before and after) the point is exactly ``T``, whatever CS between the easy and the trial
+speed. CS and D' come from the fit, so points and fit are iterated until they agree, starting from CS =
+the best speed over the longest duration (between the easy running around an effort and every
+effort's speed, where the rule is exact). A single time trial
+gives one effort; five trials of different lengths give five. With fewer than 3 efforts there is
+no interval (``notes`` say so), with fewer than 2 no fit.
 """
 
 from __future__ import annotations
@@ -204,6 +206,8 @@ def efforts(
     *,
     run: str = "run_id",
     critical_speed: float | None = None,
+    d_prime: float | None = None,
+    min_dprime_share: float = 0.5,
     min_duration_s: float = 120.0,
     max_duration_s: float = 900.0,
 ) -> pd.DataFrame:
@@ -214,9 +218,12 @@ def efforts(
     curve : pandas.DataFrame
         :func:`mean_max_curve` rows of one athlete and period.
     run : str
-    critical_speed : float, optional
-        CS [m/s] of the D'-excess rule. None: each run's longest duration on the envelope (the
-        starting points of :func:`fit_critical_speed`).
+    critical_speed, d_prime : float, optional
+        CS [m/s] and D' [m] of the D'-excess rule. None: each run's longest duration on the
+        envelope (the starting points of :func:`fit_critical_speed`).
+    min_dprime_share : float, default 0.5
+        A run's point is kept when its distance beyond CS is at least this share of D' (of 0
+        when D' is not positive).
     min_duration_s, max_duration_s : float
         Durations considered.
 
@@ -238,7 +245,8 @@ def efforts(
         excess = part["speed_m_s"] * part["duration_s"] - critical_speed * part["duration_s"]
         pick = excess.groupby(part[run]).idxmax()
         points = part.loc[pick.to_numpy()]
-        points = points.loc[points["speed_m_s"] >= envelope.loc[points.index] - 1e-12]
+        floor = min_dprime_share * d_prime if d_prime is not None and d_prime > 0 else 0.0
+        points = points.loc[excess.loc[points.index] > max(floor, 0.0)]
     points = points.sort_values("duration_s")
     out = points[[run, "duration_s", "speed_m_s"]].reset_index(drop=True)
     out["distance_m"] = out["speed_m_s"] * out["duration_s"]
@@ -251,6 +259,8 @@ def _fit(points: pd.DataFrame, model: str, level: float):
     v = points["speed_m_s"].to_numpy(dtype=float)
     d = v * t
     n = len(t)
+    if n < 2 or np.ptp(t) == 0:
+        return np.nan, np.nan, np.full((2, 2), np.nan), n - 2
     X = np.column_stack([np.ones(n), t])
     coef, *_ = np.linalg.lstsq(X, d, rcond=None)
     d_prime, cs = float(coef[0]), float(coef[1])
@@ -309,6 +319,7 @@ def fit_critical_speed(
     run: str = "run_id",
     min_duration_s: float = 120.0,
     max_duration_s: float = 900.0,
+    min_dprime_share: float = 0.25,
     level: float = 0.95,
 ) -> CriticalSpeedResult:
     """Critical speed and D' from the mean-maximal curve of one athlete and period.
@@ -323,6 +334,8 @@ def fit_critical_speed(
     run : str
     min_duration_s, max_duration_s : float, default 120 and 900
         Durations fitted (2-15 min; see the module docstring for why).
+    min_dprime_share : float, default 0.25
+        A run counts as an effort when it covered at least this share of D' beyond CS.
     level : float, default 0.95
 
     Returns
@@ -344,29 +357,41 @@ def fit_critical_speed(
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1, got {level!r}")
     require_columns(curve, [run, "duration_s", "speed_m_s"], "fit_critical_speed")
+    # start from the best speed over the longest duration: it lies between the easy running
+    # around an effort and every effort's own speed, where the D'-excess rule is exact
+    inside = curve.loc[curve["duration_s"].between(min_duration_s, max_duration_s)
+                       & curve["speed_m_s"].notna()]
     points = efforts(curve, run=run, min_duration_s=min_duration_s,
                      max_duration_s=max_duration_s)
-    for _ in range(20):  # efforts at the current CS, until points and fit agree
+    if len(inside):
+        longest = inside.loc[inside["duration_s"] == inside["duration_s"].max(), "speed_m_s"]
+        start = efforts(curve, run=run, critical_speed=float(longest.max()), d_prime=None,
+                        min_duration_s=min_duration_s, max_duration_s=max_duration_s)
+        if len(start) >= 2 and start["duration_s"].nunique() >= 2:
+            points = start
+    for _ in range(20):  # efforts at the current CS and D', until points and fit agree
         if len(points) < 2:
             break
-        cs_now = _fit(points, "linear", level)[0]
+        cs_now, dp_now = _fit(points, "linear", level)[:2]
         if not np.isfinite(cs_now):
             break
-        new = efforts(curve, run=run, critical_speed=cs_now, min_duration_s=min_duration_s,
+        new = efforts(curve, run=run, critical_speed=cs_now, d_prime=dp_now,
+                      min_dprime_share=min_dprime_share, min_duration_s=min_duration_s,
                       max_duration_s=max_duration_s)
-        if len(new) < 2 or new[[run, "duration_s"]].equals(points[[run, "duration_s"]]):
-            points = new if len(new) >= 2 else points
+        usable = len(new) >= 2 and new["duration_s"].nunique() >= 2
+        if not usable or new[[run, "duration_s"]].equals(points[[run, "duration_s"]]):
+            points = new if usable else points
             break
         points = new
     notes = [
         f"Critical speed (CS) and D' from the {model} model on {len(points)} effort(s) of "
         f"{min_duration_s / 60:g}-{max_duration_s / 60:g} min (one per run: where it covered the "
-        "most distance beyond CS, if no other run was faster there); t intervals on n - 2 df "
-        "from the fit's scatter.",
+        f"most distance beyond CS, if at least {min_dprime_share:g} x D'); t intervals on "
+        "n - 2 df from the fit's scatter.",
         "Training runs are rarely maximal: CS and D' are what the runs show, a lower bound.",
     ]
     nan_row = {"estimate": np.nan, "std_error": np.nan, "ci_low": np.nan, "ci_high": np.nan}
-    if len(points) < 2:
+    if len(points) < 2 or points["duration_s"].nunique() < 2:
         notes.append(f"Too few efforts ({len(points)}): at least 2 runs with a best effort of "
                      f"{min_duration_s / 60:g}-{max_duration_s / 60:g} min are needed for a fit, "
                      "3 for an interval.")
