@@ -128,7 +128,10 @@ def test_real_gpx_and_tcx_runs():
     assert 2.0 < best.iloc[0] < 6.0  # recreational running speeds [m/s]
     fit = sol.fit_critical_speed(curve)
     cs = fit.effect("critical_speed")["estimate"]
-    assert len(fit.points) >= 2 and 1.5 < cs < best.iloc[-1] + 1e-9
+    assert len(fit.points) >= 2 and fit.points["run_id"].is_unique  # one effort per run
+    assert 1.5 < cs < best.iloc[0]  # below the best 2-min speed
+    # easy training runs hold no maximal efforts: the notes say how weak the fit is
     assert any("lower bound" in n for n in fit.notes)
+    assert any("poorly separated" in n for n in fit.notes)
     with pytest.raises(ValueError, match="model"):
         sol.fit_critical_speed(curve, model="3-parameter")

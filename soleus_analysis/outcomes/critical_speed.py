@@ -294,6 +294,32 @@ def _fit(points: pd.DataFrame, model: str, level: float):
     return float(cs), float(d_prime), cov, df
 
 
+def _valid(points: pd.DataFrame) -> bool:
+    """At least two distinct durations and a fit with CS > 0 and D' > 0."""
+    if len(points) < 2 or points["duration_s"].nunique() < 2:
+        return False
+    cs, dp = _fit(points, "linear", 0.95)[:2]
+    return bool(np.isfinite(cs) and cs > 0 and dp > 0)
+
+
+def _iterate(curve, points, run, share, min_duration_s, max_duration_s) -> pd.DataFrame:
+    """Efforts at the current CS and D', refitted until points and fit agree."""
+    for _ in range(20):
+        if len(points) < 2 or points["duration_s"].nunique() < 2:
+            break
+        cs_now, dp_now = _fit(points, "linear", 0.95)[:2]
+        if not (np.isfinite(cs_now) and cs_now > 0):
+            break
+        new = efforts(curve, run=run, critical_speed=cs_now, d_prime=dp_now,
+                      min_dprime_share=share, min_duration_s=min_duration_s,
+                      max_duration_s=max_duration_s)
+        usable = len(new) >= 2 and new["duration_s"].nunique() >= 2
+        if not usable or new[[run, "duration_s"]].equals(points[[run, "duration_s"]]):
+            return new if usable else points
+        points = new
+    return points
+
+
 @dataclass(frozen=True)
 class CriticalSpeedResult(OutcomeResult):
     """Critical speed and D' of one athlete and period.
@@ -357,32 +383,25 @@ def fit_critical_speed(
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1, got {level!r}")
     require_columns(curve, [run, "duration_s", "speed_m_s"], "fit_critical_speed")
-    # start from the best speed over the longest duration: it lies between the easy running
-    # around an effort and every effort's own speed, where the D'-excess rule is exact
+    # two starts: each run's longest duration on the envelope, and CS = the best speed over the
+    # longest duration (between the easy running around an effort and every effort's own speed,
+    # where the D'-excess rule is exact)
     inside = curve.loc[curve["duration_s"].between(min_duration_s, max_duration_s)
                        & curve["speed_m_s"].notna()]
-    points = efforts(curve, run=run, min_duration_s=min_duration_s,
-                     max_duration_s=max_duration_s)
+    starts = [efforts(curve, run=run, min_duration_s=min_duration_s,
+                      max_duration_s=max_duration_s)]
     if len(inside):
         longest = inside.loc[inside["duration_s"] == inside["duration_s"].max(), "speed_m_s"]
-        start = efforts(curve, run=run, critical_speed=float(longest.max()), d_prime=None,
-                        min_duration_s=min_duration_s, max_duration_s=max_duration_s)
-        if len(start) >= 2 and start["duration_s"].nunique() >= 2:
-            points = start
-    for _ in range(20):  # efforts at the current CS and D', until points and fit agree
-        if len(points) < 2:
-            break
-        cs_now, dp_now = _fit(points, "linear", level)[:2]
-        if not np.isfinite(cs_now):
-            break
-        new = efforts(curve, run=run, critical_speed=cs_now, d_prime=dp_now,
-                      min_dprime_share=min_dprime_share, min_duration_s=min_duration_s,
-                      max_duration_s=max_duration_s)
-        usable = len(new) >= 2 and new["duration_s"].nunique() >= 2
-        if not usable or new[[run, "duration_s"]].equals(points[[run, "duration_s"]]):
-            points = new if usable else points
-            break
-        points = new
+        starts.append(efforts(curve, run=run, critical_speed=float(longest.max()),
+                              min_duration_s=min_duration_s, max_duration_s=max_duration_s))
+    ends = [_iterate(curve, p, run, min_dprime_share, min_duration_s, max_duration_s)
+            for p in starts]
+    # candidates: (is a converged end, points); a valid one with the most efforts wins, then a
+    # converged one, then the widest spread of durations
+    pool = [(True, p) for p in ends] + [(False, p) for p in starts]
+    pool = [c for c in pool if _valid(c[1])] or pool
+    points = max(pool, key=lambda c: (len(c[1]), c[0], float(np.ptp(c[1]["duration_s"]))
+                                      if len(c[1]) else 0.0))[1]
     notes = [
         f"Critical speed (CS) and D' from the {model} model on {len(points)} effort(s) of "
         f"{min_duration_s / 60:g}-{max_duration_s / 60:g} min (one per run: where it covered the "
@@ -413,8 +432,11 @@ def fit_critical_speed(
         if spread < 240:
             notes.append("The efforts span less than 4 minutes of duration: CS and D' are "
                          "poorly separated.")
-        if np.isfinite(dp["estimate"]) and dp["estimate"] <= 0:
-            notes.append("D' <= 0: the efforts do not follow the model (not maximal?).")
+        if not (np.isfinite(dp["estimate"]) and dp["estimate"] > 0 and cs["estimate"] > 0):
+            notes.append("No valid fit (D' or CS not positive): these runs hold no set of "
+                         "maximal efforts of different lengths; CS and D' are left missing.")
+            cs = dp = nan_row
+            df = np.nan
     table = pd.DataFrame([
         {"term": "critical_speed", **cs, "p_value": np.nan, "per": "m/s", "df": float(df)},
         {"term": "d_prime", **dp, "p_value": np.nan, "per": "m", "df": float(df)},
