@@ -6,7 +6,8 @@ wellness score), one needs to know how much the measure moves on its own between
 :func:`icc` gives the six intraclass correlations of Shrout & Fleiss (1979, Psychol Bull
 86(2):420-428) with their McGraw & Wong (1996, Psychol Methods 1(1):30-46) names, F tests and
 F-based confidence intervals, computed from the two-way ANOVA of a complete targets x raters
-table (formulas as R ``psych::ICC``, whose numbers the tests reproduce):
+table (formulas as R ``psych::ICC``; the tests reproduce ``psych::ICC(lmer = FALSE)`` exactly,
+and psych's default, whose mean squares come from REML variance components, to 5 digits):
 
 ==========  ===========  =========================================================
 Shrout      McGraw-Wong  model
