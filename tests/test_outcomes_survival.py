@@ -1,4 +1,7 @@
-"""Kaplan-Meier curves and medians against R survfit (tests/data/reference/r/injury_reference.out)."""
+"""Kaplan-Meier curves and medians against R survfit.
+
+R numbers: tests/data/reference/r/injury_reference.out.
+"""
 
 from pathlib import Path
 

@@ -29,14 +29,16 @@ Points of the mean-maximal curve at neighbouring durations usually come from the
 the same run, so they are not independent. Each run therefore contributes at most one point (an
 **effort**): the duration ``d`` at which the run covered the most distance beyond critical
 speed, ``argmax_d (best distance in d) - CS x d`` (its largest use of D'), kept only if that
-excess distance is at least ``min_dprime_share`` (default a quarter) of D': a maximal effort uses all
-of D', a tempo run a little of it, an easy run none. For a time trial of duration ``T`` (easier
-running before and after) the point is exactly ``T``, whatever CS between the easy and the trial
-speed. CS and D' come from the fit, so points and fit are iterated until they agree, starting from CS =
-the best speed over the longest duration (between the easy running around an effort and every
-effort's speed, where the rule is exact). A single time trial
-gives one effort; five trials of different lengths give five. With fewer than 3 efforts there is
-no interval (``notes`` say so), with fewer than 2 no fit.
+excess distance is at least ``min_dprime_share`` (default a quarter) of D': a maximal effort
+uses all of D', a tempo run a little of it, an easy run none. For a time trial of duration ``T``
+(easier running before and after) the point is exactly ``T``, whatever CS between the easy and
+the trial speed. CS and D' come from the fit, so points and fit are iterated until they agree,
+starting from CS = the best speed over the longest duration (between the easy running around an
+effort and every effort's speed, where the rule is exact), and from each run's longest duration
+on the envelope of the runs' curves; the valid result with the most efforts is kept. A single
+time trial gives one effort; five trials of different lengths give five. With fewer than 3
+efforts there is no interval (``notes`` say so), with fewer than 2 no fit; a fit with D' or
+CS <= 0 is reported as missing.
 """
 
 from __future__ import annotations
