@@ -27,6 +27,7 @@ from soleus_analysis.loads import (
     daily_load,
     ewma,
     ewma_lambda,
+    ewma_warmup_days,
     monotony_strain,
     pmc,
     session_loads,
@@ -67,6 +68,32 @@ from soleus_analysis.models import (
     rmcorr,
     within_between_terms,
 )
+from soleus_analysis.outcomes import (
+    AcwrNullResult,
+    CoxResult,
+    CriticalSpeedResult,
+    InjuryPowerResult,
+    InjuryRateResult,
+    OutcomeResult,
+    SurvivalResult,
+    acwr_coupling,
+    acwr_random_denominator,
+    acwr_window_sensitivity,
+    critical_speed,
+    fit_critical_speed,
+    fit_injury_rate,
+    fit_time_to_injury,
+    icc,
+    injury_incidence,
+    injury_panel,
+    injury_power,
+    mean_max_curve,
+    mean_max_speed,
+    plot_survival,
+    stream_table,
+    survival_curve,
+    typical_error,
+)
 from soleus_analysis.panel import add_ewma, add_lags, build_panel, within_between
 from soleus_analysis.partitioned import replicate_tables, write_partitioned
 from soleus_analysis.pipeline import BuildReport, build
@@ -105,6 +132,11 @@ from soleus_analysis.simulation import (
     simulate_cohort,
     simulate_panel,
     write_cohort,
+)
+from soleus_analysis.simulation.injury import (
+    InjuryEffects,
+    InjuryTruth,
+    simulate_injuries,
 )
 from soleus_analysis.study import Study, open_study, study_folders
 from soleus_analysis.timeutils import local_dates, week_start
@@ -149,6 +181,9 @@ __all__ = [
     "WrittenCohort",
     "write_cohort",
     "check_planted",
+    "InjuryEffects",
+    "InjuryTruth",
+    "simulate_injuries",
     # studies
     "Study",
     "open_study",
@@ -177,6 +212,7 @@ __all__ = [
     "daily_load",
     "ewma",
     "ewma_lambda",
+    "ewma_warmup_days",
     "monotony_strain",
     "pmc",
     "session_loads",
@@ -234,4 +270,29 @@ __all__ = [
     "article_claims",
     "claim_coverage",
     "injury_reports",
+    # outcomes: injury rates, time to injury, survival, reliability, critical speed, ACWR
+    "OutcomeResult",
+    "AcwrNullResult",
+    "CoxResult",
+    "CriticalSpeedResult",
+    "InjuryPowerResult",
+    "InjuryRateResult",
+    "SurvivalResult",
+    "acwr_coupling",
+    "acwr_random_denominator",
+    "acwr_window_sensitivity",
+    "critical_speed",
+    "fit_critical_speed",
+    "fit_injury_rate",
+    "fit_time_to_injury",
+    "icc",
+    "injury_incidence",
+    "injury_panel",
+    "injury_power",
+    "mean_max_curve",
+    "mean_max_speed",
+    "plot_survival",
+    "stream_table",
+    "survival_curve",
+    "typical_error",
 ]

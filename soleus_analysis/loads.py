@@ -50,14 +50,25 @@ Every rolling metric is computed from recorded days only and is missing unless a
 
 - Rolling averages: acute = mean of days t-6..t; chronic coupled = mean of days t-27..t; chronic
   uncoupled = mean of days t-27..t-7 (Windt & Gabbett 2019, Br J Sports Med 53:988-990).
-- EWMA: E_t = lambda x L_t + (1 - lambda) x E_{t-1}, started at 0 the day before the athlete's
-  first day. ``convention="williams"``: lambda = 2/(N+1) with N = 7 and 28 (lambda = 0.25 and
-  about 0.069; Williams et al. 2017, Br J Sports Med 51(3):209-210). ``"exponential"``:
-  lambda = 1 - exp(-1/tau) with tau = N (GoldenCheetah, intervals.icu). ``"simple"``:
-  lambda = 1/tau. An unrecorded day leaves the average unchanged (the update is skipped; the
-  coverage rule then decides whether the value is reported). The value is also missing until a
-  full window (N days) of the athlete's history has passed (burn-in). The convention is stamped in
-  the output (``ewma_convention`` column and ``attrs``).
+- EWMA: E_t = lambda x L_t + (1 - lambda) x E_{t-1}. ``convention="williams"``:
+  lambda = 2/(N+1) with N = 7 and 28 (lambda = 0.25 and about 0.069; Williams et al. 2017, Br J
+  Sports Med 51(3):209-210). ``"exponential"``: lambda = 1 - exp(-1/tau) with tau = N
+  (GoldenCheetah, intervals.icu). ``"simple"``: lambda = 1/tau. An unrecorded day leaves the
+  average unchanged (the update is skipped; the coverage rule then decides whether the value is
+  reported). The convention is stamped in the output (``ewma_convention`` column and ``attrs``).
+- EWMA start (``ewma_init``, :data:`EWMA_INITS`): ``"mean"`` (default) starts each average at
+  the mean of the athlete's recorded loads over the first N days (7 for the acute, 28 for the
+  chronic average); ``"first"`` at the first recorded load; ``"zero"`` at 0 the day before the
+  athlete's first day (this package's behaviour before version 0.2, and a common spreadsheet
+  one). A zero start biases both averages low for weeks, the chronic one much more: 28 days at
+  50 AU then 7 at 100 give an ACWR of 1.42 against 1.34 from a started-at-the-level average. A
+  value is missing until N days of the athlete's history have passed (the first N - 1 days), so
+  the ``"mean"`` start uses no later day than the one it is reported on. **Warm-up**
+  (``ewma_warmup`` column, True on its rows): the first N days (chronic N) for ``"mean"``; for
+  ``"zero"`` and ``"first"``, the days until the start value weighs less than 5%
+  (``ceil(log 0.05 / log(1 - lambda))``: 42 days for the Williams chronic average, 84 for the
+  exponential tau = 28). Values in the warm-up are shown but flagged; leave them out of
+  analyses.
 - ACWR = acute / chronic, coupled or uncoupled, from rolling averages and from the EWMAs; missing
   when the chronic load is 0. **Critiques** (read before using a ratio): coupling the acute
   window into the chronic one creates a spurious correlation of about r = 0.5 between them (Lolli
@@ -93,10 +104,12 @@ from soleus_analysis.timeutils import day_number, local_dates, row_zones, week_s
 
 __all__ = [
     "CONVENTIONS",
+    "EWMA_INITS",
     "acute_chronic",
     "daily_load",
     "ewma",
     "ewma_lambda",
+    "ewma_warmup_days",
     "monotony_strain",
     "pmc",
     "session_loads",
@@ -104,6 +117,8 @@ __all__ = [
 ]
 
 CONVENTIONS = ("williams", "exponential", "simple")
+#: How an EWMA of the acute / chronic load starts (see the module docstring).
+EWMA_INITS = ("mean", "first", "zero")
 _US_PER_DAY = 86_400_000_000
 
 
@@ -762,13 +777,44 @@ def _position(codes: np.ndarray) -> np.ndarray:
     return pd.Series(codes).groupby(codes, sort=False).cumcount().to_numpy()
 
 
+def _start_value(values: np.ndarray, span: float, init: str) -> float:
+    """The EWMA's value before the first day: 0, the first recorded load or the first-N mean."""
+    recorded = values[~np.isnan(values)]
+    if init == "zero" or not len(recorded):
+        return 0.0
+    if init == "first":
+        return float(recorded[0])
+    head = values[: max(1, int(round(span)))]
+    head = head[~np.isnan(head)]
+    return float(head.mean()) if len(head) else float(recorded[0])
+
+
+def ewma_warmup_days(span: float, convention: str = "williams", init: str = "mean") -> int:
+    """Days of an athlete's history inside the warm-up of an EWMA (module docstring).
+
+    Examples
+    --------
+    >>> ewma_warmup_days(28), ewma_warmup_days(28, init="zero")
+    (28, 42)
+    >>> ewma_warmup_days(28, "exponential", init="zero")
+    84
+    """
+    if init not in EWMA_INITS:
+        raise ValueError(f"unknown EWMA start {init!r}; choose one of {', '.join(EWMA_INITS)}")
+    if init == "mean":
+        return max(1, int(round(span)))
+    lam = ewma_lambda(span, convention)
+    return max(int(round(span)), math.ceil(math.log(0.05) / math.log(1.0 - lam) - 1e-9))
+
+
 def _grouped_ewma(
-    codes: np.ndarray, values: np.ndarray, span: float, convention: str
+    codes: np.ndarray, values: np.ndarray, span: float, convention: str, init: str = "zero"
 ) -> np.ndarray:
     out = np.empty_like(values)
     bounds = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1], True])
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-        out[lo:hi] = ewma(values[lo:hi], span=span, convention=convention)
+        seed = _start_value(values[lo:hi], span, init)
+        out[lo:hi] = ewma(values[lo:hi], span=span, convention=convention, seed=seed)
     return out
 
 
@@ -788,6 +834,7 @@ def acute_chronic(
     chronic_days: int = 28,
     convention: str = "williams",
     min_coverage: float = 5 / 7,
+    ewma_init: str = "mean",
 ) -> pd.DataFrame:
     """Acute and chronic load and the acute:chronic ratios (coupled and uncoupled).
 
@@ -801,26 +848,37 @@ def acute_chronic(
         EWMA convention (see :func:`ewma_lambda`).
     min_coverage : float, default 5/7
         Share of recorded days a window needs.
+    ewma_init : {"mean", "first", "zero"}, default "mean"
+        How the EWMAs start (module docstring). ``"zero"`` was the default before 0.2.
 
     Returns
     -------
     DataFrame
         Same index as ``daily``: ``acute_mean_au``, ``chronic_mean_au`` (coupled, days t-27..t),
         ``chronic_uncoupled_au`` (days t-27..t-7), ``acwr_coupled``, ``acwr_uncoupled``,
-        ``acute_ewma_au``, ``chronic_ewma_au``, ``acwr_ewma`` [AU/day and ratios]. The ratios are
+        ``acute_ewma_au``, ``chronic_ewma_au``, ``acwr_ewma`` [AU/day and ratios], and
+        ``ewma_warmup`` (True on the rows inside the chronic EWMA's warm-up). The ratios are
         shown for completeness; see the critiques in the module docstring and model acute and
-        chronic load as separate terms.
+        chronic load as separate terms (:mod:`soleus_analysis.outcomes.acwr_diagnostics` has
+        the coupling and random-denominator checks). ``attrs``: ``ewma_convention``,
+        ``ewma_init``, ``ewma_warmup_days``.
 
     Examples
     --------
-    >>> d = pd.DataFrame({"athlete_id": "a", "date": pd.date_range("2024-01-01", periods=28),
-    ...                   "load_au": 100.0})
+    >>> d = pd.DataFrame({"athlete_id": "a", "date": pd.date_range("2024-01-01", periods=35),
+    ...                   "load_au": [50.0] * 28 + [100.0] * 7})
     >>> out = acute_chronic(d)
-    >>> out[["acute_mean_au", "chronic_mean_au", "acwr_coupled"]].iloc[-1].tolist()
-    [100.0, 100.0, 1.0]
-    >>> round(float(out["chronic_ewma_au"].iloc[-1]), 2)  # 100 x (1 - (1 - 2/29)^28)
-    86.48
+    >>> round(float(out["acwr_ewma"].iloc[-1]), 2)  # EWMAs started at the first-N mean
+    1.34
+    >>> round(float(acute_chronic(d, ewma_init="zero")["acwr_ewma"].iloc[-1]), 2)
+    1.42
+    >>> int(out["ewma_warmup"].sum())  # the first 28 days
+    28
     """
+    if ewma_init not in EWMA_INITS:
+        raise ValueError(
+            f"unknown EWMA start {ewma_init!r}; choose one of {', '.join(EWMA_INITS)}"
+        )
     codes, load = _check_daily(daily)
     acute_min = _min_days(acute_days, min_coverage)
     chronic_min = _min_days(chronic_days, min_coverage)
@@ -841,11 +899,15 @@ def acute_chronic(
         ("acute_ewma_au", acute_days, acute_min),
         ("chronic_ewma_au", chronic_days, chronic_min),
     ):
-        smooth = _grouped_ewma(codes, load, span, convention)
+        smooth = _grouped_ewma(codes, load, span, convention, ewma_init)
         covered = _rolling(codes, recorded, span, 1, "sum") >= need
         out[name] = np.where(covered & (position >= span - 1), smooth, np.nan)
     out["acwr_ewma"] = _ratio(out["acute_ewma_au"].to_numpy(), out["chronic_ewma_au"].to_numpy())
+    warmup = ewma_warmup_days(chronic_days, convention, ewma_init)
+    out["ewma_warmup"] = position < warmup
     out.attrs["ewma_convention"] = convention
+    out.attrs["ewma_init"] = ewma_init
+    out.attrs["ewma_warmup_days"] = warmup
     return out
 
 
@@ -967,6 +1029,7 @@ def training_loads(
     pmc_convention: str = "exponential",
     ctl_days: float = 42,
     atl_days: float = 7,
+    ewma_init: str = "mean",
 ) -> pd.DataFrame:
     """All daily load metrics in one table.
 
@@ -983,6 +1046,9 @@ def training_loads(
         See :func:`monotony_strain`.
     pmc_convention, ctl_days, atl_days
         See :func:`pmc`.
+    ewma_init : {"mean", "first", "zero"}, default "mean"
+        Start of the acute and chronic EWMAs (see :func:`acute_chronic`); the PMC keeps its
+        zero start and ``pmc_burn_in`` flag.
 
     Returns
     -------
@@ -996,6 +1062,7 @@ def training_loads(
         chronic_days=chronic_days,
         convention=convention,
         min_coverage=min_coverage,
+        ewma_init=ewma_init,
     )
     ms = monotony_strain(daily, min_coverage=min_coverage, ddof=monotony_ddof, cap=monotony_cap)
     pm = pmc(
@@ -1009,6 +1076,8 @@ def training_loads(
     out["ewma_convention"] = convention
     out.attrs = {
         "ewma_convention": convention,
+        "ewma_init": ewma_init,
+        "ewma_warmup_days": ac.attrs["ewma_warmup_days"],
         "acute_days": acute_days,
         "chronic_days": chronic_days,
         "min_coverage": min_coverage,

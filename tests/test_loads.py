@@ -205,16 +205,61 @@ def test_coverage_rule_needs_five_of_seven_days():
 
 def test_ewma_acute_chronic_burn_in_and_zero_chronic():
     d = _daily([100.0] * 30)
-    out = sol.acute_chronic(d)
+    out = sol.acute_chronic(d, ewma_init="zero")
     assert out["acute_ewma_au"].iloc[:6].isna().all()
     assert out["acute_ewma_au"].iloc[6] == pytest.approx(100 * (1 - 0.75**7))
     assert out["chronic_ewma_au"].iloc[:27].isna().all()
     assert out["chronic_ewma_au"].iloc[27] == pytest.approx(100 * (1 - (1 - 2 / 29) ** 28))
     zero = sol.acute_chronic(_daily([0.0] * 30))
     assert zero["acwr_coupled"].isna().all() and zero["acwr_ewma"].isna().all()
-    expo = sol.acute_chronic(d, convention="exponential")
+    expo = sol.acute_chronic(d, convention="exponential", ewma_init="zero")
     assert expo["acute_ewma_au"].iloc[6] == pytest.approx(100 * (1 - math.exp(-1 / 7) ** 7))
     assert expo.attrs["ewma_convention"] == "exponential"
+    # the default start (mean of the first N days) has no zero-start bias on a constant load
+    level = sol.acute_chronic(d)
+    assert level["acute_ewma_au"].iloc[6] == 100.0 and level["chronic_ewma_au"].iloc[27] == 100.0
+    assert level["acute_ewma_au"].iloc[:6].isna().all()  # still missing before N days
+
+
+def test_ewma_start_the_pitfall_numbers():
+    """28 days at 50 then 7 at 100 (pitfalls.md): 1.42 with a zero start, 1.34 started at 50."""
+    d = _daily([50.0] * 28 + [100.0] * 7)
+    lam_a, lam_c = 0.25, 2 / 29
+    a = c = 0.0
+    for x in [50.0] * 28 + [100.0] * 7:  # the textbook zero-start loop
+        a, c = lam_a * x + (1 - lam_a) * a, lam_c * x + (1 - lam_c) * c
+    zero = sol.acute_chronic(d, ewma_init="zero")["acwr_ewma"].iloc[-1]
+    assert zero == pytest.approx(a / c) and round(zero, 2) == 1.42
+    for init in ("mean", "first"):
+        assert round(sol.acute_chronic(d, ewma_init=init)["acwr_ewma"].iloc[-1], 2) == 1.34
+    with pytest.raises(ValueError, match="EWMA start"):
+        sol.acute_chronic(d, ewma_init="one")
+
+
+def test_ewma_mean_start_uses_no_later_day():
+    rng = np.random.default_rng(8)
+    loads = rng.gamma(2.0, 60.0, 80)
+    full = sol.acute_chronic(_daily(loads))
+    for day in (27, 40, 79):  # the value on a day equals the value computed without later days
+        cut = sol.acute_chronic(_daily(loads[: day + 1]))
+        assert full["chronic_ewma_au"].iloc[day] == pytest.approx(cut["chronic_ewma_au"].iloc[-1])
+        assert full["acwr_ewma"].iloc[day] == pytest.approx(cut["acwr_ewma"].iloc[-1])
+
+
+def test_ewma_warmup_rows_are_marked():
+    d = _daily([100.0] * 100)
+    mean = sol.acute_chronic(d)
+    assert mean["ewma_warmup"].sum() == 28 and mean.attrs["ewma_warmup_days"] == 28
+    zero = sol.acute_chronic(d, ewma_init="zero")
+    # 5% rule: (1 - 2/29)^42 < 0.05 <= (1 - 2/29)^41
+    assert (1 - 2 / 29) ** 42 < 0.05 <= (1 - 2 / 29) ** 41
+    assert zero["ewma_warmup"].sum() == 42
+    assert sol.acute_chronic(d, ewma_init="zero", convention="exponential")[
+        "ewma_warmup"].sum() == 84
+    two = pd.concat([_daily([1.0] * 40, "a"), _daily([1.0] * 30, "b")], ignore_index=True)
+    marked = sol.training_loads(two)
+    assert marked.groupby("athlete_id")["ewma_warmup"].sum().tolist() == [28, 28]
+    assert marked.attrs["ewma_init"] == "mean"
 
 
 def test_athletes_do_not_leak_into_each_other():

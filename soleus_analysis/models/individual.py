@@ -21,6 +21,14 @@ claimed; magnitude-based inference is not used, see Sainani 2018):
 ``harmful``                whole interval beyond -SWC in the harmful direction
 ``unclear``                interval spans both -SWC and +SWC: the data cannot tell
 =========================  ===============================================================
+
+When the outcome's **typical error** (TE, the SD of repeated measurements of the same athlete in
+a reliability study; :func:`soleus_analysis.typical_error`) is known, pass it as
+``typical_error``: each athlete's effect is then also compared with the smallest detectable
+change ``MDC95 = 1.96 sqrt(2) TE`` (``beyond_mdc``: the effect of one exposure step exceeds the
+change that two single measurements would show from noise alone, Hopkins 2000), the notes rate the
+test against the SWC (TE < SWC good, up to 2 SWC OK, else marginal), and say when the model's
+residual SD is smaller than the TE (then the TE does not describe this outcome's noise).
 """
 
 from __future__ import annotations
@@ -111,6 +119,10 @@ class IndividualResponses:
     raw : WithinBetweenResult
         The fit the slopes come from.
     n_athletes, n_obs : int
+    typical_error : float or None
+        The typical error used (outcome units), when given.
+    mdc95 : float or None
+        ``1.96 sqrt(2) typical_error`` (outcome units), when a typical error was given.
     """
 
     table: pd.DataFrame
@@ -122,6 +134,8 @@ class IndividualResponses:
     notes: tuple[str, ...]
     raw: Any = field(default=None, repr=False)
     n_obs: int = 0
+    typical_error: float | None = None
+    mdc95: float | None = None
 
     @property
     def n_athletes(self) -> int:
@@ -140,6 +154,7 @@ def individual_responses(
     swc: float | None = None,
     swc_factor: float = 0.2,
     level: float = 0.95,
+    typical_error=None,
 ) -> IndividualResponses:
     """Each athlete's within-athlete effect with an interval, compared with the SWC.
 
@@ -155,12 +170,16 @@ def individual_responses(
         athletes' mean outcomes over the analysis window.
     swc_factor : float, default 0.2
     level : float, default 0.95
+    typical_error : float or result of :func:`soleus_analysis.typical_error`, optional
+        The outcome's typical error (outcome units), e.g. from a test-retest study. Adds the
+        ``beyond_mdc`` column and the notes described in the module docstring.
 
     Returns
     -------
     IndividualResponses
-        ``table`` (per athlete), ``summary`` (counts per label), ``average``, ``slope_sd``,
-        ``swc``, ``notes``.
+        ``table`` (per athlete; with ``typical_error`` also ``beyond_mdc``: the absolute effect
+        per step exceeds MDC95), ``summary`` (counts per label), ``average``, ``slope_sd``,
+        ``swc``, ``notes``, ``typical_error``, ``mdc95``.
     """
     if not isinstance(fit, WithinBetweenResult):
         raise TypeError(
@@ -215,6 +234,48 @@ def individual_responses(
             f"The estimated SD of true individual effects ({slope_sd:.3g}) is below the SWC "
             f"({swc:.3g}): athletes' responses hardly differ by a worthwhile amount."
         )
+    te = _typical_error_value(typical_error)
+    mdc = None
+    if te is not None:
+        mdc = 1.96 * np.sqrt(2.0) * te
+        table["beyond_mdc"] = np.abs(table["estimate"].to_numpy()) > mdc
+        rating = "good" if te < swc else ("OK" if te <= 2 * swc else "marginal")
+        notes.append(
+            f"Typical error {te:.3g} (MDC95 {mdc:.3g}) against SWC {swc:.3g}: TE/SWC = "
+            f"{te / swc:.2f}, {rating} (Hopkins: < 1 good, up to 2 OK). "
+            f"{int(table['beyond_mdc'].sum())} of {len(table)} athletes' effects per {per} "
+            "exceed the MDC95."
+        )
+        residual_sd = float(getattr(fit.mixed, "residual_sd", np.nan))
+        if np.isfinite(residual_sd) and residual_sd < te:
+            notes.append(
+                f"The model's residual SD ({residual_sd:.3g}) is below the typical error "
+                f"({te:.3g}): the reliability study's noise does not describe this outcome "
+                "(different protocol or aggregation?)."
+            )
     return IndividualResponses(table=table, summary=summary, average=average,
                                slope_sd=slope_sd, swc=float(swc), per=per, notes=tuple(notes),
-                               raw=fit, n_obs=int(fit.n_obs))
+                               raw=fit, n_obs=int(fit.n_obs), typical_error=te, mdc95=mdc)
+
+
+def _typical_error_value(value) -> float | None:
+    """A typical error from a number or from a ``typical_error()`` result."""
+    if value is None:
+        return None
+    table = getattr(value, "table", None)
+    if isinstance(table, pd.DataFrame) and "term" in table.columns:
+        hit = table.loc[table["term"] == "typical_error", "estimate"]
+        if hit.empty:
+            raise ValueError("typical_error: the result has no 'typical_error' row; pass the "
+                             "result of sol.typical_error or a number")
+        value = float(hit.iloc[0])
+    try:
+        te = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(
+            "typical_error must be a number (outcome units) or the result of sol.typical_error, "
+            f"not {type(value).__name__}"
+        ) from None
+    if not te > 0:
+        raise ValueError(f"typical_error must be a positive number in outcome units, got {te!r}")
+    return te
