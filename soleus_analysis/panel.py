@@ -184,9 +184,10 @@ def _check_long_table(df: pd.DataFrame, caller: str, group: str, time: str, colu
     if dup.any():
         first = df.loc[dup, [group, time]].iloc[0]
         raise ValueError(
-            f"{caller}() needs one row per {group} and {time}; the table has more than one row "
-            f"for {group}={first[group]!r} at {time}={first[time]!r} ({int(dup.sum())} rows "
-            "share an athlete and time). Fix: aggregate to one row per athlete and period first."
+            f"{caller}() needs one row per {group} and {time}; the table has duplicates: more "
+            f"than one row for {group}={first[group]!r} at {time}={first[time]!r} "
+            f"({int(dup.sum())} rows share an athlete and time). Fix: aggregate to one row per "
+            "athlete and period first."
         )
 
 def _lag_step(values: pd.Series, step) -> object:

@@ -591,7 +591,7 @@ def fit_mixed(
     elif inference == "cr2":
         dfs = np.array([df_fn(np.eye(k_fe)[j]) for j in range(k_fe)])
     else:
-        dfs = satterthwaite_df(sums, varpar, t_fe.T, reml=reml, diagonal=diagonal)
+        dfs = satterthwaite_df(sums, varpar, t_fe, reml=reml, diagonal=diagonal)
     se = np.sqrt(np.clip(np.diag(cov_fe), 0, None))
     per = ["" if j == sx.const_index else f"+1 {n}" for j, n in enumerate(fe_names)]
     table = pd.DataFrame({"term": fe_names, **wald_columns(beta, se, level, df=dfs),
