@@ -12,8 +12,9 @@ models (``fit_within_between``, ``fit_fixed_effects``, ``fit_gee``, ``fit_distri
    dates; one per time step for numbers); ``"smooth"``: a natural cubic spline of calendar time
    with ``period_df`` degrees of freedom; ``"auto"`` (default): calendar weeks when the data
    identify them (some athletes' exposure does not change in the same weeks as others': controls,
-   not-yet-started runners, different doses), else the spline when it is identified, else none,
-   with a note that says what the estimate then means; ``None``: no period effects.
+   not-yet-started runners, different doses), else none, with a note that says what the estimate
+   then means (a spline is not tried: where weeks are not identified it would be identified only
+   by its shape); ``None``: no period effects.
 3. **Collinearity.** Columns are screened in the order exposure (within and lags), between terms,
    period terms, covariates; a column that is (numerically) a linear combination of those
    before it is dropped with a note naming it, except the exposure's own terms, which raise a
@@ -396,7 +397,9 @@ def prepare(
     chosen: str | None = None
     period_frame = pd.DataFrame(index=win.index)
     what = ""
-    candidates = ["week", "smooth"] if period == "auto" else ([period] if period else [])
+    # "auto" never falls back to the spline: when calendar weeks are not identified (doses move
+    # in lockstep), a spline would be "identified" only by its functional form.
+    candidates = ["week"] if period == "auto" else ([period] if period else [])
     tried: dict[str, float] = {}
     for kind in candidates:
         if n_athletes < 2:
@@ -437,9 +440,6 @@ def prepare(
         )
     if chosen is not None:
         notes.append(_ESTIMAND[chosen].format(what=what))
-        if period == "auto" and chosen == "smooth":
-            notes.append("(Calendar-week effects were not identified in these data; a smooth "
-                         "season term was used instead.)")
         left = _left_after(e_mat, _demean(period_frame.to_numpy(), codes)).min()
         if left < _WEAK:
             notes.append(

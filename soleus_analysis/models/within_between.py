@@ -306,7 +306,7 @@ def fit_within_between(
     period : {"auto", "week", "smooth", None}, default "auto"
         Calendar-time adjustment: calendar-week fixed effects (``"week"``), a natural spline of
         calendar time (``"smooth"``), none, or (``"auto"``) calendar weeks whenever the data
-        identify them, else the spline, else none with a note
+        identify them, else none with a note
         (:mod:`soleus_analysis.models.design`).
     period_df : int, optional
         Degrees of freedom of the smooth season term (default: about one per 6 weeks, 2-6).
