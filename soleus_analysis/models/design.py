@@ -51,7 +51,9 @@ __all__ = [
 PERIODS = ("auto", "week", "smooth", None)
 
 _COLLINEAR = 1e-9  # share of a column's variance left after projection below which it is collinear
-_WEAK = 0.05  # share of the exposure's within variation left by the period terms: "weakly" identified
+# share of the exposure's within variation left by the period terms below which it is "weakly"
+# identified
+_WEAK = 0.05
 
 
 def caught_messages(caught: list) -> tuple[str, ...]:

@@ -238,11 +238,6 @@ class MixedResult:
         return pd.DataFrame(rows, columns=["group", "term", "deviation", "deviation_sd"])
 
 
-def _messages(caught: list) -> tuple[str, ...]:
-    """Caught warnings as unique ``"Category: message"`` strings, in the order first seen."""
-    return tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
-
-
 @dataclass
 class _Attempt:
     result: Any

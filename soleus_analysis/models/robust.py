@@ -35,7 +35,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
 __all__ = ["ClusterRobust", "WildResult", "webb_weights"]
 
@@ -171,7 +170,6 @@ class ClusterRobust:
     def _cr2_chunk(self, lo, hi, x, wx, bread, t_mat, phi_t, nmax) -> None:
         sizes, starts = self._sizes[lo:hi], self._starts[lo:hi]
         k = hi - lo
-        p = x.shape[1]
         idx = starts[:, None] + np.arange(nmax)[None, :]
         real = np.arange(nmax)[None, :] < sizes[:, None]
         idx = np.where(real, idx, 0)
@@ -202,7 +200,6 @@ class ClusterRobust:
         rows = idx[real]
         t_mat[rows] = ts[real]
         phi_t[rows] = pts[real]
-        del p
 
     # ----------------------------------------------------------------------------------------
     def se(self, c) -> float:
@@ -336,14 +333,3 @@ def _invert(pvalue, alpha: float, scale: float, *, sign: float) -> float:
 def _codes(labels) -> tuple[np.ndarray, np.ndarray]:
     uniques, codes = np.unique(np.asarray(labels), return_inverse=True)
     return codes.astype(np.int64), uniques
-
-
-def t_columns(est, se, df, level: float) -> dict[str, np.ndarray]:
-    """Wald-t columns (``df`` may hold ``inf`` for z)."""
-    est = np.asarray(est, dtype=float)
-    se = np.asarray(se, dtype=float)
-    dfs = np.broadcast_to(np.asarray(df, dtype=float), est.shape)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        q = stats.t.ppf(0.5 + level / 2, dfs)
-        p = 2 * stats.t.sf(np.abs(est / se), dfs)
-    return {"ci_low": est - q * se, "ci_high": est + q * se, "p_value": p}
