@@ -403,7 +403,7 @@ def fit_mixed(
     >>> y = 5 + rng.normal(0, 2, 20)[g] + 0.5 * x + rng.normal(0, 1, g.size)
     >>> fit = fit_mixed(pd.DataFrame({"y": y, "x": x, "g": g}), "y ~ x", group="g")
     >>> row = fit.effect("x")
-    >>> fit.converged, fit.n_athletes, round(row["estimate"], 2), round(row["df"], 1)
+    >>> fit.converged, fit.n_athletes, round(float(row["estimate"]), 2), round(float(row["df"]), 1)
     (True, 20, 0.48, 139.0)
     """
     if not isinstance(data, pd.DataFrame):
