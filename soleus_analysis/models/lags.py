@@ -31,7 +31,11 @@ from soleus_analysis.models.design import (
 from soleus_analysis.models.mixed import DEFAULT_METHODS, fit_mixed
 from soleus_analysis.models.result import effect_row, wald_columns
 from soleus_analysis.models.robust import ClusterRobust
-from soleus_analysis.models.within_between import inference_note, resolve_inference
+from soleus_analysis.models.within_between import (
+    fitting_notes,
+    inference_note,
+    resolve_inference,
+)
 
 __all__ = ["DistributedLagResult", "fit_distributed_lag", "lag_basis"]
 
@@ -236,7 +240,7 @@ def fit_distributed_lag(
         cov = fit.cov_params.loc[names, names].to_numpy()
         df_fn = fit.contrast_df
         converged, raw, msgs = fit.converged, fit.raw, fit.warnings
-        notes += list(fit.notes)
+        notes += fitting_notes(fit)
         label = "Distributed lag, random-intercept mixed model"
         resid = y - x @ est
         t_o, codes_o = design.time_index, codes

@@ -650,6 +650,19 @@ def fit_mixed(
         for m in build_messages + [m for a in attempts for m in a.messages]
         if "may be on the boundary" not in m
     ]
+    notes.insert(0, (
+        f"Estimand: each fixed effect is the average change in {template.endog_names} per +1 of "
+        "its term with the other terms held fixed (in a linear mixed model the same for a "
+        f"typical {group} and for the population of {group}s)."))
+    notes.append({
+        "satterthwaite": "Intervals and p-values: t tests with lmerTest's Satterthwaite degrees "
+                         "of freedom on lme4's covariance sigma^2 (X'V^-1 X)^-1; they assume "
+                         "the model is right, including independent residuals within a group.",
+        "cr2": "Intervals and p-values: CR2 cluster-robust covariance by group with the mixed "
+               "model as working model and Satterthwaite degrees of freedom (as R's "
+               "clubSandwich); valid also under serially correlated residuals.",
+        "z": "Intervals and p-values: Wald z tests on lme4's covariance (large samples only).",
+    }[inference])
     return MixedResult(
         table=table,
         random_effects=random_effects,

@@ -206,6 +206,13 @@ def combine_effects(fit: Any, terms: Sequence[str], *, level: float = 0.95) -> p
     return fit.combine(list(terms), level=level)
 
 
+def fitting_notes(fit: MixedResult) -> list[str]:
+    """The notes of a :func:`fit_mixed` fit about the fitting (not its generic estimand and
+    inference sentences, which the calling model states in its own words)."""
+    return [n for n in fit.notes
+            if not n.startswith(("Estimand:", "Intervals and p-values:"))]
+
+
 def resolve_inference(inference: str, allowed: Sequence[str]) -> str:
     """The inference method actually used (``"auto"`` is CR2 with Satterthwaite df)."""
     if inference not in allowed:
@@ -410,7 +417,7 @@ def fit_within_between(
         + (", at equal covariates" if covariates else "")
         + "; the between effect compares athletes whose means differ by as much (confounded by "
         "whatever makes athletes differ).",
-        *design.notes, *fit.notes,
+        *design.notes, *fitting_notes(fit),
     ]
     if fit.re_structure == "intercept" and random_slope:
         notes.append(
