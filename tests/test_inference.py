@@ -68,6 +68,10 @@ def test_lmertest_satterthwaite_on_sleepstudy(sleep):
     cr2 = sol.fit_mixed(sleep, "Reaction ~ Days", group="Subject", re_formula="~Days",
                         inference="cr2").table.set_index("term")
     _close(cr2.loc["Days"], R[("sleep_lmer_cr2", "Days")])
+    kr = sol.fit_mixed(sleep, "Reaction ~ Days", group="Subject", re_formula="~Days",
+                       inference="kenward-roger").table.set_index("term")
+    for term, r_term in (("Intercept", "(Intercept)"), ("Days", "Days")):
+        _close(kr.loc[term], R[("sleep_lmer_kr", r_term)], abs_df=1e-4)
 
 
 def test_clubsandwich_cr2_fixed_effects(sleep, staggered):
@@ -88,7 +92,8 @@ def test_mixed_model_satterthwaite_and_cr2_on_the_staggered_panel(staggered):
     )
     d = d.assign(sets_w=d["soleus_sets"] - d["sets_b"], km_w=d["run_km"] - d["km_b"])
     formula = "pace_s_per_km ~ sets_w + sets_b + km_w + km_b + C(week_start)"
-    for inference, tag in (("satterthwaite", "stag_ri_satt"), ("cr2", "stag_ri_cr2")):
+    for inference, tag in (("satterthwaite", "stag_ri_satt"), ("cr2", "stag_ri_cr2"),
+                           ("kenward-roger", "stag_ri_kr")):
         t = sol.fit_mixed(d, formula, group="athlete_id", inference=inference).table
         t = t.set_index("term")
         for term in ("sets_w", "sets_b", "km_w", "km_b"):
@@ -96,7 +101,8 @@ def test_mixed_model_satterthwaite_and_cr2_on_the_staggered_panel(staggered):
     # the package's default model (random slope, calendar weeks) = lmer (1 + sets_w | athlete)
     names = {"within": "sets_w", "between": "sets_b", "run_km_within": "km_w",
              "run_km_between": "km_b"}
-    for inference, tag in (("satterthwaite", "stag_rs_satt"), ("auto", "stag_rs_cr2")):
+    for inference, tag in (("satterthwaite", "stag_rs_satt"), ("auto", "stag_rs_cr2"),
+                           ("kenward-roger", "stag_rs_kr")):
         fit = sol.fit_within_between(staggered, outcome="pace_s_per_km", exposure="soleus_sets",
                                      covariates=["run_km"], time="week", step=1,
                                      inference=inference)

@@ -18,14 +18,20 @@ import numpy as np
 import pandas as pd
 from statsmodels.regression.mixed_linear_model import MixedLM, MixedLMParams
 
-from soleus_analysis.models.reml import GroupSums, profiled_fit, satterthwaite_df, theta_of
+from soleus_analysis.models.reml import (
+    GroupSums,
+    kenward_roger,
+    profiled_fit,
+    satterthwaite_df,
+    theta_of,
+)
 from soleus_analysis.models.result import effect_row, wald_columns
 from soleus_analysis.models.robust import ClusterRobust
 
 __all__ = ["DEFAULT_METHODS", "INFERENCE_METHODS", "MixedResult", "fit_mixed"]
 
 #: Inference methods of :func:`fit_mixed` (see its *Notes*).
-INFERENCE_METHODS = ("satterthwaite", "cr2", "z")
+INFERENCE_METHODS = ("satterthwaite", "kenward-roger", "cr2", "z")
 
 #: Optimisers tried in turn until one converges (statsmodels / scipy names).
 DEFAULT_METHODS: tuple[str, ...] = ("lbfgs", "bfgs", "powell", "nm")
@@ -341,9 +347,12 @@ def fit_mixed(
         and say so in ``re_structure`` and ``notes``.
     standardise : bool, default True
         Fit on standardised columns (recommended). False fits the raw scale, for comparison.
-    inference : {"satterthwaite", "cr2", "z"}, default "satterthwaite"
+    inference : {"satterthwaite", "kenward-roger", "cr2", "z"}, default "satterthwaite"
         How ``table`` tests and intervals are made (see *Notes*): t tests with lmerTest's
-        Satterthwaite degrees of freedom on lme4's covariance (``"satterthwaite"``); the CR2
+        Satterthwaite degrees of freedom on lme4's covariance (``"satterthwaite"``); the
+        Kenward-Roger adjusted covariance and df of pbkrtest, as lmerTest reports them
+        (``"kenward-roger"``; it costs a few per-group p x p products per variance parameter
+        pair, so it is slower on large data); the CR2
         cluster-robust covariance with the mixed model as working model and its Satterthwaite
         degrees of freedom, as R's clubSandwich computes for ``lmer`` fits (``"cr2"``: valid also
         when the residuals are serially correlated or the random-effects model is wrong);
@@ -572,6 +581,14 @@ def fit_mixed(
 
         def df_fn(c: np.ndarray) -> float:
             return cr.df(t_fe.T @ c)
+    elif inference == "kenward-roger":
+        psi_kr = psi_s if not diagonal else np.diag(np.diag(psi_s))
+        cov_fe_s, _ = kenward_roger(xs, zs[:, chosen_cols], groups, psi_kr, float(res.scale),
+                                    np.eye(k_fe)[:1])
+
+        def df_fn(c: np.ndarray) -> float:
+            return float(kenward_roger(xs, zs[:, chosen_cols], groups, psi_kr,
+                                       float(res.scale), (t_fe.T @ c)[None, :])[1][0])
     else:
         cov_fe_s = sums.vcov(varpar, diagonal)
 
@@ -583,6 +600,8 @@ def fit_mixed(
     cov_fe = y_scale**2 * t_fe @ cov_fe_s @ t_fe.T
     if inference == "z":
         dfs = np.full(k_fe, np.inf)
+    elif inference == "kenward-roger":
+        dfs = kenward_roger(xs, zs[:, chosen_cols], groups, psi_kr, float(res.scale), t_fe)[1]
     elif inference == "cr2":
         dfs = np.array([df_fn(np.eye(k_fe)[j]) for j in range(k_fe)])
     else:
@@ -662,6 +681,10 @@ def fit_mixed(
                "model as working model and Satterthwaite degrees of freedom (as R's "
                "clubSandwich); valid also under serially correlated residuals.",
         "z": "Intervals and p-values: Wald z tests on lme4's covariance (large samples only).",
+        "kenward-roger": "Intervals and p-values: t tests on the Kenward-Roger adjusted "
+                         "covariance with Kenward-Roger degrees of freedom (as pbkrtest and "
+                         "lmerTest); they assume the model is right, including independent "
+                         "residuals within a group.",
     }[inference])
     return MixedResult(
         table=table,

@@ -242,3 +242,108 @@ def satterthwaite_df(
         den = float(g @ a_cov @ g)
         out.append(2 * f**2 / den if den > 0 and f > 0 else np.inf if f > 0 else np.nan)
     return np.asarray(out, dtype=float)
+
+
+def kenward_roger(
+    x: np.ndarray,
+    z: np.ndarray,
+    groups: np.ndarray,
+    psi: np.ndarray,
+    sigma2: float,
+    contrasts: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Kenward-Roger adjusted covariance of the fixed effects and denominator df.
+
+    The marginal covariance ``V = sigma^2 (I + Z Psi Z')`` is written linearly in its
+    parameters (the elements of ``sigma^2 Psi``, lower triangle, and ``sigma^2``), as in R's
+    pbkrtest (Kenward & Roger 1997; Halekoh & Hojsgaard 2014, JSS 59(9)): with
+    ``Phi = (X'V^-1X)^-1``, ``P_r = -X'V^-1 G_r V^-1 X``, ``Q_rs = X'V^-1 G_r V^-1 G_s V^-1 X``
+    and ``W = 2 IE^-1``, ``IE_rs = tr(P_V G_r P_V G_s)``, the adjusted covariance is
+    ``Phi_A = Phi + 2 Phi [sum_rs W_rs (Q_rs - P_r Phi P_s)] Phi`` and each one-dimensional
+    contrast ``l`` gets pbkrtest's ``Lb_ddf`` degrees of freedom (lmerTest's
+    ``ddf = "Kenward-Roger"`` reports ``sqrt(l' Phi_A l)`` with them). Every sum over the
+    block-diagonal ``V`` is computed per group, vectorised.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        ``Phi_A`` (p x p) and one df per row of ``contrasts``.
+    """
+    codes = np.unique(np.asarray(groups), return_inverse=True)[1]
+    order = np.argsort(codes, kind="stable")
+    codes_s = codes[order]
+    sizes = np.bincount(codes_s)
+    n_g, nmax, p, q = sizes.size, int(sizes.max()), x.shape[1], z.shape[1]
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    idx = starts[:, None] + np.arange(nmax)[None, :]
+    real = np.arange(nmax)[None, :] < sizes[:, None]
+    idx = np.where(real, order[np.minimum(idx, len(order) - 1)], 0)
+    xs = np.where(real[:, :, None], x[idx], 0.0)
+    zs = np.where(real[:, :, None], z[idx], 0.0)
+    v = sigma2 * (np.eye(nmax) + zs @ psi @ np.swapaxes(zs, 1, 2))
+    v = np.where(real[:, :, None] & real[:, None, :], v, np.eye(nmax))
+    vinv = np.linalg.inv(v)
+    vinv = np.where(real[:, :, None] & real[:, None, :], vinv, 0.0)
+    b = vinv @ xs  # V^-1 X
+    a = vinv @ zs  # V^-1 Z
+    c = np.swapaxes(zs, 1, 2) @ b  # Z'V^-1X, g x q x p
+    d = np.swapaxes(zs, 1, 2) @ a  # Z'V^-1Z
+    phi = np.linalg.inv(np.einsum("gia,gib->ab", xs, b))
+    # parameters: elements (i, j), i >= j, of sigma^2 Psi, then sigma^2
+    pairs = [(i, j) for i in range(q) for j in range(i + 1)]
+    mats = []
+    for i, j in pairs:
+        e = np.zeros((q, q))
+        e[i, j] = e[j, i] = 1.0
+        mats.append(e)
+    k = len(pairs) + 1
+    p_r = np.empty((k, p, p))
+    for r, e in enumerate(mats):
+        p_r[r] = -np.einsum("gia,ij,gjb->ab", c, e, c)
+    p_r[-1] = -np.einsum("gia,gib->ab", b, b)
+    xv2z = np.einsum("gia,gib->gab", b, a)  # X'V^-2 Z, g x p x q
+    q_rs = np.empty((k, k, p, p))
+    t1 = np.empty((k, k))
+    for r in range(k):
+        for s in range(k):
+            if r < k - 1 and s < k - 1:
+                er, es = mats[r], mats[s]
+                q_rs[r, s] = np.einsum("gia,ij,gjk,kl,glb->ab", c, er, d, es, c)
+                t1[r, s] = np.einsum("ij,gjk,kl,gli->", er, d, es, d)
+            elif r < k - 1:  # G_s = I
+                q_rs[r, s] = np.einsum("gia,ij,gbj->ab", c, mats[r], xv2z)
+                t1[r, s] = np.einsum("ij,gkj,gki->", mats[r], a, a)
+            elif s < k - 1:
+                q_rs[r, s] = np.einsum("gaj,jk,gkb->ab", xv2z, mats[s], c)
+                t1[r, s] = np.einsum("ij,gkj,gki->", mats[s], a, a)
+            else:
+                q_rs[r, s] = np.einsum("gia,gij,gjb->ab", b, vinv, b)
+                t1[r, s] = float((vinv**2).sum())
+    ie = np.empty((k, k))
+    for r in range(k):
+        for s in range(k):
+            ie[r, s] = (t1[r, s] - 2 * np.trace(phi @ q_rs[r, s])
+                        + np.trace(phi @ p_r[r] @ phi @ p_r[s]))
+    w = 2 * np.linalg.pinv(ie, rcond=1e-10)
+    u = np.zeros((p, p))
+    for r in range(k):
+        for s in range(k):
+            u += w[r, s] * (q_rs[r, s] - p_r[r] @ phi @ p_r[s])
+    phi_a = phi + 2 * phi @ u @ phi
+    dfs = []
+    for l_vec in np.atleast_2d(contrasts):
+        lv = l_vec[None, :]
+        theta = lv.T @ np.linalg.solve(lv @ phi @ lv.T, lv)
+        m = [theta @ phi @ p_r[r] @ phi for r in range(k)]
+        a1 = sum(w[r, s] * np.trace(m[r]) * np.trace(m[s]) for r in range(k) for s in range(k))
+        a2 = sum(w[r, s] * np.trace(m[r] @ m[s]) for r in range(k) for s in range(k))
+        qd = 1.0
+        bb = (a1 + 6 * a2) / (2 * qd)
+        g = ((qd + 1) * a1 - (qd + 4) * a2) / ((qd + 2) * a2)
+        den = 3 * qd + 2 * (1 - g)
+        c1, c2, c3 = g / den, (qd - g) / den, (qd + 2 - g) / den
+        e_star = 1 / (1 - a2 / qd)
+        v_star = 2 / qd * (1 + c1 * bb) / ((1 - c2 * bb) ** 2 * (1 - c3 * bb))
+        rho = v_star / (2 * e_star**2)
+        dfs.append(4 + (qd + 2) / (qd * rho - 1))
+    return phi_a, np.asarray(dfs, dtype=float)

@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 #: ``inference`` values of the within-athlete models.
-INFERENCE = ("auto", "cr2", "satterthwaite", "z", "wild")
+INFERENCE = ("auto", "cr2", "satterthwaite", "kenward-roger", "z", "wild")
 
 
 def lagged(
@@ -229,9 +229,11 @@ def inference_note(method: str, n_athletes: int, *, model: str) -> str:
                 "stay valid when residuals are serially correlated or the working model's "
                 "correlation is wrong; they need independent athletes and enough of them whose "
                 "exposure changes (a small df says there are few).")
-    if method == "satterthwaite":
-        return ("Intervals and p-values: t tests with Satterthwaite degrees of freedom on the "
-                "mixed model's covariance (as lmerTest); they assume the model, including "
+    if method in ("satterthwaite", "kenward-roger"):
+        how = ("Satterthwaite degrees of freedom on the mixed model's covariance (as lmerTest)"
+               if method == "satterthwaite" else "the Kenward-Roger adjusted covariance and "
+               "degrees of freedom (as pbkrtest)")
+        return (f"Intervals and p-values: t tests with {how}; they assume the model, including "
                 "independent residuals within an athlete, is right.")
     if method == "wild":
         return (f"Intervals and p-values of the reported exposure terms: restricted wild "
@@ -317,10 +319,11 @@ def fit_within_between(
         (:mod:`soleus_analysis.models.design`).
     period_df : int, optional
         Degrees of freedom of the smooth season term (default: about one per 6 weeks, 2-6).
-    inference : {"auto", "cr2", "satterthwaite", "z", "wild"}, default "auto"
+    inference : {"auto", "cr2", "satterthwaite", "kenward-roger", "z", "wild"}, default "auto"
         ``"auto"`` = ``"cr2"``: CR2 cluster-robust errors with the fitted mixed model as working
         model and Satterthwaite degrees of freedom, whatever the number of athletes (valid
         under serially correlated residuals); ``"satterthwaite"``: model-based, as lmerTest;
+        ``"kenward-roger"``: model-based, as pbkrtest;
         ``"z"``: model-based Wald z; ``"wild"``: restricted wild cluster bootstrap of the
         exposure terms (variance parameters held at their estimates; ``n_boot``, ``rng``).
     n_boot : int, default 9999
@@ -381,7 +384,7 @@ def fit_within_between(
         )
     formula = "y ~ " + (" + ".join(design.terms) if design.terms else "1")
     mixed_inference = {"cr2": "cr2", "wild": "cr2", "satterthwaite": "satterthwaite",
-                       "z": "z"}[method]
+                       "kenward-roger": "kenward-roger", "z": "z"}[method]
     fit = fit_mixed(
         frame,
         formula,

@@ -45,3 +45,12 @@ for (y in c("fatigue", "soreness")) {
   sm <- coef(summary(m))
   for (k in c("sw", "sb", "kw", "kb")) out(paste0("pm_", y, "_satt ", k), sm[k, 1], sm[k, 2], sm[k, 3])
 }
+
+# Kenward-Roger (pbkrtest through lmerTest)
+cat("versions: pbkrtest", as.character(packageVersion("pbkrtest")), "\n")
+sm <- coef(summary(m <- lmer(Reaction ~ Days + (Days | Subject), data = s), ddf = "Kenward-Roger"))
+for (k in rownames(sm)) out(paste0("sleep_lmer_kr ", k), sm[k, 1], sm[k, 2], sm[k, 3])
+sm <- coef(summary(mm, ddf = "Kenward-Roger"))
+for (k in c("sets_w", "sets_b", "km_w", "km_b")) out(paste0("stag_ri_kr ", k), sm[k, 1], sm[k, 2], sm[k, 3])
+sm <- coef(summary(ms, ddf = "Kenward-Roger"))
+for (k in c("sets_w", "sets_b", "km_w", "km_b")) out(paste0("stag_rs_kr ", k), sm[k, 1], sm[k, 2], sm[k, 3])
