@@ -67,4 +67,6 @@ def test_recovery_in_staggered_designs_full_study():
     eff = summary.loc[summary["effect"] != 0]
     assert null["reject_rate"].between(0.02, 0.08).all(), null
     assert eff["coverage"].between(0.92, 0.98).all(), eff
-    assert (eff["bias_pct"].abs() <= 5 + 3 * 100 * eff["bias_mc_se"] / 3).all(), eff
+    # |bias| <= 5% of the effect, up to 2 Monte-Carlo SEs of the mean estimate (at 20 x 12 the
+    # MC SE alone is about 4% of the effect, so the 5% bound cannot be checked more tightly)
+    assert (eff["bias"].abs() <= 0.05 * eff["effect"].abs() + 2 * eff["bias_mc_se"]).all(), eff
