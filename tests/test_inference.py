@@ -286,3 +286,14 @@ def test_null_rejection_and_coverage_in_a_staggered_design():
         assert eff["coverage"] >= 0.85, eff
         assert abs(eff["bias"]) <= 3 * eff["bias_mc_se"], eff
         assert null["converged"] == 1.0
+
+
+@pytest.mark.parametrize("fn", [sol.fit_within_between, sol.fit_gee])
+def test_wild_bootstrap_of_mixed_and_gee_fits(staggered, fn):
+    fit = fn(staggered, outcome="pace_s_per_km", exposure="soleus_sets", time="week", step=1,
+             inference="wild", n_boot=999, rng=2)
+    row = fit.effect("within")
+    assert fit.inference == "wild" and np.isnan(row["df"])
+    assert row["ci_low"] < row["estimate"] < row["ci_high"] and 0 <= row["p_value"] <= 1
+    assert row["ci_low"] < 0 < row["ci_high"]  # no soleus effect in this panel
+    assert np.isfinite(fit.effect("between")["df"])  # other terms keep CR2
