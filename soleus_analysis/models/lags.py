@@ -235,7 +235,8 @@ def fit_distributed_lag(
         cols = pd.DataFrame(x[:, 1:], columns=names[1:], index=frame.index)
         cols["y"], cols["athlete"] = y, frame["athlete"].to_numpy()
         fit = fit_mixed(cols, "y ~ " + " + ".join(names[1:]), group="athlete", level=level,
-                        methods=tuple(methods), inference="cr2" if how == "cr2" else "z")
+                        methods=tuple(methods), inference="cr2" if how == "cr2" else "z",
+                        df_terms=())
         est = fit.table.set_index("term").loc[names, "estimate"].to_numpy()
         cov = fit.cov_params.loc[names, names].to_numpy()
         df_fn = fit.contrast_df

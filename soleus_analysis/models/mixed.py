@@ -318,6 +318,7 @@ def fit_mixed(
     simplify: bool = True,
     standardise: bool = True,
     inference: str = "satterthwaite",
+    df_terms: Any = None,
 ) -> MixedResult:
     """Fit a linear mixed model and report it on the original scale.
 
@@ -357,6 +358,10 @@ def fit_mixed(
         degrees of freedom, as R's clubSandwich computes for ``lmer`` fits (``"cr2"``: valid also
         when the residuals are serially correlated or the random-effects model is wrong);
         Wald z tests on lme4's covariance (``"z"``, large samples only).
+    df_terms : sequence of str, optional
+        Fixed effects whose degrees of freedom are computed (default: all); the others get
+        ``nan`` in ``table["df"]`` (nuisance terms such as period effects; saves time on large
+        data). ``contrast_df`` works for any contrast either way.
 
     Returns
     -------
@@ -598,14 +603,17 @@ def fit_mixed(
             return float(satterthwaite_df(sums, varpar, (t_fe.T @ c)[None, :], reml=reml,
                                           diagonal=diagonal)[0])
     cov_fe = y_scale**2 * t_fe @ cov_fe_s @ t_fe.T
+    wanted = [j for j, n in enumerate(fe_names) if df_terms is None or n in set(df_terms)]
+    dfs = np.full(k_fe, np.nan)
     if inference == "z":
-        dfs = np.full(k_fe, np.inf)
+        dfs[:] = np.inf
     elif inference == "kenward-roger":
-        dfs = kenward_roger(xs, zs[:, chosen_cols], groups, psi_kr, float(res.scale), t_fe)[1]
+        dfs[wanted] = kenward_roger(xs, zs[:, chosen_cols], groups, psi_kr, float(res.scale),
+                                    t_fe[wanted])[1]
     elif inference == "cr2":
-        dfs = np.array([df_fn(np.eye(k_fe)[j]) for j in range(k_fe)])
-    else:
-        dfs = satterthwaite_df(sums, varpar, t_fe, reml=reml, diagonal=diagonal)
+        dfs[wanted] = [df_fn(np.eye(k_fe)[j]) for j in wanted]
+    elif inference == "satterthwaite":
+        dfs[wanted] = satterthwaite_df(sums, varpar, t_fe[wanted], reml=reml, diagonal=diagonal)
     se = np.sqrt(np.clip(np.diag(cov_fe), 0, None))
     per = ["" if j == sx.const_index else f"+1 {n}" for j, n in enumerate(fe_names)]
     table = pd.DataFrame({"term": fe_names, **wald_columns(beta, se, level, df=dfs),

@@ -159,8 +159,7 @@ class ClusterRobust:
         for lo in range(0, n_g, chunk):
             hi = min(n_g, lo + chunk)
             self._cr2_chunk(lo, hi, x, wx, bread, t_mat, phi_t, nmax)
-        u = np.zeros((n_g, p))
-        np.add.at(u, codes, t_mat * e[:, None])
+        u = np.add.reduceat(t_mat * e[:, None], starts, axis=0)
         meat = u.T @ u
         self.vcov = bread @ meat @ bread
         self.bread = bread
@@ -184,7 +183,7 @@ class ClusterRobust:
                 nj = sizes[j]
                 phi[j, :nj, :nj] = np.asarray(self.phi[lo + j], dtype=float)
         # Omega_jj = Phi_j - X_j M X_j' (W = Phi^-1), minus J/n_j when athlete means are absorbed
-        omega = phi - np.einsum("gia,ab,gjb->gij", xs, bread, xs)
+        omega = phi - (xs @ bread) @ np.swapaxes(xs, 1, 2)
         if self.absorbed:
             jn = (real[:, :, None] & real[:, None, :]) / sizes[:, None, None]
             omega = omega - jn
@@ -212,9 +211,8 @@ class ClusterRobust:
         c = np.asarray(c, dtype=float)
         m = self.bread @ c
         pv = self._t @ m  # p_j stacked
-        d = np.bincount(self._codes, weights=pv * (self._phi_t @ m), minlength=self.n_clusters)
-        bmat = np.zeros((self.n_clusters, self._x.shape[1]))
-        np.add.at(bmat, self._codes, self._x * pv[:, None])
+        d = np.add.reduceat(pv * (self._phi_t @ m), self._starts)
+        bmat = np.add.reduceat(self._x * pv[:, None], self._starts, axis=0)
         bm = bmat @ self.bread
         diag_bmb = np.einsum("ga,ga->g", bm, bmat)
         gram = self.bread @ (bmat.T @ bmat)
@@ -273,19 +271,17 @@ class ClusterRobust:
         dvec = self._wx @ m  # W X M c, stacked
         cmc = float(c @ m)
         h = (self._x @ m) / cmc  # restricted residual = e + h * delta
-        codes, n_g = self._codes, self.n_clusters
+
+        starts = self._starts
 
         def parts(r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            a = np.bincount(codes, weights=dvec * r, minlength=n_g)
-            e_mat = np.zeros((n_g, self._x.shape[1]))
-            np.add.at(e_mat, codes, self._wx * r[:, None])
+            a = np.add.reduceat(dvec * r, starts)
+            e_mat = np.add.reduceat(self._wx * r[:, None], starts, axis=0)
             return a, e_mat
 
         a0, e0 = parts(self._e)
         a1, e1 = parts(h)
-        f = np.zeros((n_g, self._x.shape[1]))
-        np.add.at(f, codes, self._x * dvec[:, None])  # rows: d_g' X_g
-        f = f @ self.bread
+        f = np.add.reduceat(self._x * dvec[:, None], starts, axis=0) @ self.bread  # d_g' X_g M
         k0 = np.diag(a0) - f @ e0.T
         k1 = np.diag(a1) - f @ e1.T
         num0, num1 = a0 @ v, a1 @ v

@@ -394,6 +394,7 @@ def fit_within_between(
         level=level,
         methods=tuple(methods),
         inference=mixed_inference,
+        df_terms=(),  # the reported terms get their df from Effects (contrast_df)
     )
     names = list(fit.table["term"])
     effects = Effects(names=names, est=fit.table["estimate"].to_numpy(dtype=float),
