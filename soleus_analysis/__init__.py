@@ -94,7 +94,7 @@ from soleus_analysis.outcomes import (
     survival_curve,
     typical_error,
 )
-from soleus_analysis.panel import add_ewma, add_lags, build_panel, within_between
+from soleus_analysis.panel import add_ewma, add_lags, analysis_terms, build_panel, within_between
 from soleus_analysis.partitioned import replicate_tables, write_partitioned
 from soleus_analysis.pipeline import BuildReport, build
 from soleus_analysis.readers import (
@@ -226,6 +226,7 @@ __all__ = [
     "BuildReport",
     "add_ewma",
     "add_lags",
+    "analysis_terms",
     "build",
     "build_panel",
     "within_between",

@@ -48,6 +48,7 @@ __all__ = [
     "LAGGED_EXPOSURES",
     "add_ewma",
     "add_lags",
+    "analysis_terms",
     "build_panel",
     "within_between",
 ]
@@ -179,10 +180,43 @@ def _check_long_table(df: pd.DataFrame, caller: str, group: str, time: str, colu
     missing = [c for c in [group, time, *columns] if c not in df.columns]
     if missing:
         raise InputError(f"{caller}(): the table lacks the column(s) {', '.join(missing)}")
-    if df.duplicated([group, time]).any():
+    dup = df.duplicated([group, time], keep=False)
+    if dup.any():
+        first = df.loc[dup, [group, time]].iloc[0]
         raise ValueError(
-            f"{caller}() needs one row per {group} and {time}; the table has duplicates"
+            f"{caller}() needs one row per {group} and {time}; the table has duplicates: more "
+            f"than one row for {group}={first[group]!r} at {time}={first[time]!r} "
+            f"({int(dup.sum())} rows share an athlete and time). Fix: aggregate to one row per "
+            "athlete and period first."
         )
+
+def _lag_step(values: pd.Series, step) -> object:
+    """One lag step: ``step`` as given, else 7 days for dates and 1 for numbers."""
+    is_date = pd.api.types.is_datetime64_any_dtype(values)
+    if step is not None:
+        return pd.Timedelta(step) if is_date else step
+    if is_date:
+        return _WEEK
+    if pd.api.types.is_numeric_dtype(values):
+        return 1
+    raise TypeError(
+        f"time column {values.name!r} must hold dates or numbers, not {values.dtype}. "
+        "Fix: pass the Monday of the week (week_start) or a week number, e.g. "
+        "pd.to_datetime(df[time])."
+    )
+
+
+def _grid_positions(groups: pd.Series, times: pd.Series, step) -> tuple | None:
+    """Athlete codes and integer time positions, or None if a time is off the grid (or missing)."""
+    if groups.isna().any() or times.isna().any() or len(times) == 0:
+        return None
+    codes = pd.factorize(groups)[0].astype(np.int64)
+    raw = np.asarray((times - times.min()) / step, dtype=float)
+    pos = np.round(raw)
+    if not np.allclose(raw, pos, rtol=0, atol=1e-9):
+        return None
+    return codes, pos.astype(np.int64)
+
 
 def add_lags(
     df: pd.DataFrame,
@@ -191,9 +225,11 @@ def add_lags(
     *,
     group: str = "athlete_id",
     time: str = "week_start",
-    step: pd.Timedelta = _WEEK,
+    step=None,
 ) -> pd.DataFrame:
     """Add lagged copies of columns, matched on time, never on row position.
+
+    This is the package's one implementation of lags (the models call it too).
 
     Parameters
     ----------
@@ -204,9 +240,9 @@ def add_lags(
     lags : sequence of int
         Lags in steps (1 = one week earlier); positive integers.
     group, time : str
-        Athlete and time columns.
-    step : Timedelta, default 7 days
-        Length of one lag step.
+        Athlete and time columns (``time``: dates or numbers).
+    step : Timedelta or number, optional
+        Length of one lag step: 7 days for dates and 1 for numbers by default.
 
     Returns
     -------
@@ -233,30 +269,111 @@ def add_lags(
         raise ValueError(f"lags must be positive whole numbers of steps, got {bad}")
     _check_long_table(df, "add_lags", group, time, columns)
     out = df.copy()
-    new = {}
-    if _is_regular_grid(df, group, time, step):
-        # One row per step and athlete, in order: k steps back is k rows back in the same athlete.
-        codes = pd.factorize(df[group], use_na_sentinel=False)[0]
-        values = {name: pd.to_numeric(df[name]).to_numpy(dtype=float) for name in columns}
+    if not len(lags):
+        return out
+    step = _lag_step(df[time], step)
+    values = {name: pd.to_numeric(df[name]).to_numpy(dtype=float) for name in columns}
+    new: dict[str, np.ndarray] = {}
+    positions = _grid_positions(df[group], df[time], step)
+    if positions is not None:
+        # Times on an exact grid: week t - k of the same athlete is found by an integer key.
+        codes, pos = positions
+        width = int(pos.max()) + 1
+        index = pd.Index(codes * width + pos)
         for k in lags:
-            same = np.zeros(len(df), dtype=bool)
-            same[k:] = codes[k:] == codes[:-k] if k < len(df) else False
+            where = np.where(pos >= k, index.get_indexer(codes * width + pos - k), -1)
+            found = where >= 0
             for name in columns:
                 lagged = np.full(len(df), np.nan)
-                lagged[k:] = values[name][:-k] if k < len(df) else lagged[k:]
-                new[f"{name}_lag{k}"] = np.where(same, lagged, np.nan)
-        ordered = {f"{name}_lag{k}": new[f"{name}_lag{k}"] for name in columns for k in lags}
-        return pd.concat([out, pd.DataFrame(ordered, index=df.index)], axis=1)
-    source = df[[group, time, *columns]].set_index([group, time])
-    for k in lags:
-        key = pd.MultiIndex.from_arrays(
-            [df[group].to_numpy(), (pd.to_datetime(df[time]) - k * step).to_numpy()]
-        )
-        shifted = source.reindex(key)
-        for name in columns:
-            new[f"{name}_lag{k}"] = shifted[name].to_numpy(dtype=float)
+                lagged[found] = values[name][where[found]]
+                new[f"{name}_lag{k}"] = lagged
+    else:
+        keys = df[[group, time]].reset_index(drop=True)
+        source = pd.DataFrame({group: df[group].to_numpy(), time: df[time].to_numpy(),
+                               **values})
+        for k in lags:
+            shifted = source.assign(**{time: source[time] + k * step})
+            merged = keys.merge(shifted, on=[group, time], how="left", validate="one_to_one")
+            for name in columns:
+                new[f"{name}_lag{k}"] = merged[name].to_numpy(dtype=float)
     ordered = {f"{name}_lag{k}": new[f"{name}_lag{k}"] for name in columns for k in lags}
     return pd.concat([out, pd.DataFrame(ordered, index=df.index)], axis=1)
+
+
+def analysis_terms(
+    df: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    lags: Sequence[int] = (),
+    required: Sequence[str] = (),
+    group: str = "athlete_id",
+    time: str = "week_start",
+    step=None,
+) -> pd.DataFrame:
+    """Lags, then within- and between-athlete parts centred over a model's analysis window.
+
+    Lags are computed first (by date, :func:`add_lags`); the *analysis window* is the rows
+    where every ``required`` column, every listed column and every lag is present; each
+    athlete's mean is taken over that window only and the within part is the deviation from it
+    ("centre after lagging", methods.md section 4.10; :func:`within_between` with the window as
+    its mask). Every model of the package builds its terms with this function.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Long table, one row per ``group`` and ``time`` (when lags are asked for).
+    columns : sequence of str
+        Numeric columns to decompose (exposures, covariates).
+    lags : sequence of int
+        Lags (>= 1) to add for every column, in steps; 0 is ignored.
+    required : sequence of str
+        Further columns that must be present for a row to be in the window (the outcome).
+    group, time : str
+    step : Timedelta or number, optional
+        Lag step (7 days for dates, 1 for numbers by default).
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``df`` with, for each column ``x`` and lag ``l``: ``x_lag{l}``,
+        ``x_within``/``x_lag{l}_within`` (deviation from the athlete's mean over the window) and
+        ``x_between``/``x_lag{l}_between`` (that mean), all in ``x``'s units, and a boolean
+        ``in_window``. Rows outside the window get the athlete's window mean too (missing if
+        the athlete has no row in it). Columns of ``df`` with these names (a built panel's
+        precomputed ``_lag``/``_within``/``_between`` columns, centred over all its weeks) are
+        replaced, not duplicated.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"a": ["x"] * 4, "t": [0, 1, 2, 3], "s": [2.0, 4.0, 6.0, 8.0]})
+    >>> out = analysis_terms(d, ["s"], group="a", time="t", lags=[1])
+    >>> out[["s_lag1", "s_within", "s_between", "s_lag1_within"]].to_numpy().tolist()[1:]
+    [[2.0, -2.0, 6.0, -2.0], [4.0, 0.0, 6.0, 0.0], [6.0, 2.0, 6.0, 2.0]]
+    """
+    columns = list(columns)
+    lags = [int(k) for k in lags if int(k) != 0]
+    missing = [c for c in [group, time, *columns, *required] if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"analysis_terms(): the table lacks the column(s) {', '.join(missing)}; its "
+            f"columns are {list(df.columns)}"
+        )
+    for c in columns:
+        if not pd.api.types.is_numeric_dtype(df[c]):
+            raise TypeError(
+                f"column {c!r} must be numeric to be centred, not {df[c].dtype}. "
+                "Fix: convert it, or pass it as a categorical covariate."
+            )
+    parts = columns + [f"{c}_lag{k}" for k in lags for c in columns]
+    derived = {"in_window", *(f"{c}_lag{k}" for k in lags for c in columns),
+               *(f"{col}_{part}" for col in parts for part in ("within", "between"))}
+    stale = [c for c in df.columns if c in derived and c not in columns]
+    own = df.drop(columns=stale) if stale else df
+    base = add_lags(own, columns, lags, group=group, time=time, step=step) if lags else own
+    window = (base[[*parts, *required]].notna().all(axis=1) & base[group].notna()).to_numpy()
+    out = within_between(base, parts, group=group, window=window)
+    out["in_window"] = window
+    return out
 
 
 def add_ewma(

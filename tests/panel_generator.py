@@ -159,3 +159,93 @@ def simulate_for_power(
     kw = dict(effects)
     effect = kw.pop("pace_s_per_km_per_10_soleus_sets")
     return make_panel(n_athletes, n_weeks, within_effect=effect, rng=rng, **kw, **kwargs)
+
+
+def make_staggered_panel(
+    n_athletes: int = 30,
+    n_weeks: int = 20,
+    *,
+    within_effect: float = -3.0,
+    lag_weights: tuple[float, ...] = (1.0,),
+    slope_sd: float = 1.0,
+    season_trend: float = -0.4,
+    trend_sd: float = 0.1,
+    ar1: float = 0.5,
+    residual_sd: float = 5.0,
+    never_share: float = 1 / 3,
+    confounding: float = 3.0,
+    fitness_effect: float = -12.0,
+    dose_rise: float = 0.5,
+    missing_weeks: float = 0.0,
+    step: float = 10.0,
+    start: str = "2025-01-06",
+    rng=None,
+) -> GeneratedPanel:
+    """A panel with the traps of real training studies (independent of ``sol.simulate_*``).
+
+    For athlete ``i`` (fitness ``f_i ~ N(0, 1)``) and week ``t``::
+
+        habit_i   = max(0, 6 + confounding * f_i + N(0, 1))      fitter runners do more calf work
+        start_i   = never for a share ``never_share`` of athletes (every third, deterministic
+                    order), else uniform on weeks 1 .. n_weeks - 3  (staggered programme starts)
+        x_it      = max(0, 0.3 habit_i + N(0, 1))                      before the start
+                  = max(0, habit_i + dose_rise (t - start_i) + N(0, 2))  from the start (dose rises)
+        y_it      = 330 + fitness_effect * f_i + trend_i * t
+                    + slope_i / step * sum_l lag_weights[l] * x_i,t-l + e_it
+        trend_i   = season_trend + N(0, trend_sd)      runners get faster over the season
+        slope_i   = within_effect + N(0, slope_sd)
+        e_it      AR(1) over weeks, coefficient ar1, marginal SD residual_sd
+
+    Weeks before week 0 have the pre-start dose. ``lag_weights`` sum to 1, so ``within_effect``
+    is the cumulative effect of +step units sustained (with ``(1,)``, the same-week effect).
+    Because dose rises with calendar time inside starters, a model without period effects reads
+    the season trend as a dose effect; because fitter athletes do more, the between effect is
+    confounded (``fitness_effect`` / ``confounding`` s/km per unit of usual dose).
+    """
+    rng = np.random.default_rng(rng)
+    w = np.asarray(lag_weights, dtype=float)
+    if w.ndim != 1 or w.size == 0 or not np.isclose(w.sum(), 1.0):
+        raise ValueError("lag_weights must be a non-empty sequence summing to 1")
+    n_lag = w.size - 1
+    fitness = rng.normal(0, 1, n_athletes)
+    habit = np.maximum(0.0, 6 + confounding * fitness + rng.normal(0, 1, n_athletes))
+    never = (np.arange(n_athletes) % round(1 / never_share) == 0) if never_share > 0 else \
+        np.zeros(n_athletes, dtype=bool)
+    starts = np.where(never, 10**6, rng.integers(1, max(2, n_weeks - 3), n_athletes))
+    total = n_weeks + n_lag
+    t_full = np.arange(total) - n_lag  # weeks -n_lag .. n_weeks - 1
+    after = t_full[None, :] >= starts[:, None]
+    pre = np.maximum(0.0, 0.3 * habit[:, None] + rng.normal(0, 1, (n_athletes, total)))
+    post = np.maximum(0.0, habit[:, None] + dose_rise * (t_full[None, :] - starts[:, None])
+                      + rng.normal(0, 2, (n_athletes, total)))
+    x_full = np.where(after, post, pre)
+    lagged = np.zeros((n_athletes, n_weeks))
+    for lag, weight in enumerate(w):
+        lagged += weight * x_full[:, n_lag - lag: n_lag - lag + n_weeks]
+    x = x_full[:, n_lag:]
+    slopes = within_effect + rng.normal(0, slope_sd, n_athletes)
+    trend = season_trend + rng.normal(0, trend_sd, n_athletes)
+    e = np.empty((n_athletes, n_weeks))
+    e[:, 0] = rng.normal(0, residual_sd, n_athletes)
+    for t in range(1, n_weeks):
+        e[:, t] = ar1 * e[:, t - 1] + np.sqrt(1 - ar1**2) * rng.normal(0, residual_sd,
+                                                                        n_athletes)
+    weeks_idx = np.arange(n_weeks)
+    y = (330 + fitness_effect * fitness[:, None] + trend[:, None] * weeks_idx[None, :]
+         + slopes[:, None] / step * lagged + e)
+    ids = np.array([f"R{i + 1:03d}" for i in range(n_athletes)])
+    dates = pd.date_range(start, periods=n_weeks, freq="7D")
+    panel = pd.DataFrame({
+        "athlete_id": np.repeat(ids, n_weeks),
+        "week_start": np.tile(dates.values, n_athletes).astype("datetime64[us]"),
+        "week": np.tile(weeks_idx, n_athletes),
+        "soleus_sets": x.ravel(),
+        "easy_pace_s_per_km": y.ravel(),
+    })
+    if missing_weeks > 0:
+        panel = panel.loc[rng.random(len(panel)) >= missing_weeks].reset_index(drop=True)
+    truth = {"within_effect": within_effect, "step": step, "lag_weights": w,
+             "starts": pd.Series(np.where(never, -1, starts), index=ids),
+             "fitness": pd.Series(fitness, index=ids), "season_trend": season_trend,
+             "ar1": ar1}
+    return GeneratedPanel(panel, truth)

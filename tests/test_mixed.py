@@ -38,7 +38,7 @@ def test_sleepstudy_fixed_effects_match_lme4(sleep_fit):
     assert _published(t.loc["Days", "estimate"], 10.467, 3)
     assert _published(t.loc["Days", "std_error"], 1.546, 3)
     assert sleep_fit.converged
-    assert sleep_fit.n_obs == 180 and sleep_fit.n_groups == 18
+    assert sleep_fit.n_obs == 180 and sleep_fit.n_athletes == 18
 
 
 def test_sleepstudy_variance_components_match_lme4(sleep_fit):

@@ -51,7 +51,8 @@ def test_ar1_working_correlation_detects_serial_correlation(sens):
 
 
 def test_fixed_effects_equals_dummy_regression_with_cr1_errors(serial):
-    fe = fit_fixed_effects(serial.panel, outcome=Y, exposure=X, step=1)
+    fe = fit_fixed_effects(serial.panel, outcome=Y, exposure=X, step=1, period=None,
+                           inference="cr1")
     d = serial.panel
     dummies = smf.ols(f"{Y} ~ {X} + C(athlete_id)", d).fit()
     assert fe.effect("within")["estimate"] == pytest.approx(dummies.params[X], rel=1e-8)
@@ -76,10 +77,15 @@ def test_fixed_effects_equals_dummy_regression_with_cr1_errors(serial):
 def test_categorical_covariate_in_gee_and_fe():
     g = make_panel(30, 20, rng=4)
     p = g.panel.assign(season=np.where(g.panel["week"] < 10, "base", "build"))
-    fe = fit_fixed_effects(p, outcome=Y, exposure=X, covariates=["season"])
+    fe = fit_fixed_effects(p, outcome=Y, exposure=X, covariates=["season"], period=None)
     assert "season[build]" in set(fe.table["term"])
-    ex = fit_gee(p, outcome=Y, exposure=X, covariates=["season"])
+    ex = fit_gee(p, outcome=Y, exposure=X, covariates=["season"], period=None)
     assert "season[build]" in set(ex.table["term"])
+    # with calendar-week effects (the default) the season dummy is collinear: dropped, named
+    for fit in (fit_fixed_effects(p, outcome=Y, exposure=X, covariates=["season"]),
+                fit_gee(p, outcome=Y, exposure=X, covariates=["season"])):
+        assert "season[build]" not in set(fit.table["term"]) and fit.period == "week"
+        assert any("Covariate(s) ['season'] dropped" in n for n in fit.notes)
     with pytest.raises(ValueError, match="categorical"):
         fit_gee(p, outcome=Y, exposure=X, covariates=["season"], cov_struct="ar1")
     with pytest.raises(ValueError, match="cov_struct"):
@@ -91,8 +97,8 @@ def test_compare_estimates_skips_terms_a_fit_lacks(sens):
     table = compare_estimates(*fits, terms=("between", "contextual"))
     assert set(table["model"]) == {"Mixed model, random intercept and slope",
                                    "GEE, exchangeable working correlation"}
-    assert list(table.columns) == ["model", "term", "estimate", "std_error", "ci_low", "ci_high",
-                                   "p_value", "per", "converged", "n_obs"]
+    assert list(table.columns) == ["term", "estimate", "std_error", "ci_low", "ci_high",
+                                   "p_value", "per", "df", "model", "converged", "n_obs"]
     empty = compare_estimates(*fits, terms=("nothing",))
     assert empty.empty and isinstance(empty, pd.DataFrame)
 

@@ -7,11 +7,8 @@ import pandas as pd
 import pytest
 
 from soleus_analysis.models.mixed import fit_mixed
-from soleus_analysis.models.within_between import (
-    fit_within_between,
-    lagged,
-    within_between_terms,
-)
+from soleus_analysis.models.within_between import fit_within_between
+from soleus_analysis.panel import add_lags, analysis_terms
 from tests.panel_generator import make_panel
 
 Y, X = "easy_pace_s_per_km", "soleus_sets"
@@ -20,7 +17,7 @@ Y, X = "easy_pace_s_per_km", "soleus_sets"
 def test_lags_are_looked_up_by_date_not_position():
     weeks = pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-22", "2024-01-29"])
     d = pd.DataFrame({"athlete_id": "a", "week_start": weeks, "x": [1.0, 2.0, 3.0, 4.0]})
-    out = lagged(d, columns=["x"], lags=[1, 2])
+    out = add_lags(d, ["x"], [1, 2])
     # week 3 (Jan 22) has no row for Jan 15: lag1 missing, lag2 = Jan 8
     assert np.isnan(out["x_lag1"].iloc[2])
     np.testing.assert_array_equal(out["x_lag2"], [np.nan, np.nan, 2.0, np.nan])
@@ -36,8 +33,7 @@ def test_centring_after_lagging_over_the_analysis_window():
             "y": [1.0, 2.0, np.nan, 4.0, 5.0, 1.0, 1.0, 1.0],
         }
     )
-    out = within_between_terms(d, columns=["x"], group="athlete_id", time="week", lags=[1],
-                               required=["y"])
+    out = analysis_terms(d, ["x"], group="athlete_id", time="week", lags=[1], required=["y"])
     # window for a: weeks 1, 3, 4 (week 0 has no lag, week 2 no outcome)
     assert out["in_window"].tolist() == [False, True, False, True, True, False, True, True]
     a = out.loc[out["athlete_id"] == "a"]
@@ -51,7 +47,7 @@ def test_centring_after_lagging_over_the_analysis_window():
 def test_duplicate_weeks_are_refused_with_a_clear_message():
     d = pd.DataFrame({"athlete_id": ["a", "a"], "week": [1, 1], "x": [1.0, 2.0]})
     with pytest.raises(ValueError, match="more than one row for athlete_id='a'"):
-        lagged(d, columns=["x"], lags=[1], time="week")
+        add_lags(d, ["x"], [1], time="week")
 
 
 @pytest.fixture(scope="module")
@@ -80,9 +76,12 @@ def test_contextual_effect_equals_the_mundlak_coefficient(planted, planted_fit):
     # y ~ x + xbar (Mundlak) has coefficient bB - bW on xbar: the same model reparametrised.
     d = planted_fit.data.copy()
     d["x_raw"] = d["x_w"] + d["x_b"]
-    mundlak = fit_mixed(d, "y ~ x_raw + x_b", group="athlete", re_formula="~x_w")
+    period = [c for c in d.columns if c.startswith("p")]  # calendar-week effects
+    assert planted_fit.period == "week" and len(period) == 29
+    mundlak = fit_mixed(d, "y ~ x_raw + x_b + " + " + ".join(period), group="athlete",
+                        re_formula="~x_w", inference="cr2")
     ctx = planted_fit.effect("contextual")
-    assert ctx["estimate"] == pytest.approx(10 * mundlak.estimate("x_b"), rel=1e-3)
+    assert ctx["estimate"] == pytest.approx(10 * mundlak.effect("x_b")["estimate"], rel=1e-3)
     se = mundlak.table.set_index("term").loc["x_b", "std_error"] * 10
     assert ctx["std_error"] == pytest.approx(se, rel=1e-2)
     between = planted_fit.effect("between")["estimate"]
@@ -155,8 +154,8 @@ def test_precomputed_panel_columns_are_recomputed_not_duplicated(planted):
         soleus_sets_lag1=999.0, soleus_sets_within=-999.0, soleus_sets_between=999.0,
         soleus_sets_lag1_within=1.0, in_window=False,
     )
-    out = within_between_terms(stale, columns=[X], lags=[1], required=[Y])
-    fresh = within_between_terms(base, columns=[X], lags=[1], required=[Y])
+    out = analysis_terms(stale, [X], lags=[1], required=[Y])
+    fresh = analysis_terms(base, [X], lags=[1], required=[Y])
     assert not out.columns.duplicated().any()
     pd.testing.assert_frame_equal(out[fresh.columns], fresh)
     a = fit_within_between(stale, outcome=Y, exposure=X, lags=[1], random_slope=False)
@@ -170,11 +169,23 @@ def test_lags_match_a_lookup_by_date_on_and_off_the_weekly_grid(shift_days):
     # shift_days=1: one athlete's weeks start on Tuesdays (off the common grid)
     off = d["athlete_id"] == d["athlete_id"].iloc[0]
     d.loc[off, "week_start"] += pd.Timedelta(days=shift_days)
-    out = lagged(d, columns=[X], lags=[0, 1, 3])
+    out = add_lags(d, [X], [1, 3])
     lookup = dict(zip(zip(d["athlete_id"], d["week_start"], strict=True), d[X], strict=True))
     for lag in (1, 3):
         expected = [lookup.get((a, t - pd.Timedelta(weeks=lag)), np.nan)
                     for a, t in zip(d["athlete_id"], d["week_start"], strict=True)]
         np.testing.assert_array_equal(out[f"{X}_lag{lag}"].to_numpy(), np.asarray(expected))
     assert out[f"{X}_lag1"].notna().sum() > 50 and out[f"{X}_lag1"].isna().sum() > 12
-    np.testing.assert_array_equal(out[f"{X}_lag0"], d[X])
+
+
+def test_the_old_names_are_deprecated_aliases_of_the_panel_functions():
+    import soleus_analysis as sol
+
+    d = make_panel(5, 8, missing_weeks=0.2, rng=3).panel
+    with pytest.warns(DeprecationWarning, match="add_lags"):
+        old = sol.lagged(d, columns=[X], lags=[0, 2])
+    np.testing.assert_array_equal(old[f"{X}_lag0"], d[X])
+    np.testing.assert_array_equal(old[f"{X}_lag2"], add_lags(d, [X], [2])[f"{X}_lag2"])
+    with pytest.warns(DeprecationWarning, match="analysis_terms"):
+        old = sol.within_between_terms(d, columns=[X], lags=[1], required=[Y])
+    pd.testing.assert_frame_equal(old, analysis_terms(d, [X], lags=[1], required=[Y]))

@@ -16,10 +16,22 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
 from statsmodels.regression.mixed_linear_model import MixedLM, MixedLMParams
 
-__all__ = ["DEFAULT_METHODS", "MixedResult", "fit_mixed"]
+from soleus_analysis.models.reml import (
+    GroupSums,
+    kenward_roger,
+    profiled_fit,
+    satterthwaite_df,
+    theta_of,
+)
+from soleus_analysis.models.result import effect_row, wald_columns
+from soleus_analysis.models.robust import ClusterRobust
+
+__all__ = ["DEFAULT_METHODS", "INFERENCE_METHODS", "MixedResult", "fit_mixed"]
+
+#: Inference methods of :func:`fit_mixed` (see its *Notes*).
+INFERENCE_METHODS = ("satterthwaite", "kenward-roger", "cr2", "z")
 
 #: Optimisers tried in turn until one converges (statsmodels / scipy names).
 DEFAULT_METHODS: tuple[str, ...] = ("lbfgs", "bfgs", "powell", "nm")
@@ -91,8 +103,9 @@ class MixedResult:
     ----------
     table : pandas.DataFrame
         One row per fixed effect: ``term``; ``estimate`` (outcome units per unit of the term);
-        ``std_error``; ``ci_low``, ``ci_high`` (Wald interval at ``level``); ``p_value``
-        (two-sided Wald z test).
+        ``std_error``; ``ci_low``, ``ci_high`` (interval at ``level``); ``p_value``
+        (two-sided t test); ``per`` (``"+1 <term>"``); ``df`` (denominator degrees of freedom of
+        the t reference distribution; ``inf`` for a z test). See ``inference``.
     random_effects : pandas.DataFrame
         Variance components: ``kind`` (``"sd"`` or ``"corr"``), ``term`` (random-effect term, or
         ``"Residual"``), ``term2`` (the second term of a correlation, else empty), ``estimate``
@@ -100,13 +113,16 @@ class MixedResult:
     re_cov : pandas.DataFrame
         Random-effects covariance matrix on the original scale.
     cov_params : pandas.DataFrame
-        Covariance matrix of the fixed-effect estimates on the original scale.
+        Covariance matrix of the fixed-effect estimates on the original scale: lme4's
+        ``sigma^2 (X'V^-1X)^-1`` (``inference`` ``"satterthwaite"`` or ``"z"``) or the CR2
+        cluster-robust covariance (``"cr2"``).
     residual_sd : float
         Residual standard deviation, outcome units.
     converged : bool
         True if the optimiser reported convergence and the Hessian was positive definite.
-    n_obs, n_groups : int
-        Observations and groups used (after dropping rows with missing values).
+    n_obs, n_athletes : int
+        Observations and groups used (after dropping rows with missing values); ``n_groups`` is
+        a deprecated alias of ``n_athletes``.
     llf : float
         (Restricted) log-likelihood on the original scale, comparable with lme4's
         ``-REMLcrit/2``.
@@ -119,6 +135,8 @@ class MixedResult:
         requested structure did not converge; see ``notes``).
     formula, re_formula, group : str
         What was fitted (``re_formula`` as actually used).
+    inference : str
+        ``"satterthwaite"``, ``"cr2"`` or ``"z"`` (see :func:`fit_mixed`).
     notes : tuple of str
         What happened during fitting, in plain words (fallbacks, dropped rows, boundary fits).
     warnings : tuple of str
@@ -137,7 +155,7 @@ class MixedResult:
     residual_sd: float
     converged: bool
     n_obs: int
-    n_groups: int
+    n_athletes: int
     llf: float
     method: str
     optimizer: str
@@ -149,19 +167,51 @@ class MixedResult:
     warnings: tuple[str, ...]
     scaling: pd.DataFrame
     raw: Any = field(repr=False)
+    inference: str = "satterthwaite"
+    _df_fn: Any = field(repr=False, default=None)
+    _robust: Any = field(repr=False, default=None)
     _re_transform: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 0)))
     _y_scale: float = field(repr=False, default=1.0)
     _re_names: tuple[str, ...] = field(repr=False, default=())
 
-    def estimate(self, term: str) -> float:
-        """Point estimate of one fixed effect (raises ``KeyError`` naming the known terms)."""
-        return float(self._row(term)["estimate"])
+    @property
+    def n_groups(self) -> int:
+        """Deprecated alias of ``n_athletes``."""
+        warnings.warn("MixedResult.n_groups is deprecated; use n_athletes", DeprecationWarning,
+                      stacklevel=2)
+        return self.n_athletes
 
-    def _row(self, term: str) -> pd.Series:
-        hit = self.table.loc[self.table["term"] == term]
-        if hit.empty:
-            raise KeyError(f"no fixed effect {term!r}; terms are {list(self.table['term'])}")
-        return hit.iloc[0]
+    def estimate(self, term: str) -> float:
+        """Deprecated: use ``effect(term)["estimate"]``."""
+        warnings.warn("MixedResult.estimate(term) is deprecated; use effect(term)['estimate']",
+                      DeprecationWarning, stacklevel=2)
+        return float(self.effect(term)["estimate"])
+
+    def effect(self, term: str) -> pd.Series:
+        """One row of ``table`` (``KeyError`` naming the terms if absent)."""
+        return effect_row(self.table, term)
+
+    def wild(self, weights: Any, *, level: float = 0.95, n_boot: int = 9999,
+             boot_weights: str = "auto", rng: Any = None) -> Any:
+        """Wild cluster bootstrap (restricted, variance parameters held at their estimates) of
+        the contrast ``weights' b`` of the fixed effects (no intercept weight); see
+        :meth:`soleus_analysis.models.robust.ClusterRobust.wild`. Needs ``inference="cr2"``."""
+        if self._robust is None:
+            raise ValueError("the wild bootstrap needs a fit with inference='cr2'")
+        cr, t_fe, beta_s, y_scale = self._robust
+        c_s = t_fe.T @ np.asarray(weights, dtype=float)
+        out = cr.wild(c_s, estimate=float(c_s @ beta_s), level=level, n_boot=n_boot,
+                      weights=boot_weights, rng=rng)
+        return type(out)(p_value=out.p_value, ci_low=out.ci_low * y_scale,
+                         ci_high=out.ci_high * y_scale, n_boot=out.n_boot, weights=out.weights)
+
+    def contrast_df(self, weights: Any) -> float:
+        """Degrees of freedom of the contrast ``weights' b`` of the fixed effects (by
+        ``inference``: Satterthwaite, CR2-Satterthwaite, or ``inf`` for z)."""
+        w = np.asarray(weights, dtype=float)
+        if self._df_fn is None:
+            return float("inf")
+        return float(self._df_fn(w))
 
     def group_effects(self) -> pd.DataFrame:
         """Predicted random effects (BLUPs) of every group, on the original scale.
@@ -192,39 +242,6 @@ class MixedResult:
             for j, name in enumerate(self._re_names):
                 rows.append((grp, name, b[j], sd[j]))
         return pd.DataFrame(rows, columns=["group", "term", "deviation", "deviation_sd"])
-
-
-def _messages(caught: list) -> tuple[str, ...]:
-    """Caught warnings as unique ``"Category: message"`` strings, in the order first seen."""
-    return tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
-
-
-def _wald_columns(
-    est: np.ndarray, se: np.ndarray, level: float, *, dist: Any = None
-) -> dict[str, np.ndarray]:
-    """Columns ``estimate``, ``std_error``, ``ci_low``, ``ci_high``, ``p_value`` of a tidy table.
-
-    Wald intervals at ``level`` and two-sided p-values, with ``dist`` the reference distribution
-    of ``est / se`` (default standard normal; e.g. ``scipy.stats.t(df=...)``).
-    """
-    dist = stats.norm if dist is None else dist
-    q = dist.ppf(0.5 + level / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = 2 * dist.sf(np.abs(est / se))
-    return {
-        "estimate": est,
-        "std_error": se,
-        "ci_low": est - q * se,
-        "ci_high": est + q * se,
-        "p_value": p,
-    }
-
-
-def _wald_table(
-    names: list[str], est: np.ndarray, cov: np.ndarray, level: float
-) -> pd.DataFrame:
-    se = np.sqrt(np.clip(np.diag(cov), 0, None))
-    return pd.DataFrame({"term": names, **_wald_columns(est, se, level)})
 
 
 @dataclass
@@ -300,6 +317,8 @@ def fit_mixed(
     methods: tuple[str, ...] | list[str] = DEFAULT_METHODS,
     simplify: bool = True,
     standardise: bool = True,
+    inference: str = "satterthwaite",
+    df_terms: Any = None,
 ) -> MixedResult:
     """Fit a linear mixed model and report it on the original scale.
 
@@ -329,6 +348,20 @@ def fit_mixed(
         and say so in ``re_structure`` and ``notes``.
     standardise : bool, default True
         Fit on standardised columns (recommended). False fits the raw scale, for comparison.
+    inference : {"satterthwaite", "kenward-roger", "cr2", "z"}, default "satterthwaite"
+        How ``table`` tests and intervals are made (see *Notes*): t tests with lmerTest's
+        Satterthwaite degrees of freedom on lme4's covariance (``"satterthwaite"``); the
+        Kenward-Roger adjusted covariance and df of pbkrtest, as lmerTest reports them
+        (``"kenward-roger"``; it costs a few per-group p x p products per variance parameter
+        pair, so it is slower on large data); the CR2
+        cluster-robust covariance with the mixed model as working model and its Satterthwaite
+        degrees of freedom, as R's clubSandwich computes for ``lmer`` fits (``"cr2"``: valid also
+        when the residuals are serially correlated or the random-effects model is wrong);
+        Wald z tests on lme4's covariance (``"z"``, large samples only).
+    df_terms : sequence of str, optional
+        Fixed effects whose degrees of freedom are computed (default: all); the others get
+        ``nan`` in ``table["df"]`` (nuisance terms such as period effects; saves time on large
+        data). ``contrast_df`` works for any contrast either way.
 
     Returns
     -------
@@ -357,9 +390,14 @@ def fit_mixed(
     log-likelihood by ``- (n - p) log s_y + log|det T|``. Without an intercept the columns are
     scaled but not centred. Tested against lme4 on ``sleepstudy``.
 
-    *Inference.* Wald intervals and z tests from the Hessian-based covariance of statsmodels
-    (lme4 gives no p-values; small samples would want Kenward-Roger or Satterthwaite degrees of
-    freedom, which statsmodels does not provide).
+    *Inference.* The fixed effects' covariance is lme4's ``sigma^2 (X'V^-1X)^-1`` at the
+    estimated variance parameters (statsmodels' ``cov_params`` inverts the joint observed
+    Hessian of fixed effects and variance parameters instead; with few groups its standard
+    errors of between-group terms differed from lme4's by a factor of 2 on PMData). With
+    ``"satterthwaite"`` each test is a t test on lmerTest's Satterthwaite df (reproduced on
+    sleepstudy: df 16.99973 and 16.99998); ``"cr2"`` uses the bias-reduced cluster-robust
+    covariance and its Satterthwaite df (Pustejovsky & Tipton 2018;
+    :mod:`soleus_analysis.models.robust`), reproducing clubSandwich.
 
     *Convergence.* statsmodels' warnings are caught here and returned in ``warnings`` (never
     printed); statsmodels' own "MLE may be on the boundary" warning uses an absolute threshold
@@ -378,8 +416,9 @@ def fit_mixed(
     >>> x = np.tile(np.arange(8.0), 20)
     >>> y = 5 + rng.normal(0, 2, 20)[g] + 0.5 * x + rng.normal(0, 1, g.size)
     >>> fit = fit_mixed(pd.DataFrame({"y": y, "x": x, "g": g}), "y ~ x", group="g")
-    >>> fit.converged, fit.n_groups, round(fit.estimate("x"), 2)
-    (True, 20, 0.48)
+    >>> row = fit.effect("x")
+    >>> fit.converged, fit.n_athletes, round(float(row["estimate"]), 2), round(float(row["df"]), 1)
+    (True, 20, 0.48, 139.0)
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
@@ -390,6 +429,8 @@ def fit_mixed(
         )
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1, got {level!r}")
+    if inference not in INFERENCE_METHODS:
+        raise ValueError(f"inference must be one of {INFERENCE_METHODS}, got {inference!r}")
     methods = tuple(methods)
     if not methods:
         raise ValueError("methods must name at least one optimiser, e.g. ('lbfgs', 'bfgs')")
@@ -473,7 +514,7 @@ def fit_mixed(
             )
         prof = None
         if standardise:
-            prof = _profiled_fit(ys, xs, zs[:, cols], groups, reml=reml, diagonal=independent)
+            prof = profiled_fit(ys, xs, zs[:, cols], groups, reml=reml, diagonal=independent)
         if prof is not None:
             start = prof.params
             if prof.singular and position + 1 < len(structures):
@@ -534,9 +575,51 @@ def fit_mixed(
     t_fe = sx.transform
     ones = sx.ones_coef
     beta = y_scale * (t_fe @ np.asarray(res.fe_params, dtype=float)) + y_centre * ones
-    cov_fe_s = np.asarray(res.cov_params(), dtype=float)[:k_fe, :k_fe]
+    diagonal = chosen.structure == "uncorrelated"
+    sums = GroupSums(ys, xs, zs[:, chosen_cols], groups)
+    psi_s = np.asarray(res.cov_re, dtype=float) / float(res.scale)
+    varpar = np.r_[theta_of(psi_s, diagonal), np.sqrt(float(res.scale))]
+    if inference == "cr2":
+        resid = ys - xs @ np.asarray(res.fe_params, dtype=float)
+        cr = _mixed_cr2(xs, zs[:, chosen_cols], resid, groups, psi_s, float(res.scale))
+        cov_fe_s = cr.vcov
+
+        def df_fn(c: np.ndarray) -> float:
+            return cr.df(t_fe.T @ c)
+    elif inference == "kenward-roger":
+        psi_kr = psi_s if not diagonal else np.diag(np.diag(psi_s))
+        cov_fe_s, _ = kenward_roger(xs, zs[:, chosen_cols], groups, psi_kr, float(res.scale),
+                                    np.eye(k_fe)[:1])
+
+        def df_fn(c: np.ndarray) -> float:
+            return float(kenward_roger(xs, zs[:, chosen_cols], groups, psi_kr,
+                                       float(res.scale), (t_fe.T @ c)[None, :])[1][0])
+    else:
+        cov_fe_s = sums.vcov(varpar, diagonal)
+
+        def df_fn(c: np.ndarray) -> float:
+            if inference == "z":
+                return float("inf")
+            return float(satterthwaite_df(sums, varpar, (t_fe.T @ c)[None, :], reml=reml,
+                                          diagonal=diagonal)[0])
     cov_fe = y_scale**2 * t_fe @ cov_fe_s @ t_fe.T
-    table = _wald_table(fe_names, beta, cov_fe, level)
+    wanted = [j for j, n in enumerate(fe_names) if df_terms is None or n in set(df_terms)]
+    dfs = np.full(k_fe, np.nan)
+    if inference == "z":
+        dfs[:] = np.inf
+    elif inference == "kenward-roger":
+        dfs[wanted] = kenward_roger(xs, zs[:, chosen_cols], groups, psi_kr, float(res.scale),
+                                    t_fe[wanted])[1]
+    elif inference == "cr2":
+        dfs[wanted] = [df_fn(np.eye(k_fe)[j]) for j in wanted]
+    elif inference == "satterthwaite":
+        dfs[wanted] = satterthwaite_df(sums, varpar, t_fe[wanted], reml=reml, diagonal=diagonal)
+    se = np.sqrt(np.clip(np.diag(cov_fe), 0, None))
+    per = ["" if j == sx.const_index else f"+1 {n}" for j, n in enumerate(fe_names)]
+    table = pd.DataFrame({"term": fe_names, **wald_columns(beta, se, level, df=dfs),
+                          "per": per})
+    table = table[["term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "per",
+                   "df"]]
 
     t_re = sz.transform[np.ix_(chosen_cols, chosen_cols)]
     # Columns dropped from Z: the transform of the kept block is exact only if the kept block
@@ -594,6 +677,23 @@ def fit_mixed(
         for m in build_messages + [m for a in attempts for m in a.messages]
         if "may be on the boundary" not in m
     ]
+    notes.insert(0, (
+        f"Estimand: each fixed effect is the average change in {template.endog_names} per +1 of "
+        "its term with the other terms held fixed (in a linear mixed model the same for a "
+        f"typical {group} and for the population of {group}s)."))
+    notes.append({
+        "satterthwaite": "Intervals and p-values: t tests with lmerTest's Satterthwaite degrees "
+                         "of freedom on lme4's covariance sigma^2 (X'V^-1 X)^-1; they assume "
+                         "the model is right, including independent residuals within a group.",
+        "cr2": "Intervals and p-values: CR2 cluster-robust covariance by group with the mixed "
+               "model as working model and Satterthwaite degrees of freedom (as R's "
+               "clubSandwich); valid also under serially correlated residuals.",
+        "z": "Intervals and p-values: Wald z tests on lme4's covariance (large samples only).",
+        "kenward-roger": "Intervals and p-values: t tests on the Kenward-Roger adjusted "
+                         "covariance with Kenward-Roger degrees of freedom (as pbkrtest and "
+                         "lmerTest); they assume the model is right, including independent "
+                         "residuals within a group.",
+    }[inference])
     return MixedResult(
         table=table,
         random_effects=random_effects,
@@ -602,7 +702,7 @@ def fit_mixed(
         residual_sd=residual_sd,
         converged=bool(chosen.converged),
         n_obs=n_obs,
-        n_groups=n_groups,
+        n_athletes=n_groups,
         llf=llf,
         method="REML" if reml else "ML",
         optimizer=chosen.method,
@@ -614,121 +714,29 @@ def fit_mixed(
         warnings=tuple(dict.fromkeys(all_messages)),
         scaling=scaling,
         raw=res,
+        inference=inference,
+        _df_fn=df_fn,
+        _robust=(cr, t_fe, np.asarray(res.fe_params, dtype=float), y_scale)
+        if inference == "cr2" else None,
         _re_transform=t_re,
         _y_scale=y_scale,
         _re_names=tuple(used_re_names),
     )
 
 
-class _GroupSums:
-    """Per-group cross-products for a vectorised profiled (RE)ML criterion.
-
-    For ``V_i = I + Z_i L L' Z_i'`` (covariances relative to the residual variance), Woodbury's
-    identity gives ``X' V^-1 X = X'X - sum_i X_i'Z_i L M_i^-1 L' Z_i'X_i`` with
-    ``M_i = I + L' Z_i'Z_i L`` and ``log|V_i| = log|M_i|``, so the profiled criterion needs only
-    the per-group sums ``Z_i'Z_i``, ``Z_i'X_i``, ``Z_i'y_i`` (lme4's formulation, vectorised over
-    groups). It gives start values that let statsmodels converge in a few iterations.
-    """
-
-    def __init__(self, y: np.ndarray, x: np.ndarray, z: np.ndarray, groups: np.ndarray) -> None:
-        _, inv = np.unique(groups, return_inverse=True)
-        order = np.argsort(inv, kind="stable")
-        inv_s = inv[order]
-        starts = np.flatnonzero(np.r_[True, inv_s[1:] != inv_s[:-1]])
-        ys, xs, zs = y[order], x[order], z[order]
-        self.ztz = np.add.reduceat(zs[:, :, None] * zs[:, None, :], starts, axis=0)
-        ztx = np.add.reduceat(zs[:, :, None] * xs[:, None, :], starts, axis=0)
-        zty = np.add.reduceat(zs * ys[:, None], starts, axis=0)
-        self.ztxy = np.concatenate([ztx, zty[:, :, None]], axis=2)
-        xy = np.column_stack([x, y])
-        self.xytxy = xy.T @ xy
-        self.n, self.p = x.shape
-        self.q = z.shape[1]
-
-    def criterion(
-        self, theta: np.ndarray, reml: bool, diagonal: bool = False
-    ) -> tuple[float, np.ndarray, np.ndarray]:
-        """-2 log-likelihood profiled over beta and sigma^2; also beta and Psi = L L'.
-
-        ``theta`` holds the lower triangle of ``L`` (or its diagonal if ``diagonal``).
-        """
-        q, p, n = self.q, self.p, self.n
-        lower = np.zeros((q, q))
-        if diagonal:
-            lower[np.diag_indices(q)] = theta
-        else:
-            lower[np.tril_indices(q)] = theta
-        m = np.einsum("ji,gjk,kl->gil", lower, self.ztz, lower) + np.eye(q)
-        chol = np.linalg.cholesky(m)
-        logdet = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum()
-        rhs = np.einsum("ji,gjk->gik", lower, self.ztxy)
-        sol = np.linalg.solve(m, rhs)
-        xyvxy = self.xytxy - np.einsum("gqa,gqb->ab", rhs, sol)
-        xvx, xvy, yvy = xyvxy[:p, :p], xyvxy[:p, p], xyvxy[p, p]
-        chol_x = np.linalg.cholesky(xvx)
-        beta = np.linalg.solve(xvx, xvy)
-        rss = yvy - xvy @ beta
-        if rss <= 0:
-            raise np.linalg.LinAlgError("non-positive residual sum of squares")
-        dof = n - p if reml else n
-        value = dof * np.log(2 * np.pi * rss / dof) + dof + logdet
-        if reml:
-            value += 2.0 * np.log(np.diag(chol_x)).sum()
-        return float(value), beta, lower @ lower.T
-
-
-@dataclass(frozen=True)
-class _Profiled:
-    """Optimum of the vectorised profiled criterion on the standardised scale."""
-
-    params: MixedLMParams
-    llf: float
-    lower: np.ndarray  # relative Cholesky factor L (Psi = L L')
-
-    @property
-    def singular(self) -> bool:
-        """lme4's ``isSingular`` rule: a diagonal element of L below 1e-4."""
-        return bool(np.any(np.abs(np.diag(self.lower)) < 1e-4))
-
-
-def _profiled_fit(
-    y: np.ndarray,
-    x: np.ndarray,
-    z: np.ndarray,
-    groups: np.ndarray,
-    *,
-    reml: bool,
-    diagonal: bool = False,
-) -> _Profiled | None:
-    """Fast vectorised profiled (RE)ML fit (start values and a check); None if it fails."""
-    try:
-        sums = _GroupSums(y, x, z, groups)
-        q = z.shape[1]
-        theta0 = np.ones(q) if diagonal else np.eye(q)[np.tril_indices(q)]
-
-        def objective(theta: np.ndarray) -> float:
-            try:
-                return sums.criterion(theta, reml, diagonal)[0] / sums.n
-            except np.linalg.LinAlgError:
-                return np.inf
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            opt = optimize.minimize(
-                objective, theta0, method="BFGS", jac="3-point", options={"gtol": 1e-7}
-            )
-        if not np.isfinite(opt.fun):
-            return None
-        value, beta, psi = sums.criterion(opt.x, reml, diagonal)
-        lower = np.zeros((q, q))
-        if diagonal:
-            lower[np.diag_indices(q)] = opt.x
-        else:
-            lower[np.tril_indices(q)] = opt.x
-        params = MixedLMParams.from_components(fe_params=beta, cov_re=psi)
-        return _Profiled(params=params, llf=-value / 2.0, lower=lower)
-    except (np.linalg.LinAlgError, ValueError, FloatingPointError):
-        return None
+def _mixed_cr2(
+    x: np.ndarray, z: np.ndarray, resid: np.ndarray, groups: np.ndarray, psi: np.ndarray,
+    scale: float,
+) -> ClusterRobust:
+    """CR2 of a mixed model: working covariance ``V_j = sigma^2 (I + Z_j Psi Z_j')``."""
+    codes = pd.factorize(pd.Series(groups), sort=True)[0]
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.r_[True, codes[order][1:] != codes[order][:-1], True])
+    phi = []
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        zj = z[order[lo:hi]]
+        phi.append(scale * (np.eye(hi - lo) + zj @ psi @ zj.T))
+    return ClusterRobust(x, resid, codes, phi=phi)
 
 
 def _make_mixedlm(y: np.ndarray, x: np.ndarray, groups: np.ndarray, z: np.ndarray) -> MixedLM:

@@ -34,7 +34,8 @@ def _effect_per_step(fit: Any, sustained: bool, level: float) -> tuple[float, fl
     terms = list(table["term"])
     if "cumulative" in terms and "within" not in terms:  # distributed-lag model
         row = table.set_index("term").loc["cumulative" if sustained else "lag0"]
-        return float(row["estimate"]), float(row["std_error"]), stats.norm, str(row["per"])
+        df = float(row["df"]) if "df" in row.index else np.inf
+        return float(row["estimate"]), float(row["std_error"]), stats.t(df=df), str(row["per"])
     if "within" not in terms:
         raise ValueError(f"the fit has no within effect; its terms are {terms}")
     chosen = ["within"]
@@ -42,10 +43,9 @@ def _effect_per_step(fit: Any, sustained: bool, level: float) -> tuple[float, fl
         chosen += sorted((t for t in terms if t.startswith("lag") and t.endswith("_within")),
                          key=lambda t: int(t[3:-7]))
     combined = combine_effects(fit, chosen, level=level)
-    df = getattr(fit, "df_resid", None)
-    dist = stats.norm if df is None else stats.t(df=df)
+    df = float(combined.get("df", np.inf))
     per = str(table.set_index("term").loc["within", "per"])
-    return float(combined["estimate"]), float(combined["std_error"]), dist, per
+    return float(combined["estimate"]), float(combined["std_error"]), stats.t(df=df), per
 
 
 def partial_effect(
@@ -83,8 +83,9 @@ def partial_effect(
     pandas.DataFrame
         One row per value: ``dose`` (exposure units per week), ``difference`` (dose - usual),
         ``predicted`` (outcome units: change from the usual week, or ``baseline`` + change),
-        ``std_error``, ``ci_low``, ``ci_high`` (outcome units, at ``level``; normal, or t with
-        the fit's degrees of freedom for cluster-robust fits). ``attrs`` holds ``per`` (the
+        ``std_error``, ``ci_low``, ``ci_high`` (outcome units, at ``level``; t with the
+        degrees of freedom the fit gives the effect, e.g. CR2-Satterthwaite; normal for z
+        fits). ``attrs`` holds ``per`` (the
         effect's step), ``effect_per_step`` and ``sustained``.
 
     Notes

@@ -23,17 +23,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-import statsmodels.formula.api as smf
-from scipy import stats
 
-from soleus_analysis.models.mixed import _messages
+from soleus_analysis.models.design import Effects, caught_messages, prepare, serial_note
+from soleus_analysis.models.result import effect_row
+from soleus_analysis.models.robust import ClusterRobust
 from soleus_analysis.models.within_between import (
     WithinBetweenResult,
-    _prepare,
+    apply_wild,
     combine_effects,
-    effects_table,
     fit_within_between,
-    reported_cov,
+    inference_note,
+    resolve_inference,
 )
 
 __all__ = [
@@ -46,6 +46,8 @@ __all__ = [
 ]
 
 _COV_STRUCTS = {"exchangeable", "ar1", "independence"}
+_FE_INFERENCE = ("auto", "cr2", "cr1", "wild")
+_GEE_INFERENCE = ("auto", "cr2", "robust", "wild")
 
 
 @dataclass(frozen=True)
@@ -58,15 +60,20 @@ class ModelFit:
         Label, e.g. ``"GEE, AR(1) working correlation"``.
     table : pandas.DataFrame
         ``term``, ``estimate`` (outcome units per ``per``), ``std_error``, ``ci_low``,
-        ``ci_high``, ``p_value``, ``per``; as in :func:`fit_within_between`.
+        ``ci_high``, ``p_value``, ``per``, ``df`` (t degrees of freedom, ``inf`` for z); as in
+        :func:`fit_within_between`.
     converged : bool
     n_athletes, n_obs : int
     notes, warnings : tuple of str
     cov : pandas.DataFrame
         Covariance matrix of the reported effects (``contextual`` excluded).
     df_resid : float or None
-        Degrees of freedom of the t reference distribution (None: normal).
-    raw : statsmodels results object
+        A single t df for every term (CR1: ``G - 1``), else None (per-term ``df`` in ``table``).
+    raw : statsmodels results object (or the :class:`~soleus_analysis.models.robust.ClusterRobust`
+        of a fixed-effects fit)
+    period : str or None
+        Period adjustment used.
+    inference : str
     """
 
     model: str
@@ -79,13 +86,31 @@ class ModelFit:
     cov: pd.DataFrame = field(repr=False)
     df_resid: float | None
     raw: Any = field(repr=False)
+    period: str | None = None
+    inference: str = "cr2"
+    _effects: Any = field(repr=False, default=None)
 
     def effect(self, term: str = "within") -> pd.Series:
         """One row of ``table`` (``KeyError`` naming the terms if absent)."""
-        hit = self.table.loc[self.table["term"] == term]
-        if hit.empty:
-            raise KeyError(f"no term {term!r}; terms are {list(self.table['term'])}")
-        return hit.iloc[0]
+        return effect_row(self.table, term)
+
+    def estimate(self, term: str = "within") -> float:
+        """Deprecated: use ``effect(term)["estimate"]``."""
+        warnings.warn("estimate(term) is deprecated; use effect(term)['estimate']",
+                      DeprecationWarning, stacklevel=2)
+        return float(self.effect(term)["estimate"])
+
+    @property
+    def n_groups(self) -> int:
+        """Deprecated alias of ``n_athletes``."""
+        warnings.warn("n_groups is deprecated; use n_athletes", DeprecationWarning,
+                      stacklevel=2)
+        return self.n_athletes
+
+    def combine(self, terms: Sequence[str] | Mapping[str, float], *, level: float = 0.95
+                ) -> pd.Series:
+        """A (weighted) sum of reported terms with its own df (see ``combine_effects``)."""
+        return self._effects.combine(terms, level)
 
 
 def fit_gee(
@@ -102,48 +127,70 @@ def fit_gee(
     decompose_covariates: bool = True,
     time_step: Any = None,
     level: float = 0.95,
+    period: str | None = "auto",
+    period_df: int | None = None,
+    inference: str = "auto",
+    n_boot: int = 9999,
+    rng: Any = None,
 ) -> ModelFit:
-    """Within-between model fitted by GEE with robust standard errors.
+    """Within-between model fitted by GEE with cluster-robust standard errors.
 
     Parameters
     ----------
     data, outcome, exposure, group, time, covariates, lags, step, decompose_covariates,
-    time_step, level
+    time_step, level, period, period_df, n_boot, rng
         As in :func:`~soleus_analysis.models.within_between.fit_within_between`.
     cov_struct : {"exchangeable", "ar1", "independence"}
         Working correlation within an athlete. With ``"ar1"`` the model is fitted to the
         within-athlete deviations (outcome and regressors centred on the athlete's mean, so only
         within terms are reported): on the raw outcome, the large between-athlete differences
         make every pair of weeks look equally correlated and the AR(1) parameter runs to 1.
-        statsmodels' AR(1) working matrix counts weeks by position, so a gap counts as one week
-        (the robust standard errors stay valid; only efficiency is affected).
+    inference : {"auto", "cr2", "robust", "wild"}, default "auto"
+        ``"auto"`` = ``"cr2"``: CR2 errors with the fitted working covariance as working model
+        and Satterthwaite df; ``"robust"``: statsmodels' sandwich with z tests (large samples);
+        ``"wild"``: restricted wild cluster bootstrap of the exposure terms (working
+        correlation held at its estimate).
 
     Returns
     -------
     ModelFit
-        ``table`` with ``term``, ``estimate`` (outcome units per ``per``), ``std_error``
-        (robust), ``ci_low``, ``ci_high``, ``p_value`` (Wald z), ``per``; ``notes`` holds the
-        estimated working correlation.
+        ``table`` with ``term``, ``estimate`` (outcome units per ``per``), ``std_error``,
+        ``ci_low``, ``ci_high``, ``p_value``, ``per``, ``df``; ``notes`` holds the estimated
+        working correlation.
     """
     if cov_struct not in _COV_STRUCTS:
         raise ValueError(f"cov_struct must be one of {sorted(_COV_STRUCTS)}, got {cov_struct!r}")
+    method = resolve_inference(inference, _GEE_INFERENCE)
     within_only = cov_struct == "ar1"
-    design = _prepare(
+    if within_only and any(not pd.api.types.is_numeric_dtype(data[c]) for c in covariates
+                           if c in data.columns):
+        raise ValueError(
+            "the AR(1) GEE works on within-athlete deviations and cannot take categorical "
+            "covariates; Fix: leave them out or use cov_struct='exchangeable'."
+        )
+    design = prepare(
         data, outcome=outcome, exposure=exposure, group=group, time=time,
         covariates=covariates, lags=lags, step=float(step),
         decompose_covariates=decompose_covariates or within_only, time_step=time_step,
-        include_between=not within_only,
+        include_between=not within_only, period=period, period_df=period_df,
+        absorb=within_only,
     )
-    frame = design.frame.copy()
-    frame["t"] = design.time_index
+    frame = design.frame
+    codes = pd.factorize(frame["athlete"], sort=True)[0]
+    n_athletes = int(codes.max()) + 1
+    if n_athletes < 2:
+        raise ValueError(
+            f"the analysis window holds {n_athletes} athlete(s); GEE with cluster-robust errors "
+            "needs several. Fix: check the outcome and exposure columns for missing values."
+        )
+    y = frame["y"].to_numpy(dtype=float)
+    x = design.matrix(intercept=not within_only)
+    names = (["Intercept"] if not within_only else []) + list(design.terms)
     if within_only:
-        frame["y"] = frame["y"] - frame.groupby("athlete")["y"].transform("mean")
-        if any(term.startswith("C(") for term in design.rhs):
-            raise ValueError(
-                "the AR(1) GEE works on within-athlete deviations and cannot take categorical "
-                "covariates; Fix: leave them out or use cov_struct='exchangeable'."
-            )
-    frame = frame.sort_values(["athlete", "t"], kind="stable")
+        y = _demean(y, codes)
+        x = _demean(x, codes)
+    order = np.lexsort((design.time_index, codes))
+    y, x, codes_o, t_o = y[order], x[order], codes[order], design.time_index[order]
     structure = {
         "exchangeable": sm.cov_struct.Exchangeable,
         "ar1": lambda: sm.cov_struct.Autoregressive(grid=False),
@@ -154,49 +201,93 @@ def fit_gee(
         "ar1": "GEE, AR(1) working correlation",
         "independence": "GEE, independence working correlation",
     }[cov_struct]
-    formula = "y ~ " + " + ".join(design.rhs) + (" - 1" if within_only else "")
-    notes = list(design.notes)
+    notes = [
+        "Estimand: the population-averaged change in the outcome in a period in which an "
+        f"athlete's {exposure} is {step:g} above the athlete's own mean (within)"
+        + ("" if within_only else "; the between effect compares athletes' means")
+        + ".",
+        *design.notes,
+    ]
     if within_only:
         notes.append("Fitted to within-athlete deviations (athlete means removed).")
     res = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        model = smf.gee(
-            formula, groups="athlete", data=frame, time=frame["t"].to_numpy(),
-            cov_struct=structure, family=sm.families.Gaussian(),
-        )
+        model = sm.GEE(y, x, groups=codes_o, time=t_o, cov_struct=structure,
+                       family=sm.families.Gaussian())
         try:
             res = model.fit(maxiter=200)
-            names = list(res.params.index)
             params = np.asarray(res.params, dtype=float)
-            cov = np.asarray(res.cov_params(), dtype=float)
             summary = structure.summary()
         except (ValueError, np.linalg.LinAlgError) as exc:
-            names = list(model.exog_names)
             params = np.full(len(names), np.nan)
-            cov = np.full((len(names), len(names)), np.nan)
             summary = "not estimated"
             notes.append(f"GEE failed: {exc}")
-    msgs = _messages(caught)
+    msgs = caught_messages(caught)
     converged = res is not None and not any(
         "ConvergenceWarning" in m or "IterationLimit" in m for m in msgs
     )
-    table = effects_table(names, params, cov, design, level)
+    cr = None
+    if res is None:
+        cov = np.full((len(names), len(names)), np.nan)
+
+        def df_fn(c: np.ndarray) -> float:
+            return float("nan")
+    elif method == "robust":
+        cov = np.asarray(res.cov_params(), dtype=float)
+
+        def df_fn(c: np.ndarray) -> float:
+            return float("inf")
+    else:
+        phi = []
+        scale = float(res.scale)
+        for j, lab in enumerate(model.group_labels):
+            rows = model.group_indices[lab]
+            mat, _ = structure.covariance_matrix(np.ones(len(rows)), j)
+            phi.append(scale * np.asarray(mat, dtype=float))
+        cr = ClusterRobust(x, y - x @ params, codes_o, phi=phi)
+        cov = cr.vcov
+        df_fn = cr.df
+    effects = Effects(names=names, est=params, cov=cov, design=design, df_fn=df_fn)
+    table = effects.table(level)
+    if method == "wild" and cr is not None:
+        reported = [design.labels[n] for n in design.exposure_terms]
+        table = apply_wild(table, effects, lambda c: cr.wild(
+            c, estimate=float(c @ params), level=level, n_boot=n_boot, rng=rng), reported,
+            level=level)
     notes.append(f"Working correlation: {summary}")
     if res is not None and not converged:
         notes.append("GEE did not converge within 200 iterations; see warnings.")
+    notes.append(inference_note(method, n_athletes, model="the GEE working covariance")
+                 if method != "robust" else
+                 "Intervals and p-values: statsmodels' robust sandwich with z tests "
+                 "(large-sample; too narrow with few athletes).")
+    if res is not None:
+        serial = serial_note(y - x @ params, codes_o, t_o, robust=method != "robust")
+        if serial:
+            notes.append(serial)
     return ModelFit(
         model=label,
         table=table,
         converged=converged,
-        n_athletes=int(frame["athlete"].nunique()),
+        n_athletes=n_athletes,
         n_obs=len(frame),
         notes=tuple(notes),
         warnings=msgs,
-        cov=reported_cov(names, cov, design),
+        cov=effects.reported_cov(),
         df_resid=None,
         raw=res,
+        period=design.period,
+        inference=method,
+        _effects=effects,
     )
+
+
+def _demean(a: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    counts = np.bincount(codes)
+    sums = np.zeros((counts.size,) + a.shape[1:])
+    np.add.at(sums, codes, a)
+    return a - (sums / counts.reshape((-1,) + (1,) * (a.ndim - 1)))[codes]
 
 
 def fit_fixed_effects(
@@ -211,78 +302,92 @@ def fit_fixed_effects(
     step: float = 10.0,
     time_step: Any = None,
     level: float = 0.95,
+    period: str | None = "auto",
+    period_df: int | None = None,
+    inference: str = "auto",
+    n_boot: int = 9999,
+    rng: Any = None,
 ) -> ModelFit:
-    """Within-athlete effect by OLS with athlete fixed effects and cluster-robust errors.
+    """Within-athlete effect by OLS with athlete (and period) fixed effects, cluster-robust errors.
 
     Outcome and regressors are centred on each athlete's mean over the analysis window (the
-    within transformation, identical to including a dummy per athlete); standard errors are
-    clustered by athlete (CR1: ``G/(G-1) (N-1)/(N-K)``) and tests and intervals use a t
-    distribution with ``G - 1`` degrees of freedom (G athletes). Between-athlete terms are
-    absorbed by the fixed effects and not reported.
+    within transformation, identical to a dummy per athlete); with calendar-week effects this
+    is the two-way fixed-effects estimator. Between-athlete terms are absorbed and not reported.
 
     Parameters
     ----------
-    data, outcome, exposure, group, time, covariates, lags, step, time_step, level
+    data, outcome, exposure, group, time, covariates, lags, step, time_step, level, period,
+    period_df, n_boot, rng
         As in :func:`~soleus_analysis.models.within_between.fit_within_between`; numeric
         covariates enter with their within parts, categorical ones as dummies.
+    inference : {"auto", "cr2", "cr1", "wild"}, default "auto"
+        ``"auto"`` = ``"cr2"``: CR2 (Bell-McCaffrey) errors by athlete with Satterthwaite
+        degrees of freedom per term (reproduces R's clubSandwich for
+        ``lm(y ~ x + factor(athlete) + factor(week))``); ``"cr1"``: CR1
+        (``G/(G-1) (N-1)/(N-K)``) with t on ``G - 1`` df (the earlier default; too liberal with
+        few athletes); ``"wild"``: restricted wild cluster bootstrap of the exposure terms
+        (Webb weights below 12 athletes, Rademacher otherwise; ``n_boot``, ``rng``).
 
     Returns
     -------
     ModelFit
         ``table`` with ``term`` (``within``, ``lag{l}_within``, covariates), ``estimate``
         (outcome units per ``per``), ``std_error`` (cluster-robust), ``ci_low``, ``ci_high``,
-        ``p_value`` (t with G - 1 df), ``per``.
+        ``p_value``, ``per``, ``df``.
     """
-    design = _prepare(
+    method = resolve_inference(inference, _FE_INFERENCE)
+    design = prepare(
         data, outcome=outcome, exposure=exposure, group=group, time=time,
         covariates=covariates, lags=lags, step=float(step), decompose_covariates=True,
-        time_step=time_step, include_between=False,
+        time_step=time_step, include_between=False, period=period, period_df=period_df,
+        absorb=True,
     )
     frame = design.frame
-    names: list[str] = []
-    cols: list[np.ndarray] = []
-    for term in design.rhs:
-        if term.startswith("C("):
-            var = term[2:-1]
-            dummies = pd.get_dummies(frame[var], prefix=term, prefix_sep="[T.", dtype=float)
-            for c in list(dummies.columns)[1:]:
-                names.append(c + "]")
-                cols.append(dummies[c].to_numpy())
-        else:
-            names.append(term)
-            cols.append(frame[term].to_numpy(dtype=float))
-    x = np.column_stack(cols)
-    codes = pd.factorize(frame["athlete"])[0]
-    counts = np.bincount(codes)
-
-    def demean(a: np.ndarray) -> np.ndarray:
-        sums = np.zeros((counts.size,) + a.shape[1:])
-        np.add.at(sums, codes, a)
-        return a - (sums / counts.reshape((-1,) + (1,) * (a.ndim - 1)))[codes]
-
-    y_dm = demean(frame["y"].to_numpy(dtype=float))
-    x_dm = demean(x)
-    keep = x_dm.std(axis=0) > 1e-12
-    notes = list(design.notes)
-    if not keep.all():
-        dropped = [n for n, k in zip(names, keep, strict=True) if not k]
-        notes.append(
-            f"Terms constant within every athlete, absorbed by the fixed effects: {dropped}"
+    codes = pd.factorize(frame["athlete"], sort=True)[0]
+    n_groups = int(codes.max()) + 1
+    if n_groups < 2:
+        raise ValueError(
+            f"the analysis window holds {n_groups} athlete(s); fixed effects with "
+            "cluster-robust errors need several. Fix: check the outcome and exposure columns "
+            "for missing values."
         )
-        x_dm = x_dm[:, keep]
-        names = [n for n, k in zip(names, keep, strict=True) if k]
-    n_groups = int(counts.size)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        res = sm.OLS(y_dm, x_dm).fit(
-            cov_type="cluster", cov_kwds={"groups": codes, "use_correction": True}, use_t=True
-        )
-        params = np.asarray(res.params, dtype=float)
-        cov = np.asarray(res.cov_params(), dtype=float)
-    table = effects_table(names, params, cov, design, level, dist=stats.t(df=n_groups - 1))
-    notes.append(
-        f"Cluster-robust standard errors with {n_groups} athletes; t with {n_groups - 1} df."
-    )
+    names = list(design.terms)
+    x_dm = _demean(design.matrix(intercept=False), codes)
+    y_dm = _demean(frame["y"].to_numpy(dtype=float), codes)
+    params = np.linalg.lstsq(x_dm, y_dm, rcond=None)[0]
+    resid = y_dm - x_dm @ params
+    cr = ClusterRobust(x_dm, resid, codes, absorbed=True)
+    df_resid = None
+    if method == "cr1":
+        n, k = x_dm.shape
+        u = np.zeros((n_groups, k))
+        np.add.at(u, codes, x_dm * resid[:, None])
+        bread = cr.bread
+        cov = bread @ (u.T @ u) @ bread * n_groups / (n_groups - 1) * (n - 1) / (n - k)
+        df_resid = float(n_groups - 1)
+
+        def df_fn(c: np.ndarray) -> float:
+            return float(n_groups - 1)
+    else:
+        cov = cr.vcov
+        df_fn = cr.df
+    effects = Effects(names=names, est=params, cov=cov, design=design, df_fn=df_fn)
+    table = effects.table(level)
+    if method == "wild":
+        reported = [design.labels[n] for n in design.exposure_terms]
+        table = apply_wild(table, effects, lambda c: cr.wild(
+            c, estimate=float(c @ params), level=level, n_boot=n_boot, rng=rng), reported,
+            level=level)
+    notes = [
+        "Estimand: the average change in the outcome in a period in which an athlete's "
+        f"{exposure} is {step:g} above the athlete's own mean (athlete fixed effects: every "
+        "stable difference between athletes is removed).",
+        *design.notes,
+        inference_note(method, n_groups, model="OLS"),
+    ]
+    serial = serial_note(resid, codes, design.time_index, robust=True)
+    if serial:
+        notes.append(serial)
     return ModelFit(
         model="OLS, athlete fixed effects, cluster-robust SE",
         table=table,
@@ -290,10 +395,13 @@ def fit_fixed_effects(
         n_athletes=n_groups,
         n_obs=len(frame),
         notes=tuple(notes),
-        warnings=_messages(caught),
-        cov=reported_cov(names, cov, design),
-        df_resid=float(n_groups - 1),
-        raw=res,
+        warnings=(),
+        cov=effects.reported_cov(),
+        df_resid=df_resid,
+        raw=cr,
+        period=design.period,
+        inference=method,
+        _effects=effects,
     )
 
 
@@ -308,22 +416,22 @@ def compare_estimates(
     Parameters
     ----------
     *fits : WithinBetweenResult or ModelFit
-        Results of :func:`fit_within_between`, :func:`fit_gee`, :func:`fit_fixed_effects` or
-        :func:`~soleus_analysis.models.lags.fit_distributed_lag`-like objects with ``table``.
+        Results of :func:`fit_within_between`, :func:`fit_gee` or :func:`fit_fixed_effects`.
     terms : sequence of str, default ("within",)
         Terms to show (those a fit lacks are skipped for that fit).
     sums : mapping of str to sequence of str, optional
         Sums of terms to add as rows, e.g. ``{"cumulative": ["within", "lag1_within"]}``
         (:func:`~soleus_analysis.models.within_between.combine_effects`: estimate and CI of the
-        sum, with the covariances); skipped for a fit that lacks one of the terms.
+        sum, with the covariances and its own df); skipped for a fit that lacks a term.
     level : float, default 0.95
         Level of the intervals of ``sums`` (``terms`` keep the fits' own level).
 
     Returns
     -------
     pandas.DataFrame
-        One row per fit and term: ``model``, ``term``, ``estimate`` (outcome units per ``per``),
-        ``std_error``, ``ci_low``, ``ci_high``, ``p_value``, ``per``, ``converged``, ``n_obs``.
+        One row per fit and term: ``term``, ``estimate`` (outcome units per ``per``),
+        ``std_error``, ``ci_low``, ``ci_high``, ``p_value``, ``per``, ``df``, ``model``,
+        ``converged``, ``n_obs``.
     """
     rows = []
     for fit in fits:
@@ -335,14 +443,13 @@ def compare_estimates(
             r = table.loc[term]
             rows.append(_estimate_row(fit, label, term, r, per=r.get("per", "")))
         for name, parts in (sums or {}).items():
-            cov = getattr(fit, "cov", None)
-            if cov is None or any(p not in cov.index for p in parts):
+            if any(p not in table.index for p in parts):
                 continue
             r = combine_effects(fit, list(parts), level=level)
             rows.append(_estimate_row(fit, label, name, r,
                                       per=table.loc[parts[0]].get("per", "")))
-    return pd.DataFrame(rows, columns=["model", "term", *_ESTIMATE_COLUMNS, "per", "converged",
-                                       "n_obs"])
+    return pd.DataFrame(rows, columns=["term", *_ESTIMATE_COLUMNS, "per", "df", "model",
+                                       "converged", "n_obs"])
 
 
 _ESTIMATE_COLUMNS = ("estimate", "std_error", "ci_low", "ci_high", "p_value")
@@ -350,8 +457,9 @@ _ESTIMATE_COLUMNS = ("estimate", "std_error", "ci_low", "ci_high", "p_value")
 
 def _estimate_row(fit: Any, label: str, term: str, values: pd.Series, *, per: str) -> dict:
     """One row of :func:`compare_estimates`: a term's estimate and CI with the fit's status."""
-    return {"model": label, "term": term, **{c: values[c] for c in _ESTIMATE_COLUMNS},
-            "per": per, "converged": bool(fit.converged), "n_obs": int(fit.n_obs)}
+    return {"term": term, **{c: values[c] for c in _ESTIMATE_COLUMNS}, "per": per,
+            "df": float(values.get("df", np.inf)), "model": label,
+            "converged": bool(fit.converged), "n_obs": int(fit.n_obs)}
 
 
 def _mixed_label(fit: Any) -> str:
@@ -371,13 +479,36 @@ class SensitivityResult:
     Attributes
     ----------
     table : pandas.DataFrame
-        :func:`compare_estimates` of every fit.
+        :func:`compare_estimates` of every fit (``term``, ``estimate``, ..., ``per``, ``df``,
+        ``model``, ``converged``, ``n_obs``).
     fits : dict
-        Label -> fit result.
+        Label -> fit result (the first is the mixed model, the main analysis).
+    notes : tuple of str
+        The main analysis's notes, then one line per other fit that disagrees.
+    n_athletes, n_obs : int
+        Of the main analysis.
     """
 
     table: pd.DataFrame
     fits: dict[str, Any] = field(repr=False)
+    notes: tuple[str, ...] = ()
+    n_athletes: int = 0
+    n_obs: int = 0
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """The fits (label -> result)."""
+        return self.fits
+
+    def effect(self, term: str = "within", model: str | None = None) -> pd.Series:
+        """One row of ``table``: the term in ``model`` (default: the first fit, the mixed
+        model)."""
+        model = model or next(iter(self.fits))
+        hit = self.table.loc[(self.table["term"] == term) & (self.table["model"] == model)]
+        if hit.empty:
+            raise KeyError(f"no term {term!r} for model {model!r}; terms are "
+                           f"{sorted(set(self.table['term']))}, models {list(self.fits)}")
+        return hit.iloc[0]
 
 
 def fit_sensitivity(
@@ -394,21 +525,26 @@ def fit_sensitivity(
     sums: Mapping[str, Sequence[str]] | None = None,
     time_step: Any = None,
     level: float = 0.95,
+    period: str | None = "auto",
+    period_df: int | None = None,
 ) -> SensitivityResult:
     """Fit the mixed model and every sensitivity model on the same data; compare the estimates.
 
     Fits :func:`fit_within_between` (random intercept and slope), :func:`fit_gee` with
-    exchangeable and AR(1) working correlations, and :func:`fit_fixed_effects`. ``terms`` and
+    exchangeable and AR(1) working correlations, and :func:`fit_fixed_effects`, all with the
+    same period adjustment and their default (CR2, Satterthwaite df) inference. ``terms`` and
     ``sums`` (e.g. ``{"cumulative": ["within", "lag1_within", ...]}``) choose the rows of the
     table, see :func:`compare_estimates`.
 
     Returns
     -------
     SensitivityResult
-        ``table`` (see :func:`compare_estimates`) and ``fits``.
+        ``table`` (see :func:`compare_estimates`), ``fits``, ``notes``, ``n_athletes``,
+        ``n_obs``, ``effect(term, model=None)``.
     """
     kw = dict(outcome=outcome, exposure=exposure, group=group, time=time,
-              covariates=covariates, lags=lags, step=step, time_step=time_step, level=level)
+              covariates=covariates, lags=lags, step=step, time_step=time_step, level=level,
+              period=period, period_df=period_df)
     fits: dict[str, Any] = {}
     mixed = fit_within_between(data, **kw)
     fits[_mixed_label(mixed)] = mixed
@@ -418,4 +554,13 @@ def fit_sensitivity(
     fe = fit_fixed_effects(data, **kw)
     fits[fe.model] = fe
     table = compare_estimates(*fits.values(), terms=terms, sums=sums, level=level)
-    return SensitivityResult(table=table, fits=fits)
+    notes = list(mixed.notes)
+    main = mixed.effect("within")
+    for label, fit in list(fits.items())[1:]:
+        r = fit.effect("within")
+        if not (r["ci_low"] <= main["estimate"] <= r["ci_high"]):
+            notes.append(f"{label}: within effect {r['estimate']:.3g} "
+                         f"[{r['ci_low']:.3g}, {r['ci_high']:.3g}] does not contain the mixed "
+                         f"model's estimate {main['estimate']:.3g}.")
+    return SensitivityResult(table=table, fits=fits, notes=tuple(notes),
+                             n_athletes=mixed.n_athletes, n_obs=mixed.n_obs)

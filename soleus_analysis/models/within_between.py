@@ -5,25 +5,33 @@ athletes who do more soleus work than *other athletes* (between): the second is 
 everything that makes athletes differ. The within-between ("hybrid") model estimates both at
 once (methods.md section 4.10; Curran & Bauer 2011; Bell & Jones 2015)::
 
-    y_it = b0 + bW (x_it - xbar_i) + bB xbar_i + covariates + u0_i + u1_i (x_it - xbar_i) + e_it
+    y_it = b0 + bW (x_it - xbar_i) + bB xbar_i + covariates + period_t + u0_i + u1_i (x_it - xbar_i)
+           + e_it
 
 ``bW`` is the within-athlete effect (what a coach changing one athlete's programme can expect),
-``bB`` the between-athlete effect and ``bB - bW`` the contextual effect.
+``bB`` the between-athlete effect and ``bB - bW`` the contextual effect. ``period_t`` are
+calendar-week effects (or a smooth season term) whenever the data identify them
+(:mod:`soleus_analysis.models.design`), and tests use CR2 cluster-robust standard errors with
+Satterthwaite degrees of freedom by default (:mod:`soleus_analysis.models.robust`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from soleus_analysis.models.mixed import DEFAULT_METHODS, MixedResult, _wald_columns, fit_mixed
+from soleus_analysis.models.design import Design, Effects, prepare, serial_note
+from soleus_analysis.models.mixed import DEFAULT_METHODS, MixedResult, fit_mixed
+from soleus_analysis.models.result import effect_row
+from soleus_analysis.panel import add_lags, analysis_terms
 
 __all__ = [
+    "INFERENCE",
     "WithinBetweenResult",
     "combine_effects",
     "fit_within_between",
@@ -31,41 +39,8 @@ __all__ = [
     "within_between_terms",
 ]
 
-
-def _time_step(values: pd.Series, time_step: Any) -> Any:
-    if time_step is not None:
-        is_date = pd.api.types.is_datetime64_any_dtype(values)
-        return pd.Timedelta(time_step) if is_date else time_step
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return pd.Timedelta(weeks=1)
-    if pd.api.types.is_numeric_dtype(values):
-        return 1
-    raise TypeError(
-        f"time column {values.name!r} must hold dates or numbers, not {values.dtype}. "
-        "Fix: pass the Monday of the week (week_start) or a week number."
-    )
-
-
-def _check_columns(data: pd.DataFrame, names: Sequence[str], what: str) -> None:
-    missing = [c for c in names if c not in data.columns]
-    if missing:
-        raise ValueError(
-            f"{what}: column(s) {missing} not in the data; columns are {list(data.columns)}. "
-            "Fix: pass the names of existing columns."
-        )
-
-
-def _grid_positions(groups: pd.Series, times: pd.Series, step: Any
-                    ) -> tuple[np.ndarray, np.ndarray] | None:
-    """Athlete codes and integer time positions, or None if a time is off the grid (or missing)."""
-    if groups.isna().any() or times.isna().any() or len(times) == 0:
-        return None
-    codes = pd.factorize(groups)[0].astype(np.int64)
-    raw = np.asarray((times - times.min()) / step, dtype=float)
-    pos = np.round(raw)
-    if not np.allclose(raw, pos, rtol=0, atol=1e-9):
-        return None
-    return codes, pos.astype(np.int64)
+#: ``inference`` values of the within-athlete models.
+INFERENCE = ("auto", "cr2", "satterthwaite", "kenward-roger", "z", "wild")
 
 
 def lagged(
@@ -77,83 +52,23 @@ def lagged(
     time: str = "week_start",
     time_step: Any = None,
 ) -> pd.DataFrame:
-    """Lagged copies of columns, looked up by date on a complete weekly grid.
+    """Deprecated: use :func:`soleus_analysis.add_lags` (one implementation of lags).
 
-    The value of ``x`` lagged by ``l`` in week ``t`` is the athlete's ``x`` in week
-    ``t - l * time_step`` (found by date, not by row position), so a week without a row gives a
-    missing lag instead of shifting an older week into its place.
-
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        Long table, one row per ``group`` and ``time``.
-    columns : sequence of str
-        Columns to lag.
-    lags : sequence of int
-        Lags, in time steps (0 is the column itself).
-    group, time : str
-        Athlete and time columns.
-    time_step : timedelta-like or number, optional
-        Spacing of the grid: one week for dates, 1 for numbers by default.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Same index as ``data``, a column ``{column}_lag{l}`` per column and lag (``lag0`` is the
-        column itself), in the column's units.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> d = pd.DataFrame({"a": ["x"] * 3, "t": [0, 1, 3], "s": [1.0, 2.0, 4.0]})
-    >>> lagged(d, columns=["s"], lags=[1], group="a", time="t")["s_lag1"].tolist()
-    [nan, 1.0, nan]
+    Returns the lag columns only (``{column}_lag{l}``; ``lag0`` is the column itself), with the
+    index of ``data``.
     """
-    _check_columns(data, [group, time, *columns], "lagged")
-    step = _time_step(data[time], time_step)
-    if data.duplicated([group, time]).any():
-        first = data.loc[data.duplicated([group, time], keep=False), [group, time]].iloc[0]
-        raise ValueError(
-            f"more than one row for {group}={first[group]!r} at {time}={first[time]!r}; lags are "
-            "ambiguous. Fix: aggregate to one row per athlete and week first."
-        )
-    cols: dict[str, np.ndarray] = {}
-    positions = _grid_positions(data[group], data[time], step)
-    if positions is not None:
-        # Times on an exact grid: week t - l of the same athlete is found by an integer key.
-        codes, pos = positions
-        width = int(pos.max()) + 1
-        index = pd.Index(codes * width + pos)
-        values = {c: data[c].to_numpy() for c in columns}
-        for lag in lags:
-            lag = int(lag)
-            if lag < 0:
-                raise ValueError(f"lags must be >= 0, got {lag}")
-            where = np.where(pos >= lag, index.get_indexer(codes * width + pos - lag), -1)
-            found = where >= 0
-            for c in columns:
-                if lag == 0:
-                    cols[f"{c}_lag0"] = values[c]
-                    continue
-                out = np.full(len(data), np.nan)
-                out[found] = values[c][where[found]]
-                cols[f"{c}_lag{lag}"] = out
-        return pd.DataFrame(cols, index=data.index)
-    keys = data[[group, time]].reset_index(drop=True)
-    source = data[[group, time, *columns]].reset_index(drop=True)
+    warnings.warn("lagged() is deprecated; use soleus_analysis.add_lags(df, columns, lags, "
+                  "group=, time=, step=)", DeprecationWarning, stacklevel=2)
+    lags = [int(lag) for lag in lags]
+    if any(lag < 0 for lag in lags):
+        raise ValueError(f"lags must be >= 0, got {lags}")
+    positive = sorted({lag for lag in lags if lag > 0})
+    out = add_lags(data, list(columns), positive, group=group, time=time, step=time_step)
+    cols = {}
     for lag in lags:
-        lag = int(lag)
-        if lag < 0:
-            raise ValueError(f"lags must be >= 0, got {lag}")
-        if lag == 0:
-            for c in columns:
-                cols[f"{c}_lag0"] = data[c].to_numpy()
-            continue
-        shifted = source.copy()
-        shifted[time] = shifted[time] + lag * step
-        merged = keys.merge(shifted, on=[group, time], how="left", validate="one_to_one")
         for c in columns:
-            cols[f"{c}_lag{lag}"] = merged[c].to_numpy()
+            name = f"{c}_lag{lag}"
+            cols[name] = data[c].to_numpy() if lag == 0 else out[name].to_numpy()
     return pd.DataFrame(cols, index=data.index)
 
 
@@ -167,76 +82,12 @@ def within_between_terms(
     required: Sequence[str] = (),
     time_step: Any = None,
 ) -> pd.DataFrame:
-    """Add lagged, within-athlete and between-athlete parts of columns (person-mean centring).
-
-    Lags are computed first (by date, see :func:`lagged`); the *analysis window* is then the rows
-    where every ``required`` column, every listed column and every lag is present; each
-    athlete's mean is taken over that window only, and the within part is the deviation from it
-    ("centre after lagging", methods.md section 4.10).
-
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        Long table, one row per ``group`` and ``time``.
-    columns : sequence of str
-        Numeric columns to decompose (exposures, covariates).
-    group, time : str
-        Athlete and time columns.
-    lags : sequence of int
-        Lags (>= 1) to add for every column, in time steps.
-    required : sequence of str
-        Further columns that must be present for a row to be in the window (the outcome).
-    time_step : timedelta-like or number, optional
-        Grid spacing (default one week for dates, 1 for numbers).
-
-    Returns
-    -------
-    pandas.DataFrame
-        A copy of ``data`` with, for each column ``x`` and each lag ``l``: ``x_lag{l}`` (the lagged
-        value), ``x_within``/``x_lag{l}_within`` (deviation from the athlete's mean over the
-        window) and ``x_between``/``x_lag{l}_between`` (that mean), all in ``x``'s units, and a
-        boolean column ``in_window``. Rows outside the window get the athlete's window mean too
-        (missing if the athlete has no row in the window); models use only window rows.
-        Columns of ``data`` with these names (the precomputed ``_lag``/``_within``/``_between``
-        columns of a built panel, centred over all its weeks) are replaced, not duplicated.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> d = pd.DataFrame({"a": ["x"] * 4, "t": [0, 1, 2, 3], "s": [2.0, 4.0, 6.0, 8.0]})
-    >>> out = within_between_terms(d, columns=["s"], group="a", time="t", lags=[1])
-    >>> out[["s_lag1", "s_within", "s_between", "s_lag1_within"]].to_numpy().tolist()[1:]
-    [[2.0, -2.0, 6.0, -2.0], [4.0, 0.0, 6.0, 0.0], [6.0, 2.0, 6.0, 2.0]]
-    """
-    columns = list(columns)
-    lags = [int(lag) for lag in lags if int(lag) != 0]
-    _check_columns(data, [group, time, *columns, *required], "within_between_terms")
-    for c in columns:
-        if not pd.api.types.is_numeric_dtype(data[c]):
-            raise TypeError(
-                f"column {c!r} must be numeric to be centred, not {data[c].dtype}. "
-                "Fix: convert it, or pass it as a categorical covariate."
-            )
-    parts = columns + [f"{c}_lag{lag}" for lag in lags for c in columns]
-    # Columns this function derives are recomputed, never duplicated: a built panel already
-    # carries ``x_lag1``, ``x_within``, ``x_between`` (centred over all its weeks, not over
-    # this model's window).
-    derived_names = {"in_window", *(f"{c}_lag{lag}" for lag in lags for c in columns),
-                     *(f"{col}_{part}" for col in parts for part in ("within", "between"))}
-    stale = [c for c in data.columns if c in derived_names and c not in columns]
-    own = data.drop(columns=stale) if stale else data
-    pieces = [own]
-    if lags:
-        pieces.append(lagged(own, columns=columns, lags=lags, group=group, time=time,
-                             time_step=time_step))
-    base = pd.concat(pieces, axis=1) if len(pieces) > 1 else own
-    window = base[[*parts, *required]].notna().all(axis=1) & base[group].notna()
-    means = base[parts].where(window).groupby(base[group]).transform("mean")
-    derived: dict[str, pd.Series] = {"in_window": window}
-    for col in parts:
-        derived[f"{col}_between"] = means[col]
-        derived[f"{col}_within"] = base[col] - means[col]
-    return pd.concat([base, pd.DataFrame(derived, index=base.index)], axis=1)
+    """Deprecated: use :func:`soleus_analysis.analysis_terms` (same result)."""
+    warnings.warn("within_between_terms() is deprecated; use soleus_analysis.analysis_terms("
+                  "df, columns, lags=, required=, group=, time=, step=)", DeprecationWarning,
+                  stacklevel=2)
+    return analysis_terms(data, list(columns), lags=lags, required=required, group=group,
+                          time=time, step=time_step)
 
 
 @dataclass(frozen=True)
@@ -248,9 +99,11 @@ class WithinBetweenResult:
     table : pandas.DataFrame
         One row per effect: ``term`` (``within``, ``between``, ``contextual``,
         ``lag{l}_within``, ``{covariate}_within``/``{covariate}_between`` or a category);
-        ``estimate`` (outcome units per ``per``); ``std_error``; ``ci_low``, ``ci_high`` (Wald
-        interval at ``level``); ``p_value`` (two-sided); ``per`` (the exposure step, e.g.
-        ``"+10 soleus_sets"``, or ``"+1 run_distance_km"`` for a covariate).
+        ``estimate`` (outcome units per ``per``); ``std_error``; ``ci_low``, ``ci_high``
+        (interval at ``level``); ``p_value`` (two-sided); ``per`` (the exposure step, e.g.
+        ``"+10 soleus_sets"``, or ``"+1 run_distance_km"`` for a covariate); ``df`` (degrees
+        of freedom of the t reference distribution, ``inf`` for z). Period effects are in the
+        model but not in the table.
     variance : pandas.DataFrame
         ``component`` (``athlete intercept SD``, ``within slope SD``, ``intercept-slope
         correlation``, ``residual SD``), ``estimate`` (outcome units; the slope SD per ``step``).
@@ -262,6 +115,12 @@ class WithinBetweenResult:
     outcome, exposure : str
     step : float
     notes, warnings : tuple of str
+        ``notes`` state the estimand, the time adjustment, the inference method, the serial
+        correlation of the residuals and any fallback.
+    period : str or None
+        Period adjustment used: ``"week"``, ``"smooth"`` or None.
+    inference : str
+        ``"cr2"``, ``"satterthwaite"``, ``"z"`` or ``"wild"``.
     cov : pandas.DataFrame
         Covariance matrix of the reported effects (``contextual`` excluded), for sums of terms
         (:func:`combine_effects`).
@@ -287,6 +146,9 @@ class WithinBetweenResult:
     mixed: MixedResult = field(repr=False)
     data: pd.DataFrame = field(repr=False)
     df_resid: float | None = None
+    period: str | None = None
+    inference: str = "cr2"
+    _effects: Any = field(repr=False, default=None)
 
     @property
     def raw(self) -> Any:
@@ -295,169 +157,26 @@ class WithinBetweenResult:
 
     def effect(self, term: str = "within") -> pd.Series:
         """One row of ``table`` (``KeyError`` naming the terms if absent)."""
-        hit = self.table.loc[self.table["term"] == term]
-        if hit.empty:
-            raise KeyError(f"no term {term!r}; terms are {list(self.table['term'])}")
-        return hit.iloc[0]
+        return effect_row(self.table, term)
 
+    def estimate(self, term: str = "within") -> float:
+        """Deprecated: use ``effect(term)["estimate"]``."""
+        warnings.warn("estimate(term) is deprecated; use effect(term)['estimate']",
+                      DeprecationWarning, stacklevel=2)
+        return float(self.effect(term)["estimate"])
 
-@dataclass(frozen=True)
-class _Design:
-    """The analysis frame with safe column names and how they map to reported terms."""
+    @property
+    def n_groups(self) -> int:
+        """Deprecated alias of ``n_athletes``."""
+        warnings.warn("n_groups is deprecated; use n_athletes", DeprecationWarning,
+                      stacklevel=2)
+        return self.n_athletes
 
-    frame: pd.DataFrame
-    rhs: list[str]  # formula terms
-    labels: dict[str, str]  # internal name -> reported term
-    per: dict[str, str]  # internal name -> "per" text
-    scale: dict[str, float]  # internal name -> multiplier to the reported step
-    time_index: np.ndarray  # integer time (in steps) for AR structures
-    notes: list[str]
-
-
-def _prepare(
-    data: pd.DataFrame,
-    *,
-    outcome: str,
-    exposure: str,
-    group: str,
-    time: str,
-    covariates: Sequence[str],
-    lags: Sequence[int],
-    step: float,
-    decompose_covariates: bool,
-    time_step: Any,
-    include_between: bool = True,
-) -> _Design:
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
-    covariates = list(covariates)
-    _check_columns(data, [outcome, exposure, group, time, *covariates], "model")
-    if not pd.api.types.is_numeric_dtype(data[outcome]):
-        raise TypeError(f"outcome {outcome!r} must be numeric, not {data[outcome].dtype}")
-    if not (np.isfinite(step) and step > 0):
-        raise ValueError(f"step must be a positive number of exposure units, got {step!r}")
-    lags = sorted({int(lag) for lag in lags if int(lag) != 0})
-    numeric_cov = [c for c in covariates if pd.api.types.is_numeric_dtype(data[c])]
-    categorical = [c for c in covariates if c not in numeric_cov]
-    to_centre = [exposure] + (numeric_cov if decompose_covariates else [])
-    terms = within_between_terms(
-        data,
-        columns=to_centre,
-        group=group,
-        time=time,
-        lags=lags,
-        required=[outcome, *covariates],
-        time_step=time_step,
-    )
-    win = terms.loc[terms["in_window"]]
-    notes: list[str] = []
-    n_out = len(data) - len(win)
-    if n_out:
-        notes.append(
-            f"{n_out} of {len(data)} rows are outside the analysis window (missing outcome, "
-            "exposure, covariate or lagged exposure)."
-        )
-    cols: dict[str, np.ndarray] = {
-        "y": win[outcome].to_numpy(dtype=float),
-        "athlete": win[group].to_numpy(),
-    }
-    rhs: list[str] = []
-    labels: dict[str, str] = {}
-    per: dict[str, str] = {}
-    scale: dict[str, float] = {}
-    step_text = f"+{step:g} {exposure}"
-
-    def add(name: str, values: pd.Series, label: str, per_text: str, mult: float) -> None:
-        cols[name] = values.to_numpy(dtype=float)
-        rhs.append(name)
-        labels[name] = label
-        per[name] = per_text
-        scale[name] = mult
-
-    add("x_w", win[f"{exposure}_within"], "within", step_text, step)
-    if include_between:
-        add("x_b", win[f"{exposure}_between"], "between", step_text, step)
-    for lag in lags:
-        add(f"x_l{lag}_w", win[f"{exposure}_lag{lag}_within"], f"lag{lag}_within", step_text, step)
-    for k, c in enumerate(numeric_cov):
-        if decompose_covariates:
-            add(f"c{k}_w", win[f"{c}_within"], f"{c}_within", f"+1 {c}", 1.0)
-            if include_between:
-                add(f"c{k}_b", win[f"{c}_between"], f"{c}_between", f"+1 {c}", 1.0)
-        else:
-            add(f"c{k}", win[c], c, f"+1 {c}", 1.0)
-    for k, c in enumerate(categorical):
-        cols[f"g{k}"] = win[c].astype(str).to_numpy()
-        rhs.append(f"C(g{k})")
-        labels[f"C(g{k})"] = c
-        per[f"C(g{k})"] = "vs reference level"
-        scale[f"C(g{k})"] = 1.0
-    frame = pd.DataFrame(cols, index=win.index)
-    tvals = win[time]
-    tstep = _time_step(data[time], time_step)
-    origin = data[time].min()
-    time_index = np.round(np.asarray((tvals - origin) / tstep, dtype=float)).astype(int)
-    return _Design(frame, rhs, labels, per, scale, time_index, notes)
-
-
-def _label(name: str, design: _Design) -> tuple[str, str, float]:
-    """Reported term, per-text and multiplier for a statsmodels coefficient name."""
-    if name in design.labels:
-        return design.labels[name], design.per[name], design.scale[name]
-    for key, label in design.labels.items():
-        if key.startswith("C(") and name.startswith(key):
-            level = name[len(key):].strip("[]").removeprefix("T.")
-            return f"{label}[{level}]", design.per[key], 1.0
-    return name, "", 1.0
-
-
-def effects_table(
-    names: Sequence[str], est: np.ndarray, cov: np.ndarray, design: _Design, level: float,
-    *, dist: Any = None,
-) -> pd.DataFrame:
-    """Tidy table of effects per reported step, with the contextual effect added.
-
-    ``dist`` is the reference distribution of the test statistics (default standard normal).
-    """
-    names = list(names)
-    est = np.asarray(est, dtype=float)
-    cov = np.asarray(cov, dtype=float)
-    mult = np.array([_label(n, design)[2] for n in names])
-    keep = [i for i, n in enumerate(names) if n != "Intercept"]
-    rows_est = list(est[keep] * mult[keep])
-    rows_cov = cov[np.ix_(keep, keep)] * np.outer(mult[keep], mult[keep])
-    labels = [_label(names[i], design)[0] for i in keep]
-    per = [_label(names[i], design)[1] for i in keep]
-    if "x_w" in names and "x_b" in names:
-        iw, ib = labels.index("within"), labels.index("between")
-        contrast = np.zeros(len(labels))
-        contrast[ib], contrast[iw] = 1.0, -1.0
-        ctx = float(contrast @ np.asarray(rows_est))
-        ctx_var = float(contrast @ rows_cov @ contrast)
-        pos = ib + 1
-        rows_est.insert(pos, ctx)
-        labels.insert(pos, "contextual")
-        per.insert(pos, per[ib])
-        new_cov = np.zeros((len(labels), len(labels)))
-        idx = [i for i in range(len(labels)) if i != pos]
-        new_cov[np.ix_(idx, idx)] = rows_cov
-        new_cov[pos, pos] = ctx_var
-        rows_cov = new_cov
-    e = np.asarray(rows_est)
-    se = np.sqrt(np.clip(np.diag(rows_cov), 0, None))
-    return pd.DataFrame({"term": labels, **_wald_columns(e, se, level, dist=dist), "per": per})
-
-
-def reported_cov(
-    names: Sequence[str], cov: np.ndarray, design: _Design
-) -> pd.DataFrame:
-    """Covariance matrix of the reported effects (per reported step, intercept left out)."""
-    names = list(names)
-    keep = [i for i, n in enumerate(names) if n != "Intercept"]
-    mult = np.array([_label(names[i], design)[2] for i in keep])
-    labels = [_label(names[i], design)[0] for i in keep]
-    sub = np.asarray(cov, dtype=float)[np.ix_(keep, keep)] * np.outer(mult, mult)
-    return pd.DataFrame(sub, index=labels, columns=labels)
+    def combine(self, terms: Sequence[str] | Mapping[str, float], *, level: float = 0.95
+                ) -> pd.Series:
+        """A (weighted) sum of reported terms, e.g. ``["within", "lag1_within"]`` (cumulative),
+        with its own degrees of freedom; see :func:`combine_effects`."""
+        return self._effects.combine(terms, level)
 
 
 def combine_effects(fit: Any, terms: Sequence[str], *, level: float = 0.95) -> pd.Series:
@@ -465,8 +184,9 @@ def combine_effects(fit: Any, terms: Sequence[str], *, level: float = 0.95) -> p
 
     Parameters
     ----------
-    fit : WithinBetweenResult or sensitivity ModelFit
-        A fit whose ``cov`` holds the covariance of its reported effects.
+    fit : WithinBetweenResult or ModelFit
+        A fit of :func:`fit_within_between`, :func:`~soleus_analysis.fit_gee` or
+        :func:`~soleus_analysis.fit_fixed_effects`.
     terms : sequence of str
         Terms of ``fit.table`` to add up.
     level : float, default 0.95
@@ -475,22 +195,70 @@ def combine_effects(fit: Any, terms: Sequence[str], *, level: float = 0.95) -> p
     -------
     pandas.Series
         ``estimate`` (outcome units per the terms' step), ``std_error``, ``ci_low``,
-        ``ci_high``, ``p_value`` (normal, or t with the fit's ``df_resid``).
+        ``ci_high``, ``p_value``, ``df``: the variance uses the covariances of the terms, and
+        the degrees of freedom are the fit's for this sum (Satterthwaite for CR2 and
+        mixed-model fits; ``inf`` for z).
     """
-    cov = fit.cov
-    missing = [t for t in terms if t not in cov.index]
+    known = list(fit.table["term"])
+    missing = [t for t in terms if t not in known]
     if missing:
-        raise KeyError(f"terms {missing} not in the fit; terms are {list(cov.index)}")
-    est = fit.table.set_index("term").loc[list(terms), "estimate"].to_numpy(dtype=float)
-    sub = cov.loc[list(terms), list(terms)].to_numpy()
-    e = float(est.sum())
-    se = float(np.sqrt(sub.sum()))
-    df = getattr(fit, "df_resid", None)
-    dist = stats.norm if df is None else stats.t(df=df)
-    q = dist.ppf(0.5 + level / 2)
-    p = float(2 * dist.sf(abs(e / se))) if se > 0 else float("nan")
-    return pd.Series({"estimate": e, "std_error": se, "ci_low": e - q * se,
-                      "ci_high": e + q * se, "p_value": p})
+        raise KeyError(f"terms {missing} not in the fit; terms are {known}")
+    return fit.combine(list(terms), level=level)
+
+
+def fitting_notes(fit: MixedResult) -> list[str]:
+    """The notes of a :func:`fit_mixed` fit about the fitting (not its generic estimand and
+    inference sentences, which the calling model states in its own words)."""
+    return [n for n in fit.notes
+            if not n.startswith(("Estimand:", "Intervals and p-values:"))]
+
+
+def resolve_inference(inference: str, allowed: Sequence[str]) -> str:
+    """The inference method actually used (``"auto"`` is CR2 with Satterthwaite df)."""
+    if inference not in allowed:
+        raise ValueError(f"inference must be one of {tuple(allowed)}, got {inference!r}")
+    return "cr2" if inference == "auto" else inference
+
+
+def inference_note(method: str, n_athletes: int, *, model: str) -> str:
+    """One sentence on how intervals and p-values were made."""
+    if method == "cr2":
+        return (f"Intervals and p-values: CR2 cluster-robust standard errors by athlete "
+                f"({n_athletes} athletes; {model} as working model) with Satterthwaite degrees "
+                "of freedom per term (Bell & McCaffrey 2002; Pustejovsky & Tipton 2018). They "
+                "stay valid when residuals are serially correlated or the working model's "
+                "correlation is wrong; they need independent athletes and enough of them whose "
+                "exposure changes (a small df says there are few).")
+    if method in ("satterthwaite", "kenward-roger"):
+        how = ("Satterthwaite degrees of freedom on the mixed model's covariance (as lmerTest)"
+               if method == "satterthwaite" else "the Kenward-Roger adjusted covariance and "
+               "degrees of freedom (as pbkrtest)")
+        return (f"Intervals and p-values: t tests with {how}; they assume the model, including "
+                "independent residuals within an athlete, is right.")
+    if method == "wild":
+        return (f"Intervals and p-values of the reported exposure terms: restricted wild "
+                f"cluster bootstrap by athlete ({n_athletes} athletes; Cameron, Gelbach & Miller "
+                "2008), intervals by test inversion; other terms: CR2 with Satterthwaite df.")
+    if method == "cr1":
+        return (f"Intervals and p-values: CR1 cluster-robust standard errors, t with "
+                f"{n_athletes - 1} df (too narrow with few athletes: prefer the default CR2).")
+    return ("Intervals and p-values: Wald z tests (large-sample; too narrow with few athletes "
+            "or serially correlated residuals).")
+
+
+def apply_wild(table: pd.DataFrame, effects: Effects, wild_fn: Any, terms: Sequence[str],
+               *, level: float) -> pd.DataFrame:
+    """Replace the interval and p-value of ``terms`` by the wild bootstrap's."""
+    table = table.copy()
+    for term in terms:
+        hit = table["term"] == term
+        if not hit.any():
+            continue
+        out = wild_fn(effects.weights({term: 1.0}))
+        table.loc[hit, ["ci_low", "ci_high", "p_value"]] = [out.ci_low, out.ci_high,
+                                                             out.p_value]
+        table.loc[hit, "df"] = np.nan
+    return table
 
 
 def fit_within_between(
@@ -509,6 +277,11 @@ def fit_within_between(
     level: float = 0.95,
     reml: bool = True,
     methods: Sequence[str] = DEFAULT_METHODS,
+    period: str | None = "auto",
+    period_df: int | None = None,
+    inference: str = "auto",
+    n_boot: int = 9999,
+    rng: Any = None,
 ) -> WithinBetweenResult:
     """Within- and between-athlete effects of an exposure, with random intercept and slope.
 
@@ -521,41 +294,60 @@ def fit_within_between(
     exposure : str
         Exposure column, e.g. ``"soleus_sets"``.
     group, time : str
-        Athlete and week columns.
+        Athlete and time columns (``time``: dates, or numbers such as a week index).
     covariates : sequence of str
         Adjustment columns. Numeric ones are split into within and between parts too
-        (``decompose_covariates``); others enter as categories.
+        (``decompose_covariates``); others enter as categories. A covariate collinear with the
+        other terms (e.g. ``"week"`` next to calendar-week effects) is dropped with a note.
     lags : sequence of int
         Lagged exposures to add (weeks), each centred after lagging; e.g. ``(1, 2)``.
     random_slope : bool, default True
-        A random within-athlete slope per athlete (recommended: without it the within effect's
-        standard error is too small when athletes respond differently).
+        A random within-athlete slope per athlete.
     step : float, default 10
         Effects are reported per ``+step`` units of the exposure (10 soleus sets a week).
     decompose_covariates : bool, default True
     time_step : timedelta-like or number, optional
-        Week spacing for lags (default one week for dates, 1 for numbers).
+        Spacing of the time grid for lags (default one week for dates, 1 for numbers).
     level : float, default 0.95
     reml : bool, default True
     methods : sequence of str
-        Optimisers, see :func:`fit_mixed`.
+        Optimisers, see :func:`~soleus_analysis.fit_mixed`.
+    period : {"auto", "week", "smooth", None}, default "auto"
+        Calendar-time adjustment: calendar-week fixed effects (``"week"``), a natural spline of
+        calendar time (``"smooth"``), none, or (``"auto"``) calendar weeks whenever the data
+        identify them, else none with a note
+        (:mod:`soleus_analysis.models.design`).
+    period_df : int, optional
+        Degrees of freedom of the smooth season term (default: about one per 6 weeks, 2-6).
+    inference : {"auto", "cr2", "satterthwaite", "kenward-roger", "z", "wild"}, default "auto"
+        ``"auto"`` = ``"cr2"``: CR2 cluster-robust errors with the fitted mixed model as working
+        model and Satterthwaite degrees of freedom, whatever the number of athletes (valid
+        under serially correlated residuals); ``"satterthwaite"``: model-based, as lmerTest;
+        ``"kenward-roger"``: model-based, as pbkrtest;
+        ``"z"``: model-based Wald z; ``"wild"``: restricted wild cluster bootstrap of the
+        exposure terms (variance parameters held at their estimates; ``n_boot``, ``rng``).
+    n_boot : int, default 9999
+    rng : seed or numpy.random.Generator, optional
+        Seed of the wild bootstrap.
 
     Returns
     -------
     WithinBetweenResult
         ``table`` with columns ``term``, ``estimate`` (outcome units per ``per``), ``std_error``,
-        ``ci_low``, ``ci_high``, ``p_value``, ``per``; ``variance``; ``converged``;
-        ``n_athletes``, ``n_weeks``, ``n_obs``; ``notes`` (fallbacks and dropped rows).
+        ``ci_low``, ``ci_high``, ``p_value``, ``per``, ``df``; ``variance``; ``converged``;
+        ``n_athletes``, ``n_weeks``, ``n_obs``; ``notes`` (estimand, time adjustment,
+        inference, serial correlation, fallbacks and dropped rows); ``period``; ``inference``.
 
     Notes
     -----
     Person means are taken over the analysis window (rows with the outcome, the exposure, its
     lags and the covariates present), after lagging. The between part uses the current
-    exposure's mean only: the means of the lags are nearly identical to it. Wald CIs and z
-    tests. If the model does not converge, other optimisers and then simpler random effects are
-    tried, and ``re_structure``/``notes`` say so. The within effect is causal only under the
-    assumption that nothing that changes week to week within an athlete drives both the dose
-    and the outcome (adjust for running load with ``covariates``).
+    exposure's mean only. The within effect is causal only under the assumption that nothing
+    that changes within an athlete from period to period, other than calendar time shared by
+    all athletes, drives both the dose and the outcome (adjust for running load with
+    ``covariates``). With staggered programme starts and effects that differ between start
+    cohorts, two-way fixed-effects-type estimates are weighted averages that can mislead
+    (Goodman-Bacon 2021): the model assumes one common within effect.
 
     Examples
     --------
@@ -568,28 +360,31 @@ def fit_within_between(
     ...                   "soleus_sets": sets, "easy_pace_s_per_km": pace})
     >>> fit = fit_within_between(d, outcome="easy_pace_s_per_km", exposure="soleus_sets",
     ...                          time="week")
-    >>> float(round(fit.effect("within")["estimate"], 1)), fit.n_athletes, fit.n_weeks
-    (-2.9, 30, 12)
+    >>> row = fit.effect("within")
+    >>> float(round(row["estimate"], 1)), fit.n_athletes, fit.n_weeks, fit.period
+    (-2.9, 30, 12, 'week')
     """
-    design = _prepare(
-        data,
-        outcome=outcome,
-        exposure=exposure,
-        group=group,
-        time=time,
-        covariates=covariates,
-        lags=lags,
-        step=float(step),
-        decompose_covariates=decompose_covariates,
-        time_step=time_step,
+    method = resolve_inference(inference, INFERENCE)
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1, got {level!r}")
+    design = prepare(
+        data, outcome=outcome, exposure=exposure, group=group, time=time,
+        covariates=covariates, lags=lags, step=float(step),
+        decompose_covariates=decompose_covariates, time_step=time_step, period=period,
+        period_df=period_df,
     )
     frame = design.frame
-    if frame["athlete"].nunique() < 2:
+    n_athletes = int(frame["athlete"].nunique())
+    if n_athletes < 2:
         raise ValueError(
-            f"the analysis window holds {frame['athlete'].nunique()} athlete(s); the model needs "
-            "at least two. Fix: check the outcome and exposure columns for missing values."
+            f"the analysis window holds {n_athletes} athlete(s); a mixed model needs at least "
+            "two (and cluster-robust inference several). Fix: check the outcome and exposure "
+            "columns for missing values; for one athlete use fit_banister or a time-series "
+            "model."
         )
-    formula = "y ~ " + " + ".join(design.rhs)
+    formula = "y ~ " + (" + ".join(design.terms) if design.terms else "1")
+    mixed_inference = {"cr2": "cr2", "wild": "cr2", "satterthwaite": "satterthwaite",
+                       "kenward-roger": "kenward-roger", "z": "z"}[method]
     fit = fit_mixed(
         frame,
         formula,
@@ -598,11 +393,17 @@ def fit_within_between(
         reml=reml,
         level=level,
         methods=tuple(methods),
+        inference=mixed_inference,
+        df_terms=(),  # the reported terms get their df from Effects (contrast_df)
     )
-    table = effects_table(
-        list(fit.table["term"]), fit.table["estimate"].to_numpy(), fit.cov_params.to_numpy(),
-        design, level,
-    )
+    names = list(fit.table["term"])
+    effects = Effects(names=names, est=fit.table["estimate"].to_numpy(dtype=float),
+                      cov=fit.cov_params.to_numpy(), design=design, df_fn=fit.contrast_df)
+    table = effects.table(level)
+    if method == "wild":
+        reported = [design.labels[n] for n in design.exposure_terms]
+        table = apply_wild(table, effects, lambda c: fit.wild(c, level=level, n_boot=n_boot,
+                                                              rng=rng), reported, level=level)
     re = fit.re_cov
     var_rows = [("athlete intercept SD", float(np.sqrt(re.iloc[0, 0])))]
     if "x_w" in re.index:
@@ -613,25 +414,39 @@ def fit_within_between(
         var_rows.append(("intercept-slope correlation", corr))
     var_rows.append(("residual SD", fit.residual_sd))
     variance = pd.DataFrame(var_rows, columns=["component", "estimate"])
-    notes = list(design.notes) + list(fit.notes)
+    notes = [
+        f"Estimand: the within effect is the average change in {outcome} in a period in which "
+        f"an athlete's {exposure} is {step:g} above the athlete's own mean over the analysis "
+        "window"
+        + (", at equal covariates" if covariates else "")
+        + "; the between effect compares athletes whose means differ by as much (confounded by "
+        "whatever makes athletes differ).",
+        *design.notes, *fitting_notes(fit),
+    ]
     if fit.re_structure == "intercept" and random_slope:
         notes.append(
             "The random slope was dropped (its variance is estimated at zero, or the fit did not "
-            "converge; see above). If athletes do respond differently, the within effect's CI "
-            "may be too narrow: compare with the cluster-robust fixed-effects fit."
+            "converge; see above). The CR2 intervals do not rely on it; model-based ones "
+            "(inference='satterthwaite' or 'z') may then be too narrow."
         )
     elif fit.re_structure == "uncorrelated" and random_slope:
         notes.append(
             "The random slope is kept, but its correlation with the random intercept is fixed "
             "at 0 (the full structure was singular or did not converge; see above)."
         )
+    notes.append(inference_note(method, n_athletes, model="the mixed model"))
+    resid = frame["y"].to_numpy() - design.matrix(True) @ _coef_vector(fit, design)
+    serial = serial_note(resid, frame["athlete"].to_numpy(), design.time_index,
+                         robust=method in ("cr2", "wild"))
+    if serial:
+        notes.append(serial)
     analysis = data.loc[frame.index]
     return WithinBetweenResult(
         table=table,
         variance=variance,
         converged=fit.converged,
         re_structure=fit.re_structure,
-        n_athletes=int(frame["athlete"].nunique()),
+        n_athletes=n_athletes,
         n_weeks=int(analysis[time].nunique()),
         n_obs=int(len(frame)),
         outcome=outcome,
@@ -639,7 +454,16 @@ def fit_within_between(
         step=float(step),
         notes=tuple(notes),
         warnings=fit.warnings,
-        cov=reported_cov(list(fit.table["term"]), fit.cov_params.to_numpy(), design),
+        cov=effects.reported_cov(),
         mixed=fit,
         data=frame,
+        period=design.period,
+        inference=method,
+        _effects=effects,
     )
+
+
+def _coef_vector(fit: MixedResult, design: Design) -> np.ndarray:
+    """Intercept and coefficients in the order of ``design.matrix(True)``."""
+    est = fit.table.set_index("term")["estimate"]
+    return np.r_[est["Intercept"], [est[t] for t in design.terms]]

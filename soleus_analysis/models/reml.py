@@ -1,0 +1,349 @@
+"""Vectorised (RE)ML algebra of the linear mixed model, and lmerTest's Satterthwaite df.
+
+For a model ``y = X b + Z u + e`` with ``u_i ~ N(0, sigma^2 Psi)`` per group, ``Psi = L L'``
+(``L`` the relative Cholesky factor, lme4's ``theta``) and ``e ~ N(0, sigma^2 I)``, every
+quantity below needs only per-group cross-products (``Z_i'Z_i``, ``Z_i'X_i``, ``Z_i'y_i``), by
+Woodbury's identity: ``X'V^-1 X = X'X - sum_i X_i'Z_i L M_i^-1 L'Z_i'X_i`` with
+``M_i = I + L'Z_i'Z_i L`` and ``log|V_i| = log|M_i|`` (lme4's formulation, Bates et al. 2015).
+
+- :class:`GroupSums` holds those sums and evaluates the profiled criterion (for start values),
+  the deviance as a function of ``(theta, sigma)`` and the fixed-effect covariance
+  ``sigma^2 (X'V^-1 X)^-1`` (lme4's ``vcov``; it conditions on the variance parameters).
+- :func:`satterthwaite_df` is lmerTest's method (Kuznetsova, Brockhoff & Christensen 2017,
+  JSS 82(13)): for a contrast ``c``, ``df = 2 f^2 / (g' A g)`` with ``f = c' vcov c``, ``g`` its
+  gradient in ``(theta, sigma)`` and ``A = 2 H^-1`` the asymptotic covariance of
+  ``(theta, sigma)`` from the Hessian ``H`` of the deviance. Derivatives are central finite
+  differences (lmerTest uses numDeriv's Richardson extrapolation); directions in which the
+  deviance is flat or not convex (a variance at its boundary) are left out of ``A``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize
+from statsmodels.regression.mixed_linear_model import MixedLMParams
+
+__all__ = ["GroupSums", "Profiled", "profiled_fit", "satterthwaite_df", "theta_of"]
+
+
+class GroupSums:
+    """Per-group cross-products for the vectorised (RE)ML criterion (see the module docstring).
+
+    ``theta`` holds the lower triangle of ``L`` row by row (``numpy.tril_indices``), or its
+    diagonal when ``diagonal`` (uncorrelated random effects).
+    """
+
+    def __init__(self, y: np.ndarray, x: np.ndarray, z: np.ndarray, groups: np.ndarray) -> None:
+        _, inv = np.unique(groups, return_inverse=True)
+        order = np.argsort(inv, kind="stable")
+        inv_s = inv[order]
+        starts = np.flatnonzero(np.r_[True, inv_s[1:] != inv_s[:-1]])
+        ys, xs, zs = y[order], x[order], z[order]
+        self.ztz = np.add.reduceat(zs[:, :, None] * zs[:, None, :], starts, axis=0)
+        ztx = np.add.reduceat(zs[:, :, None] * xs[:, None, :], starts, axis=0)
+        zty = np.add.reduceat(zs * ys[:, None], starts, axis=0)
+        self.ztxy = np.concatenate([ztx, zty[:, :, None]], axis=2)
+        xy = np.column_stack([x, y])
+        self.xytxy = xy.T @ xy
+        self.n, self.p = x.shape
+        self.q = z.shape[1]
+
+    def lower(self, theta: np.ndarray, diagonal: bool = False) -> np.ndarray:
+        q = self.q
+        lower = np.zeros((q, q))
+        if diagonal:
+            lower[np.diag_indices(q)] = theta
+        else:
+            lower[np.tril_indices(q)] = theta
+        return lower
+
+    def _solve(self, theta: np.ndarray, diagonal: bool):
+        """log|V|, X'V^-1X, X'V^-1y, y'V^-1y (V relative to sigma^2)."""
+        q, p = self.q, self.p
+        lower = self.lower(theta, diagonal)
+        m = np.einsum("ji,gjk,kl->gil", lower, self.ztz, lower) + np.eye(q)
+        chol = np.linalg.cholesky(m)
+        logdet = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum()
+        rhs = np.einsum("ji,gjk->gik", lower, self.ztxy)
+        sol = np.linalg.solve(m, rhs)
+        xyvxy = self.xytxy - np.einsum("gqa,gqb->ab", rhs, sol)
+        return logdet, xyvxy[:p, :p], xyvxy[:p, p], xyvxy[p, p], lower
+
+    def criterion(
+        self, theta: np.ndarray, reml: bool, diagonal: bool = False
+    ) -> tuple[float, np.ndarray, np.ndarray]:
+        """-2 log-likelihood profiled over beta and sigma^2; also beta and Psi = L L'."""
+        p, n = self.p, self.n
+        logdet, xvx, xvy, yvy, lower = self._solve(theta, diagonal)
+        chol_x = np.linalg.cholesky(xvx)
+        beta = np.linalg.solve(xvx, xvy)
+        rss = yvy - xvy @ beta
+        if rss <= 0:
+            raise np.linalg.LinAlgError("non-positive residual sum of squares")
+        dof = n - p if reml else n
+        value = dof * np.log(2 * np.pi * rss / dof) + dof + logdet
+        if reml:
+            value += 2.0 * np.log(np.diag(chol_x)).sum()
+        return float(value), beta, lower @ lower.T
+
+    def deviance(self, varpar: np.ndarray, reml: bool, diagonal: bool = False) -> float:
+        """-2 (restricted) log-likelihood at ``varpar = (theta, sigma)``, beta profiled."""
+        theta, sigma = varpar[:-1], float(varpar[-1])
+        p, n = self.p, self.n
+        logdet, xvx, xvy, yvy, _ = self._solve(theta, diagonal)
+        sign, logdet_x = np.linalg.slogdet(xvx)
+        beta = np.linalg.solve(xvx, xvy)
+        rss = yvy - xvy @ beta
+        s2 = sigma**2
+        if reml:
+            return float((n - p) * np.log(2 * np.pi * s2) + logdet + logdet_x + rss / s2)
+        return float(n * np.log(2 * np.pi * s2) + logdet + rss / s2)
+
+    def vcov(self, varpar: np.ndarray, diagonal: bool = False) -> np.ndarray:
+        """``sigma^2 (X'V^-1X)^-1``, the covariance of the fixed effects given ``varpar``."""
+        theta, sigma = varpar[:-1], float(varpar[-1])
+        xvx = self._solve(theta, diagonal)[1]
+        return sigma**2 * np.linalg.inv(xvx)
+
+
+@dataclass(frozen=True)
+class Profiled:
+    """Optimum of the vectorised profiled criterion on the standardised scale."""
+
+    params: MixedLMParams
+    llf: float
+    lower: np.ndarray  # relative Cholesky factor L (Psi = L L')
+
+    @property
+    def singular(self) -> bool:
+        """lme4's ``isSingular`` rule: a diagonal element of L below 1e-4."""
+        return bool(np.any(np.abs(np.diag(self.lower)) < 1e-4))
+
+
+def profiled_fit(
+    y: np.ndarray,
+    x: np.ndarray,
+    z: np.ndarray,
+    groups: np.ndarray,
+    *,
+    reml: bool,
+    diagonal: bool = False,
+) -> Profiled | None:
+    """Fast vectorised profiled (RE)ML fit (start values and a check); None if it fails."""
+    try:
+        sums = GroupSums(y, x, z, groups)
+        q = z.shape[1]
+        theta0 = np.ones(q) if diagonal else np.eye(q)[np.tril_indices(q)]
+
+        def objective(theta: np.ndarray) -> float:
+            try:
+                return sums.criterion(theta, reml, diagonal)[0] / sums.n
+            except np.linalg.LinAlgError:
+                return np.inf
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            opt = optimize.minimize(
+                objective, theta0, method="BFGS", jac="3-point", options={"gtol": 1e-7}
+            )
+        if not np.isfinite(opt.fun):
+            return None
+        value, beta, psi = sums.criterion(opt.x, reml, diagonal)
+        lower = sums.lower(opt.x, diagonal)
+        params = MixedLMParams.from_components(fe_params=beta, cov_re=psi)
+        return Profiled(params=params, llf=-value / 2.0, lower=lower)
+    except (np.linalg.LinAlgError, ValueError, FloatingPointError):
+        return None
+
+
+def theta_of(psi: np.ndarray, diagonal: bool = False) -> np.ndarray:
+    """lme4's ``theta`` (lower Cholesky factor of ``Psi``, by rows) of a PSD matrix."""
+    psi = np.asarray(psi, dtype=float)
+    q = psi.shape[0]
+    if diagonal:
+        return np.sqrt(np.clip(np.diag(psi), 0, None))
+    lower = np.zeros((q, q))
+    for j in range(q):  # Cholesky that tolerates a singular (boundary) Psi
+        s = psi[j, j] - lower[j, :j] @ lower[j, :j]
+        lower[j, j] = np.sqrt(s) if s > 1e-14 * max(1.0, psi[j, j]) else 0.0
+        for i in range(j + 1, q):
+            r = psi[i, j] - lower[i, :j] @ lower[j, :j]
+            lower[i, j] = r / lower[j, j] if lower[j, j] > 0 else 0.0
+    return lower[np.tril_indices(q)]
+
+
+def _hessian(fun, x: np.ndarray, h: np.ndarray) -> np.ndarray:
+    k = x.size
+    hess = np.zeros((k, k))
+    f0 = fun(x)
+    for i in range(k):
+        ei = np.zeros(k)
+        ei[i] = h[i]
+        hess[i, i] = (fun(x + ei) - 2 * f0 + fun(x - ei)) / h[i] ** 2
+        for j in range(i + 1, k):
+            ej = np.zeros(k)
+            ej[j] = h[j]
+            val = (fun(x + ei + ej) - fun(x + ei - ej) - fun(x - ei + ej)
+                   + fun(x - ei - ej)) / (4 * h[i] * h[j])
+            hess[i, j] = hess[j, i] = val
+    return hess
+
+
+def satterthwaite_df(
+    sums: GroupSums,
+    varpar: np.ndarray,
+    contrasts: np.ndarray,
+    *,
+    reml: bool = True,
+    diagonal: bool = False,
+) -> np.ndarray:
+    """lmerTest's Satterthwaite denominator df for each row of ``contrasts``.
+
+    Parameters
+    ----------
+    sums : GroupSums
+    varpar : numpy.ndarray
+        ``(theta, sigma)`` at the (RE)ML optimum.
+    contrasts : numpy.ndarray
+        k x p matrix, one contrast of the fixed effects per row.
+    reml, diagonal : bool
+
+    Returns
+    -------
+    numpy.ndarray
+        k degrees of freedom (``nan`` where the variance of the contrast is 0).
+    """
+    varpar = np.asarray(varpar, dtype=float)
+    h = 1e-4 * np.maximum(np.abs(varpar), 0.05)
+    big = 4e-3 * np.maximum(np.abs(varpar), 0.05)
+    with np.errstate(all="ignore"):
+        # Richardson extrapolation of the O(h^2) central differences: the deviance is large
+        # and its second differences lose digits at small steps (lmerTest uses numDeriv).
+        dev = lambda v: sums.deviance(v, reml, diagonal)  # noqa: E731
+        hess = (4 * _hessian(dev, varpar, big / 2) - _hessian(dev, varpar, big)) / 3
+    vals, vecs = np.linalg.eigh((hess + hess.T) / 2)
+    keep = vals > 1e-8 * max(vals.max(initial=0.0), 1e-300)
+    a_cov = 2 * (vecs[:, keep] / vals[keep]) @ vecs[:, keep].T
+    k = varpar.size
+    grads = []
+    for i in range(k):
+        e = np.zeros(k)
+        e[i] = h[i]
+        grads.append((sums.vcov(varpar + e, diagonal) - sums.vcov(varpar - e, diagonal))
+                     / (2 * h[i]))
+    vc = sums.vcov(varpar, diagonal)
+    out = []
+    for c in np.atleast_2d(contrasts):
+        f = float(c @ vc @ c)
+        g = np.array([c @ gi @ c for gi in grads])
+        den = float(g @ a_cov @ g)
+        out.append(2 * f**2 / den if den > 0 and f > 0 else np.inf if f > 0 else np.nan)
+    return np.asarray(out, dtype=float)
+
+
+def kenward_roger(
+    x: np.ndarray,
+    z: np.ndarray,
+    groups: np.ndarray,
+    psi: np.ndarray,
+    sigma2: float,
+    contrasts: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Kenward-Roger adjusted covariance of the fixed effects and denominator df.
+
+    The marginal covariance ``V = sigma^2 (I + Z Psi Z')`` is written linearly in its
+    parameters (the elements of ``sigma^2 Psi``, lower triangle, and ``sigma^2``), as in R's
+    pbkrtest (Kenward & Roger 1997; Halekoh & Hojsgaard 2014, JSS 59(9)): with
+    ``Phi = (X'V^-1X)^-1``, ``P_r = -X'V^-1 G_r V^-1 X``, ``Q_rs = X'V^-1 G_r V^-1 G_s V^-1 X``
+    and ``W = 2 IE^-1``, ``IE_rs = tr(P_V G_r P_V G_s)``, the adjusted covariance is
+    ``Phi_A = Phi + 2 Phi [sum_rs W_rs (Q_rs - P_r Phi P_s)] Phi`` and each one-dimensional
+    contrast ``l`` gets pbkrtest's ``Lb_ddf`` degrees of freedom (lmerTest's
+    ``ddf = "Kenward-Roger"`` reports ``sqrt(l' Phi_A l)`` with them). Every sum over the
+    block-diagonal ``V`` is computed per group, vectorised.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        ``Phi_A`` (p x p) and one df per row of ``contrasts``.
+    """
+    codes = np.unique(np.asarray(groups), return_inverse=True)[1]
+    order = np.argsort(codes, kind="stable")
+    codes_s = codes[order]
+    sizes = np.bincount(codes_s)
+    n_g, nmax, p, q = sizes.size, int(sizes.max()), x.shape[1], z.shape[1]
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    idx = starts[:, None] + np.arange(nmax)[None, :]
+    real = np.arange(nmax)[None, :] < sizes[:, None]
+    idx = np.where(real, order[np.minimum(idx, len(order) - 1)], 0)
+    xs = np.where(real[:, :, None], x[idx], 0.0)
+    zs = np.where(real[:, :, None], z[idx], 0.0)
+    v = sigma2 * (np.eye(nmax) + zs @ psi @ np.swapaxes(zs, 1, 2))
+    v = np.where(real[:, :, None] & real[:, None, :], v, np.eye(nmax))
+    vinv = np.linalg.inv(v)
+    vinv = np.where(real[:, :, None] & real[:, None, :], vinv, 0.0)
+    b = vinv @ xs  # V^-1 X
+    a = vinv @ zs  # V^-1 Z
+    c = np.swapaxes(zs, 1, 2) @ b  # Z'V^-1X, g x q x p
+    d = np.swapaxes(zs, 1, 2) @ a  # Z'V^-1Z
+    phi = np.linalg.inv(np.einsum("gia,gib->ab", xs, b))
+    # parameters: elements (i, j), i >= j, of sigma^2 Psi, then sigma^2
+    pairs = [(i, j) for i in range(q) for j in range(i + 1)]
+    mats = []
+    for i, j in pairs:
+        e = np.zeros((q, q))
+        e[i, j] = e[j, i] = 1.0
+        mats.append(e)
+    k = len(pairs) + 1
+    p_r = np.empty((k, p, p))
+    for r, e in enumerate(mats):
+        p_r[r] = -np.einsum("gia,ij,gjb->ab", c, e, c)
+    p_r[-1] = -np.einsum("gia,gib->ab", b, b)
+    xv2z = np.einsum("gia,gib->gab", b, a)  # X'V^-2 Z, g x p x q
+    q_rs = np.empty((k, k, p, p))
+    t1 = np.empty((k, k))
+    for r in range(k):
+        for s in range(k):
+            if r < k - 1 and s < k - 1:
+                er, es = mats[r], mats[s]
+                q_rs[r, s] = np.einsum("gia,ij,gjk,kl,glb->ab", c, er, d, es, c)
+                t1[r, s] = np.einsum("ij,gjk,kl,gli->", er, d, es, d)
+            elif r < k - 1:  # G_s = I
+                q_rs[r, s] = np.einsum("gia,ij,gbj->ab", c, mats[r], xv2z)
+                t1[r, s] = np.einsum("ij,gkj,gki->", mats[r], a, a)
+            elif s < k - 1:
+                q_rs[r, s] = np.einsum("gaj,jk,gkb->ab", xv2z, mats[s], c)
+                t1[r, s] = np.einsum("ij,gkj,gki->", mats[s], a, a)
+            else:
+                q_rs[r, s] = np.einsum("gia,gij,gjb->ab", b, vinv, b)
+                t1[r, s] = float((vinv**2).sum())
+    ie = np.empty((k, k))
+    for r in range(k):
+        for s in range(k):
+            ie[r, s] = (t1[r, s] - 2 * np.trace(phi @ q_rs[r, s])
+                        + np.trace(phi @ p_r[r] @ phi @ p_r[s]))
+    w = 2 * np.linalg.pinv(ie, rcond=1e-10)
+    u = np.zeros((p, p))
+    for r in range(k):
+        for s in range(k):
+            u += w[r, s] * (q_rs[r, s] - p_r[r] @ phi @ p_r[s])
+    phi_a = phi + 2 * phi @ u @ phi
+    dfs = []
+    for l_vec in np.atleast_2d(contrasts):
+        lv = l_vec[None, :]
+        theta = lv.T @ np.linalg.solve(lv @ phi @ lv.T, lv)
+        m = [theta @ phi @ p_r[r] @ phi for r in range(k)]
+        a1 = sum(w[r, s] * np.trace(m[r]) * np.trace(m[s]) for r in range(k) for s in range(k))
+        a2 = sum(w[r, s] * np.trace(m[r] @ m[s]) for r in range(k) for s in range(k))
+        qd = 1.0
+        bb = (a1 + 6 * a2) / (2 * qd)
+        g = ((qd + 1) * a1 - (qd + 4) * a2) / ((qd + 2) * a2)
+        den = 3 * qd + 2 * (1 - g)
+        c1, c2, c3 = g / den, (qd - g) / den, (qd + 2 - g) / den
+        e_star = 1 / (1 - a2 / qd)
+        v_star = 2 / qd * (1 + c1 * bb) / ((1 - c2 * bb) ** 2 * (1 - c3 * bb))
+        rho = v_star / (2 * e_star**2)
+        dfs.append(4 + (qd + 2) / (qd * rho - 1))
+    return phi_a, np.asarray(dfs, dtype=float)
