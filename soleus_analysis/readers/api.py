@@ -10,6 +10,7 @@ import pandas as pd
 from soleus_analysis.errors import InputError
 from soleus_analysis.readers import fit, fitbit, generic, gpx, hevy, pmsys, strava, strong, tcx
 from soleus_analysis.readers._common import ReadResult, make_context
+from soleus_analysis.readers.activity_files import STREAM_SOURCES, read_activity_stream
 from soleus_analysis.readers.detect import SOURCES, detect_source
 from soleus_analysis.schemas import TABLES
 
@@ -196,17 +197,19 @@ def read_stream(
         [steps/min], then source-specific extras (``latitude_deg``, ``longitude_deg``,
         ``power_w``). Missing measures are NaN. ``attrs["notes"]`` says what was assumed.
     """
-    p = Path(path)
-    ctx = make_context(p, athlete_id="-", tz=tz)
-    if source == "auto":
-        source = detect_source(p).source
-    readers = {"fit": fit.read_fit_stream, "gpx": gpx.read_gpx_stream, "tcx": tcx.read_tcx_stream}
-    if source not in readers:
+    if source not in ("auto", *STREAM_SOURCES):
         raise InputError(
             f"a {source} file has no record stream",
-            path=p,
+            path=path,
             fix="read_stream takes FIT, GPX and TCX activity files",
         )
-    out = readers[source](ctx)
-    out.attrs = {"source": source, "notes": list(ctx.notes)}
-    return out
+    if source == "auto":
+        found = detect_source(Path(path))
+        if found.source not in STREAM_SOURCES:
+            raise InputError(
+                f"a {found.source} file has no record stream",
+                path=path,
+                fix="read_stream takes FIT, GPX and TCX activity files",
+            )
+        source = found.source
+    return read_activity_stream(path, source=source, tz=tz)

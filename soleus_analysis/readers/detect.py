@@ -7,13 +7,13 @@ fits, :class:`~soleus_analysis.UnknownSourceError` lists each source tried and w
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from soleus_analysis.errors import InputError, UnknownSourceError
 from soleus_analysis.readers import hevy, pmsys, strava, strong
 from soleus_analysis.readers._common import read_bytes
+from soleus_analysis.readers.activity_files import xml_root
 from soleus_analysis.readers.fit import is_fit
 from soleus_analysis.readers.generic import canonical_source
 from soleus_analysis.textfile import TextTable, read_text_table
@@ -22,7 +22,6 @@ __all__ = ["SOURCES", "Detected", "detect_source"]
 
 #: Every source ``sol.read`` knows, in the order detection tries them.
 SOURCES = ("fit", "gpx", "tcx", "fitbit", "strong", "hevy", "strava", "pmsys", "canonical", "csv")
-_XML_ROOT = re.compile(rb"<\s*(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)[\s>/]")
 
 
 @dataclass(frozen=True)
@@ -32,19 +31,6 @@ class Detected:
     source: str
     text: TextTable | None = None
     table: str | None = None
-
-
-def _xml_root(head: bytes) -> str | None:
-    body = head.lstrip(b"\xef\xbb\xbf").lstrip()
-    if not body.startswith(b"<"):
-        return None
-    # Skip the XML declaration, comments and processing instructions.
-    for m in _XML_ROOT.finditer(body):
-        start = body.rfind(b"<", 0, m.end())
-        if body[start + 1 : start + 2] in (b"?", b"!"):
-            continue
-        return m.group(1).decode("ascii", "replace")
-    return None
 
 
 def detect_source(
@@ -89,7 +75,7 @@ def detect_source(
     if is_fit(head):
         return Detected("fit")
     tried.append(("fit", "no '.FIT' signature in the first 12 bytes"))
-    root = _xml_root(head)
+    root = xml_root(head)
     if root == "gpx":
         return Detected("gpx")
     if root == "TrainingCenterDatabase":

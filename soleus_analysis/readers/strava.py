@@ -44,6 +44,7 @@ from soleus_analysis.readers._common import (
     text_column,
 )
 from soleus_analysis.readers._sets import number
+from soleus_analysis.readers.activity_files import read_activity_stream
 from soleus_analysis.textfile import TextTable
 
 __all__ = ["RUN_TYPES", "matches", "read_strava"]
@@ -164,8 +165,6 @@ def read_strava(
 
 
 def _stream_metrics(out: pd.DataFrame, is_run: np.ndarray, ctx: ReadContext) -> None:
-    from soleus_analysis.readers.api import read_stream  # local: api imports this module
-
     folder = ctx.path.parent
     done = missing = failed = 0
     for i in np.flatnonzero(is_run):
@@ -177,7 +176,7 @@ def _stream_metrics(out: pd.DataFrame, is_run: np.ndarray, ctx: ReadContext) -> 
             missing += 1
             continue
         try:
-            stream = read_stream(path, tz=ctx.tz)
+            stream = read_activity_stream(path, tz=ctx.tz)
         except InputError:
             failed += 1
             continue
