@@ -16,7 +16,7 @@ from soleus_analysis.readers._common import read_bytes
 from soleus_analysis.readers.activity_files import xml_root
 from soleus_analysis.readers.fit import is_fit
 from soleus_analysis.readers.generic import canonical_source
-from soleus_analysis.textfile import TextTable, read_text_table
+from soleus_analysis.textfile import TextTable, looks_binary, read_text_table
 
 __all__ = ["SOURCES", "Detected", "detect_source"]
 
@@ -89,7 +89,7 @@ def detect_source(
         tried.append(("fitbit", "JSON without Fitbit's activityName/startTime"))
     else:
         tried.append(("fitbit", "not JSON"))
-    if b"\x00" in head[:8192]:
+    if looks_binary(head):
         tried.append(("csv", "binary data, not text"))
         raise _unknown(path, tried)
     text = read_text_table(path, encoding=encoding)
