@@ -21,7 +21,14 @@ import pandas as pd
 
 from soleus_analysis.errors import InputError
 
-__all__ = ["TextTable", "decode_bytes", "looks_binary", "read_text_table", "sniff_delimiter"]
+__all__ = [
+    "TextTable",
+    "decode_bytes",
+    "looks_binary",
+    "read_text_table",
+    "sniff_delimiter",
+    "unique_names",
+]
 
 _DELIMITERS = (",", ";", "\t", "|")
 _ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
@@ -128,9 +135,7 @@ def looks_binary(raw: bytes) -> bool:
     return "\x00" in text
 
 
-def decode_bytes(
-    raw: bytes, path: str, encoding: str | None = None
-) -> tuple[str, str, list[str]]:
+def decode_bytes(raw: bytes, path: str, encoding: str | None = None) -> tuple[str, str, list[str]]:
     """Decode an export's bytes: (text, encoding used, notes).
 
     An explicit ``encoding`` is used as given. Otherwise a byte-order mark decides (UTF-8,
@@ -237,7 +242,14 @@ def read_text_table(
     return TextTable(frame, tuple(header), delim, used_encoding, decimal, name, tuple(notes))
 
 
-def _unique_names(header: list[str]) -> list[str]:
+def unique_names(header: list[str]) -> list[str]:
+    """Column names for a header: a repeated name gets ``.1``, ``.2``... (as pandas does).
+
+    Examples
+    --------
+    >>> unique_names(["Distance", "Time", "Distance"])
+    ['Distance', 'Time', 'Distance.1']
+    """
     seen: Counter[str] = Counter()
     out = []
     for field in header:
@@ -322,9 +334,9 @@ def _parse(text: str, delim: str, path: str) -> tuple[pd.DataFrame, list[str], l
         header_ext = header
     n_cols = len(header_ext)
     padded = [r + [""] * (n_cols - len(r)) if len(r) < n_cols else r for r in body]
-    frame = pd.DataFrame(padded, columns=_unique_names(header_ext), dtype="str")
+    frame = pd.DataFrame(padded, columns=unique_names(header_ext), dtype="str")
     if frame.empty:
-        frame = pd.DataFrame({c: pd.Series(dtype="str") for c in _unique_names(header_ext)})
+        frame = pd.DataFrame({c: pd.Series(dtype="str") for c in unique_names(header_ext)})
     frame.index = pd.RangeIndex(2, 2 + len(frame), name="source_row")
     blank = (
         frame.apply(lambda col: col.str.strip().eq(""), axis=0).all(axis=1)

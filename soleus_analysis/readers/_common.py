@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -23,7 +22,6 @@ from soleus_analysis.errors import InputError, MissingUnitError
 from soleus_analysis.parsing import KM_PER_MILE, keep_unparsed
 from soleus_analysis.readers.dates import parse_datetimes
 from soleus_analysis.schemas import canonical_columns
-from soleus_analysis.textfile import TextTable, read_text_table
 
 __all__ = [
     "KG_PER_LB",
@@ -425,44 +423,6 @@ def finish(
     out = out[ordered]
     out.attrs = {"table": table, "source": source, "notes": list(ctx.notes)}
     return out
-
-
-def open_export(
-    ctx: ReadContext,
-    text: TextTable | None,
-    matches: Callable[[tuple[str, ...]], tuple[bool, str]],
-    *,
-    what: str,
-) -> TextTable:
-    """The export as text cells, after checking that its header is the reader's.
-
-    Parameters
-    ----------
-    ctx : ReadContext
-        The read's context; the text table's notes (encoding, delimiter...) are added to it.
-    text : TextTable or None
-        The file already read as text (by source detection), or None to read ``ctx.path``.
-    matches : callable
-        The reader's header check: header -> (whether it matches, why not).
-    what : str
-        The export's name in the error message, e.g. ``"a Hevy export"``.
-
-    Returns
-    -------
-    TextTable
-        The file's text table.
-
-    Raises
-    ------
-    InputError
-        The header is not the reader's export.
-    """
-    text = text or read_text_table(ctx.path, encoding=ctx.encoding)
-    ok, why = matches(text.header)
-    if not ok:
-        raise ctx.error(f"not {what} ({why})", fix="pass the right source= for this file")
-    ctx.notes.extend(n for n in text.notes if n not in ctx.notes)
-    return text
 
 
 def text_column(raw: pd.DataFrame, name: str) -> pd.Series:

@@ -264,9 +264,7 @@ def parse_datetimes(values: pd.Series, *, order_hint: str | None = None) -> Pars
     foreign = {u for u, c in cells.items() if c is not None and _shape(c) != main}
     good = [c for c in good if _shape(c) == main]
     order, why = _order_of(good, order_hint)
-    clocks = {
-        c.meridiem is not None and 1 <= c.hour <= 12 for c in good if c.hour is not None
-    }
+    clocks = {c.meridiem is not None and 1 <= c.hour <= 12 for c in good if c.hour is not None}
     parts: dict[str, tuple] = {}
     for u, cell in cells.items():
         ymd = _ymd(cell, order) if cell is not None and u not in foreign else None

@@ -95,11 +95,24 @@ def detect_source(
     text = read_text_table(path, encoding=encoding)
     if columns:
         return Detected("csv", text)
-    for name, module in (("strong", strong), ("hevy", hevy), ("strava", strava), ("pmsys", pmsys)):
-        ok, why = module.matches(text.header)
-        if ok:
-            return Detected(name, text)
-        tried.append((name, why))
+    apps = (
+        ("strong", strong.recognise_strong),
+        ("hevy", hevy.recognise_hevy),
+        ("strava", strava.recognise_strava),
+    )
+    # Every app's column names first, then every app's layout (which reads the contents).
+    whys: dict[str, str] = {}
+    for use_layout in (False, True):
+        for name, recognise in apps:
+            found, why = recognise(text, path=path, use_layout=use_layout)
+            if found is not None:
+                return Detected(name, text)
+            whys[name] = why
+    tried += [(name, whys[name]) for name, _ in apps]
+    ok, why = pmsys.matches(text.header)
+    if ok:
+        return Detected("pmsys", text)
+    tried.append(("pmsys", why))
     found, why = canonical_source(text.header, table)
     if found is not None:
         return Detected("canonical", text, found)
