@@ -53,6 +53,8 @@ _ISO = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?
 # Numbers written with thousands separators: 1.005 / 1.005,5 (dots) and 1,825 / 1,825.5 (commas).
 _THOUSANDS_DOT = r"^[-+]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$"
 _THOUSANDS_COMMA = r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"
+# Spaces (also no-break and narrow no-break spaces) between groups of three: 1 825 / 1 825,5.
+_THOUSANDS_SPACE = r"^[-+]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?$"
 # Cells that can only be read one way: a mark followed by 1-2 or 4+ digits, a leading 0, or both
 # marks (the last one is the decimal mark).
 _ONLY_COMMA = r"^[-+]?(?:\d*,\d{1,2}|\d*,\d{4,}|0,\d+|\d{1,3}(?:\.\d{3})+,\d+)$"
@@ -103,12 +105,15 @@ def parse_number(values: pd.Series, *, decimal: str = ".") -> pd.Series:
     --------
     >>> parse_number(pd.Series(["72,5", "1.005,0", "x"]), decimal=",").tolist()
     [72.5, 1005.0, nan]
-    >>> parse_number(pd.Series(["1,825", "14.17", "1,82"])).tolist()
-    [1825.0, 14.17, nan]
+    >>> parse_number(pd.Series(["1,825", "14.17", "1,82", "1\u00a0825"])).tolist()
+    [1825.0, 14.17, nan, 1825.0]
     """
     if pd.api.types.is_numeric_dtype(values.dtype):
         return values.astype("float64")
     text = values.astype("str").str.strip()
+    spaced = text.str.match(_THOUSANDS_SPACE)
+    if spaced.any():
+        text = text.where(~spaced, text.str.replace(r"[ \u00a0\u202f]", "", regex=True))
     if decimal == ",":
         grouped = text.str.match(_THOUSANDS_DOT)
         text = text.where(~grouped, text.str.replace(".", "", regex=False))

@@ -8,7 +8,18 @@ from pathlib import Path
 import pandas as pd
 
 from soleus_analysis.errors import InputError
-from soleus_analysis.readers import fit, fitbit, generic, gpx, hevy, pmsys, strava, strong, tcx
+from soleus_analysis.readers import (
+    fit,
+    fitbit,
+    garmin_csv,
+    generic,
+    gpx,
+    hevy,
+    pmsys,
+    strava,
+    strong,
+    tcx,
+)
 from soleus_analysis.readers._common import ReadResult, make_context
 from soleus_analysis.readers.activity_files import STREAM_SOURCES, read_activity_stream
 from soleus_analysis.readers.detect import SOURCES, detect_source
@@ -83,6 +94,8 @@ def read_all(
         return hevy.read_hevy(ctx, text)
     if source == "strava":
         return strava.read_strava(ctx, text)
+    if source == "garmin_csv":
+        return garmin_csv.read_garmin_csv(ctx, text)
     if source == "pmsys":
         return pmsys.read_pmsys(ctx, text)
     if source == "csv":
@@ -119,8 +132,8 @@ def read(
         GPX, TCX or Fitbit ``exercise.json``.
     source : str, default "auto"
         ``auto`` detects it from the file's header or structure; else one of ``strong``,
-        ``hevy``, ``fit``, ``strava``, ``gpx``, ``tcx``, ``fitbit``, ``pmsys``, ``csv``,
-        ``canonical``.
+        ``hevy``, ``fit``, ``strava``, ``garmin_csv`` (Garmin Connect's ``Activities.csv``),
+        ``gpx``, ``tcx``, ``fitbit``, ``pmsys``, ``csv``, ``canonical``.
     athlete_id : str, optional
         Default: the file's stem (stated in the notes).
     tz : str, default "UTC"
@@ -132,6 +145,9 @@ def read(
         Unit of distances in files that do not state it.
     columns, units : dict, optional
         Column mapping and units of a generic CSV (see :mod:`soleus_analysis.readers.generic`).
+        With an app's source (``source="strong"``...), ``columns`` maps the file's column names
+        to the app's English names, for an export in a language the readers do not know:
+        ``columns={"Fecha": "Date", "Ejercicio": "Exercise Name", ...}``.
     table : str, optional
         Which table to return when the file feeds several; the table of a generic or canonical
         CSV.

@@ -11,17 +11,30 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from soleus_analysis.errors import InputError, UnknownSourceError
-from soleus_analysis.readers import hevy, pmsys, strava, strong
+from soleus_analysis.readers import garmin_csv, hevy, pmsys, strava, strong
 from soleus_analysis.readers._common import read_bytes
 from soleus_analysis.readers.activity_files import xml_root
 from soleus_analysis.readers.fit import is_fit
 from soleus_analysis.readers.generic import canonical_source
+from soleus_analysis.readers.layout import shown_header
 from soleus_analysis.textfile import TextTable, looks_binary, read_text_table
 
 __all__ = ["SOURCES", "Detected", "detect_source"]
 
 #: Every source ``sol.read`` knows, in the order detection tries them.
-SOURCES = ("fit", "gpx", "tcx", "fitbit", "strong", "hevy", "strava", "pmsys", "canonical", "csv")
+SOURCES = (
+    "fit",
+    "gpx",
+    "tcx",
+    "fitbit",
+    "strong",
+    "hevy",
+    "strava",
+    "garmin_csv",
+    "pmsys",
+    "canonical",
+    "csv",
+)
 
 
 @dataclass(frozen=True)
@@ -99,6 +112,7 @@ def detect_source(
         ("strong", strong.recognise_strong),
         ("hevy", hevy.recognise_hevy),
         ("strava", strava.recognise_strava),
+        ("garmin_csv", garmin_csv.recognise_garmin_csv),
     )
     # Every app's column names first, then every app's layout (which reads the contents).
     whys: dict[str, str] = {}
@@ -121,17 +135,42 @@ def detect_source(
     raise _unknown(path, tried, header=text.header)
 
 
+def _mapping_hint(header: tuple[str, ...], path: Path) -> str:
+    """A columns= mapping that would read a header of an app's layout in an unknown language."""
+    if path.name.casefold() == "activities.csv" or strava.layout_width_fits(header):
+        names = ("Activity ID", "Activity Date", "Activity Name", "Activity Type")
+        pairs = dict(zip(header[:4], names, strict=False))
+        return (
+            f"if it is a Strava activities.csv in a language the readers do not know, name its "
+            f"columns in Strava's English: sol.read(path, source='strava', columns={pairs!r}) "
+            "(soleus: --source strava --columns)"
+        )
+    for names in strong.LAYOUTS.values():
+        if len(names) == len(header):
+            pairs = dict(zip(header, names, strict=True))
+            return (
+                "if it is a Strong export in a language the readers do not know, name its "
+                f"columns in Strong's English: sol.read(path, source='strong', columns={pairs!r}) "
+                "(soleus: --source strong --columns)"
+            )
+    return (
+        "for an app export in a language the readers do not know, pass source= and columns= "
+        "mapping its column names to the app's English ones (soleus: --source, --columns); for a "
+        "spreadsheet, source='csv' with columns={...}"
+    )
+
+
 def _unknown(
     path: Path, tried: list[tuple[str, str]], header: tuple[str, ...] | None = None
 ) -> UnknownSourceError:
     shown = ""
+    hint = ""
     if header is not None:
-        cut = ", ".join(header[:8]) + (", ..." if len(header) > 8 else "")
-        shown = f" (header: {cut})"
+        shown = f" (header: {shown_header(header, limit=8)})"
+        hint = "; " + _mapping_hint(header, path)
     reasons = "; ".join(f"{name}: {why}" for name, why in tried)
     return UnknownSourceError(
         f"cannot tell which app exported this file{shown}. Tried {reasons}",
         path=path,
-        fix="pass source= (one of " + ", ".join(SOURCES) + ") or, for a spreadsheet, "
-        "source='csv' with columns={...}",
+        fix="pass source= (one of " + ", ".join(SOURCES) + ")" + hint,
     )

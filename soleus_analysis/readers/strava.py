@@ -73,7 +73,16 @@ from soleus_analysis.readers.layout import (
 from soleus_analysis.readers.vocabulary import activity_kinds, fold, translate_table
 from soleus_analysis.textfile import TextTable, read_text_table
 
-__all__ = ["LAYOUTS", "RUN_TYPES", "layout", "matches", "read_strava", "recognise_strava"]
+__all__ = [
+    "LAYOUTS",
+    "RUN_TYPES",
+    "layout",
+    "layout_width_fits",
+    "matches",
+    "read_strava",
+    "recognise_strava",
+    "safe_member",
+]
 
 SOURCE = "strava"
 RUN_TYPES = {"run", "trail run", "virtual run", "virtualrun", "treadmill", "trailrun"}
@@ -115,6 +124,12 @@ def _repeats(header: tuple[str, ...]) -> set[tuple[int, int]]:
         else:
             first[name] = k
     return pairs
+
+
+def layout_width_fits(header: tuple[str, ...]) -> bool:
+    """Whether a header has the repeated names of Strava's bulk layout (whatever its language)."""
+    names = LAYOUTS["bulk"]
+    return len(header) >= len(names) and _repeats(header[: len(names)]) == _repeats(names)
 
 
 def layout(text: TextTable) -> tuple[tuple[str, ...] | None, str]:

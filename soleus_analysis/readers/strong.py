@@ -150,8 +150,10 @@ _SET_TYPES = {
 #: The rest-timer marker of ``Set Order`` in the languages seen (German ``Ruhezeit``, in
 #: third-party fixtures of real German exports).
 _REST = {"rest timer", "rest_timer", "ruhezeit"}
-_WEIGHT_UNIT_IN_NAME = re.compile(r"\(\s*(kg|kgs|lb|lbs)\s*\)", re.IGNORECASE)
-_DISTANCE_UNIT_IN_NAME = re.compile(r"\(\s*(m|meters|metres|km|mi|miles)\s*\)", re.IGNORECASE)
+_WEIGHT_UNIT_IN_NAME = re.compile(r"\(\s*(kg|kgs|кг|lb|lbs|фунт\w*)\s*\)", re.IGNORECASE)
+_DISTANCE_UNIT_IN_NAME = re.compile(
+    r"\(\s*(m|meters|metres|meter|metros|mètres|metri|м|метр\w*|km|mi|miles)\s*\)", re.IGNORECASE
+)
 
 
 def matches(header: tuple[str, ...]) -> tuple[bool, str]:
@@ -208,12 +210,11 @@ def layout(text: TextTable) -> tuple[tuple[str, ...] | None, str]:
             header = list(names)
             weight, distance = names.index("Weight"), names.index("Distance")
             if m := _WEIGHT_UNIT_IN_NAME.search(text.header[weight]):
-                header[weight] = (
-                    "Weight (kg)" if m.group(1).lower().startswith("kg") else ("Weight (lbs)")
-                )
+                kg = m.group(1).lower() in ("kg", "kgs", "кг")
+                header[weight] = "Weight (kg)" if kg else "Weight (lbs)"
             if name == "newest" and _DISTANCE_UNIT_IN_NAME.search(text.header[distance]):
                 unit = _DISTANCE_UNIT_IN_NAME.search(text.header[distance]).group(1).lower()
-                if unit in ("m", "meters", "metres"):
+                if unit not in ("km", "mi", "miles"):
                     header[distance] = "Distance (meters)"
             return tuple(header), ""
     return None, f"its {width} columns do not fit Strong's layouts"
