@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from soleus_analysis.errors import InputError
@@ -43,6 +44,8 @@ _BOMS = (
 # A cell longer than this is read (the csv module's default limit is 128 KiB), up to this size.
 _FIELD_LIMIT = 64 * 1024 * 1024
 _TAG = re.compile(r"<[^<>]*>")
+#: More header fields than this is not a table (exports have up to about 100 columns).
+_MAX_COLUMNS = 1000
 _DECIMAL_COMMA = re.compile(r"^-?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+$")
 
 
@@ -84,9 +87,12 @@ def sniff_delimiter(header_line: str) -> str:
     ','
     """
     counts = {}
+    line = header_line[:65536]  # a header is short; a huge first line is not a header anyway
     for delim in _DELIMITERS:
-        fields = next(csv.reader([header_line], delimiter=delim))
-        counts[delim] = len(fields)
+        try:
+            counts[delim] = len(next(csv.reader([line], delimiter=delim)))
+        except (csv.Error, StopIteration):
+            counts[delim] = line.count(delim) + 1
     best = max(_DELIMITERS, key=lambda d: (counts[d], d == ","))
     return best if counts[best] > 1 else ","
 
@@ -309,6 +315,13 @@ def _parse(text: str, delim: str, path: str) -> tuple[pd.DataFrame, list[str], l
         raise InputError(
             "the file has no header line", path=path, fix="export it again with headers"
         )
+    if len(rows[0]) > _MAX_COLUMNS:
+        raise InputError(
+            f"the first line splits into {len(rows[0])} fields, far more than any export has: "
+            "the file is not a table with a header line (JSON, XML or one long line?)",
+            path=path,
+            fix="pass the export itself, or save the data as CSV with a header line",
+        )
     header = [_clean_header(cell) for cell in rows[0]]
     if any(c != raw.strip() for c, raw in zip(header, rows[0], strict=True)):
         tagged = [raw for c, raw in zip(header, rows[0], strict=True) if "<" in raw]
@@ -333,25 +346,26 @@ def _parse(text: str, delim: str, path: str) -> tuple[pd.DataFrame, list[str], l
     else:
         header_ext = header
     n_cols = len(header_ext)
-    padded = [r + [""] * (n_cols - len(r)) if len(r) < n_cols else r for r in body]
-    frame = pd.DataFrame(padded, columns=unique_names(header_ext), dtype="str")
-    if frame.empty:
-        frame = pd.DataFrame({c: pd.Series(dtype="str") for c in unique_names(header_ext)})
-    frame.index = pd.RangeIndex(2, 2 + len(frame), name="source_row")
-    blank = (
-        frame.apply(lambda col: col.str.strip().eq(""), axis=0).all(axis=1)
-        if len(frame)
-        else frame.index == 0
-    )
+    # Blank rows (every cell empty or spaces) are found on the lists: cheap even for wide files.
+    blank = np.fromiter((not any(c.strip() for c in r) for r in body), dtype=bool, count=len(body))
+    numbers = np.arange(2, 2 + len(body))[~blank]
+    kept = [r for r, b in zip(body, blank, strict=True) if not b]
+    padded = [r + [""] * (n_cols - len(r)) if len(r) < n_cols else r for r in kept]
+    names = unique_names(header_ext)
+    if padded:
+        frame = pd.DataFrame(padded, columns=names, dtype="str")
+    else:
+        frame = pd.DataFrame({c: pd.Series(dtype="str") for c in names})
+    frame.index = pd.Index(numbers, name="source_row")
     if blank.any():
         notes.append(f"{int(blank.sum())} blank line(s) skipped")
-        frame = frame.loc[~blank]
     return frame, header, notes
 
 
 def _guess_decimal(frame: pd.DataFrame) -> str:
-    sample = frame.head(2000)
-    for col in sample.columns:
-        if sample[col].str.strip().str.match(_DECIMAL_COMMA).any():
+    # The first 2,000 rows of at most 200 columns decide (exports have far fewer columns).
+    sample = frame.iloc[:2000, :200]
+    for col in range(sample.shape[1]):
+        if sample.iloc[:, col].str.strip().str.match(_DECIMAL_COMMA).any():
             return ","
     return "."
