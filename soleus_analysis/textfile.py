@@ -345,6 +345,12 @@ def _parse(text: str, delim: str, path: str) -> tuple[pd.DataFrame, list[str], l
         )
     else:
         header_ext = header
+    short_rows = [i + 2 for i, r in enumerate(body) if 1 < len(r) < width]
+    if short_rows:
+        notes.append(
+            f"{len(short_rows)} row(s) have fewer fields than the header (first: row "
+            f"{short_rows[0]}; a cut-off file?); their missing cells are empty"
+        )
     n_cols = len(header_ext)
     # Blank rows (every cell empty or spaces) are found on the lists: cheap even for wide files.
     blank = np.fromiter((not any(c.strip() for c in r) for r in body), dtype=bool, count=len(body))

@@ -151,7 +151,7 @@ def _mutated(draw_data) -> None:
     for _ in range(draw_data.draw(st.integers(1, 6))):
         pos = draw_data.draw(st.integers(0, max(len(raw) - 1, 0)))
         kind = draw_data.draw(st.sampled_from(["replace", "insert", "delete"]))
-        byte = draw_data.draw(st.sampled_from([b",", b";", b'"', b"\n", b"\r", b"\x00", b"x", b"9"]))
+        byte = draw_data.draw(st.sampled_from([b",", b";", b'"', b"\n", b"\r", b"\x00", b"x"]))
         if kind == "replace" and raw:
             raw[pos : pos + 1] = byte
         elif kind == "insert":
@@ -176,13 +176,15 @@ def test_mutated_exports_read_or_fail_cleanly_many(data):
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(
-        st.sampled_from(
-            ["activityName", "startTime", "duration", "distance", "distanceUnit", "logId", "x"]
-        ),
-        children,
-        max_size=5,
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                ["activityName", "startTime", "duration", "distance", "distanceUnit", "logId", "x"]
+            ),
+            children,
+            max_size=5,
+        )
     ),
     max_leaves=20,
 )

@@ -139,13 +139,16 @@ class ReadContext:
         return InputError(problem, path=self.path, row=row, column=column, fix=fix)
 
 
-def _norm_unit(value: str | None, aliases: dict[str, str], what: str) -> str | None:
+def _norm_unit(
+    value: str | None, aliases: dict[str, str], what: str, path: Path | None = None
+) -> str | None:
     if value is None:
         return None
     unit = aliases.get(str(value).strip().lower())
     if unit is None:
         raise InputError(
             f"unknown {what} unit {value!r}",
+            path=path,
             fix=f"use one of {', '.join(sorted(set(aliases.values())))}",
         )
     return unit
@@ -215,8 +218,8 @@ def make_context(
         )
     elif not str(athlete_id).strip():
         raise InputError("athlete_id is empty", path=p, fix="pass a non-empty athlete_id")
-    wu = _norm_unit(weight_unit, _WEIGHT_ALIASES, "weight")
-    du = _norm_unit(distance_unit, _DISTANCE_ALIASES, "distance")
+    wu = _norm_unit(weight_unit, _WEIGHT_ALIASES, "weight", p)
+    du = _norm_unit(distance_unit, _DISTANCE_ALIASES, "distance", p)
     return ReadContext(
         path=p,
         athlete_id=str(athlete_id),
