@@ -80,13 +80,22 @@ def decimal_mark(values: pd.Series, *, default: str = ".") -> str:
     if pd.api.types.is_numeric_dtype(values.dtype):
         return "."
     text = values.astype("str").str.strip()
+    has_comma = text.str.contains(",", regex=False).any()
+    has_dot = text.str.contains(".", regex=False).any()
+    if not has_comma:
+        return "." if default == "." or not has_dot else _mark_of_dots(text, default)
     comma = bool(text.str.match(_ONLY_COMMA).any())
-    dot = bool(text.str.match(_ONLY_DOT).any())
+    dot = bool(has_dot and text.str.match(_ONLY_DOT).any())
     if comma and not dot:
         return ","
     if dot and not comma:
         return "."
     return default
+
+
+def _mark_of_dots(text: pd.Series, default: str) -> str:
+    """The mark of a column without commas: ``"."`` once a dot can only be a decimal point."""
+    return "." if bool(text.str.match(_ONLY_DOT).any()) else default
 
 
 def parse_number(values: pd.Series, *, decimal: str = ".") -> pd.Series:
@@ -110,20 +119,28 @@ def parse_number(values: pd.Series, *, decimal: str = ".") -> pd.Series:
     """
     if pd.api.types.is_numeric_dtype(values.dtype):
         return values.astype("float64")
-    text = values.astype("str").str.strip()
-    spaced = text.str.match(_THOUSANDS_SPACE)
-    if spaced.any():
-        text = text.where(~spaced, text.str.replace(r"[ \u00a0\u202f]", "", regex=True))
-    if decimal == ",":
-        grouped = text.str.match(_THOUSANDS_DOT)
-        text = text.where(~grouped, text.str.replace(".", "", regex=False))
-        text = text.str.replace(",", ".", regex=False)
-    elif decimal == ".":
-        grouped = text.str.match(_THOUSANDS_COMMA)
-        text = text.where(~grouped, text.str.replace(",", "", regex=False))
-    else:
+    if decimal not in (".", ","):
         raise ValueError(f"decimal must be '.' or ',', not {decimal!r}")
-    out = pd.to_numeric(text.where(~is_missing(values)), errors="coerce").astype("float64")
+    text = values.astype("str").str.strip()
+    missing = is_missing(values)
+    out = pd.to_numeric(text.where(~missing), errors="coerce").astype("float64")
+    # Only cells a plain number parse cannot read (or, with a decimal comma, cells with a dot,
+    # which may be a thousands separator) take the slower path through the separators.
+    retry = ~missing & out.isna().to_numpy()
+    if decimal == ",":
+        retry |= ~missing & text.str.contains(".", regex=False).to_numpy(dtype=bool, na_value=False)
+    if retry.any():
+        cells = text[retry]
+        spaced = cells.str.match(_THOUSANDS_SPACE)
+        cells = cells.where(~spaced, cells.str.replace(r"[ \u00a0\u202f]", "", regex=True))
+        if decimal == ",":
+            grouped = cells.str.match(_THOUSANDS_DOT)
+            cells = cells.where(~grouped, cells.str.replace(".", "", regex=False))
+            cells = cells.str.replace(",", ".", regex=False)
+        else:
+            grouped = cells.str.match(_THOUSANDS_COMMA)
+            cells = cells.where(~grouped, cells.str.replace(",", "", regex=False))
+        out[retry] = pd.to_numeric(cells, errors="coerce").astype("float64").to_numpy()
     return out.where(np.isfinite(out))
 
 
