@@ -39,7 +39,7 @@ SEEDS = {
 }
 OPTIONS = {"weight_unit": "kg", "distance_unit": "km"}
 FAST = settings(
-    max_examples=12,
+    max_examples=8,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     derandomize=True,
