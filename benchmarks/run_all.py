@@ -37,6 +37,7 @@ def _benches(quick: bool) -> list[tuple[str, list[str]]]:
         ("mixed_speed", ["benchmarks/bench_mixed_speed.py", "5000", "52", "--no-raw"]),
         ("power", ["benchmarks/bench_power.py"]),
         ("simulation", ["benchmarks/bench_simulation.py"]),
+        ("readers", ["-m", "benchmarks.bench_readers", "--repeats", "2"]),
         ("model_recovery", ["benchmarks/bench_model_recovery.py", "100"]),
         # The 50M-set build under 4 GB takes about 20 minutes: run it on its own (see README).
         ("dask", ["-m", "benchmarks.bench_dask", "--quick"]),

@@ -45,15 +45,38 @@ Assumptions of the shipped catalog (they are assumptions, not facts: change them
 - Non-calf exercises (squat, bench press, carries on flat feet...) are in the catalog with a share
   of 0 so that they are recognised rather than reported as unknown.
 
+Names and where they come from
+------------------------------
+Besides the ``aliases`` of the catalog, a second shipped file, ``data/exercise_names.csv``
+(``name, exercise, language, source``), lists the names apps and people log, each with where the
+name was seen: Strong's and Hevy's built-in exercises (seen in real exports), the Garmin FIT SDK's
+exercise names (``calf_raise_exercise_name`` and the calf-related names of other categories),
+Hevy's Portuguese names (seen in a real export) and common German, French, Spanish, Italian,
+Portuguese and Dutch gym names (judgement). Its names join the catalog's for the exercises the
+catalog has (a user's own catalog too); a catalog alias wins over a name of the file. The numbers
+(knee position, shares) have their own provenance in the catalog's ``source`` column.
+
 Name matching
 -------------
 Names are compared after normalisation (:func:`normalize_name`): case, accents (``ü`` -> ``u``,
 ``ß`` -> ``ss``), apostrophes, punctuation, underscores and repeated spaces are ignored and a plural
 ``s`` is dropped. A name is tried as written, then without equipment in parentheses ("Seated Calf
-Raise (Machine)", "(Plate Loaded)", "(Smith Machine)", "(Dumbbell)"), then, for Garmin FIT names
-written ``"<category>/<name>"`` (``calf_raise/seated_calf_raise``), as its last part, and finally
-without a ``weighted`` prefix. A name that matches nothing is *unmapped*: it is listed by
-:func:`unmapped` with its count and its sets are never counted as zero silently.
+Raise (Machine)", "(Plate Loaded)", "(Smith Machine)", "(Dumbbell)", "(Barra)", "(Máquina)"), then,
+for Garmin FIT names written ``"<category>/<name>"`` (``calf_raise/seated_calf_raise``), as its last
+part, then without a ``weighted`` prefix, and finally by its words in any order with equipment
+words left out ("Machine Seated Calf Raise", "Calf Raise - Seated" -> the seated calf raise). A
+name that matches nothing is *unmapped*: it is listed by :func:`unmapped` with its count and its
+sets are never counted as zero silently.
+
+Guessing the knee position of an unknown name
+----------------------------------------------
+For an unmapped name that names a calf exercise in one of the supported languages ("calf",
+"soleus", "Waden", "mollets", "gemelos", "pantorrilla", "polpacci", "panturrilha", "kuit"...),
+:func:`guess_knee_position` reads its knee position from rule words: "seated", "bent-knee",
+"soleus" and their translations -> ``bent``; "standing", "leg press", "Smith", "donkey" and their
+translations -> ``straight``; both or neither -> no guess. :func:`classify_exercises` shows the
+guess with ``match = "guess"``; the name stays unmapped (no share, no dose) and :func:`unmapped`
+still lists it.
 """
 
 from __future__ import annotations
@@ -77,6 +100,7 @@ __all__ = [
     "KNEE_POSITIONS",
     "ExerciseCatalog",
     "classify_exercises",
+    "guess_knee_position",
     "load_catalog",
     "normalize_name",
     "suggest_exercise",
@@ -106,11 +130,30 @@ _EQUIPMENT = frozenset(
     """machine plate loaded smith dumbbell barbell bodyweight body weight weighted cable band
     resistance kettlebell lever hammer strength assisted bench step block db bb kb bw ez bar trap
     hex sled selectorized selectorised plated free landmine vest belt dip chain
-    maschine kurzhantel langhantel multipresse korpergewicht kabel scheibe scheiben""".split()
+    maschine kurzhantel langhantel multipresse korpergewicht kabel scheibe scheiben
+    barra halter haltere maquina polia cabo anilha peso corporal com sem livre polea mancuerna
+    con de en a la le du au poids corp barre poulie haltere bilanciere manubrio manubri macchina
+    cavo corpo libero con multipower elastico elastique band""".split()
 )
 _CALF_HINT = re.compile(
     r"calf|calve|soleus|gastroc|heel raise|heel rise|toe walk|tiptoe|wade|pogo|jump rope|skipping|"
-    r"plantar|ankle hop|achilles"
+    r"plantar|ankle hop|achilles|mollet|gemelo|pantorrilla|soleo|polpacc|panturrilha|gemeo|kuit|"
+    r"ikr|икр|lydk|łydk|vad"
+)
+# Words that say a calf exercise is one (the name of the muscle group, in the supported languages).
+_CALF_WORD = re.compile(
+    r"\b(?:calf|calve|soleus|gastroc\w*|heel raise|heel rise|waden\w*|wade|mollet|gemelo|"
+    r"pantorrilla|soleo|polpacc\w*|panturrilha|gemeo|kuit\w*|икр\w*|lydk\w*|vad|vader)\b"
+)
+# Rule words for the knee position of an unknown calf exercise (normalised: no accents, singular).
+_BENT_WORDS = re.compile(
+    r"\b(?:seated|sitting|sit|bent knee|knee bent|bent|soleus|sitzend|sitzen|sitzendes|gebeugt\w*|"
+    r"assi|assis|sentado|sentada|seduto|seduta|zittend|сидя|siedzac|sittande|soleo|horse stance)\b"
+)
+_STRAIGHT_WORDS = re.compile(
+    r"\b(?:standing|stand|leg press|legpress|smith|donkey|straight leg|straight knee|stehend|"
+    r"stehen|stehendes|multipresse|beinpresse|esel\w*|debout|presse|de pie|en pie|prensa|"
+    r"burro|in piedi|pressa|multipower|asino|em pe|staand|стоя|stojac|staende|stående|ane)\b"
 )
 
 
@@ -165,6 +208,55 @@ def _candidate_keys(name: str) -> list[str]:
     return list(dict.fromkeys(k for k in keys if k))
 
 
+#: Small words left out of the word-order match ("Calf Press on Leg Press" = "Leg Press Calf
+#: Press").
+_STOP_WORDS = frozenset(
+    "on the a an at in with of to for de la le les du des en auf am an der die das mit im con al "
+    "alla sul em no na do da e y et und".split()
+)
+
+
+def word_key(name: object) -> str:
+    """A name's words without equipment and small words, sorted: the key of the word-order match.
+
+    Examples
+    --------
+    >>> word_key("Machine Seated Calf Raise") == word_key("Calf Raise - Seated (Machine)")
+    True
+    >>> word_key("Calf Press on Leg Press") == word_key("Leg Press Calf Press Machine")
+    True
+    """
+    words = [
+        w for w in normalize_name(name).split() if w not in _EQUIPMENT and w not in _STOP_WORDS
+    ]
+    return " ".join(sorted(set(words)))
+
+
+def guess_knee_position(name: object) -> str | None:
+    """``bent`` or ``straight`` for a calf exercise's name by its rule words, else None.
+
+    Only names that name a calf exercise are guessed (the muscle in one of the supported
+    languages); a name with rule words for both positions, or none, gets no guess.
+
+    Examples
+    --------
+    >>> guess_knee_position("Seated Calf Crusher"), guess_knee_position("Wadenheben stehend")
+    ('bent', 'straight')
+    >>> guess_knee_position("Mollets assis (poulie)"), guess_knee_position("Calf Crusher") is None
+    ('bent', True)
+    >>> guess_knee_position("Seated Leg Curl") is None
+    True
+    """
+    text = normalize_name(name)
+    if not _CALF_WORD.search(text):
+        return None
+    bent = bool(_BENT_WORDS.search(text))
+    straight = bool(_STRAIGHT_WORDS.search(text))
+    if bent == straight:
+        return None
+    return "bent" if bent else "straight"
+
+
 @dataclass(frozen=True)
 class ExerciseCatalog:
     """A validated exercise catalog.
@@ -177,8 +269,9 @@ class ExerciseCatalog:
         ``soleus_share`` [0-1], ``body_mass_share`` [0-1], ``dose_unit``, ``source``,
         ``rationale``.
     aliases : DataFrame
-        One row per alias: ``alias`` (as written in the catalog), ``key`` (normalised) and
-        ``exercise``. The canonical id and the label are aliases too.
+        One row per alias: ``alias`` (as written in the catalog or the names file), ``key``
+        (normalised), ``exercise`` and ``source`` (``catalog``, or where the names file says the
+        name was seen). The canonical id and the label are aliases too.
     path : str
         The file it was read from.
     """
@@ -189,6 +282,14 @@ class ExerciseCatalog:
 
     def _lookup(self) -> dict[str, str]:
         return dict(zip(self.aliases["key"], self.aliases["exercise"], strict=True))
+
+    def _word_lookup(self) -> dict[str, str]:
+        """Word keys that name one exercise only (a key shared by two is left out)."""
+        keys = self.aliases["key"].map(word_key)
+        frame = pd.DataFrame({"w": keys, "e": self.aliases["exercise"]})
+        frame = frame[frame["w"].ne("")].drop_duplicates()
+        single = frame[~frame["w"].duplicated(keep=False)]
+        return dict(zip(single["w"], single["e"], strict=True))
 
     def resolve(self, name: object) -> str | None:
         """The canonical exercise of one logged name, or None when the catalog does not know it.
@@ -205,6 +306,7 @@ class ExerciseCatalog:
 
     def _resolve_many(self, names) -> list[str | None]:
         lookup = self._lookup()
+        words: dict[str, str] | None = None
         out: list[str | None] = []
         for name in names:
             found = None
@@ -213,6 +315,15 @@ class ExerciseCatalog:
                     if key in lookup:
                         found = lookup[key]
                         break
+                if found is None:
+                    words = self._word_lookup() if words is None else words
+                    parts = [str(name)] + (
+                        [str(name).rsplit("/", 1)[1]] if "/" in str(name) else []
+                    )
+                    for part in parts:
+                        found = words.get(word_key(_strip_equipment(part)))
+                        if found is not None:
+                            break
             out.append(found)
         return out
 
@@ -257,7 +368,11 @@ def _parse_share(cell: str, path: str, row: int, column: str) -> float:
     return value
 
 
-def load_catalog(path: str | PathLike[str] | None = None) -> ExerciseCatalog:
+def load_catalog(
+    path: str | PathLike[str] | None = None,
+    *,
+    names: bool | str | PathLike[str] = True,
+) -> ExerciseCatalog:
     """Read and validate an exercise catalog.
 
     Parameters
@@ -266,6 +381,10 @@ def load_catalog(path: str | PathLike[str] | None = None) -> ExerciseCatalog:
         A catalog CSV with the columns described in :mod:`soleus_analysis.catalog`. Default: the
         catalog shipped with the package. To adapt it, copy the shipped file
         (``sol.load_catalog().path``), edit shares or add aliases, and pass your copy.
+    names : bool or path, default True
+        Names that apps and people log, with their sources (``name, exercise, language, source``):
+        True adds the shipped ``data/exercise_names.csv``, a path adds that file, False adds none.
+        Only names of exercises the catalog has are added, and a catalog alias wins over them.
 
     Returns
     -------
@@ -284,6 +403,7 @@ def load_catalog(path: str | PathLike[str] | None = None) -> ExerciseCatalog:
     >>> row["knee_position"], float(row["soleus_share"]), float(row["body_mass_share"])
     ('bent', 0.85, 0.0)
     """
+    names_file = None if names is False else (_names_path() if names is True else Path(names))
     file = _shipped_path() if path is None else Path(path)
     where = str(file)
     if not file.exists():
@@ -392,6 +512,7 @@ def load_catalog(path: str | PathLike[str] | None = None) -> ExerciseCatalog:
             if alias:
                 alias_rows.append((alias, normalize_name(alias), exercise, line))
     aliases = pd.DataFrame(alias_rows, columns=["alias", "key", "exercise", "line"])
+    aliases["source"] = "catalog"
     aliases = aliases.drop_duplicates(["key", "exercise"])
     clash = aliases[aliases.duplicated("key", keep=False)]
     if not clash.empty:
@@ -408,11 +529,51 @@ def load_catalog(path: str | PathLike[str] | None = None) -> ExerciseCatalog:
         )
     exercises = pd.DataFrame.from_records(records)
     exercises["knee_position"] = exercises["knee_position"].astype(object)
-    return ExerciseCatalog(
-        exercises=exercises,
-        aliases=aliases.drop(columns="line").reset_index(drop=True),
-        path=where,
+    aliases = aliases.drop(columns="line")
+    if names_file is not None:
+        aliases = _with_names(aliases, names_file, seen_ids)
+    return ExerciseCatalog(exercises=exercises, aliases=aliases.reset_index(drop=True), path=where)
+
+
+def _names_path() -> Path:
+    return Path(str(resources.files("soleus_analysis") / "data" / "exercise_names.csv"))
+
+
+def _with_names(aliases: pd.DataFrame, file: Path, ids) -> pd.DataFrame:
+    """The catalog's aliases plus the names of a names file (catalog aliases win)."""
+    where = str(file)
+    if not file.exists():
+        _fail("exercise names file not found", where, fix="check the path, or pass names=False")
+    table = read_text_table(file).frame
+    missing = [c for c in ("name", "exercise", "source") if c not in table.columns]
+    if missing:
+        _fail(
+            f"the names file lacks the column(s) {', '.join(missing)}",
+            where,
+            row=1,
+            fix="write the columns name, exercise, language, source",
+        )
+    extra = pd.DataFrame(
+        {
+            "alias": table["name"].str.strip(),
+            "key": table["name"].map(normalize_name),
+            "exercise": table["exercise"].str.strip(),
+            "source": table["source"].str.strip(),
+        }
     )
+    extra = extra[extra["exercise"].isin(set(ids)) & extra["key"].ne("")]
+    taken = dict(zip(aliases["key"], aliases["exercise"], strict=True))
+    extra = extra[~extra["key"].isin(taken)]
+    clash = extra[extra.duplicated("key", keep=False)].drop_duplicates(["key", "exercise"])
+    if clash["key"].duplicated().any():
+        key = clash.loc[clash["key"].duplicated(), "key"].iloc[0]
+        _fail(
+            f"the name {key!r} means two exercises in the names file",
+            where,
+            fix="keep each name for one exercise only",
+        )
+    extra = extra.drop_duplicates("key")
+    return pd.concat([aliases, extra], ignore_index=True)
 
 
 def resolve_catalog(catalog: ExerciseCatalog | str | PathLike[str] | None) -> ExerciseCatalog:
@@ -457,6 +618,7 @@ _CLASS_COLUMNS = [
     "mapped",
     "plantar_flexor",
     "body_mass_share",
+    "match",
 ]
 
 
@@ -479,7 +641,9 @@ def classify_exercises(
 
         - ``name``: the name as given.
         - ``exercise``: canonical exercise id; missing when unmapped.
-        - ``knee_position``: ``bent``, ``straight``, ``mixed``; missing for non-calf or unmapped.
+        - ``knee_position``: ``bent``, ``straight``, ``mixed``; missing for non-calf names; for an
+          unmapped calf name, the rule-based guess (:func:`guess_knee_position`) when there is
+          one (``match`` says so).
         - ``soleus_share``: assumed soleus share of the plantar-flexor work [0-1]; missing when
           unmapped.
         - ``dose_unit``: ``reps``, ``seconds`` or ``metres``.
@@ -487,6 +651,8 @@ def classify_exercises(
         - ``mapped``: whether the catalog knows the name.
         - ``plantar_flexor``: calf exercise or not (boolean, missing when unmapped).
         - ``body_mass_share``: share of body mass lifted per repetition [0-1].
+        - ``match``: ``alias`` (the catalog knows the name), ``guess`` (unmapped, knee position
+          guessed from the name's words) or ``none``. A guess never gives a share or a dose.
 
     Examples
     --------
@@ -515,6 +681,18 @@ def classify_exercises(
         _take_values(table["plantar_flexor"], index, None), dtype="boolean"
     )
     out["body_mass_share"] = _take_values(table["body_mass_share"], index, np.nan)
+    match = np.where(index >= 0, "alias", "none").astype(object)
+    unknown = pd.unique(series[index < 0].dropna())
+    guesses = {name: guess_knee_position(name) for name in unknown}
+    guessed = series.map(lambda n: guesses.get(n) if isinstance(n, str) else None)
+    guessed = guessed.where(index < 0)
+    has_guess = guessed.notna().to_numpy()
+    if has_guess.any():
+        knee = out["knee_position"].astype(object)
+        knee[has_guess] = guessed[has_guess]
+        out["knee_position"] = pd.array(knee.to_numpy(dtype=object), dtype="str")
+        match[has_guess] = "guess"
+    out["match"] = match
     return out[_CLASS_COLUMNS]
 
 
@@ -553,6 +731,7 @@ def unmapped(
     catalog: ExerciseCatalog | str | PathLike[str] | None = None,
     *,
     suggest: bool = False,
+    guess: bool = False,
 ) -> pd.DataFrame:
     """The exercise names the catalog does not know, with how often they occur.
 
@@ -566,6 +745,9 @@ def unmapped(
     suggest : bool, default False
         Add a ``suggestion`` column: the canonical exercise whose catalog name is closest to the
         unknown name (:func:`suggest_exercise`, for typos), missing when none is close.
+    guess : bool, default False
+        Add a ``guessed_knee_position`` column: the knee position read from the name's words
+        (:func:`guess_knee_position`), missing when there is no guess. The name stays unmapped.
 
     Returns
     -------
@@ -573,8 +755,8 @@ def unmapped(
         One row per unknown name: ``name``, ``sets`` (rows with that name), ``athletes`` (distinct
         athletes who logged it; only when ``data`` has ``athlete_id``), ``looks_like_calf`` (the
         name mentions calf, soleus, heel raise, pogo, Wade(n)...: add it to your catalog first),
-        and ``suggestion`` when asked. Sorted by ``sets`` (most first), then name. Missing names
-        are listed as ``"(missing)"``.
+        and ``suggestion`` and ``guessed_knee_position`` when asked. Sorted by ``sets`` (most
+        first), then name. Missing names are listed as ``"(missing)"``.
 
     Examples
     --------
@@ -591,6 +773,12 @@ def unmapped(
         names = out["name"].where(out["name"] != "(missing)", None)
         out["suggestion"] = pd.Series(
             [suggest_exercise(n, cat) if n is not None else None for n in names],
+            index=out.index,
+            dtype=object,
+        )
+    if guess:
+        out["guessed_knee_position"] = pd.Series(
+            [guess_knee_position(n) if n != "(missing)" else None for n in out["name"]],
             index=out.index,
             dtype=object,
         )

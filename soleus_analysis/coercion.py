@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = ["Coerced", "MISSING_TOKENS", "coerce_column", "is_missing", "missing_column"]
 
 #: Cell texts that mean "not recorded" (compared after stripping, case-insensitively).
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "nat", "none", "null", "-"})
+_MISSING_ARROW = pa.array(sorted(MISSING_TOKENS), type=pa.large_string())
 
 # An ISO 8601 time zone designator at the end of a timestamp string.
 _ZONE_SUFFIX = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$")
@@ -58,6 +60,13 @@ def is_missing(s: pd.Series) -> np.ndarray:
     >>> is_missing(pd.Series(["1", " ", "NA", None], dtype=object)).tolist()
     [False, True, True, True]
     """
+    if isinstance(s.array, pd.arrays.ArrowStringArray):
+        # Arrow text (what the readers hold): trim, lower-case and look up in Arrow compute.
+        arr = pa.array(s.array)
+        folded = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
+        token = pc.is_in(folded, value_set=_MISSING_ARROW)
+        hit = pc.or_kleene(pc.is_null(arr), pc.fill_null(token, False))
+        return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
     missing = np.array(s.isna().to_numpy(), dtype=bool)
     if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
         text = s.astype("str").str.strip().str.lower()

@@ -15,7 +15,14 @@ import pandas as pd
 from soleus_analysis.coercion import is_missing
 from soleus_analysis.errors import MissingUnitError
 
-__all__ = ["KM_PER_MILE", "keep_unparsed", "parse_duration", "parse_number", "parse_pace"]
+__all__ = [
+    "KM_PER_MILE",
+    "decimal_mark",
+    "keep_unparsed",
+    "parse_duration",
+    "parse_number",
+    "parse_pace",
+]
 
 KM_PER_MILE = 1.609344
 
@@ -43,7 +50,52 @@ _UNIT_PART = re.compile(r"(\d+(?:[.,]\d+)?)\s*([a-z]+)")
 _UNIT_TEXT = re.compile(r"^(?:\d+(?:[.,]\d+)?\s*[a-z]+\s*)+$")
 _CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:[.,]\d+)?)$")
 _ISO = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
+# Numbers written with thousands separators: 1.005 / 1.005,5 (dots) and 1,825 / 1,825.5 (commas).
+_THOUSANDS_DOT = r"^[-+]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$"
+_THOUSANDS_COMMA = r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"
+# Spaces (also no-break and narrow no-break spaces) between groups of three: 1 825 / 1 825,5.
+_THOUSANDS_SPACE = r"^[-+]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?$"
+# Cells that can only be read one way: a mark followed by 1-2 or 4+ digits, a leading 0, or both
+# marks (the last one is the decimal mark).
+_ONLY_COMMA = r"^[-+]?(?:\d*,\d{1,2}|\d*,\d{4,}|0,\d+|\d{1,3}(?:\.\d{3})+,\d+)$"
+_ONLY_DOT = r"^[-+]?(?:\d*\.\d{1,2}|\d*\.\d{4,}|0\.\d+|\d{1,3}(?:,\d{3})+\.\d+)$"
 _PACE = re.compile(r"^(\d{1,2}):(\d{2}(?:[.,]\d+)?)\s*(?:min)?\s*(?:/\s*(km|mi|mile))?$")
+
+
+def decimal_mark(values: pd.Series, *, default: str = ".") -> str:
+    """The decimal mark of one column of numbers written as text: ``"."`` or ``","``.
+
+    A cell decides when it can be read only one way (``72,5``, ``1.005,0`` and ``0,75`` are
+    decimal commas; ``72.5``, ``1,825.5`` and ``0.75`` decimal points). ``1,825`` or ``1.005``
+    alone could be either (a thousands separator or three decimals): a column of such cells, or
+    one whose cells disagree, gets ``default`` (the file's mark).
+
+    Examples
+    --------
+    >>> decimal_mark(pd.Series(["2,81", "10"])), decimal_mark(pd.Series(["1,825", "567"]))
+    (',', '.')
+    >>> decimal_mark(pd.Series(["1.005", "12"]), default=",")
+    ','
+    """
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return "."
+    text = values.astype("str").str.strip()
+    has_comma = text.str.contains(",", regex=False).any()
+    has_dot = text.str.contains(".", regex=False).any()
+    if not has_comma:
+        return "." if default == "." or not has_dot else _mark_of_dots(text, default)
+    comma = bool(text.str.match(_ONLY_COMMA).any())
+    dot = bool(has_dot and text.str.match(_ONLY_DOT).any())
+    if comma and not dot:
+        return ","
+    if dot and not comma:
+        return "."
+    return default
+
+
+def _mark_of_dots(text: pd.Series, default: str) -> str:
+    """The mark of a column without commas: ``"."`` once a dot can only be a decimal point."""
+    return "." if bool(text.str.match(_ONLY_DOT).any()) else default
 
 
 def parse_number(values: pd.Series, *, decimal: str = ".") -> pd.Series:
@@ -53,21 +105,42 @@ def parse_number(values: pd.Series, *, decimal: str = ".") -> pd.Series:
     ----------
     values : Series
     decimal : {".", ","}
-        With ``","``, ``72,5`` is 72.5 and ``1.005,0`` is 1005.0 (dots are thousands separators).
+        The decimal mark. A thousands separator (the other mark, in groups of three digits from
+        the decimal mark: ``1.005,0`` with ``","``, ``1,825`` with ``"."``) is removed; any other
+        use of the other mark makes the cell unreadable rather than a wrong number, except that a
+        decimal point in a decimal-comma column (``62.5``) is read as a decimal point.
 
     Examples
     --------
     >>> parse_number(pd.Series(["72,5", "1.005,0", "x"]), decimal=",").tolist()
     [72.5, 1005.0, nan]
+    >>> parse_number(pd.Series(["1,825", "14.17", "1,82", "1\u00a0825"])).tolist()
+    [1825.0, 14.17, nan, 1825.0]
     """
     if pd.api.types.is_numeric_dtype(values.dtype):
         return values.astype("float64")
-    text = values.astype("str").str.strip()
-    if decimal == ",":
-        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    elif decimal != ".":
+    if decimal not in (".", ","):
         raise ValueError(f"decimal must be '.' or ',', not {decimal!r}")
-    out = pd.to_numeric(text.where(~is_missing(values)), errors="coerce").astype("float64")
+    text = values.astype("str").str.strip()
+    missing = is_missing(values)
+    out = pd.to_numeric(text.where(~missing), errors="coerce").astype("float64")
+    # Only cells a plain number parse cannot read (or, with a decimal comma, cells with a dot,
+    # which may be a thousands separator) take the slower path through the separators.
+    retry = ~missing & out.isna().to_numpy()
+    if decimal == ",":
+        retry |= ~missing & text.str.contains(".", regex=False).to_numpy(dtype=bool, na_value=False)
+    if retry.any():
+        cells = text[retry]
+        spaced = cells.str.match(_THOUSANDS_SPACE)
+        cells = cells.where(~spaced, cells.str.replace(r"[ \u00a0\u202f]", "", regex=True))
+        if decimal == ",":
+            grouped = cells.str.match(_THOUSANDS_DOT)
+            cells = cells.where(~grouped, cells.str.replace(".", "", regex=False))
+            cells = cells.str.replace(",", ".", regex=False)
+        else:
+            grouped = cells.str.match(_THOUSANDS_COMMA)
+            cells = cells.where(~grouped, cells.str.replace(",", "", regex=False))
+        out[retry] = pd.to_numeric(cells, errors="coerce").astype("float64").to_numpy()
     return out.where(np.isfinite(out))
 
 

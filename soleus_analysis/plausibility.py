@@ -1,9 +1,16 @@
-"""Per-athlete plausibility checks: values that pass every range check but look wrong in context.
+"""Plausibility checks: values that pass every range check but look wrong in context.
 
-The rows these checks flag stay valid: a flag is a question for the user, not a verdict. The main
-case is a pound/kilogram mix-up, which a range check cannot see: one real Strong export's
-``Weight (kg)`` column had 0% of its loads on a 2.5 kg grid and 85% on a 2.5 lb grid once converted
-back to pounds.
+The rows these checks flag stay valid: a flag is a question for the user, not a verdict. Two kinds:
+
+- per athlete, a pound/kilogram mix-up, which a range check cannot see: one real Strong export's
+  ``Weight (kg)`` column had 0% of its loads on a 2.5 kg grid and 85% on a 2.5 lb grid once
+  converted back to pounds (:func:`pound_increments`, :func:`unit_jumps`);
+- per set, a set that cannot be a training set although each value is in range
+  (:func:`implausible_sets`): 0 reps with 40 kg and no duration or distance, a set whose every
+  measure is 0, more repetitions than seconds allow. Such a row is flagged rather than rejected
+  because it can be a real log entry (a failed attempt, a set left in a template); the flag says
+  what to check. Sets that measured nothing at all (every measure missing) are rejected by the
+  schema's ``set_has_a_measure`` rule.
 """
 
 from __future__ import annotations
@@ -11,12 +18,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["FLAG_COLUMNS", "check", "pound_increments", "unit_jumps"]
+__all__ = [
+    "FLAG_COLUMNS",
+    "MAX_REPS_PER_S",
+    "check",
+    "implausible_sets",
+    "pound_increments",
+    "unit_jumps",
+]
 
 FLAG_COLUMNS = ["row", "athlete_id", "check", "message"]
 LB_IN_KG = 0.45359237
 
 _MIN_LOADED_SETS = 10
+#: More repetitions per second of set duration than this cannot be performed (fast jump-rope
+#: double-unders reach about 3 per second).
+MAX_REPS_PER_S = 5.0
 
 
 def _empty() -> pd.DataFrame:
@@ -154,6 +171,85 @@ def unit_jumps(sets: pd.DataFrame, *, low: float = 2.0, high: float = 2.4) -> pd
     )
 
 
+def _column(sets: pd.DataFrame, name: str) -> pd.Series:
+    if name not in sets:
+        return pd.Series(np.nan, index=sets.index)
+    return pd.to_numeric(sets[name], errors="coerce").astype("float64")
+
+
+def implausible_sets(sets: pd.DataFrame) -> pd.DataFrame:
+    """Flag sets whose values are each in range but together cannot be a training set.
+
+    - ``zero_reps_with_load``: 0 reps with a load above 0 and no duration or distance (e.g. 0 reps
+      with 40 kg): a failed attempt or a set that was not done, logged as a set.
+    - ``set_measured_nothing``: reps, duration and distance are each 0 or missing (at least one
+      written as 0), and no load.
+    - ``reps_faster_than_possible``: more than :data:`MAX_REPS_PER_S` repetitions per second of
+      the set's own duration (``duration_s``, or ``set_duration_s`` where a reader keeps it).
+
+    Parameters
+    ----------
+    sets : DataFrame
+        Valid strength sets (``athlete_id``, ``reps``, ``load_kg``, ``duration_s``,
+        ``distance_m``; optional ``set_duration_s``), indexed by input row.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``row``, ``athlete_id``, ``check``, ``message``; one row per flagged set.
+    """
+    if sets.empty:
+        return _empty()
+    reps, load = _column(sets, "reps"), _column(sets, "load_kg")
+    duration, distance = _column(sets, "duration_s"), _column(sets, "distance_m")
+    nothing_timed = duration.fillna(0).eq(0) & distance.fillna(0).eq(0)
+    zero_reps = reps.eq(0)
+    written_zero = zero_reps | duration.eq(0) | distance.eq(0)
+    with_load = zero_reps & nothing_timed & load.gt(0)
+    nothing = reps.fillna(0).eq(0) & nothing_timed & ~load.gt(0) & written_zero
+    own_time = duration.where(duration.gt(0), _column(sets, "set_duration_s"))
+    too_fast = reps.gt(0) & own_time.gt(0) & (reps / own_time).gt(MAX_REPS_PER_S)
+    parts = []
+    for mask, name, text in (
+        (
+            with_load,
+            "zero_reps_with_load",
+            "0 reps with " + load.round(2).astype("str") + " kg and no duration or distance: "
+            "not a completed set (a failed attempt, or a set not done?)",
+        ),
+        (
+            nothing,
+            "set_measured_nothing",
+            pd.Series(
+                "reps, duration and distance are all 0: the set measured nothing", index=sets.index
+            ),
+        ),
+        (
+            too_fast,
+            "reps_faster_than_possible",
+            reps.round(0).astype("Int64").astype("str")
+            + " reps in "
+            + own_time.round(1).astype("str")
+            + f" s: more than {MAX_REPS_PER_S:g} per second (reps or duration mistyped?)",
+        ),
+    ):
+        hit = mask.to_numpy(dtype=bool)
+        if hit.any():
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "row": sets.index.to_numpy()[hit].astype("int64"),
+                        "athlete_id": sets["athlete_id"].to_numpy()[hit],
+                        "check": name,
+                        "message": text.to_numpy()[hit],
+                    }
+                )
+            )
+    if not parts:
+        return _empty()
+    return pd.concat(parts, ignore_index=True)
+
+
 def check(valid: pd.DataFrame, table: str) -> pd.DataFrame:
     """Run the plausibility checks that apply to ``table`` on its valid rows.
 
@@ -164,7 +260,8 @@ def check(valid: pd.DataFrame, table: str) -> pd.DataFrame:
     """
     if table != "strength_sets" or valid.empty:
         return _empty()
-    parts = [p for p in (pound_increments(valid), unit_jumps(valid)) if not p.empty]
+    checks = (pound_increments(valid), unit_jumps(valid), implausible_sets(valid))
+    parts = [p for p in checks if not p.empty]
     if not parts:
         return _empty()
     return pd.concat(parts, ignore_index=True).sort_values(["row", "check"], ignore_index=True)

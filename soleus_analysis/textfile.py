@@ -8,21 +8,44 @@ are returned with the table and stated in its notes.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from soleus_analysis.errors import InputError
 
-__all__ = ["TextTable", "read_text_table", "sniff_delimiter"]
+__all__ = [
+    "TextTable",
+    "decode_bytes",
+    "looks_binary",
+    "read_text_table",
+    "sniff_delimiter",
+    "unique_names",
+]
 
 _DELIMITERS = (",", ";", "\t", "|")
 _ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+# Byte-order marks, longest first (a UTF-32-LE mark starts with the UTF-16-LE one).
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+# A cell longer than this is read (the csv module's default limit is 128 KiB), up to this size.
+_FIELD_LIMIT = 64 * 1024 * 1024
+_TAG = re.compile(r"<[^<>]*>")
+#: More header fields than this is not a table (exports have up to about 100 columns).
+_MAX_COLUMNS = 1000
 _DECIMAL_COMMA = re.compile(r"^-?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+$")
 
 
@@ -64,23 +87,93 @@ def sniff_delimiter(header_line: str) -> str:
     ','
     """
     counts = {}
+    line = header_line[:65536]  # a header is short; a huge first line is not a header anyway
     for delim in _DELIMITERS:
-        fields = next(csv.reader([header_line], delimiter=delim))
-        counts[delim] = len(fields)
+        try:
+            counts[delim] = len(next(csv.reader([line], delimiter=delim)))
+        except (csv.Error, StopIteration):
+            counts[delim] = line.count(delim) + 1
     best = max(_DELIMITERS, key=lambda d: (counts[d], d == ","))
     return best if counts[best] > 1 else ","
 
 
-def _decode(raw: bytes, path: str, encoding: str | None) -> tuple[str, str, list[str]]:
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """``utf-16-le``/``utf-16-be`` when NUL bytes sit at every other position (ASCII in UTF-16)."""
+    sample = raw[:4096]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _declared_encoding(raw: bytes) -> str | None:
+    """The encoding a byte-order mark or a UTF-16 byte pattern declares, else None."""
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            return name
+    return _utf16_without_bom(raw)
+
+
+def looks_binary(raw: bytes) -> bool:
+    r"""True for data that is not text: NUL bytes that no UTF-16/32 encoding explains.
+
+    Examples
+    --------
+    >>> looks_binary(b"a,b\n1,2\n"), looks_binary("a,b".encode("utf-16")), looks_binary(b"\x0e.FIT")
+    (False, False, False)
+    >>> looks_binary(b"\x0e\x10\x00\x00.FIT\x00\x01")
+    True
+    """
+    head = raw[:8192]
+    if b"\x00" not in head:
+        return False
+    declared = _declared_encoding(head)
+    if declared is None:
+        return True
+    try:
+        text = head.decode(declared, errors="ignore")
+    except LookupError:  # pragma: no cover
+        return True
+    return "\x00" in text
+
+
+def decode_bytes(raw: bytes, path: str, encoding: str | None = None) -> tuple[str, str, list[str]]:
+    """Decode an export's bytes: (text, encoding used, notes).
+
+    An explicit ``encoding`` is used as given. Otherwise a byte-order mark decides (UTF-8,
+    UTF-16, UTF-32), then UTF-16 without a mark is recognised by its NUL bytes, then UTF-8 is
+    tried, then Windows-1252 and Latin-1 with a note. A leading byte-order mark is removed.
+
+    Raises
+    ------
+    InputError
+        The explicit encoding does not decode the bytes, or no encoding does.
+    """
     if encoding is not None:
         try:
-            return raw.decode(encoding), encoding, []
+            return raw.decode(encoding).lstrip("\ufeff"), encoding, []
         except (UnicodeDecodeError, LookupError) as exc:
             raise InputError(
                 f"cannot decode the file as {encoding} ({exc})",
                 path=path,
                 fix="pass the file's real encoding, e.g. encoding='utf-8' or 'latin-1'",
             ) from None
+    declared = _declared_encoding(raw)
+    if declared is not None and declared != "utf-8-sig":
+        try:
+            text = raw.decode(declared).lstrip("\ufeff")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"the file looks like {declared} text but does not decode as such ({exc.reason} "
+                f"at byte {exc.start}); it may be truncated or damaged",
+                path=path,
+                fix="export the data again, or save it as UTF-8",
+            ) from None
+        return text, declared, [f"the file is {declared} text; it was decoded as such"]
     for candidate in _ENCODINGS:
         try:
             text = raw.decode(candidate)
@@ -92,7 +185,7 @@ def _decode(raw: bytes, path: str, encoding: str | None) -> tuple[str, str, list
                 f"the file is not valid UTF-8; it was decoded as {candidate} "
                 "(pass encoding= if accented letters look wrong)"
             )
-        return text, candidate, notes
+        return text.lstrip("\ufeff"), candidate, notes
     raise InputError(
         "cannot decode the file", path=path, fix="save it as UTF-8"
     )  # pragma: no cover
@@ -132,13 +225,19 @@ def read_text_table(
         raise InputError(
             "the file is empty", path=name, fix="export the data again; the export may have failed"
         )
-    if b"\x00" in raw[:8192]:
+    if encoding is None and looks_binary(raw):
         raise InputError(
             "not a text file (it holds binary data)",
             path=name,
             fix="pass a CSV export here; FIT files are read with sol.read(path)",
         )
-    text, used_encoding, notes = _decode(raw, name, encoding)
+    text, used_encoding, notes = decode_bytes(raw, name, encoding)
+    if "\x00" in text:
+        raise InputError(
+            "not a text file (it holds NUL characters)",
+            path=name,
+            fix="pass a CSV export here, or the file's real encoding (encoding=)",
+        )
     first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
     delim = delimiter or sniff_delimiter(first_line)
     frame, header, more_notes = _parse(text, delim, name)
@@ -149,7 +248,14 @@ def read_text_table(
     return TextTable(frame, tuple(header), delim, used_encoding, decimal, name, tuple(notes))
 
 
-def _unique_names(header: list[str]) -> list[str]:
+def unique_names(header: list[str]) -> list[str]:
+    """Column names for a header: a repeated name gets ``.1``, ``.2``... (as pandas does).
+
+    Examples
+    --------
+    >>> unique_names(["Distance", "Time", "Distance"])
+    ['Distance', 'Time', 'Distance.1']
+    """
     seen: Counter[str] = Counter()
     out = []
     for field in header:
@@ -158,14 +264,72 @@ def _unique_names(header: list[str]) -> list[str]:
     return out
 
 
+@contextmanager
+def _field_limit(limit: int):
+    """Let the csv module read cells up to ``limit`` characters, restoring its limit after."""
+    old = csv.field_size_limit()
+    csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def _rows(text: str, delim: str, path: str) -> list[list[str]]:
+    def read() -> list[list[str]]:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+
+    try:
+        return read()
+    except csv.Error as exc:
+        if "field larger than field limit" not in str(exc):
+            raise InputError(
+                f"the file cannot be read as delimited text ({exc})",
+                path=path,
+                fix="export the data again as CSV",
+            ) from None
+    # A cell over the csv module's 128 KiB default (a long note): read it with a larger limit.
+    try:
+        with _field_limit(_FIELD_LIMIT):
+            return read()
+    except csv.Error as exc:
+        raise InputError(
+            f"the file cannot be read as delimited text ({exc})",
+            path=path,
+            fix="export the data again as CSV; a cell over 64 MiB is not an export",
+        ) from None
+
+
+def _clean_header(cell: str) -> str:
+    """A header cell as text: stripped, HTML tags (seen in Strava exports) removed."""
+    cell = cell.replace("\ufeff", "").strip()
+    if "<" in cell and ">" in cell:
+        cell = html.unescape(_TAG.sub("", cell)).strip()
+    return cell
+
+
 def _parse(text: str, delim: str, path: str) -> tuple[pd.DataFrame, list[str], list[str]]:
     notes: list[str] = []
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delim))
+    rows = _rows(text.lstrip("\ufeff"), delim, path)
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise InputError(
             "the file has no header line", path=path, fix="export it again with headers"
         )
-    header = [cell.strip() for cell in rows[0]]
+    if len(rows[0]) > _MAX_COLUMNS:
+        raise InputError(
+            f"the first line splits into {len(rows[0])} fields, far more than any export has: "
+            "the file is not a table with a header line (JSON, XML or one long line?)",
+            path=path,
+            fix="pass the export itself, or save the data as CSV with a header line",
+        )
+    header = [_clean_header(cell) for cell in rows[0]]
+    if any(c != raw.strip() for c, raw in zip(header, rows[0], strict=True)):
+        tagged = [raw for c, raw in zip(header, rows[0], strict=True) if "<" in raw]
+        if tagged:
+            notes.append(
+                f"{len(tagged)} header cell(s) held HTML markup (e.g. {tagged[0][:60]!r}); "
+                "their text was used"
+            )
     width = len(header)
     body = rows[1:]
     dupes = [name for name, count in Counter(header).items() if count > 1]
@@ -181,26 +345,33 @@ def _parse(text: str, delim: str, path: str) -> tuple[pd.DataFrame, list[str], l
         )
     else:
         header_ext = header
+    short_rows = [i + 2 for i, r in enumerate(body) if 1 < len(r) < width]
+    if short_rows:
+        notes.append(
+            f"{len(short_rows)} row(s) have fewer fields than the header (first: row "
+            f"{short_rows[0]}; a cut-off file?); their missing cells are empty"
+        )
     n_cols = len(header_ext)
-    padded = [r + [""] * (n_cols - len(r)) if len(r) < n_cols else r for r in body]
-    frame = pd.DataFrame(padded, columns=_unique_names(header_ext), dtype="str")
-    if frame.empty:
-        frame = pd.DataFrame({c: pd.Series(dtype="str") for c in _unique_names(header_ext)})
-    frame.index = pd.RangeIndex(2, 2 + len(frame), name="source_row")
-    blank = (
-        frame.apply(lambda col: col.str.strip().eq(""), axis=0).all(axis=1)
-        if len(frame)
-        else frame.index == 0
-    )
+    # Blank rows (every cell empty or spaces) are found on the lists: cheap even for wide files.
+    blank = np.fromiter((not any(c.strip() for c in r) for r in body), dtype=bool, count=len(body))
+    numbers = np.arange(2, 2 + len(body))[~blank]
+    kept = [r for r, b in zip(body, blank, strict=True) if not b]
+    padded = [r + [""] * (n_cols - len(r)) if len(r) < n_cols else r for r in kept]
+    names = unique_names(header_ext)
+    if padded:
+        frame = pd.DataFrame(padded, columns=names, dtype="str")
+    else:
+        frame = pd.DataFrame({c: pd.Series(dtype="str") for c in names})
+    frame.index = pd.Index(numbers, name="source_row")
     if blank.any():
         notes.append(f"{int(blank.sum())} blank line(s) skipped")
-        frame = frame.loc[~blank]
     return frame, header, notes
 
 
 def _guess_decimal(frame: pd.DataFrame) -> str:
-    sample = frame.head(2000)
-    for col in sample.columns:
-        if sample[col].str.strip().str.match(_DECIMAL_COMMA).any():
+    # The first 2,000 rows of at most 200 columns decide (exports have far fewer columns).
+    sample = frame.iloc[:2000, :200]
+    for col in range(sample.shape[1]):
+        if sample.iloc[:, col].str.strip().str.match(_DECIMAL_COMMA).any():
             return ","
     return "."

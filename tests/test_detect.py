@@ -57,12 +57,14 @@ def test_unknown_header_lists_every_source_tried(tmp_path):
         "strong:",
         "hevy:",
         "strava:",
+        "garmin_csv:",
         "pmsys:",
         "canonical:",
         "csv:",
     ):
         assert name in msg
-    assert "when, what, how much" in msg and "Fix:" in msg
+    assert "'when', 'what', 'how much'" in msg and "Fix:" in msg
+    assert "columns=" in msg and "\n" not in msg
 
 
 def test_canonical_csv_is_detected(tmp_path):

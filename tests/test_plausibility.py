@@ -46,3 +46,51 @@ def test_loads_the_export_said_were_pounds_are_not_flagged():
     sets["load_kg"] = np.resize(pounds, len(sets)) * plausibility.LB_IN_KG
     sets["load_unit"] = "lb"
     assert plausibility.pound_increments(sets).empty
+
+
+def _one_set_changed(**values):
+    sets = factories.strength_sets(3)
+    for column, value in values.items():
+        sets[column] = sets[column].astype("float64")
+        sets.loc[4, column] = value
+    return sets
+
+
+def test_zero_reps_with_load_is_flagged_and_stays_valid():
+    sets = _one_set_changed(reps=0.0, load_kg=40.0, duration_s=np.nan, distance_m=np.nan)
+    report = sol.validate(sets, "strength_sets")
+    assert report.ok and len(report.valid) == len(sets)  # rows conserved, none rejected
+    flags = report.flags
+    assert flags[["row", "check"]].values.tolist() == [[4, "zero_reps_with_load"]]
+    assert "0 reps with 40.0 kg" in flags["message"].item()
+
+
+def test_a_set_whose_every_measure_is_zero_is_flagged():
+    sets = _one_set_changed(reps=0.0, load_kg=0.0, duration_s=0.0, distance_m=np.nan)
+    flags = sol.validate(sets, "strength_sets").flags
+    assert flags[["row", "check"]].values.tolist() == [[4, "set_measured_nothing"]]
+
+
+def test_more_reps_than_seconds_allow_is_flagged():
+    sets = _one_set_changed(reps=120.0, duration_s=10.0)
+    flags = sol.validate(sets, "strength_sets").flags
+    assert flags[["row", "check"]].values.tolist() == [[4, "reps_faster_than_possible"]]
+    assert "120 reps in 10.0 s" in flags["message"].item()
+
+
+def test_ordinary_sets_holds_and_walks_are_not_implausible():
+    sets = factories.strength_sets(6)
+    assert plausibility.implausible_sets(sets).empty
+    hold = _one_set_changed(reps=np.nan, duration_s=45.0, load_kg=0.0)
+    walk = _one_set_changed(reps=np.nan, distance_m=40.0, load_kg=24.0)
+    fast_rope = _one_set_changed(reps=90.0, duration_s=60.0)  # 1.5 jumps/s
+    for sets in (hold, walk, fast_rope):
+        assert plausibility.implausible_sets(sets).empty
+
+
+def test_a_set_that_measured_nothing_at_all_is_rejected_not_flagged():
+    sets = _one_set_changed(reps=np.nan, duration_s=np.nan, distance_m=np.nan)
+    report = sol.validate(sets, "strength_sets")
+    assert report.rejected.index.tolist() == [4]
+    assert "set_has_a_measure" in set(report.failures["check"])
+    assert report.flags.empty

@@ -90,7 +90,7 @@ def test_german_headers_and_quoted_decimal_comma():
     df = sol.read(DATA / "strong_german.csv", weight_unit="kg")
     assert df["load_kg"].tolist() == [20.0, 42.5, 42.5, 80.0]
     assert df["set_type"].tolist() == ["warmup", "working", "working", "working"]
-    assert df.attrs["notes"].count("Strong export, german variant") == 1
+    assert df.attrs["notes"].count("Strong export, classic variant, de column names") == 1
 
 
 def test_truncated_file_reads_and_validation_rejects_the_cut_row(tmp_path):

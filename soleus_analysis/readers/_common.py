@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -21,8 +20,8 @@ import pandas as pd
 from soleus_analysis.coercion import is_missing
 from soleus_analysis.errors import InputError, MissingUnitError
 from soleus_analysis.parsing import KM_PER_MILE, keep_unparsed
+from soleus_analysis.readers.dates import parse_datetimes
 from soleus_analysis.schemas import canonical_columns
-from soleus_analysis.textfile import TextTable, read_text_table
 
 __all__ = [
     "KG_PER_LB",
@@ -116,6 +115,9 @@ class ReadContext:
     encoding: str | None = None
     notes: list[str] = field(default_factory=list)
     tz_given: bool = True
+    #: Day/month order of numeric dates in this export's language (``"dmy"``/``"mdy"``), used
+    #: only when the dates themselves do not decide it.
+    date_order: str | None = None
 
     def note(self, text: str) -> None:
         if text not in self.notes:
@@ -137,13 +139,16 @@ class ReadContext:
         return InputError(problem, path=self.path, row=row, column=column, fix=fix)
 
 
-def _norm_unit(value: str | None, aliases: dict[str, str], what: str) -> str | None:
+def _norm_unit(
+    value: str | None, aliases: dict[str, str], what: str, path: Path | None = None
+) -> str | None:
     if value is None:
         return None
     unit = aliases.get(str(value).strip().lower())
     if unit is None:
         raise InputError(
             f"unknown {what} unit {value!r}",
+            path=path,
             fix=f"use one of {', '.join(sorted(set(aliases.values())))}",
         )
     return unit
@@ -213,8 +218,8 @@ def make_context(
         )
     elif not str(athlete_id).strip():
         raise InputError("athlete_id is empty", path=p, fix="pass a non-empty athlete_id")
-    wu = _norm_unit(weight_unit, _WEIGHT_ALIASES, "weight")
-    du = _norm_unit(distance_unit, _DISTANCE_ALIASES, "distance")
+    wu = _norm_unit(weight_unit, _WEIGHT_ALIASES, "weight", p)
+    du = _norm_unit(distance_unit, _DISTANCE_ALIASES, "distance", p)
     return ReadContext(
         path=p,
         athlete_id=str(athlete_id),
@@ -258,14 +263,17 @@ def read_bytes(path: Path) -> bytes:
 
 def _parse_with_formats(
     values: pd.Series, formats: tuple[str, ...], ctx: ReadContext, column: str
-) -> tuple[pd.Series, np.ndarray]:
-    """Parse with the first format that reads every cell; the best one otherwise.
+) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Parse with the first format that reads every cell, else with the export-language reader.
 
-    One format is used for the whole column, never a mix per cell. Returns the parsed naive
-    timestamps and the mask of cells that held text the format could not read.
+    One format (or one day/month order, see :mod:`soleus_analysis.readers.dates`) is used for
+    the whole column, never a mix per cell. Returns the parsed wall-clock times (naive), the mask
+    of cells that held text that could not be read, and the UTC offset written in each cell
+    [minutes] (NaN where none is written).
     """
     missing = is_missing(values)
     text = values.astype("str").str.strip().where(~missing)
+    n_present = int((~missing).sum())
     best: tuple[int, pd.Series, str] | None = None
     for fmt in formats:
         parsed = pd.to_datetime(text, format=fmt, errors="coerce")
@@ -274,19 +282,28 @@ def _parse_with_formats(
         n_ok = int(parsed.notna().sum())
         if best is None or n_ok > best[0]:
             best = (n_ok, parsed, fmt)
-        if n_ok == int((~missing).sum()):
+        if n_ok == n_present:
             break
     if best is None:
         raise ValueError("no date format given")
-    _, parsed, fmt = best
+    n_ok, parsed, fmt = best
+    offset = np.full(len(values), np.nan)
+    if n_ok < n_present:
+        general = parse_datetimes(values.where(~missing, ""), order_hint=ctx.date_order)
+        if int((~general.unparsed & ~missing).sum()) > n_ok:
+            parsed, offset = general.wall, general.offset_min
+            fmt = f"the export's date style ({general.how})"
+            if n_present:
+                ctx.note(f"{column}: dates read as {fmt}")
     unparsed = ~missing & parsed.isna().to_numpy()
     if unparsed.any():
         first = int(np.flatnonzero(unparsed)[0])
+        shown = fmt if fmt.startswith("the export") else repr(fmt)
         ctx.note(
-            f"{column}: {int(unparsed.sum())} value(s) do not match the date format {fmt!r} "
+            f"{column}: {int(unparsed.sum())} value(s) do not match the date format {shown} "
             f"(e.g. {values.iloc[first]!r}); kept as text so that validation rejects them"
         )
-    return parsed.astype("datetime64[us]"), unparsed
+    return parsed.astype("datetime64[us]"), unparsed, offset
 
 
 def parse_local_times(
@@ -295,12 +312,14 @@ def parse_local_times(
     """Local wall times written as text -> tz-aware UTC, read in the athlete's zone ``ctx.tz``.
 
     Times that do not exist or are ambiguous because of a daylight-saving change become NaT
-    (validation rejects them as missing) and a note names how many. Cells that do not match the
+    (validation rejects them as missing) and a note names how many. A time that states its own
+    UTC offset (``...Z``, ``+02:00``) is converted with that offset. Cells that do not match the
     format are kept as their text (see :func:`soleus_analysis.parsing.keep_unparsed`).
     """
-    naive, unparsed = _parse_with_formats(values, formats, ctx, column)
-    local = naive.dt.tz_localize(ctx.tz, ambiguous="NaT", nonexistent="NaT")
-    dst = naive.notna().to_numpy() & local.isna().to_numpy()
+    naive, unparsed, offset = _parse_with_formats(values, formats, ctx, column)
+    zoned = np.isfinite(offset)
+    local = naive.where(~zoned).dt.tz_localize(ctx.tz, ambiguous="NaT", nonexistent="NaT")
+    dst = naive.notna().to_numpy() & ~zoned & local.isna().to_numpy()
     if dst.any():
         first = int(np.flatnonzero(dst)[0])
         ctx.note(
@@ -308,8 +327,13 @@ def parse_local_times(
             f"{ctx.tz} (do not exist or are ambiguous, e.g. {values.iloc[first]!r}); left "
             "missing, so validation rejects those rows"
         )
-    ctx.note_zone(column)
     out = local.dt.tz_convert("UTC").dt.as_unit("us")
+    if zoned.any():
+        utc = (naive - pd.to_timedelta(offset, unit="min")).dt.tz_localize("UTC").dt.as_unit("us")
+        out = out.where(~zoned, utc)
+        ctx.note(f"{column}: {int(zoned.sum())} time(s) state their UTC offset; it was used")
+    if (~zoned & naive.notna().to_numpy()).any() or not zoned.any():
+        ctx.note_zone(column)
     return keep_unparsed(out, values.where(unparsed)) if unparsed.any() else out
 
 
@@ -317,8 +341,9 @@ def parse_utc_times(
     values: pd.Series, formats: tuple[str, ...], ctx: ReadContext, *, column: str
 ) -> pd.Series:
     """Times that are UTC (stated in the file or documented by the app) -> tz-aware UTC."""
-    naive, unparsed = _parse_with_formats(values, formats, ctx, column)
-    out = naive.dt.tz_localize("UTC").dt.as_unit("us")
+    naive, unparsed, offset = _parse_with_formats(values, formats, ctx, column)
+    shift = pd.to_timedelta(np.nan_to_num(offset, nan=0.0), unit="min")
+    out = (naive - shift).dt.tz_localize("UTC").dt.as_unit("us")
     return keep_unparsed(out, values.where(unparsed)) if unparsed.any() else out
 
 
@@ -401,44 +426,6 @@ def finish(
     out = out[ordered]
     out.attrs = {"table": table, "source": source, "notes": list(ctx.notes)}
     return out
-
-
-def open_export(
-    ctx: ReadContext,
-    text: TextTable | None,
-    matches: Callable[[tuple[str, ...]], tuple[bool, str]],
-    *,
-    what: str,
-) -> TextTable:
-    """The export as text cells, after checking that its header is the reader's.
-
-    Parameters
-    ----------
-    ctx : ReadContext
-        The read's context; the text table's notes (encoding, delimiter...) are added to it.
-    text : TextTable or None
-        The file already read as text (by source detection), or None to read ``ctx.path``.
-    matches : callable
-        The reader's header check: header -> (whether it matches, why not).
-    what : str
-        The export's name in the error message, e.g. ``"a Hevy export"``.
-
-    Returns
-    -------
-    TextTable
-        The file's text table.
-
-    Raises
-    ------
-    InputError
-        The header is not the reader's export.
-    """
-    text = text or read_text_table(ctx.path, encoding=ctx.encoding)
-    ok, why = matches(text.header)
-    if not ok:
-        raise ctx.error(f"not {what} ({why})", fix="pass the right source= for this file")
-    ctx.notes.extend(n for n in text.notes if n not in ctx.notes)
-    return text
 
 
 def text_column(raw: pd.DataFrame, name: str) -> pd.Series:

@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 
 from soleus_analysis.coercion import is_missing
-from soleus_analysis.parsing import keep_unparsed, parse_number
+from soleus_analysis.parsing import decimal_mark, keep_unparsed, parse_number
 from soleus_analysis.readers._common import KG_PER_LB, M_PER_UNIT, ReadContext
 
 __all__ = [
+    "column_number",
     "convert_distance",
     "exact_copies",
     "convert_weight",
@@ -24,6 +25,11 @@ def number(values: pd.Series, decimal: str = ".") -> pd.Series:
     """Numbers parsed from text; unparseable cells kept as their text (validation rejects them)."""
     parsed = parse_number(values, decimal=decimal)
     return keep_unparsed(parsed, values)
+
+
+def column_number(values: pd.Series, default: str = ".") -> pd.Series:
+    """:func:`number` with the column's own decimal mark (``default`` when it does not say)."""
+    return number(values, decimal_mark(values, default=default))
 
 
 def scale(values: pd.Series, factor: float) -> pd.Series:

@@ -8,8 +8,20 @@ from pathlib import Path
 import pandas as pd
 
 from soleus_analysis.errors import InputError
-from soleus_analysis.readers import fit, fitbit, generic, gpx, hevy, pmsys, strava, strong, tcx
+from soleus_analysis.readers import (
+    fit,
+    fitbit,
+    garmin_csv,
+    generic,
+    gpx,
+    hevy,
+    pmsys,
+    strava,
+    strong,
+    tcx,
+)
 from soleus_analysis.readers._common import ReadResult, make_context
+from soleus_analysis.readers.activity_files import STREAM_SOURCES, read_activity_stream
 from soleus_analysis.readers.detect import SOURCES, detect_source
 from soleus_analysis.schemas import TABLES
 
@@ -82,6 +94,8 @@ def read_all(
         return hevy.read_hevy(ctx, text)
     if source == "strava":
         return strava.read_strava(ctx, text)
+    if source == "garmin_csv":
+        return garmin_csv.read_garmin_csv(ctx, text)
     if source == "pmsys":
         return pmsys.read_pmsys(ctx, text)
     if source == "csv":
@@ -118,8 +132,8 @@ def read(
         GPX, TCX or Fitbit ``exercise.json``.
     source : str, default "auto"
         ``auto`` detects it from the file's header or structure; else one of ``strong``,
-        ``hevy``, ``fit``, ``strava``, ``gpx``, ``tcx``, ``fitbit``, ``pmsys``, ``csv``,
-        ``canonical``.
+        ``hevy``, ``fit``, ``strava``, ``garmin_csv`` (Garmin Connect's ``Activities.csv``),
+        ``gpx``, ``tcx``, ``fitbit``, ``pmsys``, ``csv``, ``canonical``.
     athlete_id : str, optional
         Default: the file's stem (stated in the notes).
     tz : str, default "UTC"
@@ -131,6 +145,9 @@ def read(
         Unit of distances in files that do not state it.
     columns, units : dict, optional
         Column mapping and units of a generic CSV (see :mod:`soleus_analysis.readers.generic`).
+        With an app's source (``source="strong"``...), ``columns`` maps the file's column names
+        to the app's English names, for an export in a language the readers do not know:
+        ``columns={"Fecha": "Date", "Ejercicio": "Exercise Name", ...}``.
     table : str, optional
         Which table to return when the file feeds several; the table of a generic or canonical
         CSV.
@@ -196,17 +213,19 @@ def read_stream(
         [steps/min], then source-specific extras (``latitude_deg``, ``longitude_deg``,
         ``power_w``). Missing measures are NaN. ``attrs["notes"]`` says what was assumed.
     """
-    p = Path(path)
-    ctx = make_context(p, athlete_id="-", tz=tz)
-    if source == "auto":
-        source = detect_source(p).source
-    readers = {"fit": fit.read_fit_stream, "gpx": gpx.read_gpx_stream, "tcx": tcx.read_tcx_stream}
-    if source not in readers:
+    if source not in ("auto", *STREAM_SOURCES):
         raise InputError(
             f"a {source} file has no record stream",
-            path=p,
+            path=path,
             fix="read_stream takes FIT, GPX and TCX activity files",
         )
-    out = readers[source](ctx)
-    out.attrs = {"source": source, "notes": list(ctx.notes)}
-    return out
+    if source == "auto":
+        found = detect_source(Path(path))
+        if found.source not in STREAM_SOURCES:
+            raise InputError(
+                f"a {found.source} file has no record stream",
+                path=path,
+                fix="read_stream takes FIT, GPX and TCX activity files",
+            )
+        source = found.source
+    return read_activity_stream(path, source=source, tz=tz)

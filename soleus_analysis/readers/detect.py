@@ -7,22 +7,34 @@ fits, :class:`~soleus_analysis.UnknownSourceError` lists each source tried and w
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from soleus_analysis.errors import InputError, UnknownSourceError
-from soleus_analysis.readers import hevy, pmsys, strava, strong
+from soleus_analysis.readers import garmin_csv, hevy, pmsys, strava, strong
 from soleus_analysis.readers._common import read_bytes
+from soleus_analysis.readers.activity_files import xml_root
 from soleus_analysis.readers.fit import is_fit
 from soleus_analysis.readers.generic import canonical_source
-from soleus_analysis.textfile import TextTable, read_text_table
+from soleus_analysis.readers.layout import shown_header
+from soleus_analysis.textfile import TextTable, looks_binary, read_text_table
 
 __all__ = ["SOURCES", "Detected", "detect_source"]
 
 #: Every source ``sol.read`` knows, in the order detection tries them.
-SOURCES = ("fit", "gpx", "tcx", "fitbit", "strong", "hevy", "strava", "pmsys", "canonical", "csv")
-_XML_ROOT = re.compile(rb"<\s*(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)[\s>/]")
+SOURCES = (
+    "fit",
+    "gpx",
+    "tcx",
+    "fitbit",
+    "strong",
+    "hevy",
+    "strava",
+    "garmin_csv",
+    "pmsys",
+    "canonical",
+    "csv",
+)
 
 
 @dataclass(frozen=True)
@@ -32,19 +44,6 @@ class Detected:
     source: str
     text: TextTable | None = None
     table: str | None = None
-
-
-def _xml_root(head: bytes) -> str | None:
-    body = head.lstrip(b"\xef\xbb\xbf").lstrip()
-    if not body.startswith(b"<"):
-        return None
-    # Skip the XML declaration, comments and processing instructions.
-    for m in _XML_ROOT.finditer(body):
-        start = body.rfind(b"<", 0, m.end())
-        if body[start + 1 : start + 2] in (b"?", b"!"):
-            continue
-        return m.group(1).decode("ascii", "replace")
-    return None
 
 
 def detect_source(
@@ -89,7 +88,7 @@ def detect_source(
     if is_fit(head):
         return Detected("fit")
     tried.append(("fit", "no '.FIT' signature in the first 12 bytes"))
-    root = _xml_root(head)
+    root = xml_root(head)
     if root == "gpx":
         return Detected("gpx")
     if root == "TrainingCenterDatabase":
@@ -103,17 +102,31 @@ def detect_source(
         tried.append(("fitbit", "JSON without Fitbit's activityName/startTime"))
     else:
         tried.append(("fitbit", "not JSON"))
-    if b"\x00" in head[:8192]:
+    if looks_binary(head):
         tried.append(("csv", "binary data, not text"))
         raise _unknown(path, tried)
     text = read_text_table(path, encoding=encoding)
     if columns:
         return Detected("csv", text)
-    for name, module in (("strong", strong), ("hevy", hevy), ("strava", strava), ("pmsys", pmsys)):
-        ok, why = module.matches(text.header)
-        if ok:
-            return Detected(name, text)
-        tried.append((name, why))
+    apps = (
+        ("strong", strong.recognise_strong),
+        ("hevy", hevy.recognise_hevy),
+        ("strava", strava.recognise_strava),
+        ("garmin_csv", garmin_csv.recognise_garmin_csv),
+    )
+    # Every app's column names first, then every app's layout (which reads the contents).
+    whys: dict[str, str] = {}
+    for use_layout in (False, True):
+        for name, recognise in apps:
+            found, why = recognise(text, path=path, use_layout=use_layout)
+            if found is not None:
+                return Detected(name, text)
+            whys[name] = why
+    tried += [(name, whys[name]) for name, _ in apps]
+    ok, why = pmsys.matches(text.header)
+    if ok:
+        return Detected("pmsys", text)
+    tried.append(("pmsys", why))
     found, why = canonical_source(text.header, table)
     if found is not None:
         return Detected("canonical", text, found)
@@ -122,17 +135,42 @@ def detect_source(
     raise _unknown(path, tried, header=text.header)
 
 
+def _mapping_hint(header: tuple[str, ...], path: Path) -> str:
+    """A columns= mapping that would read a header of an app's layout in an unknown language."""
+    if path.name.casefold() == "activities.csv" or strava.layout_width_fits(header):
+        names = ("Activity ID", "Activity Date", "Activity Name", "Activity Type")
+        pairs = dict(zip(header[:4], names, strict=False))
+        return (
+            f"if it is a Strava activities.csv in a language the readers do not know, name its "
+            f"columns in Strava's English: sol.read(path, source='strava', columns={pairs!r}) "
+            "(soleus: --source strava --columns)"
+        )
+    for names in strong.LAYOUTS.values():
+        if len(names) == len(header):
+            pairs = dict(zip(header, names, strict=True))
+            return (
+                "if it is a Strong export in a language the readers do not know, name its "
+                f"columns in Strong's English: sol.read(path, source='strong', columns={pairs!r}) "
+                "(soleus: --source strong --columns)"
+            )
+    return (
+        "for an app export in a language the readers do not know, pass source= and columns= "
+        "mapping its column names to the app's English ones (soleus: --source, --columns); for a "
+        "spreadsheet, source='csv' with columns={...}"
+    )
+
+
 def _unknown(
     path: Path, tried: list[tuple[str, str]], header: tuple[str, ...] | None = None
 ) -> UnknownSourceError:
     shown = ""
+    hint = ""
     if header is not None:
-        cut = ", ".join(header[:8]) + (", ..." if len(header) > 8 else "")
-        shown = f" (header: {cut})"
+        shown = f" (header: {shown_header(header, limit=8)})"
+        hint = "; " + _mapping_hint(header, path)
     reasons = "; ".join(f"{name}: {why}" for name, why in tried)
     return UnknownSourceError(
         f"cannot tell which app exported this file{shown}. Tried {reasons}",
         path=path,
-        fix="pass source= (one of " + ", ".join(SOURCES) + ") or, for a spreadsheet, "
-        "source='csv' with columns={...}",
+        fix="pass source= (one of " + ", ".join(SOURCES) + ")" + hint,
     )

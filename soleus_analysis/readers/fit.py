@@ -59,6 +59,11 @@ _SEMICIRCLE_DEG = 180.0 / 2**31
 _RELATIVE_LIMIT = 0x10000000
 _KEEP = {"session", "lap", "record", "set", "activity", "file_id", "sport"}
 _FIT_EPOCH = dt.datetime(1989, 12, 31, tzinfo=dt.UTC)
+#: Unix seconds of the FIT epoch (1989-12-31T00:00:00Z).
+_FIT_EPOCH_UNIX = 631065600
+#: Date-time fields of the summary messages, converted to UTC datetimes as fitdecode's default
+#: processor does (records keep their integers: their times are converted in one vectorised pass).
+_DATE_FIELDS = ("timestamp", "start_time", "local_timestamp", "time_created")
 
 
 def is_fit(head: bytes) -> bool:
@@ -77,8 +82,13 @@ def _decode(ctx: ReadContext) -> dict[str, list[dict]]:
         )
     messages: dict[str, list[dict]] = {name: [] for name in _KEEP}
     try:
+        # Without fitdecode's data processor (a fifth of the decoding time): the only values it
+        # would change are date-times, converted below exactly as it would.
         with fitdecode.FitReader(
-            io.BytesIO(data), check_crc=fitdecode.CrcCheck.ENABLED, keep_raw_chunks=False
+            io.BytesIO(data),
+            check_crc=fitdecode.CrcCheck.ENABLED,
+            keep_raw_chunks=False,
+            processor=None,
         ) as reader:
             for frame in reader:
                 if isinstance(frame, fitdecode.FitDataMessage) and frame.name in _KEEP:
@@ -97,13 +107,19 @@ def _decode(ctx: ReadContext) -> dict[str, list[dict]]:
         raise ctx.error(
             f"the FIT file cannot be decoded ({exc})", fix="export the file again"
         ) from None
+    for name in _KEEP - {"record"}:
+        for msg in messages[name]:
+            for key in _DATE_FIELDS:
+                value = msg.get(key)
+                if isinstance(value, int) and value >= _RELATIVE_LIMIT:
+                    msg[key] = _FIT_EPOCH + dt.timedelta(seconds=value)
     return messages
 
 
 def _time_anchor(msgs: dict[str, list[dict]], ctx: ReadContext) -> float | None:
     """Seconds to add to device-relative times to get Unix seconds (None if times are absolute)."""
     stamps = [m.get("timestamp") for m in msgs["record"] + msgs["session"]]
-    if not any(isinstance(t, int | np.integer) for t in stamps):
+    if not any(isinstance(t, int | np.integer) and t < _RELATIVE_LIMIT for t in stamps):
         _check_zone(msgs, ctx)
         return None
     for act in msgs["activity"]:
@@ -163,10 +179,26 @@ def _first(msg: dict, *names: str):
     return None
 
 
+def _record_times(records: list[dict], anchor: float | None) -> pd.DatetimeIndex:
+    """The records' UTC times: FIT-epoch integers in one vectorised pass, the rest one by one."""
+    raw = [r.get("timestamp") for r in records]
+    absolute = np.array(
+        [isinstance(v, int | np.integer) and v >= _RELATIVE_LIMIT for v in raw], dtype=bool
+    )
+    seconds = np.array([v if a else 0 for v, a in zip(raw, absolute, strict=True)], dtype="int64")
+    times = pd.to_datetime(seconds + _FIT_EPOCH_UNIX, unit="s", utc=True).as_unit("us")
+    if absolute.all():
+        return pd.DatetimeIndex(times)
+    out = pd.Series(times)
+    for k in np.flatnonzero(~absolute):
+        out.iloc[k] = _to_utc(raw[k], anchor)
+    return pd.DatetimeIndex(out).as_unit("us")
+
+
 def _stream(records: list[dict], anchor: float | None, *, running: bool) -> pd.DataFrame:
     if not records:
         return streams.empty_stream()
-    times = pd.DatetimeIndex([_to_utc(r.get("timestamp"), anchor) for r in records]).as_unit("us")
+    times = _record_times(records, anchor)
 
     def values(*names: str) -> np.ndarray:
         return np.array(

@@ -52,8 +52,8 @@ def looks_like_exercise_json(data: object) -> tuple[bool, str]:
         return False, "JSON is not a list of activities"
     if not data:
         return True, ""
-    first = data[0]
-    if not isinstance(first, dict) or not {"activityName", "startTime"} <= set(first):
+    first = next((item for item in data if isinstance(item, dict)), None)
+    if first is None or not {"activityName", "startTime"} <= set(first):
         return False, "JSON items lack Fitbit's activityName/startTime"
     return True, ""
 
@@ -94,11 +94,23 @@ def read_fitbit(ctx: ReadContext) -> ReadResult:
         ``duration_s`` = active duration [s], ``rpe`` missing, ``log_id``).
     """
     data = _load(ctx)
+    odd = [k + 1 for k, item in enumerate(data) if not isinstance(item, dict)]
+    if odd:
+        # Every item stays a row (so nothing is lost): one that is not an object has no field,
+        # and validation rejects it for its missing start.
+        ctx.note(
+            f"{len(odd)} item(s) of the list are not activity objects (first: item {odd[0]}); "
+            "kept as rows without any field so that validation rejects them"
+        )
+        data = [item if isinstance(item, dict) else {} for item in data]
     frame = (
         pd.DataFrame.from_records(data)
         if data
         else pd.DataFrame(columns=["activityName", "startTime"])
     )
+    for name in ("activityName", "startTime"):
+        if name not in frame:
+            frame[name] = pd.Series(np.nan, index=frame.index, dtype=object)
 
     def col(name: str) -> pd.Series:
         return frame[name] if name in frame else pd.Series(np.nan, index=frame.index, dtype=object)

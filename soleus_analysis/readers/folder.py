@@ -37,10 +37,10 @@ from soleus_analysis.textfile import read_text_table
 
 __all__ = ["PARALLEL_MIN_FILES", "FolderRead", "read_folder"]
 
-#: Fewest files to read for ``read_folder`` to use a process pool. Each worker pays a start-up
-#: (warming the readers' caches) and results are pickled back: on the demo cohort (154 files,
-#: 2 busy cores) the pool took 17 s of CPU against 14 s serially, and was no faster.
-PARALLEL_MIN_FILES = 200
+#: Fewest files to read for ``read_folder`` to use a process pool (forked workers; results are
+#: pickled back). On the demo cohort (154 exports naming 740 activity files, 2 cores, load about
+#: 1.5) two processes read in 8.3 s what one process reads in 12.2 s (benchmarks/bench_readers.py).
+PARALLEL_MIN_FILES = 64
 
 _SKIP_PREFIXES = ("readme", "source", "license", "licence", "truth")
 _SKIP_SUFFIXES = (".md", ".txt", ".rst")

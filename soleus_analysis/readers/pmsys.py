@@ -95,7 +95,8 @@ def matches(header: tuple[str, ...]) -> tuple[bool, str]:
 def _literal(text: str) -> object:
     try:
         return ast.literal_eval(text.strip()) if text and text.strip() else None
-    except (ValueError, SyntaxError):
+    except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
+        # Not a literal (or one nested too deeply to read): kept as text, never executed.
         return text
 
 

@@ -12,8 +12,12 @@ Variants read (formats.md §3.5 and §3.9), recognised by their header:
 - **newest** (semicolon, every field quoted): ``"Workout #";"Date";"Workout Name";
   "Duration (sec)";"Exercise Name";"Set Order";"Weight (kg)"|"Weight (lbs)";"Reps";"RPE";
   "Distance (meters)";"Seconds";"Notes";"Workout Notes"``.
-- **localised** (German): ``Datum,Workout-Name,Dauer,Name der Übung,Reihenfolge festlegen,Gewicht,
-  Wiederh.,Entfernung,Sekunden,Notizen,Workout-Notizen,RPE``: read like the classic variant.
+- **localised**: the same layouts with the column names in the app's language, e.g. German
+  ``Datum,Workout-Name,Dauer,Name der Übung,Reihenfolge festlegen,Gewicht,Wiederh.,Entfernung,
+  Sekunden,Notizen,Workout-Notizen,RPE``. Names in ``data/export_headers.csv`` are translated; a
+  header in another language is read by Strong's column order when the contents of every column
+  fit it (:mod:`soleus_analysis.readers.layout`), and the notes say so. A weight column whose
+  name states ``(kg)`` or ``(lbs)`` in any language gives the unit.
 
 Conventions
 -----------
@@ -25,24 +29,32 @@ Conventions
   validation rejects the row with its value. ``set_index`` counts the sets of an exercise in a
   workout from 0 in file order (warm-ups included).
 - ``Rest Timer`` rows are not sets: their ``Seconds`` become ``rest_after_s`` of the set above
-  (same workout); the notes count them.
+  (same workout); the notes count them. Localised exports write the marker in their language
+  (German ``Ruhezeit``); a marker the reader does not know is taken for the rest timer only when
+  every row that carries it has no weight, no reps and a positive ``Seconds``, and the notes say
+  so.
+- ``Duration`` is text such as ``1h 4m`` or ``2h 23min`` (units in several languages); a duration
+  that cannot be read leaves ``session_duration_s`` missing (a note names it) rather than
+  rejecting the workout's sets.
 - Strong writes 0 for measures that were not recorded: ``Seconds`` 0 and ``Distance`` 0 become
   missing, and ``Reps`` 0 becomes missing on a timed or distance set. ``Weight`` 0 stays 0 (body
   weight only).
-- Decimal commas (``62,5``, in a weight, distance or RPE) and a UTF-8 byte-order mark are
-  handled; both are stated in the notes.
+- Decimal commas (``62,5``) are recognised per column, and thousands separators (``1.005,0``,
+  ``1,005.0``) removed; a UTF-8 byte-order mark is handled; the notes state both.
 - A row that repeats a numbered set cell for cell (the same set exported twice) keeps that set's
   ``set_index``, so that validation rejects it as a duplicate set.
 """
 
 from __future__ import annotations
 
+import re
 from functools import partial
 
 import numpy as np
 import pandas as pd
 
-from soleus_analysis.parsing import keep_unparsed, parse_duration, parse_number
+from soleus_analysis.coercion import is_missing
+from soleus_analysis.parsing import decimal_mark, parse_duration, parse_number
 from soleus_analysis.readers._common import (
     ReadContext,
     ReadResult,
@@ -63,45 +75,64 @@ from soleus_analysis.readers._sets import (
     sessions_from_sets,
     set_indices,
 )
+from soleus_analysis.readers.layout import (
+    FIT_SHARE,
+    Recognised,
+    dates_fit,
+    first_rows,
+    numbers_fit,
+    recognise,
+    share,
+    shown_header,
+)
 from soleus_analysis.textfile import TextTable, read_text_table
 
-__all__ = ["HEADER_NAMES", "matches", "read_strong"]
+__all__ = ["HEADER_NAMES", "LAYOUTS", "layout", "matches", "read_strong", "recognise_strong"]
 
 SOURCE = "strong"
 
-#: Header names of every variant -> the reader's internal names.
+#: Strong's English column names -> the reader's internal names (other languages are translated
+#: to these first, see :mod:`soleus_analysis.readers.vocabulary`).
 HEADER_NAMES = {
     "Workout #": "workout_no",
     "Date": "date",
-    "Datum": "date",
     "Workout Name": "workout_name",
-    "Workout-Name": "workout_name",
     "Duration": "duration",
-    "Dauer": "duration",
     "Duration (sec)": "duration_sec",
     "Exercise Name": "exercise",
-    "Name der Übung": "exercise",
     "Set Order": "set_order",
-    "Reihenfolge festlegen": "set_order",
     "Weight": "weight",
-    "Gewicht": "weight",
     "Weight (kg)": "weight_kg",
     "Weight (lbs)": "weight_lb",
     "Weight Unit": "weight_unit",
     "Reps": "reps",
-    "Wiederh.": "reps",
     "RPE": "rpe",
     "Distance": "distance",
-    "Entfernung": "distance",
     "Distance (meters)": "distance_m",
     "Distance Unit": "distance_unit",
     "Seconds": "seconds",
-    "Sekunden": "seconds",
     "Notes": "notes",
-    "Notizen": "notes",
     "Workout Notes": "workout_notes",
-    "Workout-Notizen": "workout_notes",
 }
+#: Strong's layouts: the English name of each column, in file order.
+LAYOUTS = {
+    "classic": (
+        "Date", "Workout Name", "Duration", "Exercise Name", "Set Order", "Weight", "Reps",
+        "Distance", "Seconds", "Notes", "Workout Notes", "RPE",
+    ),
+    "classic_old": (
+        "Date", "Workout Name", "Duration", "Exercise Name", "Set Order", "Weight", "Reps",
+        "Distance", "Seconds", "RPE",
+    ),
+    "semicolon_units": (
+        "Date", "Workout Name", "Exercise Name", "Set Order", "Weight", "Weight Unit", "Reps",
+        "RPE", "Distance", "Distance Unit", "Seconds", "Notes", "Workout Notes",
+    ),
+    "newest": (
+        "Workout #", "Date", "Workout Name", "Duration (sec)", "Exercise Name", "Set Order",
+        "Weight", "Reps", "RPE", "Distance", "Seconds", "Notes", "Workout Notes",
+    ),
+}  # fmt: skip
 _REQUIRED = ("date", "exercise", "set_order", "reps")
 _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%d.%m.%Y %H:%M:%S")
 _SET_TYPES = {
@@ -116,11 +147,17 @@ _SET_TYPES = {
     "f": "failure",
     "failure": "failure",
 }
-_REST = {"rest timer", "rest_timer"}
+#: The rest-timer marker of ``Set Order`` in the languages seen (German ``Ruhezeit``, in
+#: third-party fixtures of real German exports).
+_REST = {"rest timer", "rest_timer", "ruhezeit"}
+_WEIGHT_UNIT_IN_NAME = re.compile(r"\(\s*(kg|kgs|кг|lb|lbs|фунт\w*)\s*\)", re.IGNORECASE)
+_DISTANCE_UNIT_IN_NAME = re.compile(
+    r"\(\s*(m|meters|metres|meter|metros|mètres|metri|м|метр\w*|km|mi|miles)\s*\)", re.IGNORECASE
+)
 
 
 def matches(header: tuple[str, ...]) -> tuple[bool, str]:
-    """Whether a header is a Strong export, and why not."""
+    """Whether a header (in Strong's English names) is a Strong export, and why not."""
     names = {HEADER_NAMES.get(h) for h in header}
     missing = [n for n in _REQUIRED if n not in names]
     if missing:
@@ -130,15 +167,82 @@ def matches(header: tuple[str, ...]) -> tuple[bool, str]:
     return True, ""
 
 
+def _set_orders_fit(values: pd.Series) -> bool:
+    """Set Order cells: mostly set numbers, else short markers (W, D, F, a rest-timer word)."""
+    text = values.astype("str").str.strip()
+    text = text[text.ne("")]
+    if text.empty:
+        return False
+    numbered = text.str.fullmatch(r"\d+")
+    short = text.str.len().le(24) & ~text.str.contains(r"\d", regex=True)
+    return share(numbered) >= 0.3 and share(numbered | short) >= FIT_SHARE
+
+
+def layout(text: TextTable) -> tuple[tuple[str, ...] | None, str]:
+    """Strong's English header for a file whose column names are in an unknown language.
+
+    The file must have the width of one of :data:`LAYOUTS` and every column's contents must fit
+    (dates, set numbers or markers, numbers; exercise names that are text). A weight or distance
+    column whose name states its unit (``(kg)``, ``(lbs)``, ``(meters)``) keeps it.
+    """
+    width = len(text.header)
+    rows = first_rows(text)
+    if rows.empty:
+        return None, ""
+    for name, names in LAYOUTS.items():
+        if len(names) != width:
+            continue
+        cols = {n: rows.iloc[:, k] for k, n in enumerate(names)}
+        rest = cols["Set Order"].astype("str").str.strip().str.casefold().isin(_REST)
+        sets = {n: c[~rest.to_numpy()] for n, c in cols.items()}
+        checks = [
+            dates_fit(sets["Date"]),
+            _set_orders_fit(cols["Set Order"]),
+            all(numbers_fit(sets[n]) for n in ("Weight", "Reps", "Seconds", "RPE")),
+            numbers_fit(sets["Distance"]),
+            share(~is_missing(sets["Exercise Name"])) >= FIT_SHARE,
+            not numbers_fit(sets["Exercise Name"], allow_empty=False),
+        ]
+        if "Workout #" in cols:
+            checks.append(numbers_fit(cols["Workout #"], allow_empty=False))
+            checks.append(numbers_fit(cols["Duration (sec)"]))
+        if all(checks):
+            header = list(names)
+            weight, distance = names.index("Weight"), names.index("Distance")
+            if m := _WEIGHT_UNIT_IN_NAME.search(text.header[weight]):
+                kg = m.group(1).lower() in ("kg", "kgs", "кг")
+                header[weight] = "Weight (kg)" if kg else "Weight (lbs)"
+            if name == "newest" and _DISTANCE_UNIT_IN_NAME.search(text.header[distance]):
+                unit = _DISTANCE_UNIT_IN_NAME.search(text.header[distance]).group(1).lower()
+                if unit not in ("km", "mi", "miles"):
+                    header[distance] = "Distance (meters)"
+            return tuple(header), ""
+    return None, f"its {width} columns do not fit Strong's layouts"
+
+
 def variant(header: tuple[str, ...]) -> str:
-    """``newest``, ``semicolon_units``, ``german`` or ``classic``."""
+    """``newest``, ``semicolon_units`` or ``classic`` (of a header in Strong's English names)."""
     if "Workout #" in header or "Duration (sec)" in header:
         return "newest"
     if "Weight Unit" in header:
         return "semicolon_units"
-    if "Datum" in header:
-        return "german"
     return "classic"
+
+
+def recognise_strong(
+    text: TextTable, *, columns: dict | None = None, path=None, use_layout: bool = True
+) -> tuple[Recognised | None, str]:
+    """``text`` as a Strong export with English column names, or None and why not."""
+    return recognise(
+        text,
+        app="strong",
+        matches=matches,
+        layout=layout,
+        columns=columns,
+        fields=tuple(HEADER_NAMES),
+        path=path,
+        use_layout=use_layout,
+    )
 
 
 def read_strong(ctx: ReadContext, text: TextTable | None = None) -> ReadResult:
@@ -170,34 +274,38 @@ def read_strong(ctx: ReadContext, text: TextTable | None = None) -> ReadResult:
         A file that is not a Strong export.
     """
     text = text or read_text_table(ctx.path, encoding=ctx.encoding)
-    ok, why = matches(text.header)
-    if not ok:
-        raise ctx.error(f"not a Strong export ({why})", fix="pass the right source= for this file")
+    found, why = recognise_strong(text, columns=ctx.columns, path=ctx.path)
+    if found is None:
+        raise ctx.error(
+            f"not a Strong export ({why}; header: {shown_header(text.header)})",
+            fix="pass the right source= for this file, or map its columns to Strong's English "
+            "names with columns={...} (soleus: --columns)",
+        )
+    text = found.text
     kind = variant(text.header)
-    ctx.note(f"Strong export, {kind} variant")
+    language = f", {found.language} column names" if found.language not in (None, "en") else ""
+    ctx.note(f"Strong export, {kind} variant{language}")
     ctx.notes.extend(n for n in text.notes if n not in ctx.notes)
     raw = text.frame.rename(
         columns={h: HEADER_NAMES[h] for h in text.frame.columns if h in HEADER_NAMES}
     )
     raw = raw.loc[:, ~raw.columns.duplicated()]
-    dec = text.decimal
-    if dec == "." and text.delimiter == ",":
-        # A quoted "42,5" in a comma-separated export is a decimal comma (localised exports).
-        measures = raw[
-            [c for c in ("weight", "weight_kg", "weight_lb", "distance", "rpe") if c in raw]
-        ]
-        if measures.apply(lambda c: c.str.fullmatch(r"\d+,\d+")).to_numpy().any():
-            dec = ","
-            ctx.note("numbers use a decimal comma (42,5 = 42.5)")
     rows = raw.index.to_numpy()
     raw = raw.reset_index(drop=True)
+    measures = ("weight", "weight_kg", "weight_lb", "distance", "distance_m", "rpe", "reps")
+    marks = {c: decimal_mark(raw[c], default=text.decimal) for c in measures if c in raw}
+    if "," in marks.values() and text.decimal != ",":
+        ctx.note("numbers use a decimal comma (42,5 = 42.5)")
+    dec = "," if "," in marks.values() else text.decimal
 
     col = partial(text_column, raw)
 
     order = col("set_order").str.strip()
-    is_rest = order.str.lower().isin(_REST).to_numpy()
+    is_rest = order.str.casefold().isin(_REST).to_numpy() | _local_rest_marker(raw, order, ctx, dec)
     session_cols = [c for c in ("workout_no", "date", "workout_name") if c in raw]
-    session_key = raw[session_cols].astype("str").agg("\x1f".join, axis=1)
+    session_key = pd.Series("", index=raw.index, dtype="str")
+    for name in session_cols:  # vectorised join; also right for a file without rows
+        session_key = session_key + "\x1f" + raw[name].astype("str")
 
     # Rest Timer rows: their Seconds are the rest after the set above in the same workout.
     seconds_all = parse_number(col("seconds"), decimal=dec)
@@ -267,9 +375,15 @@ def read_strong(ctx: ReadContext, text: TextTable | None = None) -> ReadResult:
     if "duration_sec" in raw:
         out["session_duration_s"] = number(col("duration_sec")[idx], dec)
     elif "duration" in raw:
-        out["session_duration_s"] = keep_unparsed(
-            parse_duration(col("duration")[idx]), col("duration")[idx]
-        )
+        text_duration = col("duration")[idx]
+        seconds = parse_duration(text_duration)
+        unread = seconds.isna().to_numpy() & ~is_missing(text_duration)
+        if unread.any():
+            ctx.note(
+                f"{int(unread.sum())} workout duration(s) could not be read (e.g. "
+                f"{text_duration[unread].iloc[0]!r}); session_duration_s left missing for them"
+            )
+        out["session_duration_s"] = seconds
     out["notes"] = col("notes")[sets.index].replace("", None)
     out["workout_notes"] = col("workout_notes")[sets.index].replace("", None)
     if "workout_no" in raw:
@@ -278,6 +392,39 @@ def read_strong(ctx: ReadContext, text: TextTable | None = None) -> ReadResult:
     return result(
         ctx, SOURCE, {"strength_sets": sets_table, "sessions": _sessions(sets_table, ctx)}
     )
+
+
+def _local_rest_marker(
+    raw: pd.DataFrame, order: pd.Series, ctx: ReadContext, dec: str
+) -> np.ndarray:
+    """Rows whose Set Order is an unknown word that can only be the rest timer, in any language.
+
+    A marker is taken for the rest timer when it is not a set number or a set-type marker and
+    every row that carries it has no weight, no reps and a positive ``Seconds``: that is what a
+    rest-timer row is, and no set looks like it.
+    """
+    folded = order.str.casefold()
+    candidates = folded[
+        ~folded.str.fullmatch(r"\d+") & ~folded.isin(_SET_TYPES) & ~folded.isin(_REST)
+    ]
+    candidates = candidates[candidates.ne("")]
+    out = np.zeros(len(order), dtype=bool)
+    if candidates.empty:
+        return out
+    weight_col = next((c for c in ("weight", "weight_kg", "weight_lb") if c in raw), None)
+    weight = parse_number(raw[weight_col], decimal=dec) if weight_col else pd.Series(np.nan)
+    reps = parse_number(raw["reps"], decimal=dec) if "reps" in raw else pd.Series(np.nan)
+    secs = parse_number(raw["seconds"], decimal=dec) if "seconds" in raw else pd.Series(np.nan)
+    empty_set = weight.fillna(0).eq(0) & reps.fillna(0).eq(0) & secs.gt(0)
+    for marker in candidates.unique():
+        rows = folded.eq(marker).to_numpy()
+        if empty_set[rows].all():
+            out |= rows
+            ctx.note(
+                f"Set Order marker {order[rows].iloc[0]!r} taken for this export's rest timer "
+                f"(its {int(rows.sum())} row(s) have no weight, no reps and a rest in Seconds)"
+            )
+    return out
 
 
 def _weights(out: pd.DataFrame, sets: pd.DataFrame, col, ctx: ReadContext, dec: str) -> None:

@@ -80,28 +80,55 @@ def _activities(root: ET.Element) -> list[ET.Element]:
     return [] if acts is None else [a for a in acts if _local(a.tag) == "Activity"]
 
 
+def _trackpoint(tp: ET.Element) -> tuple | None:
+    """One Trackpoint's values, reading its children once (None without a time)."""
+    time = dist = alt = hr = lat = lon = cadence = None
+    for child in tp:
+        name = _local(child.tag)
+        if name == "Time":
+            time = child
+        elif name == "DistanceMeters":
+            dist = child
+        elif name == "AltitudeMeters":
+            alt = child
+        elif name == "HeartRateBpm":
+            hr = _child(child, "Value")
+        elif name == "Position":
+            lat = _child(child, "LatitudeDegrees")
+            lon = _child(child, "LongitudeDegrees")
+        elif name == "Cadence":
+            cadence = child
+    if time is None or not time.text:
+        return None
+    # Extensions (TPX/Speed, TPX/RunCadence) may sit at any depth: the first one found counts.
+    speed = run_cad = None
+    for el in tp.iter():
+        name = _local(el.tag)
+        if name == "Speed" and speed is None:
+            speed = el
+        elif name == "RunCadence" and run_cad is None:
+            run_cad = el
+    cad = _float(run_cad) if run_cad is not None else _float(cadence)
+    return (
+        time.text.strip(),
+        _float(dist),
+        _float(speed),
+        _float(hr),
+        _float(alt),
+        2.0 * cad,
+        _float(lat),
+        _float(lon),
+    )
+
+
 def _stream(activity: ET.Element) -> pd.DataFrame:
     rows = []
     for tp in activity.iter():
         if _local(tp.tag) != "Trackpoint":
             continue
-        t = _child(tp, "Time")
-        if t is None or not t.text:
-            continue
-        run_cad = _find_local(tp, "RunCadence")
-        cad = _float(run_cad) if run_cad is not None else _float(_child(tp, "Cadence"))
-        rows.append(
-            (
-                t.text.strip(),
-                _float(_child(tp, "DistanceMeters")),
-                _float(_find_local(tp, "Speed")),
-                _float(_child(tp, "HeartRateBpm", "Value")),
-                _float(_child(tp, "AltitudeMeters")),
-                2.0 * cad,
-                _float(_child(tp, "Position", "LatitudeDegrees")),
-                _float(_child(tp, "Position", "LongitudeDegrees")),
-            )
-        )
+        row = _trackpoint(tp)
+        if row is not None:
+            rows.append(row)
     if not rows:
         return streams.empty_stream()
     cols = [
