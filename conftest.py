@@ -22,3 +22,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+# Scripts under tests/data make reference files; they are never test modules (doctest collection
+# would run them and write files into the working directory).
+collect_ignore_glob = ["tests/data/*"]
