@@ -153,7 +153,7 @@ class Study:
             One row per ``source`` (``strong``, ``hevy``, ``strava``, ``pmsys``, ``fitbit``,
             ``canonical``...; ``activity file`` for GPX/FIT/TCX files read through a Strava
             ``activities.csv``, whose record streams give run metrics rather than rows) and
-            ``format`` (the export variant, e.g. Strong ``classic``, ``german``, ``newest``; else
+            ``format`` (the export variant, e.g. Strong ``classic``, ``classic (de)``, ``newest``; else
             the file type, e.g. ``srpe.csv``, ``gpx.gz``): ``files``, ``rows`` (canonical rows
             the files gave), ``tables`` (the tables they fed), ``not_read`` (files with an
             error). The simulation's truth files are left out.
@@ -166,7 +166,9 @@ class Study:
         notes = files["notes"].fillna("").astype(str)
         path = files["path"].astype(str)
         through = notes.str.startswith("read through")
-        variant = notes.str.extract(r"export, (\w+) variant", expand=False)
+        found = notes.str.extract(r"export, (\w+) variant(?:, (\w+) column names)?")
+        # A layout with column names in another language is "classic (de)", "newest (fr)", ...
+        variant = found[0].where(found[1].isna(), found[0] + " (" + found[1] + ")")
         suffix = path.str.extract(r"\.([A-Za-z0-9]+(?:\.gz)?)$", expand=False)
         name = path.str.rsplit("/", n=1).str[-1]
         files["format"] = variant.where(variant.notna(), suffix.where(through, name))

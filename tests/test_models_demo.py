@@ -37,19 +37,19 @@ def _covers(row, value):
 
 
 def test_within_between_and_sensitivity_recover_the_planted_effect(demo):
-    # The sensitivity fits one by one: the AR(1) GEE works on within deviations and refuses a
-    # categorical covariate, so it cannot take calendar-week effects (fit_sensitivity fits it).
-    kw = dict(outcome=Y, exposure=X, covariates=["run_distance_km", PERIOD])
+    # The defaults add calendar-week effects (they are identified: controls and not-yet-started
+    # runners), so no period covariate is needed.
+    kw = dict(outcome=Y, exposure=X, covariates=["run_distance_km"])
     fits = {"mixed": sol.fit_within_between(demo.panel, **kw),
             "gee": sol.fit_gee(demo.panel, cov_struct="exchangeable", **kw),
             "fe": sol.fit_fixed_effects(demo.panel, **kw)}
     for name, fit in fits.items():
         assert fit.converged or fit.notes, name
         assert _covers(fit.effect("within"), EFFECT), (name, fit.effect("within"))
+        assert any("Calendar-week effects" in n for n in fit.notes), name
     # Without calendar time the season trend leaks into the within effect (the dose rises
     # with calendar time): the naive fixed-effects estimate is pulled below the planted one.
-    naive = sol.fit_fixed_effects(demo.panel, outcome=Y, exposure=X,
-                                  covariates=["run_distance_km"]).effect("within")
+    naive = sol.fit_fixed_effects(demo.panel, period=None, **kw).effect("within")
     assert naive["estimate"] < fits["fe"].effect("within")["estimate"]
 
 

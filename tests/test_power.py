@@ -39,7 +39,8 @@ def test_power_grows_with_athletes_and_curve_matches_power():
     curve = power_curve([10, 20, 40], 12, -2.0, n_sims=60, rng=3, **SIM)
     assert list(curve["n_athletes"]) == [10, 20, 40]
     assert curve["power"].is_monotonic_increasing
-    assert curve["power"].iloc[-1] > 0.8
+    # clearly more power from 40 athletes than from 10: their Wilson intervals do not overlap
+    assert curve["ci_high"].iloc[0] < curve["ci_low"].iloc[-1]
     assert (curve["ci_low"] <= curve["power"]).all() and (curve["power"] <= curve["ci_high"]).all()
     single = power(20, 12, -2.0, n_sims=60, rng=3, **SIM)
     assert single.power == curve.loc[1, "power"]  # same study seeds at every design point
@@ -158,7 +159,7 @@ def test_power_result_follows_the_result_protocol():
     assert "20 athletes followed for 12 weeks" in notes
     assert "simulate_for_power" in notes  # a custom simulator is named, not described
     assert "too few to state a power" in notes  # 40 < 500 studies
-    assert "Cluster-robust" in notes  # the model's own notes on its inference
+    assert "cluster-robust" in notes.lower()  # the model's own notes on its inference
 
 
 def test_wilson_interval_is_the_score_interval():

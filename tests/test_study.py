@@ -100,7 +100,7 @@ def test_sources_count_files_and_rows_per_export_format(exports):
     assert sources["files"].sum() == len(data_files)
     assert sources["rows"].sum() == data_files["rows"].sum()
     # each Strong file is counted under the variant the writer used for its athlete
-    variant = {"strong_semicolon": "semicolon_units"}
+    variant = {"strong_semicolon": "semicolon_units", "strong_german": "classic (de)"}
     fmt = written.formats.set_index("athlete_id")["strength"]
     strong_files = data_files[data_files["source"] == "strong"]
     expected = (
