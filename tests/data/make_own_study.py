@@ -1,6 +1,6 @@
 """Make tests/data/own-study: a small study as a new user would bring it (see README.md there).
 
-Run once from the repository root: ``python tests/data/own-study/make_own_study.py SHARED``, where
+Run once from the repository root: ``python tests/data/make_own_study.py SHARED``, where
 SHARED is the folder with the public data (PMData, runpandas GPX runs). Real files are copied
 unchanged (GPX gzipped); the Strong logs and the running log are hand-made, written here
 row by row with a fixed seed so that they can be re-made.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-OUT = Path(__file__).parent
+OUT = Path(__file__).parent / "own-study"
 RNG = np.random.default_rng(13)
 
 
