@@ -4,6 +4,15 @@ Import as ``import soleus_analysis as sol``.
 """
 
 from soleus_analysis import plots
+from soleus_analysis.build import (
+    BuildReport,
+    Study,
+    build,
+    open_study,
+    replicate_tables,
+    study_folders,
+    write_partitioned,
+)
 from soleus_analysis.catalog import (
     ExerciseCatalog,
     classify_exercises,
@@ -64,8 +73,6 @@ from soleus_analysis.models import (
     within_between_terms,
 )
 from soleus_analysis.panel import add_ewma, add_lags, build_panel, within_between
-from soleus_analysis.partitioned import replicate_tables, write_partitioned
-from soleus_analysis.pipeline import BuildReport, build
 from soleus_analysis.readers import (
     SOURCES,
     FolderRead,
@@ -102,7 +109,6 @@ from soleus_analysis.simulation import (
     simulate_panel,
     write_cohort,
 )
-from soleus_analysis.study import Study, open_study, study_folders
 from soleus_analysis.timeutils import local_dates, week_start
 from soleus_analysis.validation import ValidationReport, validate
 

@@ -135,7 +135,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from soleus_analysis.pipeline import build
+    from soleus_analysis.build.pandas_engine import build
 
     if args.engine != "dask" and (args.scheduler is not None or args.partitions is not None):
         raise InputError(
@@ -169,7 +169,7 @@ def _print_runs(runs, out: Path) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from soleus_analysis.report import run_reports
-    from soleus_analysis.study import open_study
+    from soleus_analysis.build.study import open_study
 
     out = Path(args.out)
     parameters = {}
@@ -187,7 +187,7 @@ def _cmd_analysis(args: argparse.Namespace) -> int:
     import time
 
     from soleus_analysis.report import run_reports
-    from soleus_analysis.study import open_study, study_folders
+    from soleus_analysis.build.study import open_study, study_folders
 
     raw_root, processed_root, out = Path(args.raw), Path(args.processed), Path(args.reports)
     studies = study_folders(raw_root)

@@ -10,7 +10,7 @@ import pytest
 
 import soleus_analysis as sol
 from soleus_analysis.cli import main
-from soleus_analysis.partitioned import read_part, table_parts
+from soleus_analysis.build.parts import read_part, table_parts
 from tests import factories
 
 pytest.importorskip("dask.dataframe")

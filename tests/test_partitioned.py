@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import soleus_analysis as sol
-from soleus_analysis.partitioned import read_part, table_of, table_parts
+from soleus_analysis.build.parts import read_part, table_of, table_parts
 from tests import factories
 
 PROVENANCE = ["source_file", "source", "source_row"]

@@ -276,7 +276,7 @@ def test_build_reproduces_the_true_weekly_dose_up_to_rejected_rows(tmp_path):
 def test_app_readers_and_canonical_files_never_read_a_file_twice(raw, tmp_path):
     from types import SimpleNamespace
 
-    from soleus_analysis.pipeline import _read_folder
+    from soleus_analysis.build.pandas_engine import _read_folder
 
     def fake_read_folder(root, *, tz="UTC", athletes=None):
         runs = factories.runs(3).assign(

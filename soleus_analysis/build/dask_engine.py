@@ -1,6 +1,6 @@
 """``soleus build --engine dask``: the same build on tables too large for one pandas frame.
 
-The input is a folder of canonical tables in parts (:mod:`soleus_analysis.partitioned`); the
+The input is a folder of canonical tables in parts (:mod:`soleus_analysis.build.parts`); the
 outputs are those of :func:`soleus_analysis.build` with the same rows, values, column order, dtypes
 and sort order, the large ones written as folders of Parquet parts that ``pd.read_parquet`` reads
 back as one frame.
@@ -67,14 +67,14 @@ from soleus_analysis.dose import dose_provenance
 from soleus_analysis.errors import InputError
 from soleus_analysis.loads import ewma_lambda
 from soleus_analysis.panel import _build_panel
-from soleus_analysis.partitioned import (
+from soleus_analysis.build.parts import (
     LARGE_TABLES,
     Part,
     read_part,
     table_parts,
     with_provenance,
 )
-from soleus_analysis.pipeline import (
+from soleus_analysis.build.pandas_engine import (
     _FILE_COLUMNS,
     INPUT_TABLES,
     BuildReport,

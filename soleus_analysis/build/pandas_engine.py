@@ -53,7 +53,7 @@ from soleus_analysis.dose import dose_provenance
 from soleus_analysis.errors import InputError
 from soleus_analysis.loads import ewma_lambda
 from soleus_analysis.panel import _build_panel
-from soleus_analysis.partitioned import table_of
+from soleus_analysis.build.parts import table_of
 from soleus_analysis.validation import ValidationReport, validate
 
 __all__ = ["BuildReport", "build"]
@@ -588,7 +588,7 @@ def build(
         Show a progress bar of the files read on stderr (``soleus build`` turns it on).
     engine : {"pandas", "dask"}, default "pandas"
         ``"dask"`` runs the same build on Dask over a folder of canonical tables in parts
-        (:mod:`soleus_analysis.dask_engine`, :mod:`soleus_analysis.partitioned`): same outputs,
+        (:mod:`soleus_analysis.build.dask_engine`, :mod:`soleus_analysis.build.parts`): same outputs,
         the large tables written as folders of Parquet parts.
     scheduler : str, optional
         Dask engine: address of a running distributed scheduler (default: a local cluster).
@@ -606,7 +606,7 @@ def build(
         When ``raw_dir`` does not exist or holds no readable table.
     """
     if engine == "dask":
-        from soleus_analysis.dask_engine import build_dask
+        from soleus_analysis.build.dask_engine import build_dask
 
         return build_dask(
             raw_dir,

@@ -20,7 +20,7 @@ import pandas as pd
 
 from soleus_analysis import plausibility
 from soleus_analysis.errors import InputError
-from soleus_analysis.pipeline import build
+from soleus_analysis.build.pandas_engine import build
 
 __all__ = ["Study", "fingerprint", "open_study", "study_folders"]
 

@@ -129,7 +129,7 @@ class Part:
 
 
 def _skipped_by_pipeline(rel: Path) -> bool:
-    from soleus_analysis.pipeline import _SKIP_SUFFIXES
+    from soleus_analysis.build.pandas_engine import _SKIP_SUFFIXES
 
     name = rel.name.upper()
     return rel.suffix.lower() in _SKIP_SUFFIXES or name.startswith(("README", "LICENSE"))
@@ -183,7 +183,7 @@ def table_parts(
         not read. ``truth*`` files of a simulated cohort, README/LICENSE and documentation files
         are left out of both.
     """
-    from soleus_analysis.pipeline import _input_files, _is_truth, _relative
+    from soleus_analysis.build.pandas_engine import _input_files, _is_truth, _relative
 
     base = Path(root)
     if not base.is_dir():
