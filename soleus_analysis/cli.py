@@ -168,8 +168,8 @@ def _print_runs(runs, out: Path) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from soleus_analysis.report import run_reports
     from soleus_analysis.build.study import open_study
+    from soleus_analysis.report import run_reports
 
     out = Path(args.out)
     parameters = {}
@@ -186,8 +186,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_analysis(args: argparse.Namespace) -> int:
     import time
 
-    from soleus_analysis.report import run_reports
     from soleus_analysis.build.study import open_study, study_folders
+    from soleus_analysis.report import run_reports
 
     raw_root, processed_root, out = Path(args.raw), Path(args.processed), Path(args.reports)
     studies = study_folders(raw_root)

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import soleus_analysis as sol
-from soleus_analysis.cli import main
 from soleus_analysis.build.parts import read_part, table_parts
+from soleus_analysis.cli import main
 from tests import factories
 
 pytest.importorskip("dask.dataframe")

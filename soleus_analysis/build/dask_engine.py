@@ -61,12 +61,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from soleus_analysis.catalog import ExerciseCatalog, resolve_catalog, unmapped
-from soleus_analysis.coercion import coerce_column
-from soleus_analysis.dose import dose_provenance
-from soleus_analysis.errors import InputError
-from soleus_analysis.loads import ewma_lambda
-from soleus_analysis.panel import _build_panel
+from soleus_analysis.build.pandas_engine import (
+    INPUT_TABLES,
+    _quarantine,
+    _remove_output,
+    _sorted,
+    _write_parquet,
+)
 from soleus_analysis.build.parts import (
     LARGE_TABLES,
     Part,
@@ -74,17 +75,18 @@ from soleus_analysis.build.parts import (
     table_parts,
     with_provenance,
 )
-from soleus_analysis.build.pandas_engine import (
-    _FILE_COLUMNS,
-    INPUT_TABLES,
+from soleus_analysis.build.report import (
+    FILE_COLUMNS,
     BuildReport,
-    _quarantine,
-    _remove_output,
-    _sorted,
-    _write_parquet,
     build_parameters,
     write_build_report,
 )
+from soleus_analysis.catalog import ExerciseCatalog, resolve_catalog, unmapped
+from soleus_analysis.coercion import coerce_column
+from soleus_analysis.dose import dose_provenance
+from soleus_analysis.errors import InputError
+from soleus_analysis.loads import ewma_lambda
+from soleus_analysis.panel import _build_panel
 from soleus_analysis.schemas import get_schema
 from soleus_analysis.validation import ValidationReport, validate
 
@@ -505,7 +507,7 @@ def _files_listing(parts: dict[str, list[Part]], rows: dict[Part, int], other: l
             "error": _NOT_CANONICAL,
             "notes": None,
         }
-    listing = pd.DataFrame(list(records.values()), columns=_FILE_COLUMNS)
+    listing = pd.DataFrame(list(records.values()), columns=FILE_COLUMNS)
     return listing.sort_values("path", kind="stable", ignore_index=True)
 
 

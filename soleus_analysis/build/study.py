@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from soleus_analysis import plausibility
-from soleus_analysis.errors import InputError
 from soleus_analysis.build.pandas_engine import build
+from soleus_analysis.errors import InputError
 
 __all__ = ["Study", "fingerprint", "open_study", "study_folders"]
 
