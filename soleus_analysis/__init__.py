@@ -8,10 +8,13 @@ from soleus_analysis.build import (
     BuildReport,
     Study,
     build,
+    check_output_folder,
     open_study,
+    read_canonical,
     replicate_tables,
     study_folders,
     write_partitioned,
+    write_quarantine,
 )
 from soleus_analysis.catalog import (
     ExerciseCatalog,
@@ -82,6 +85,7 @@ from soleus_analysis.readers import (
     read_folder,
     read_stream,
 )
+from soleus_analysis.report import check_reports, run_reports
 from soleus_analysis.running import run_metrics, weekly_runs
 from soleus_analysis.schemas import (
     TABLES,
@@ -107,6 +111,7 @@ from soleus_analysis.simulation import (
     read_truth,
     simulate_cohort,
     simulate_panel,
+    write_canonical,
     write_cohort,
 )
 from soleus_analysis.timeutils import local_dates, week_start
@@ -149,6 +154,7 @@ __all__ = [
     "implied_effects",
     "read_truth",
     "WrittenCohort",
+    "write_canonical",
     "write_cohort",
     "check_planted",
     # studies
@@ -198,6 +204,13 @@ __all__ = [
     # partitioned tables (the dask engine's input)
     "replicate_tables",
     "write_partitioned",
+    # build inputs and outputs
+    "check_output_folder",
+    "read_canonical",
+    "write_quarantine",
+    # reports (executed notebooks)
+    "check_reports",
+    "run_reports",
     # models
     "BanisterResult",
     "DistributedLagResult",

@@ -10,7 +10,9 @@ How it works
 Validating each input part on its own (what pandera does on Dask) misses a duplicate whose two
 copies are in different parts, and ``dask.compute`` stops at the first failing part. Here:
 
-1. **Scan** every part of the large tables (``strength_sets``, ``runs``, ``sessions``,
+The engine's three steps are those of the pandas engine (read, validate, panel):
+
+1. **Scan** (read) every part of the large tables (``strength_sets``, ``runs``, ``sessions``,
    ``wellness``): its rows and how many rows each athlete has, with ``athlete_id`` coerced as
    :func:`soleus_analysis.validate` coerces it. A Parquet part reads one column.
 2. **Partition by athlete**: the sorted athlete ids are cut into ``partitions`` contiguous ranges
@@ -47,64 +49,43 @@ reason); build them with the pandas engine.
 from __future__ import annotations
 
 import contextlib
-import logging
 import math
-import os
 import re
-import socket
-import warnings
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from os import PathLike
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from soleus_analysis.build.pandas_engine import (
-    INPUT_TABLES,
-    _quarantine,
-    _remove_output,
-    _sorted,
-    _write_parquet,
+from soleus_analysis.build.dask_session import DaskSession, dask_session, recording
+from soleus_analysis.build.inputs import LARGE_TABLES, Inputs
+from soleus_analysis.build.options import BuildOptions
+from soleus_analysis.build.output import write_parquet
+from soleus_analysis.build.parts import Part, read_part, table_parts
+from soleus_analysis.build.report import BuildTally, file_record, flag_counts
+from soleus_analysis.build.steps import (
+    PANEL_OUTPUTS,
+    UNMAPPED_COLUMNS,
+    PanelOutputs,
+    panel_outputs,
+    sort_table,
+    validate_table,
 )
-from soleus_analysis.build.parts import (
-    LARGE_TABLES,
-    Part,
-    read_part,
-    table_parts,
-    with_provenance,
-)
-from soleus_analysis.build.report import (
-    FILE_COLUMNS,
-    BuildReport,
-    build_parameters,
-    write_build_report,
-)
-from soleus_analysis.catalog import ExerciseCatalog, resolve_catalog, unmapped
+from soleus_analysis.catalog import unmapped
 from soleus_analysis.coercion import coerce_column
-from soleus_analysis.dose import dose_provenance
 from soleus_analysis.errors import InputError
-from soleus_analysis.loads import ewma_lambda
-from soleus_analysis.panel import _build_panel
 from soleus_analysis.schemas import get_schema
 from soleus_analysis.validation import ValidationReport, validate
 
-__all__ = ["ROWS_PER_PARTITION", "build_dask"]
+__all__ = ["ROWS_PER_PARTITION", "DaskEngine"]
 
 #: Default rows per partition (all large tables together) when ``partitions`` is not given.
 ROWS_PER_PARTITION = 500_000
-#: How long to wait for a scheduler given with ``--scheduler``.
-CONNECT_TIMEOUT = "20s"
-#: Send buffer of the local cluster's p2p shuffle.
-P2P_BUFFER = "128 MiB"
-#: Local schedulers: a distributed ``LocalCluster`` of threads, or dask's threaded scheduler.
-LOCAL_SCHEDULERS = ("local", "threads")
 
 _SEQ = "_seq"
 _PART = "_part"
 _ROW_BITS = 32  # input position = part number << 32 | row in the part
-_PANEL_OUTPUTS = ("athlete_week", "dose_per_set", "provenance", "daily_loads")
 _NOT_CANONICAL = (
     "not read by the dask engine: it reads canonical tables only (<table>/ folders of parts, "
     "<table>.parquet, <table>.csv); build app exports with the pandas engine (soleus build "
@@ -120,177 +101,277 @@ def _part_file(out: Path, name: str, partition: int) -> Path:
     return out / f"{name}.parquet" / f"part.{partition:05d}.parquet"
 
 
-# ---------------------------------------------------------------------------------------------
-# the scheduler
-# ---------------------------------------------------------------------------------------------
 @dataclass
-class _Session:
-    """Where the graph runs: ``compute`` and the shuffle method that suits the scheduler."""
+class DaskRead:
+    """What the scan found: the parts, their columns, rows per part, the partitions' ranges."""
 
-    client: object | None
-    shuffle_method: str
-    label: str
+    parts: dict[str, list[Part]]
+    records: dict[str, dict]
+    reader: str
+    athletes: pd.DataFrame | None
+    metas: dict[str, pd.DataFrame]
+    part_rows: dict[Part, int]
+    starts: np.ndarray
 
-    def compute(self, *objects):
+    @property
+    def n_parts(self) -> int:
+        return len(self.starts)
+
+    @property
+    def large(self) -> list[str]:
+        return [t for t in LARGE_TABLES if t in self.parts]
+
+
+@dataclass
+class DaskValid:
+    """Valid rows per table and partition (written as parts), and the athletes."""
+
+    counts: dict[str, np.ndarray]
+    athletes: pd.DataFrame | None
+    tables: tuple[str, ...]
+    n_parts: int
+
+
+@dataclass
+class DaskEngine:
+    """The Dask engine (see the module docstring).
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        Address of a running distributed scheduler (``tcp://10.0.0.5:8786``); by default a local
+        cluster of threads in this process, started and closed here. ``"threads"`` uses dask's
+        threaded scheduler (no distributed; the shuffle spills to a local folder).
+    partitions : int, optional
+        Partitions by athlete; by default one per 500,000 input rows (at most one per athlete).
+    threads : int, optional
+        Worker threads of the local cluster (default: the CPU count).
+    max_part_rows : int, default 1,000,000
+        Largest input part cut from one Parquet file (whole row groups).
+    """
+
+    scheduler: str | None = None
+    partitions: int | None = None
+    threads: int | None = None
+    max_part_rows: int = 1_000_000
+    name: str = field(default="dask", init=False)
+    #: Warnings recorded while the graph ran, for the report's notes (after :meth:`session`).
+    notes: list[str] = field(default_factory=list, init=False)
+    _session: DaskSession | None = field(default=None, init=False, repr=False)
+    _n_parts: int = field(default=0, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.partitions is not None and (
+            isinstance(self.partitions, bool)
+            or not isinstance(self.partitions, int | np.integer)
+            or self.partitions < 1
+        ):
+            raise ValueError(
+                f"partitions must be a positive whole number, got {self.partitions!r}"
+            )
+
+    def identity(self) -> dict:
+        """What the engine adds to a build's fingerprint (the layout of its outputs)."""
+        return {"engine": self.name, "partitions": self.partitions}
+
+    def parameters(self) -> dict:
+        """What the engine adds to the report's parameters."""
+        return {"engine": self.name, "partitions": self._n_parts}
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[DaskEngine]:
+        """Start the scheduler (or connect to it) for the steps; record its warnings as notes."""
+        with recording() as caught:
+            with dask_session(self.scheduler, self.threads) as session:
+                self._session = session
+                try:
+                    yield self
+                finally:
+                    self._session = None
+        self.notes = [f"dask: {w.category.__name__}: {w.message}" for w in caught]
+
+    # -----------------------------------------------------------------------------------------
+    def read(self, inputs: Inputs, options: BuildOptions) -> DaskRead:
+        """Scan every part of the large tables and cut the athletes into partitions (step 1)."""
         import dask
 
-        try:
-            if self.client is not None:
-                return self.client.compute(list(objects), sync=True)
-            return list(dask.compute(*objects, scheduler="threads"))
-        except Exception as exc:
-            if _out_of_memory(exc):
-                raise InputError(
-                    f"the build ran out of memory on the {self.label}",
-                    fix="use more partitions (--partitions), fewer threads per worker, or more "
-                    "memory; under an address-space limit (ulimit -v) start Python with "
-                    "MALLOC_ARENA_MAX=2 and ARROW_DEFAULT_MEMORY_POOL=system (README, 'Running "
-                    "on a cluster')",
-                ) from exc
-            raise
-
-
-def _out_of_memory(exc: BaseException | None) -> bool:
-    """Whether a failure was caused by a memory error (p2p wraps it in a RuntimeError)."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, MemoryError) or "MemoryError" in str(exc):
-            return True
-        exc = exc.__cause__ or exc.__context__
-    return False
-
-
-_NO_SCHEDULER = (
-    "give the address a scheduler prints (tcp://HOST:8786); start one with `dask scheduler` and "
-    "workers with `dask worker tcp://HOST:8786`, or leave out --scheduler for a local cluster"
-)
-
-
-def _check_address(address: str) -> None:
-    """Fail fast, with the fix, on a scheduler address that cannot work (before distributed
-    retries for ``CONNECT_TIMEOUT``)."""
-    from distributed.comm import parse_address, parse_host_port
-    from distributed.comm.registry import backends
-
-    problem = None
-    try:
-        scheme, location = parse_address(address)
-        if scheme not in backends:
-            problem = f"unknown protocol {scheme!r} (use one of {', '.join(sorted(backends))})"
-        elif scheme in ("tcp", "tls"):
-            host, port = parse_host_port(location)
-            socket.create_connection((host, port), timeout=5).close()
-    except ValueError as exc:
-        problem = str(exc)
-    except OSError as exc:
-        problem = f"nothing answers there: {exc.strerror or exc}"
-    if problem is not None:
-        raise InputError(
-            f"cannot connect to the Dask scheduler at {address}: {problem}", fix=_NO_SCHEDULER
-        )
-
-
-@contextlib.contextmanager
-def _recording() -> Iterator[list[warnings.WarningMessage]]:
-    """Record every warning (also those raised while the cluster starts) instead of showing it."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        yield caught
-
-
-@contextlib.contextmanager
-def _session(scheduler: str | None, threads: int | None) -> Iterator[_Session]:
-    """Start (and close) a local cluster, connect to a scheduler, or use dask's threads.
-
-    Warnings raised while the graph runs (in this process: the local cluster's workers are
-    threads) are recorded, not shown; the caller puts them in the build notes. Distributed's
-    logs are limited to errors.
-    """
-    import dask
-
-    config = {
-        # Keep pandas' own string dtype: dask would turn text columns into string[pyarrow].
-        "dataframe.convert-string": False,
-        # The local cluster's p2p shuffle sends shards to itself: a small send buffer is enough
-        # (the default, 1 GiB, is a quarter of a 4 GB budget). Read when its worker starts.
-        "distributed.p2p.comm.buffer": P2P_BUFFER,
-    }
-    threads = threads or os.cpu_count() or 1
-    with dask.config.set(config), contextlib.ExitStack() as stack:
-        if scheduler == "threads":
-            with dask.config.set(num_workers=threads):
-                yield _Session(None, "disk", f"dask threaded scheduler ({threads} threads)")
-            return
-        from distributed import Client, LocalCluster
-
-        quiet = logging.getLogger("distributed")
-        level = quiet.level
-        quiet.setLevel(logging.ERROR)
-        stack.callback(quiet.setLevel, level)
-        if scheduler in (None, "local"):
-            cluster = stack.enter_context(
-                LocalCluster(
-                    n_workers=1,
-                    threads_per_worker=threads,
-                    processes=False,
-                    # A random port: the default (8787) may be taken, and distributed warns then.
-                    dashboard_address=":0",
-                    silence_logs=logging.ERROR,
-                )
+        parts = table_parts(inputs, max_rows=self.max_part_rows)
+        if not parts:
+            raise InputError(
+                "no canonical table in the folder",
+                path=inputs.root,
+                fix="put canonical tables in it (<table>/part-*.parquet, <table>.parquet, "
+                "<table>.csv; see sol.write_partitioned), or build app exports with the pandas "
+                "engine",
             )
-            client = stack.enter_context(Client(cluster, set_as_default=False))
-            label = f"local cluster (1 worker, {threads} threads)"
+        records = {
+            f.rel: file_record(f.rel, error=_NOT_CANONICAL) for f in inputs.of_kind("export")
+        }
+        part_rows: dict[Part, int] = {}
+        notes: dict[str, list[str]] = {}
+        athletes = None
+        if "athletes" in parts:
+            pieces = [read_part(p) for p in parts["athletes"]]
+            for part, piece in zip(parts["athletes"], pieces, strict=True):
+                part_rows[part] = len(piece)
+                notes.setdefault(part.rel, []).extend(piece.attrs.get("notes", []))
+                piece.attrs = {}
+            athletes = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
+        large = [t for t in LARGE_TABLES if t in parts]
+        scans = self._session.compute(
+            *[dask.delayed(_scan, pure=True)(p) for t in large for p in parts[t]]
+        )
+        it = iter(scans)
+        metas, counts = {}, []
+        for table in large:
+            empties = []
+            for part in parts[table]:
+                n, per_athlete, meta, part_notes = next(it)
+                part_rows[part] = n
+                counts.append(per_athlete)
+                empties.append(meta)
+                notes.setdefault(part.rel, []).extend(part_notes)
+            metas[table] = pd.concat(empties, ignore_index=True) if len(empties) > 1 else empties[0]
+            validate(metas[table], table, tz=options.tz)  # missing columns: fail before the work
+        all_counts = pd.concat(counts).groupby(level=0).sum() if counts else pd.Series(dtype=int)
+        if len(all_counts):
+            starts = _starts(all_counts, self.partitions)
         else:
-            _check_address(scheduler)
-            try:
-                client = stack.enter_context(
-                    Client(scheduler, set_as_default=False, timeout=CONNECT_TIMEOUT)
+            starts = np.asarray([""], dtype=object)
+        for table, table_parts_ in parts.items():
+            for part in table_parts_:
+                rec = records.setdefault(
+                    part.rel, file_record(part.rel, source="canonical", tables=table)
                 )
-            except (OSError, ValueError) as exc:
-                raise InputError(
-                    f"cannot connect to the Dask scheduler at {scheduler} ({exc})",
-                    fix=_NO_SCHEDULER,
-                ) from None
-            workers = len(client.scheduler_info().get("workers", {}))
-            if not workers:
-                raise InputError(
-                    f"the Dask scheduler at {scheduler} has no workers",
-                    fix="start workers with `dask worker ADDRESS` (each needs this package "
-                    "installed) and build again",
+                rec["rows"] += int(part_rows.get(part, 0))
+                rec["notes"] = "; ".join(dict.fromkeys(notes.get(part.rel, []))) or None
+        self._n_parts = len(starts)
+        reader = (
+            f"dask engine: canonical tables in parts, {len(starts)} partition(s) by athlete; "
+            f"{self._session.label}"
+        )
+        return DaskRead(parts, records, reader, athletes, metas, part_rows, starts)
+
+    def validate(
+        self, read: DaskRead, options: BuildOptions, out: Path, tally: BuildTally
+    ) -> DaskValid:
+        """Shuffle the rows to their athletes' partitions and validate each (step 2)."""
+        import dask
+        import dask.dataframe as dd
+
+        athletes = None
+        if read.athletes is not None:
+            athletes, report = validate_table(read.athletes, "athletes", tz=options.tz)
+            write_parquet(athletes, out / "athletes.parquet")
+            tally.account("athletes", report)
+        n_parts = read.n_parts
+        tasks = []
+        for table in read.large:
+            meta = read.metas[table].assign(
+                **{_SEQ: pd.Series(dtype="int64"), _PART: pd.Series(dtype="int64")}
+            )
+            frame = dd.from_map(
+                _read_keyed,
+                list(enumerate(read.parts[table])),
+                meta=meta,
+                enforce_metadata=False,
+                label=f"read-{table}",
+                args=[read.metas[table], read.starts],
+            )
+            shuffled = frame.set_index(
+                _PART,
+                divisions=list(range(n_parts + 1)),
+                shuffle_method=self._session.shuffle_method,
+            )
+            for i, piece in enumerate(shuffled.to_delayed()):
+                tasks.append(
+                    dask.delayed(_validate_partition, pure=True)(
+                        piece, table=table, partition=i, tz=options.tz, out=out
+                    )
                 )
-            label = f"distributed scheduler ({workers} worker(s))"
-        yield _Session(client, "p2p", label)
+        results = self._session.compute(*tasks) if tasks else []
+        counts = {}
+        for table in read.large:
+            mine = [r for r in results if r["table"] == table]
+            report, n_valid, flags = _table_report(table, mine, read, options.tz)
+            if not n_valid.sum():  # every row rejected: the table is still written, empty
+                empty = sort_table(validate(read.metas[table], table, tz=options.tz).valid, table)
+                write_parquet(empty, _part_file(out, table, 0))
+            tally.account(table, report, rows_valid=int(n_valid.sum()), flags=flags)
+            counts[table] = n_valid
+        return DaskValid(counts, athletes, tuple(read.large), n_parts)
+
+    def panel(self, valid: DaskValid, options: BuildOptions, out: Path) -> PanelOutputs:
+        """Build each partition's panel, dose, provenance and loads (step 3)."""
+        import dask
+
+        if not any(v.sum() for v in valid.counts.values()):
+            # As the pandas engine: no valid row of a dated table, no panel.
+            raise InputError("build_panel() got no rows: pass at least one non-empty table")
+        sets_valid = valid.counts.get("strength_sets", np.zeros(valid.n_parts, dtype="int64"))
+        offsets = np.cumsum(np.r_[0, sets_valid])[:-1]
+        shared_athletes = (
+            dask.delayed(valid.athletes, pure=True) if valid.athletes is not None else None
+        )
+        shared_options = dask.delayed(options, pure=True)
+        tasks = [
+            dask.delayed(_panel_partition, pure=True)(
+                i,
+                out=out,
+                tables=valid.tables,
+                first_set_row=int(offsets[i]),
+                athletes=shared_athletes,
+                options=shared_options,
+            )
+            for i in range(valid.n_parts)
+            if any(valid.counts[t][i] for t in valid.tables)
+        ]
+        results = [r for r in (self._session.compute(*tasks) if tasks else []) if r is not None]
+        written = {name for r in results for name in r.frames}
+        weeks = [r.weeks for r in results if r.weeks is not None]
+        return PanelOutputs(
+            frames={name: None for name in PANEL_OUTPUTS if name in written},
+            weeks=pd.concat(weeks, ignore_index=True) if weeks else None,
+            unmapped=_combine_unmapped(
+                [r.unmapped for r in results if r.unmapped is not None],
+                has_sets="strength_sets" in valid.tables,
+                catalog=options.catalog,
+            ),
+            notes=tuple(_merge_body_mass_notes([n for r in results for n in r.notes])),
+        )
 
 
 # ---------------------------------------------------------------------------------------------
 # tasks (module-level functions: workers import them)
 # ---------------------------------------------------------------------------------------------
+def _scan(part: Part) -> tuple[int, pd.Series, pd.DataFrame, list[str]]:
+    """Rows of a part, its rows per athlete, its columns and dtypes (an empty frame), notes."""
+    if part.format == "parquet":
+        import pyarrow.parquet as pq
+
+        from soleus_analysis.build.inputs import with_provenance
+
+        schema = pq.ParquetFile(part.path).schema_arrow
+        empty = schema.empty_table().to_pandas().reset_index(drop=True)
+        meta = with_provenance(empty, part.rel, first_row=part.first_row)
+        ids = read_part(part, columns=["athlete_id"])
+        rows, notes = len(ids), []
+        ids = ids["athlete_id"] if "athlete_id" in ids.columns else None
+    else:
+        frame = read_part(part)
+        meta, rows, notes = frame.iloc[:0], len(frame), list(frame.attrs.get("notes", []))
+        ids = frame["athlete_id"] if "athlete_id" in frame.columns else None
+    counts = _athlete_keys(ids, rows).value_counts(dropna=True)
+    counts.index = counts.index.astype(object)
+    return rows, counts.astype("int64"), meta, notes
+
+
 def _athlete_keys(ids: pd.Series | None, n: int) -> pd.Series:
     """``athlete_id`` as validation coerces it (the key rows are partitioned on)."""
     if ids is None:
         return pd.Series(np.nan, index=range(n), dtype=object)
     dtype = get_schema("strength_sets").columns["athlete_id"].dtype
     return coerce_column(ids, dtype).values
-
-
-def _scan(part: Part) -> tuple[int, pd.Series, pd.DataFrame]:
-    """Rows of a part, its rows per athlete, and its columns and dtypes (an empty frame)."""
-    if part.format == "parquet":
-        import pyarrow.parquet as pq
-
-        schema = pq.ParquetFile(part.path).schema_arrow
-        meta = with_provenance(schema.empty_table().to_pandas().reset_index(drop=True), part)
-        ids = read_part(part, columns=["athlete_id"])
-        rows = len(ids)
-        ids = ids["athlete_id"] if "athlete_id" in ids.columns else None
-    else:
-        frame = read_part(part)
-        meta, rows = frame.iloc[:0], len(frame)
-        ids = frame["athlete_id"] if "athlete_id" in frame.columns else None
-    counts = _athlete_keys(ids, rows).value_counts(dropna=True)
-    counts.index = counts.index.astype(object)
-    return rows, counts.astype("int64"), meta
 
 
 def _conform(frame: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
@@ -328,17 +409,6 @@ def _read_keyed(item: tuple[int, Part], meta: pd.DataFrame, starts: np.ndarray) 
     return frame
 
 
-def _flag_counts(report: ValidationReport, table: str) -> list[dict]:
-    if report.flags.empty:
-        return []
-    counts = (
-        report.flags.groupby(["athlete_id", "check"], sort=True)
-        .agg(rows=("row", "size"), message=("message", "first"))
-        .reset_index()
-    )
-    return [{"table": table, **rec} for rec in counts.to_dict(orient="records")]
-
-
 def _validate_partition(
     frame: pd.DataFrame, *, table: str, partition: int, tz: str, out: Path
 ) -> dict:
@@ -346,13 +416,9 @@ def _validate_partition(
     frame = frame.reset_index(drop=True).sort_values(_SEQ, kind="stable")
     seq = frame[_SEQ].to_numpy()
     raw = frame.drop(columns=[c for c in (_SEQ, _PART) if c in frame.columns])
-    raw = raw.reset_index(drop=True)
-    report = validate(raw, table, tz=tz)
-    good = _sorted(report.valid.reset_index(drop=True), table)
+    good, report = validate_table(raw.reset_index(drop=True), table, tz=tz)
     if len(good):
-        path = _part_file(out, table, partition)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write_parquet(good, path)
+        write_parquet(good, _part_file(out, table, partition))
     rejected = report.rejected
     rejected.index = seq[rejected.index.to_numpy()]
     failures = report.failures.copy()
@@ -360,23 +426,12 @@ def _validate_partition(
     return {
         "table": table,
         "partition": partition,
-        "rows": len(raw),
         "valid": len(good),
         "rejected": rejected,
         "failures": failures,
-        "flags": _flag_counts(report, table),
+        "flags": flag_counts(report.flags),
         "notes": report.notes,
     }
-
-
-@dataclass(frozen=True)
-class _PanelOptions:
-    catalog: ExerciseCatalog
-    lags: tuple[int, ...]
-    ewma: str
-    tz: str
-    min_coverage: float
-    max_gap_days: int | None
 
 
 def _panel_partition(
@@ -384,63 +439,64 @@ def _panel_partition(
     *,
     out: Path,
     tables: tuple[str, ...],
-    offset: int,
+    first_set_row: int,
     athletes: pd.DataFrame | None,
-    options: _PanelOptions,
-) -> dict:
+    options: BuildOptions,
+) -> PanelOutputs | None:
     """The panel, dose, provenance and loads of one partition's athletes; written as parts."""
-    valid = {}
+    valid = {"athletes": athletes}
     for table in tables:
         path = _part_file(out, table, partition)
         if path.exists():
             valid[table] = pd.read_parquet(path)
-    result = {"partition": partition, "weeks": None, "unmapped": None, "notes": (), "written": ()}
-    if not valid:
-        return result
-    sets = valid.get("strength_sets")
-    if sets is not None:
-        sets.index = pd.RangeIndex(offset, offset + len(sets))
-        result["unmapped"] = unmapped(sets, options.catalog)
-    parts = _build_panel(
-        sets,
-        valid.get("runs"),
-        valid.get("wellness"),
-        valid.get("sessions"),
-        athletes,
-        catalog=options.catalog,
-        lags=options.lags,
-        window=None,
-        ewma=options.ewma,
-        tz=options.tz,
-        min_coverage=options.min_coverage,
-        max_gap_days=options.max_gap_days,
-        exposures=None,
-        lag_columns=None,
-        easy="auto",
-    )
-    frames = {"athlete_week": parts.panel}
-    if parts.dose is not None:
-        result["notes"] = tuple(parts.dose.attrs.get("notes", []))
-        frames["dose_per_set"] = parts.dose.reset_index()
-        frames["provenance"] = dose_provenance(parts.dose)
-    if parts.loads is not None:
-        frames["daily_loads"] = parts.loads
-    for name, frame in frames.items():
-        path = _part_file(out, name, partition)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write_parquet(frame, path)
-    result["written"] = tuple(frames)
-    result["weeks"] = (
-        parts.panel.groupby("athlete_id", sort=True)["week_start"]
-        .agg(first_week="min", last_week="max", weeks="size")
-        .reset_index()
-    )
+    if len(valid) == 1:
+        return None
+    result = panel_outputs(valid, options, first_set_row=first_set_row)
+    for name, frame in result.frames.items():
+        write_parquet(frame, _part_file(out, name, partition))
     return result
 
 
-# ---------------------------------------------------------------------------------------------
-# the client's share
-# ---------------------------------------------------------------------------------------------
+def _table_report(
+    table: str, results: list[dict], read: DaskRead, tz: str
+) -> tuple[ValidationReport, np.ndarray, pd.DataFrame]:
+    """One table's validation report from its partitions' results, with global row numbers."""
+    parts = read.parts[table]
+    offsets = np.cumsum([0] + [read.part_rows[p] for p in parts])[:-1]
+    n_valid = np.zeros(read.n_parts, dtype="int64")
+    rejected, failures, flags, notes = [], [], [], []
+    for r in results:
+        n_valid[r["partition"]] = r["valid"]
+        if len(r["rejected"]):
+            rej = r["rejected"]
+            rej.index = _global_rows(rej.index.to_numpy(), offsets)
+            rejected.append(rej)
+            fail = r["failures"]
+            fail["row"] = _global_rows(fail["row"].to_numpy(), offsets)
+            failures.append(fail)
+        flags.append(r["flags"])
+        notes += list(r["notes"])
+    empty = validate(read.metas[table], table, tz=tz)
+    rej = pd.concat(rejected).sort_index(kind="stable") if rejected else empty.rejected
+    rej.index.name = "row"
+    fail = (
+        pd.concat(failures, ignore_index=True).sort_values("row", kind="stable", ignore_index=True)
+        if failures
+        else empty.failures
+    )
+    report = ValidationReport(
+        table=table,
+        valid=read.metas[table].iloc[:0],
+        rejected=rej,
+        failures=fail,
+        notes=tuple(dict.fromkeys(notes)),
+        n_rows=int(sum(read.part_rows[p] for p in parts)),
+    )
+    flags = [f for f in flags if len(f)]
+    counts = pd.concat(flags, ignore_index=True) if flags else flag_counts(empty.flags)
+    return report, n_valid, counts
+
+
 def _starts(counts: pd.Series, partitions: int | None) -> np.ndarray:
     """First athlete id of each partition: contiguous ranges of sorted ids, rows about equal."""
     ids = sorted(counts.index)
@@ -480,304 +536,9 @@ def _merge_body_mass_notes(notes: list[str]) -> list[str]:
     return out
 
 
-def _files_listing(parts: dict[str, list[Part]], rows: dict[Part, int], other: list[str]):
-    records: dict[str, dict] = {}
-    for table, table_parts_ in parts.items():
-        for part in table_parts_:
-            rec = records.setdefault(
-                part.rel,
-                {
-                    "path": part.rel,
-                    "source": "canonical",
-                    "tables": table,
-                    "rows": 0,
-                    "athlete_id": None,
-                    "error": None,
-                    "notes": None,
-                },
-            )
-            rec["rows"] += int(rows.get(part, 0))
-    for rel in other:
-        records[rel] = {
-            "path": rel,
-            "source": None,
-            "tables": None,
-            "rows": 0,
-            "athlete_id": None,
-            "error": _NOT_CANONICAL,
-            "notes": None,
-        }
-    listing = pd.DataFrame(list(records.values()), columns=FILE_COLUMNS)
-    return listing.sort_values("path", kind="stable", ignore_index=True)
-
-
-def build_dask(
-    raw_dir: str | PathLike[str],
-    out_dir: str | PathLike[str],
-    *,
-    tz: str = "UTC",
-    lags: Sequence[int] = (1, 2, 3, 4),
-    ewma: str = "williams",
-    catalog: ExerciseCatalog | str | PathLike[str] | None = None,
-    min_coverage: float = 5 / 7,
-    max_gap_days: int | None = 14,
-    scheduler: str | None = None,
-    partitions: int | None = None,
-    threads: int | None = None,
-    max_part_rows: int = 1_000_000,
-) -> BuildReport:
-    """Build the processed data set on Dask (see the module docstring).
-
-    Parameters are those of :func:`soleus_analysis.build`, plus:
-
-    Parameters
-    ----------
-    scheduler : str, optional
-        Address of a running distributed scheduler (``tcp://10.0.0.5:8786``); by default a local
-        cluster of threads in this process, started and closed here. ``"threads"`` uses dask's
-        threaded scheduler (no distributed; the shuffle spills to a local folder).
-    partitions : int, optional
-        Partitions by athlete; by default one per 500,000 input rows (at most one per athlete).
-    threads : int, optional
-        Worker threads of the local cluster (default: the CPU count).
-    max_part_rows : int, default 1,000,000
-        Largest input part cut from one Parquet file (whole row groups).
-
-    Returns
-    -------
-    BuildReport
-        As :func:`soleus_analysis.build`; ``parameters`` also holds ``engine``, ``partitions``
-        and ``scheduler``.
-    """
-    import dask
-    import dask.dataframe as dd
-
-    root, out = Path(raw_dir), Path(out_dir)
-    if not root.is_dir():
-        raise InputError(
-            "raw data folder not found", path=root, fix="give the folder that holds your tables"
-        )
-    if out.resolve() == root.resolve() or root.resolve() in out.resolve().parents:
-        raise InputError(
-            "the output folder is inside the raw data folder",
-            path=out,
-            fix="write processed data elsewhere (e.g. data/processed); data/raw is read-only",
-        )
-    if partitions is not None and (not isinstance(partitions, int) or partitions < 1):
-        raise ValueError(f"partitions must be a positive whole number, got {partitions!r}")
-    ewma_lambda(7, ewma)
-    cat = resolve_catalog(catalog)
-    parts, other = table_parts(root, max_rows=max_part_rows)
-    if not parts:
-        raise InputError(
-            "no canonical table in the folder",
-            path=root,
-            fix="put canonical tables in it (<table>/part-*.parquet, <table>.parquet, "
-            "<table>.csv; see sol.write_partitioned), or build app exports with the pandas "
-            "engine",
-        )
-    large = [t for t in LARGE_TABLES if t in parts]
-
-    out.mkdir(parents=True, exist_ok=True)
-    qdir = out / "quarantine"
-    if qdir.exists():
-        for stale in qdir.glob("*.rejected.csv"):
-            stale.unlink()
-    managed = [f"{t}.parquet" for t in (*INPUT_TABLES, *_PANEL_OUTPUTS)]
-    for name in [*managed, "build_report.md", "build_report.json"]:
-        _remove_output(out / name)
-
-    table_rows, rejected_rows, flag_rows, quarantine_rows, notes = [], [], [], [], []
-    outputs: list[str] = []
-    part_rows: dict[Part, int] = {}
-    recorded: list[warnings.WarningMessage] = []
-
-    def account(table: str, report: ValidationReport, n_valid: int) -> None:
-        table_rows.append(
-            {
-                "table": table,
-                "rows_read": report.n_rows,
-                "rows_valid": n_valid,
-                "rows_rejected": len(report.rejected),
-            }
-        )
-        for rec in report.summary().to_dict(orient="records"):
-            rejected_rows.append({"table": table, **rec})
-        quarantine_rows.extend(_quarantine(report, table, qdir))
-        notes.extend(f"{table}: {note}" for note in report.notes)
-        outputs.append(f"{table}.parquet")
-
-    athletes = None
-    if "athletes" in parts:
-        pieces = [read_part(p) for p in parts["athletes"]]
-        part_rows.update((p, len(f)) for p, f in zip(parts["athletes"], pieces, strict=True))
-        frame = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
-        report = validate(frame, "athletes", tz=tz)
-        athletes = _sorted(report.valid.reset_index(drop=True), "athletes")
-        _write_parquet(athletes, out / "athletes.parquet")
-        flag_rows += _flag_counts(report, "athletes")
-        account("athletes", report, len(athletes))
-
-    with _recording() as caught, _session(scheduler, threads) as session:
-        # 1. scan
-        scans = session.compute(
-            *[dask.delayed(_scan, pure=True)(p) for t in large for p in parts[t]]
-        )
-        it = iter(scans)
-        metas, counts = {}, []
-        for table in large:
-            empties = []
-            for part in parts[table]:
-                n, per_athlete, meta = next(it)
-                part_rows[part] = n
-                counts.append(per_athlete)
-                empties.append(meta)
-            metas[table] = pd.concat(empties, ignore_index=True) if len(empties) > 1 else empties[0]
-            validate(metas[table], table, tz=tz)  # missing required columns: fail before the work
-        all_counts = pd.concat(counts).groupby(level=0).sum() if counts else pd.Series(dtype=int)
-        n_parts = 0
-        if len(all_counts):
-            starts = _starts(all_counts, partitions)
-            n_parts = len(starts)
-        else:
-            starts = np.asarray([""], dtype=object)
-            n_parts = 1
-
-        # 2.-4. shuffle by athlete and validate each partition
-        tasks = []
-        for table in large:
-            meta = metas[table].assign(
-                **{_SEQ: pd.Series(dtype="int64"), _PART: pd.Series(dtype="int64")}
-            )
-            frame = dd.from_map(
-                _read_keyed,
-                list(enumerate(parts[table])),
-                meta=meta,
-                enforce_metadata=False,
-                label=f"read-{table}",
-                args=[metas[table], starts],
-            )
-            shuffled = frame.set_index(
-                _PART, divisions=list(range(n_parts + 1)), shuffle_method=session.shuffle_method
-            )
-            for i, piece in enumerate(shuffled.to_delayed()):
-                tasks.append(
-                    dask.delayed(_validate_partition, pure=True)(
-                        piece, table=table, partition=i, tz=tz, out=out
-                    )
-                )
-        results = session.compute(*tasks) if tasks else []
-
-        valid_counts: dict[str, np.ndarray] = {}
-        for table in large:
-            mine = [r for r in results if r["table"] == table]
-            offsets = np.cumsum([0] + [part_rows[p] for p in parts[table]])[:-1]
-            n_valid = np.zeros(n_parts, dtype="int64")
-            rejected, failures, table_notes = [], [], []
-            for r in mine:
-                n_valid[r["partition"]] = r["valid"]
-                if len(r["rejected"]):
-                    rej = r["rejected"]
-                    rej.index = _global_rows(rej.index.to_numpy(), offsets)
-                    rejected.append(rej)
-                    fail = r["failures"]
-                    fail["row"] = _global_rows(fail["row"].to_numpy(), offsets)
-                    failures.append(fail)
-                flag_rows += r["flags"]
-                table_notes += list(r["notes"])
-            valid_counts[table] = n_valid
-            meta = metas[table]
-            rej = (
-                pd.concat(rejected).sort_index(kind="stable")
-                if rejected
-                else validate(meta, table, tz=tz).rejected
-            )
-            rej.index.name = "row"
-            fail = (
-                pd.concat(failures, ignore_index=True).sort_values(
-                    "row", kind="stable", ignore_index=True
-                )
-                if failures
-                else validate(meta, table, tz=tz).failures
-            )
-            report = ValidationReport(
-                table=table,
-                valid=meta.iloc[:0],
-                rejected=rej,
-                failures=fail,
-                notes=tuple(dict.fromkeys(table_notes)),
-                n_rows=int(sum(part_rows[p] for p in parts[table])),
-            )
-            if not n_valid.sum():  # every row rejected: the table is still written, empty
-                empty = _sorted(validate(meta, table, tz=tz).valid.reset_index(drop=True), table)
-                path = _part_file(out, table, 0)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                _write_parquet(empty, path)
-            account(table, report, int(n_valid.sum()))
-
-        # 5. the panel, per partition
-        if not any(v.sum() for v in valid_counts.values()):
-            # As the pandas engine: no valid row of a dated table, no panel.
-            raise InputError("build_panel() got no rows: pass at least one non-empty table")
-        sets_valid = valid_counts.get("strength_sets", np.zeros(n_parts, dtype="int64"))
-        offsets = np.cumsum(np.r_[0, sets_valid])[:-1]
-        options = _PanelOptions(
-            catalog=cat,
-            lags=tuple(int(k) for k in lags),
-            ewma=ewma,
-            tz=tz,
-            min_coverage=min_coverage,
-            max_gap_days=max_gap_days,
-        )
-        shared_athletes = dask.delayed(athletes, pure=True) if athletes is not None else None
-        shared_options = dask.delayed(options, pure=True)
-        panel_tasks = [
-            dask.delayed(_panel_partition, pure=True)(
-                i,
-                out=out,
-                tables=tuple(large),
-                offset=int(offsets[i]),
-                athletes=shared_athletes,
-                options=shared_options,
-            )
-            for i in range(n_parts)
-            if any(valid_counts[t][i] for t in large)
-        ]
-        panel_results = session.compute(*panel_tasks) if panel_tasks else []
-        label = session.label
-    recorded = list(caught)
-    written = {name for r in panel_results for name in r["written"]}
-    outputs += [f"{name}.parquet" for name in _PANEL_OUTPUTS if name in written]
-    outputs += [q["file"] for q in quarantine_rows]
-    notes += _merge_body_mass_notes([n for r in panel_results for n in r["notes"]])
-    notes += [f"dask: {w.category.__name__}: {w.message}" for w in recorded]
-
-    weeks = pd.concat(
-        [r["weeks"] for r in panel_results if r["weeks"] is not None], ignore_index=True
-    )
-    weeks["first_week"] = weeks["first_week"].dt.strftime("%Y-%m-%d")
-    weeks["last_week"] = weeks["last_week"].dt.strftime("%Y-%m-%d")
-    names = _combine_unmapped(
-        [r["unmapped"] for r in panel_results if r["unmapped"] is not None],
-        has_sets="strength_sets" in parts,
-        catalog=cat,
-    )
-    parameters = build_parameters(
-        tz=tz, ewma=ewma, lags=lags, min_coverage=min_coverage, max_gap_days=max_gap_days,
-        catalog=None if catalog is None else cat,
-        reader=f"dask engine: canonical tables in parts, {n_parts} partition(s) by athlete; "
-        f"{label}",
-    ) | {"engine": "dask", "partitions": n_parts}
-    return write_build_report(
-        out, raw_dir=root, parameters=parameters, files=_files_listing(parts, part_rows, other),
-        table_rows=table_rows, rejected_rows=rejected_rows, quarantine_rows=quarantine_rows,
-        flag_rows=flag_rows, unmapped=names, weeks=weeks, outputs=outputs, notes=notes,
-    )
-
-
 def _combine_unmapped(frames: list[pd.DataFrame], *, has_sets: bool, catalog) -> pd.DataFrame:
     """Unknown exercise names over all partitions (athletes are disjoint, so counts add up)."""
-    columns = ["name", "sets", "athletes", "looks_like_calf"]
+    columns = UNMAPPED_COLUMNS
     if not has_sets:
         return pd.DataFrame(columns=columns)
     frames = [f for f in frames if len(f)]

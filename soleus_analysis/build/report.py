@@ -1,19 +1,48 @@
-"""The build report: what a build read, rejected, found and wrote (build_report.md, .json)."""
+"""The build report: what a build read, rejected, found and wrote (build_report.md, .json).
+
+:class:`BuildTally` collects it while an engine works: the files listing, then one
+:meth:`BuildTally.account` per validated table (rows, rejected rows by reason, plausibility flags,
+quarantine files, notes), then the panel's summary; :meth:`BuildTally.finish` makes the
+:class:`BuildReport`, which :func:`write_report` writes as Markdown (user text escaped) and JSON.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["FILE_COLUMNS", "BuildReport", "build_parameters", "write_build_report"]
+from soleus_analysis.build.inputs import Inputs
+from soleus_analysis.build.quarantine import write_by_source
+from soleus_analysis.build.safe import markdown_text
+from soleus_analysis.build.steps import UNMAPPED_COLUMNS, PanelOutputs
+from soleus_analysis.validation import ValidationReport
+
+__all__ = [
+    "FILE_COLUMNS",
+    "REPORT_FILES",
+    "BuildReport",
+    "BuildTally",
+    "file_listing",
+    "file_record",
+    "write_report",
+]
 
 #: Columns of :attr:`BuildReport.files`.
 FILE_COLUMNS = ["path", "source", "tables", "rows", "athlete_id", "error", "notes"]
+#: The report's own files.
+REPORT_FILES = ("build_report.md", "build_report.json")
+_TABLE_COLUMNS = ["table", "rows_read", "rows_valid", "rows_rejected"]
+_REJECTED_COLUMNS = ["table", "column", "check", "rows", "example", "message"]
+_QUARANTINE_COLUMNS = ["file", "table", "source_file", "rows"]
+_FLAG_COLUMNS = ["table", "athlete_id", "check", "rows", "message"]
+_TRUTH_NOTE = "skipped: the simulation's ground truth, not training data"
 _MD_ROWS = 50
+_SHOWN_FILES = 10
 
 
 @dataclass(frozen=True)
@@ -25,7 +54,7 @@ class BuildReport:
     raw_dir, out_dir : str
         The folders used.
     parameters : dict
-        tz, EWMA convention, lags, minimum coverage, gap rule, catalog.
+        tz, EWMA convention, lags, minimum coverage, gap rule, catalog, reader (and the engine).
     files : DataFrame
         One row per input file: ``path`` (relative to ``raw_dir``), ``source``, ``tables``,
         ``rows``, ``athlete_id``, ``error`` (why it could not be read), ``notes``.
@@ -67,6 +96,13 @@ class BuildReport:
         """Rows rejected over all tables."""
         return int(self.tables["rows_rejected"].sum()) if len(self.tables) else 0
 
+    @property
+    def files_not_read(self) -> pd.DataFrame:
+        """The rows of :attr:`files` that could not be read (``error`` is set)."""
+        if not len(self.files):
+            return self.files
+        return self.files[self.files["error"].notna()].reset_index(drop=True)
+
     def to_dict(self) -> dict:
         """The report as plain JSON-serialisable data."""
 
@@ -94,24 +130,26 @@ class BuildReport:
         }
 
     def to_markdown(self) -> str:
-        """The report as Markdown (``build_report.md``)."""
+        """The report as Markdown (``build_report.md``); text from the user's files is escaped."""
         p = self.parameters
         n_files = len(self.files)
-        n_bad_files = int(self.files["error"].notna().sum()) if n_files else 0
+        n_bad_files = len(self.files_not_read)
         lines = [
             "# Build report",
             "",
-            f"Input folder: `{self.raw_dir}`: {n_files} file(s), {n_files - n_bad_files} read, "
-            f"{n_bad_files} not read.",
-            f"Reader: {p['reader']}.",
+            f"Input folder: {markdown_text(self.raw_dir)}: {n_files} file(s), "
+            f"{n_files - n_bad_files} read, {n_bad_files} not read.",
+            f"Reader: {markdown_text(p['reader'])}.",
             "",
             "Parameters: "
-            f"time zone for rows without one `{p['tz']}`; EWMA convention `{p['ewma_convention']}` "
+            f"time zone for rows without one {markdown_text(p['tz'])}; "
+            f"EWMA convention `{p['ewma_convention']}` "
             f"(acute {p['acute_days']} d, chronic {p['chronic_days']} d); "
             f"lags {', '.join(map(str, p['lags'])) or 'none'} week(s); "
             f"minimum coverage {p['min_coverage']:.3f} of the days of a window; "
             "unrecorded gap after "
-            f"{p['max_gap_days']} days without records; exercise catalog `{p['catalog']}`.",
+            f"{p['max_gap_days']} days without records; "
+            f"exercise catalog {markdown_text(p['catalog'])}.",
             "",
             "## Rows per table",
             "",
@@ -158,13 +196,14 @@ class BuildReport:
                 _md_table(self.weeks),
             ]
         lines += ["", "## Files read", "", _md_table(self.files), "", "## Outputs", ""]
+        # Output names are the build's own: quarantine files are named with [\w.-] only.
         lines += [f"- `{name}`" for name in self.outputs]
         if self.notes:
-            lines += ["", "## Notes", ""] + [f"- {note}" for note in self.notes]
+            lines += ["", "## Notes", ""] + [f"- {markdown_text(note)}" for note in self.notes]
         return "\n".join(lines) + "\n"
 
     def summary(self) -> str:
-        """A few lines for the terminal."""
+        """A few lines for the terminal; files that could not be read are grouped by reason."""
         total_weeks = int(self.weeks["weeks"].sum()) if len(self.weeks) else 0
         lines = [
             f"Read {len(self.files)} file(s) from {self.raw_dir}; "
@@ -181,9 +220,15 @@ class BuildReport:
                 lines.append(
                     f"  {rec.rows:>7,}  {rec.table}.{rec.column} / {rec.check}: {rec.message}"
                 )
-        bad_files = self.files[self.files["error"].notna()] if len(self.files) else self.files
-        for rec in bad_files.itertuples(index=False):
-            lines.append(f"  not read: {rec.path}: {rec.error}")
+        bad = self.files_not_read
+        if len(bad):
+            lines.append(f"Files not read ({len(bad)}), by reason (see build_report.md):")
+            for reason, group in bad.groupby("error", sort=False):
+                paths = group["path"].tolist()
+                shown = ", ".join(paths[:_SHOWN_FILES])
+                if len(paths) > _SHOWN_FILES:
+                    shown += f" and {len(paths) - _SHOWN_FILES} more"
+                lines.append(f"  {shown}: {reason}")
         if not self.unmapped.empty:
             calf = int(self.unmapped["looks_like_calf"].sum())
             lines.append(
@@ -191,7 +236,12 @@ class BuildReport:
                 "see build_report.md."
             )
         lines.append(f"Panel: {len(self.weeks)} athlete(s), {total_weeks} athlete-weeks.")
-        return "\n".join(lines)
+        return "\n".join(_printable(line) for line in lines)
+
+
+def _printable(text: str) -> str:
+    # Control characters from a user's file (terminal escape sequences) are shown, not obeyed.
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
 def _plain(value):
@@ -205,11 +255,13 @@ def _plain(value):
 def _md_cell(value) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
     if isinstance(value, float | np.floating):
         return f"{value:g}"
     if isinstance(value, int | np.integer):
         return f"{int(value):,}"
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return markdown_text(value)
 
 
 def _md_table(df: pd.DataFrame, limit: int = _MD_ROWS) -> str:
@@ -224,63 +276,143 @@ def _md_table(df: pd.DataFrame, limit: int = _MD_ROWS) -> str:
     return "\n".join(lines)
 
 
-def build_parameters(
-    *, tz, ewma, lags, min_coverage, max_gap_days, catalog, reader: str
-) -> dict:
-    """The parameters a build report records (shared by the pandas and Dask engines)."""
-    return {
-        "tz": tz,
-        "ewma_convention": ewma,
-        "acute_days": 7,
-        "chronic_days": 28,
-        "lags": [int(k) for k in lags],
-        "min_coverage": float(min_coverage),
-        "max_gap_days": max_gap_days,
-        "catalog": "shipped" if catalog is None else Path(catalog.path).name,
-        "reader": reader,
-    }
+def file_record(rel: str, **fields) -> dict:
+    """One row of :attr:`BuildReport.files` (missing fields empty, ``rows`` 0)."""
+    return {c: None for c in FILE_COLUMNS} | {"rows": 0} | fields | {"path": rel}
 
 
-def write_build_report(
-    out: Path,
-    *,
-    raw_dir: Path,
-    parameters: dict,
-    files: pd.DataFrame,
-    table_rows: list,
-    rejected_rows: list,
-    quarantine_rows: list,
-    flag_rows: list,
-    unmapped: pd.DataFrame,
-    weeks: pd.DataFrame,
-    outputs: list[str],
-    notes: list[str],
-) -> BuildReport:
-    """Assemble a :class:`BuildReport` from a build's tallies and write its Markdown and JSON.
+def file_listing(inputs: Inputs, records: Mapping[str, dict]) -> pd.DataFrame:
+    """:attr:`BuildReport.files`: every input file once, in path order.
 
-    Shared by the pandas and Dask engines so that both write the same report.
+    ``records`` holds what the engine found for the files it considered; a simulation's truth
+    files are listed as such, and a file without a record as not read.
     """
-    report = BuildReport(
-        raw_dir=raw_dir.as_posix(),
-        out_dir=out.as_posix(),
-        parameters=parameters,
-        files=files,
-        tables=pd.DataFrame(
-            table_rows, columns=["table", "rows_read", "rows_valid", "rows_rejected"]
-        ),
-        rejected=pd.DataFrame(
-            rejected_rows, columns=["table", "column", "check", "rows", "example", "message"]
-        ),
-        quarantine=pd.DataFrame(quarantine_rows, columns=["file", "table", "source_file", "rows"]),
-        flags=pd.DataFrame(flag_rows, columns=["table", "athlete_id", "check", "rows", "message"]),
-        unmapped=unmapped.reset_index(drop=True),
-        weeks=weeks,
-        outputs=tuple(outputs + ["build_report.md", "build_report.json"]),
-        notes=tuple(dict.fromkeys(notes)),
+    rows = []
+    for f in inputs.files:
+        if f.kind == "truth":
+            rows.append(file_record(f.rel, source="simulation truth", notes=_TRUTH_NOTE))
+        else:
+            rows.append(records.get(f.rel) or file_record(f.rel, error="not read"))
+    return pd.DataFrame(rows, columns=FILE_COLUMNS)
+
+
+class BuildTally:
+    """The build report in the making (see the module docstring).
+
+    Parameters
+    ----------
+    out : Path
+        The folder being written (quarantine files go to ``out/quarantine``).
+    files : DataFrame
+        :func:`file_listing` of the build's inputs.
+    """
+
+    def __init__(self, out: Path, files: pd.DataFrame) -> None:
+        self.out = out
+        self.files = files
+        self.tables: list[dict] = []
+        self.rejected: list[dict] = []
+        self.flags: list[dict] = []
+        self.quarantine: list[dict] = []
+        self.notes: list[str] = []
+        self.outputs: list[str] = []
+
+    def account(
+        self,
+        table: str,
+        report: ValidationReport,
+        *,
+        rows_valid: int | None = None,
+        flags: pd.DataFrame | None = None,
+    ) -> None:
+        """Record the validation of one table and write its quarantine files.
+
+        Parameters
+        ----------
+        table : str
+        report : ValidationReport
+            Of the whole table (the Dask engine puts its partitions' rejected rows together).
+        rows_valid : int, optional
+            Valid rows, when ``report.valid`` does not hold them (Dask).
+        flags : DataFrame, optional
+            Flag counts (``athlete_id``, ``check``, ``rows``, ``message``) when ``report.valid``
+            does not hold the rows (Dask: counted per partition); else counted from
+            ``report.flags``.
+        """
+        self.tables.append(
+            {
+                "table": table,
+                "rows_read": report.n_rows,
+                "rows_valid": len(report.valid) if rows_valid is None else int(rows_valid),
+                "rows_rejected": len(report.rejected),
+            }
+        )
+        self.rejected += [{"table": table, **rec} for rec in report.summary().to_dict("records")]
+        counts = flag_counts(report.flags) if flags is None else flags
+        self.flags += [{"table": table, **rec} for rec in counts.to_dict("records")]
+        self.quarantine += write_by_source(report, table, self.out)
+        self.notes += [f"{table}: {note}" for note in report.notes]
+        self.outputs.append(f"{table}.parquet")
+
+    def finish(
+        self,
+        *,
+        raw_dir: Path,
+        out_dir: Path,
+        parameters: dict,
+        panel: PanelOutputs,
+        notes: Sequence[str] = (),
+    ) -> BuildReport:
+        """The report, once every table is accounted for and the panel is written."""
+        weeks = panel.weeks
+        if weeks is None:
+            weeks = pd.DataFrame(columns=["athlete_id", "first_week", "last_week", "weeks"])
+        else:
+            weeks = weeks.assign(
+                first_week=weeks["first_week"].dt.strftime("%Y-%m-%d"),
+                last_week=weeks["last_week"].dt.strftime("%Y-%m-%d"),
+            )
+        names = panel.unmapped if panel.unmapped is not None else pd.DataFrame(
+            columns=UNMAPPED_COLUMNS
+        )
+        outputs = [
+            *self.outputs,
+            *(f"{name}.parquet" for name in panel.frames),
+            *(q["file"] for q in self.quarantine),
+            *REPORT_FILES,
+        ]
+        return BuildReport(
+            raw_dir=raw_dir.as_posix(),
+            out_dir=out_dir.as_posix(),
+            parameters=parameters,
+            files=self.files,
+            tables=pd.DataFrame(self.tables, columns=_TABLE_COLUMNS),
+            rejected=pd.DataFrame(self.rejected, columns=_REJECTED_COLUMNS),
+            quarantine=pd.DataFrame(self.quarantine, columns=_QUARANTINE_COLUMNS),
+            flags=pd.DataFrame(self.flags, columns=_FLAG_COLUMNS),
+            unmapped=names.reset_index(drop=True),
+            weeks=weeks,
+            outputs=tuple(outputs),
+            notes=tuple(dict.fromkeys([*self.notes, *panel.notes, *notes])),
+        )
+
+
+def flag_counts(flags: pd.DataFrame) -> pd.DataFrame:
+    """Plausibility flags counted per athlete and check: ``athlete_id``, ``check``, ``rows``,
+    ``message``."""
+    if flags.empty:
+        return pd.DataFrame(columns=["athlete_id", "check", "rows", "message"])
+    return (
+        flags.groupby(["athlete_id", "check"], sort=True)
+        .agg(rows=("row", "size"), message=("message", "first"))
+        .reset_index()
     )
-    (out / "build_report.md").write_text(report.to_markdown(), encoding="utf-8")
-    (out / "build_report.json").write_text(
+
+
+def write_report(report: BuildReport, folder: Path) -> None:
+    """Write ``build_report.md`` and ``build_report.json`` into a folder."""
+    (folder / "build_report.md").write_text(report.to_markdown(), encoding="utf-8")
+    (folder / "build_report.json").write_text(
         json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n",
         encoding="utf-8",
     )
-    return report
