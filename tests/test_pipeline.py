@@ -398,3 +398,32 @@ def test_a_documented_data_set_folder_is_read_with_its_athlete_folders(tmp_path)
     assert (panel["fatigue"].dropna().between(1, 5)).all()
     daily = pd.read_parquet(tmp_path / "out" / "daily_loads.parquet")
     assert daily["unrated_sessions"].sum() > 0 and (daily["status"] == "training").sum() > 20
+
+
+def test_user_text_is_neither_a_formula_in_quarantine_nor_markup_in_the_report(tmp_path):
+    mistune = pytest.importorskip("mistune")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    sets = factories.strength_sets(2).astype({"reps": object})
+    names = ['<img src=x onerror="alert(1)">', "**Calf** [raise](http://evil.example) | x",
+             "<script>alert(2)</script> Soleus"]
+    sets.loc[:2, "exercise_raw"] = names  # unmapped names go into the report
+    sets.loc[3, "reps"] = "=HYPERLINK(\"http://evil\",\"x\")"  # rejected, quarantined
+    sets.loc[4, "athlete_id"] = "@evil"
+    sets.loc[4, "reps"] = "-1"  # rejected
+    sets.to_csv(raw / "strength_sets.csv", index=False)
+    report = sol.build(raw, tmp_path / "out")
+    assert set(names) <= set(report.unmapped["name"])
+    html = mistune.html((tmp_path / "out" / "build_report.md").read_text())
+    assert "<img" not in html and "<script" not in html and "<strong>" not in html
+    assert 'href="http://evil.example"' not in html
+    assert "&lt;img" in html and "**Calf**" in html  # shown as written
+    quarantined = (tmp_path / "out" / report.quarantine["file"].iloc[0]).read_text()
+    assert "'=HYPERLINK" in quarantined and "'@evil" in quarantined
+    assert ",=" not in quarantined and ",@" not in quarantined
+    # Read back by the study, the cells are as given.
+    study = sol.open_study(raw, tmp_path / "out", rebuild=False)
+    q = study.quarantine()
+    assert set(q["athlete_id"]) == {"@evil", "a1"}
+    original = pd.read_csv(tmp_path / "out" / report.quarantine["file"].iloc[0], dtype=str)
+    assert original["reps"].tolist() == ["'=HYPERLINK(\"http://evil\",\"x\")", "-1"]

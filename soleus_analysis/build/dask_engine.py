@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 
 from soleus_analysis.build.dask_session import DaskSession, dask_session, recording
-from soleus_analysis.build.inputs import LARGE_TABLES, Inputs
+from soleus_analysis.build.inputs import LARGE_TABLES, Inputs, with_provenance
 from soleus_analysis.build.options import BuildOptions
 from soleus_analysis.build.output import write_parquet
 from soleus_analysis.build.parts import Part, read_part, table_parts
@@ -348,8 +348,6 @@ def _scan(part: Part) -> tuple[int, pd.Series, pd.DataFrame, list[str]]:
     """Rows of a part, its rows per athlete, its columns and dtypes (an empty frame), notes."""
     if part.format == "parquet":
         import pyarrow.parquet as pq
-
-        from soleus_analysis.build.inputs import with_provenance
 
         schema = pq.ParquetFile(part.path).schema_arrow
         empty = schema.empty_table().to_pandas().reset_index(drop=True)
