@@ -3,7 +3,6 @@
 Import as ``import soleus_analysis as sol``.
 """
 
-from soleus_analysis import plots
 from soleus_analysis.build import (
     BuildReport,
     Study,
@@ -118,6 +117,17 @@ from soleus_analysis.timeutils import local_dates, week_start
 from soleus_analysis.validation import ValidationReport, validate
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # ``sol.plots`` loads matplotlib and seaborn (about 2 s) on first use, not with the package:
+    # ``soleus build`` and ``soleus validate`` never draw.
+    if name == "plots":
+        import importlib
+
+        return importlib.import_module("soleus_analysis.plots")
+    raise AttributeError(f"module 'soleus_analysis' has no attribute {name!r}")
+
 
 __all__ = [
     # errors

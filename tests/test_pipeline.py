@@ -427,3 +427,33 @@ def test_user_text_is_neither_a_formula_in_quarantine_nor_markup_in_the_report(t
     assert set(q["athlete_id"]) == {"@evil", "a1"}
     original = pd.read_csv(tmp_path / "out" / report.quarantine["file"].iloc[0], dtype=str)
     assert original["reps"].tolist() == ["'=HYPERLINK(\"http://evil\",\"x\")", "-1"]
+
+
+def test_tables_are_sorted_as_pandas_sorts_them():
+    # The build sorts with Arrow; the order must be pandas' stable sort, missing values last.
+    from soleus_analysis.build.steps import sort_table
+
+    rng = np.random.default_rng(5)
+    n = 400
+    sets = pd.DataFrame(
+        {
+            "athlete_id": pd.array(rng.choice(["b", "a", "ä", "A", None], n), dtype="str"),
+            "session_start": pd.to_datetime("2024-01-01", utc=True)
+            + pd.to_timedelta(rng.integers(0, 5, n), unit="D"),
+            "exercise_raw": pd.array(rng.choice(["Calf", "calf", "", None], n), dtype="str"),
+            "set_index": pd.array(rng.choice([0, 1, None], n), dtype="Int64"),
+            "source_file": "x.csv",
+            "source_row": pd.array(rng.permutation(n) + 2, dtype="Int64"),
+            "reps": rng.normal(size=n),
+        }
+    )
+    sets.loc[::7, "session_start"] = pd.NaT
+    expected = sets.sort_values(
+        ["athlete_id", "session_start", "exercise_raw", "set_index", "source_file", "source_row"],
+        kind="stable",
+        ignore_index=True,
+    )
+    pd.testing.assert_frame_equal(sort_table(sets, "strength_sets"), expected)
+    pd.testing.assert_frame_equal(sort_table(expected, "strength_sets"), expected)
+    runs = pd.DataFrame({"athlete_id": ["b", "a", "a"], "start": [3.0, np.nan, 1.0]})
+    np.testing.assert_array_equal(sort_table(runs, "runs")["start"], [1.0, np.nan, 3.0])

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +59,8 @@ class PandasEngine:
     name: str = field(default="pandas", init=False)
     #: Notes of the run for the report (none).
     notes: list[str] = field(default_factory=list, init=False)
+    _writes: list[Future] = field(default_factory=list, init=False, repr=False)
+    _pool: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
 
     def identity(self) -> dict:
         """What the engine adds to a build's fingerprint."""
@@ -69,8 +72,26 @@ class PandasEngine:
 
     @contextlib.contextmanager
     def session(self) -> Iterator[PandasEngine]:
-        """The engine, ready to run the steps (nothing to start)."""
-        yield self
+        """The engine, ready to run the steps; every file is written when the block ends.
+
+        Tables are written by a background thread while the next step computes (Arrow writes
+        without Python's lock, so the two use both cores).
+        """
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="soleus-write") as pool:
+            self._pool, self._writes = pool, []
+            try:
+                yield self
+            finally:
+                self._pool = None
+                writes, self._writes = self._writes, []
+                for done in writes:
+                    done.result()  # a write that failed fails the build
+
+    def _write(self, frame: pd.DataFrame, path: Path) -> None:
+        if self._pool is None:
+            write_parquet(frame, path)
+        else:
+            self._writes.append(self._pool.submit(write_parquet, frame, path))
 
     # -----------------------------------------------------------------------------------------
     def read(self, inputs: Inputs, options: BuildOptions) -> PandasRead:
@@ -166,7 +187,7 @@ class PandasEngine:
             if frame is None:
                 continue
             good, report = validate_table(frame, table, tz=options.tz)
-            write_parquet(good, out / f"{table}.parquet")
+            self._write(good, out / f"{table}.parquet")
             tally.account(table, report)
             valid[table] = good
         return valid
@@ -177,7 +198,7 @@ class PandasEngine:
         """Build and write the panel and the tables it is made from (step 3)."""
         result = panel_outputs(valid, options)
         for name, frame in result.frames.items():
-            write_parquet(frame, out / f"{name}.parquet")
+            self._write(frame, out / f"{name}.parquet")
         return result
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from soleus_analysis.build.options import BuildOptions
 from soleus_analysis.catalog import unmapped
@@ -40,55 +42,26 @@ _SORT_KEYS = {
 }
 
 
-def _ascending(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per adjacent pair: strictly increasing, and equal (missing values sort last)."""
-    a, b = values[:-1], values[1:]
-    if values.dtype.kind in "fcmM":
-        a_na, b_na = pd.isna(a), pd.isna(b)
-        with np.errstate(invalid="ignore"):
-            less = (a < b) & ~a_na & ~b_na
-            equal = ((a == b) & ~a_na) | (a_na & b_na)
-        less |= ~a_na & b_na
-        return less, equal
-    a_na, b_na = pd.isna(a), pd.isna(b)
-    keep = ~a_na & ~b_na
-    less = np.zeros(len(a), dtype=bool)
-    equal = a_na & b_na
-    less[keep] = a[keep] < b[keep]
-    equal[keep] = a[keep] == b[keep]
-    less |= ~a_na & b_na
-    return less, equal
-
-
-def _is_sorted(df: pd.DataFrame, keys: list[str]) -> bool:
-    if len(df) < 2:
-        return True
-    tied = np.ones(len(df) - 1, dtype=bool)
-    for key in keys:
-        column = df[key]
-        values = (
-            column.array.asi8 if isinstance(column.dtype, pd.DatetimeTZDtype) else column.to_numpy()
-        )
-        less, equal = _ascending(values)
-        if (tied & ~less & ~equal).any():
-            return False
-        tied &= equal
-        if not tied.any():
-            return True
-    return True
-
-
 def sort_table(df: pd.DataFrame, table: str) -> pd.DataFrame:
     """A validated table in the order a build writes it: by its key, then by file and line.
 
-    A table that is already in that order (a build's own output, a simulated cohort) is not
-    copied.
+    Missing values sort last; ties keep their order (a stable sort, as
+    ``DataFrame.sort_values(kind="stable")``). The order is found with Arrow's multi-key sort
+    (several times faster than pandas' on text keys), and a table already in order is not copied.
     """
     keys = [k for k in _SORT_KEYS[table] if k in df.columns]
     keys += [k for k in ("source_file", "source_row") if k in df.columns]
-    if _is_sorted(df, keys):
+    if len(df) < 2 or not keys:
         return df.reset_index(drop=True)
-    return df.sort_values(keys, kind="stable", ignore_index=True)
+    try:
+        columns = pa.table({k: pa.array(df[k], from_pandas=True) for k in keys})
+    except (pa.ArrowException, TypeError, ValueError):  # a key Arrow cannot hold: pandas sorts
+        return df.sort_values(keys, kind="stable", ignore_index=True)
+    # Arrow puts missing values (NaN included, as null) last by default.
+    order = pc.sort_indices(columns, sort_keys=[(k, "ascending") for k in keys]).to_numpy()
+    if (order == np.arange(len(df))).all():
+        return df.reset_index(drop=True)
+    return df.take(order).reset_index(drop=True)
 
 
 def validate_table(
