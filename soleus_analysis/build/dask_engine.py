@@ -12,24 +12,26 @@ copies are in different parts, and ``dask.compute`` stops at the first failing p
 
 The engine's three steps are those of the pandas engine (read, validate, panel):
 
-1. **Scan** (read) every part of the large tables (``strength_sets``, ``runs``, ``sessions``,
-   ``wellness``): its rows and how many rows each athlete has, with ``athlete_id`` coerced as
-   :func:`soleus_analysis.validate` coerces it. A Parquet part reads one column.
-2. **Partition by athlete**: the sorted athlete ids are cut into ``partitions`` contiguous ranges
-   of about equal rows (all tables together); every table uses the same ranges.
-3. **Shuffle**: every row goes to its athlete's partition (``set_index`` on the partition number
-   with known divisions; a disk-backed p2p shuffle on the distributed scheduler), carrying its
+1. **Read** every part of the large tables (``strength_sets``, ``runs``, ``sessions``,
+   ``wellness``) once, in a task per part: count the rows of each athlete (``athlete_id`` coerced
+   as :func:`soleus_analysis.validate` coerces it) and spill the part, its rows ordered by
+   athlete, to an Arrow file (LZ4) in a temporary folder of the new output. A row keeps its
    position in the input (part number and row in the part: the order in which the pandas engine
    concatenates the parts).
-4. **Validate** each partition with :func:`soleus_analysis.validate`, its rows in input order.
-   Column checks are per cell and every rule across rows in :mod:`soleus_analysis.schemas`
-   (duplicate set, near-duplicate session, duplicate and overlapping runs, duplicate session and
-   day) compares rows of one athlete only, so with all of an athlete's rows in one partition in
-   input order the result is exactly that of validating the whole table: the same rows rejected,
-   "the first occurrence" the same row. Each partition writes its valid rows and returns its
-   rejected rows with all their reasons; the client puts every partition's rejected rows in
-   ``quarantine/`` (no partition's failures are lost) with the row numbers of the pandas engine.
-5. **Panel**: the soleus dose, weekly sums, loads, within/between parts and lags are all per
+2. **Partition by athlete**: the sorted athlete ids are cut into ``partitions`` contiguous ranges
+   of about equal rows (all tables together); every table uses the same ranges. An athlete's
+   rows are then one slice of each spilled part.
+3. **Validate** each partition with :func:`soleus_analysis.validate`: its task reads its slice of
+   every spilled part (the shuffle goes through files, so tasks exchange only file names and
+   small tables) and validates the rows in input order. Column checks are per cell and every
+   rule across rows in :mod:`soleus_analysis.schemas` (duplicate set, near-duplicate session,
+   duplicate and overlapping runs, duplicate session and day) compares rows of one athlete only,
+   so with all of an athlete's rows in one partition in input order the result is exactly that
+   of validating the whole table: the same rows rejected, "the first occurrence" the same row.
+   Each partition writes its valid rows and returns its rejected rows with all their reasons;
+   the client puts every partition's rejected rows in ``quarantine/`` (no partition's failures
+   are lost) with the row numbers of the pandas engine.
+4. **Panel**: the soleus dose, weekly sums, loads, within/between parts and lags are all per
    athlete, so each partition runs the pandas panel builder on its own valid tables (read back
    from the output) and writes its part of ``athlete_week``, ``dose_per_set``, ``provenance`` and
    ``daily_loads``. Partitions hold contiguous ranges of sorted athlete ids, so the parts in order
@@ -37,7 +39,9 @@ The engine's three steps are those of the pandas engine (read, validate, panel):
    row in ``strength_sets.parquet`` read as one frame.
 
 ``athletes`` is small and validated on the client. Per-partition work needs memory for one
-partition at a time per worker thread; the shuffle spills to disk.
+partition at a time per worker. The spilled parts (LZ4-compressed Arrow) stay on disk until
+the validation is done. On a distributed scheduler the output folder (and
+so the spill folder) must be on a file system that every worker reaches.
 
 Known differences from the pandas engine: timestamps given as text that mix cells with and
 without a zone are judged per partition (the pandas engine rejects the zone-less cells when any
@@ -51,6 +55,7 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,7 +64,7 @@ import numpy as np
 import pandas as pd
 
 from soleus_analysis.build.dask_session import DaskSession, dask_session, recording
-from soleus_analysis.build.inputs import LARGE_TABLES, Inputs, with_provenance
+from soleus_analysis.build.inputs import LARGE_TABLES, Inputs
 from soleus_analysis.build.options import BuildOptions
 from soleus_analysis.build.output import write_parquet
 from soleus_analysis.build.parts import Part, read_part, table_parts
@@ -84,8 +89,10 @@ __all__ = ["ROWS_PER_PARTITION", "DaskEngine"]
 ROWS_PER_PARTITION = 500_000
 
 _SEQ = "_seq"
-_PART = "_part"
+_ROW = "_row"
 _ROW_BITS = 32  # input position = part number << 32 | row in the part
+_SPILL = ".spill"  # temporary folder of the new output: the spilled parts
+_SPILL_BATCH = 65_536  # rows per record batch of a spilled part (the unit a slice reads)
 _NOT_CANONICAL = (
     "not read by the dask engine: it reads canonical tables only (<table>/ folders of parts, "
     "<table>.parquet, <table>.csv); build app exports with the pandas engine (soleus build "
@@ -102,8 +109,37 @@ def _part_file(out: Path, name: str, partition: int) -> Path:
 
 
 @dataclass
+class Spilled:
+    """A part read once and spilled, its rows ordered by athlete (see the module docstring).
+
+    Attributes
+    ----------
+    path : str
+        The Arrow file.
+    rows : int
+    keys : ndarray
+        The part's athletes (coerced ids), sorted.
+    firsts : ndarray
+        Row of each athlete's first row in the file; rows without an athlete come before all.
+    """
+
+    path: str
+    rows: int
+    keys: np.ndarray
+    firsts: np.ndarray
+
+    def bounds(self, starts: np.ndarray) -> np.ndarray:
+        """Rows of the partitions that begin at ``starts``: ``bounds[i]:bounds[i + 1]``.
+
+        Rows without an athlete belong to the first partition.
+        """
+        where = np.searchsorted(self.keys, starts[1:], side="left")
+        return np.r_[0, np.r_[self.firsts, self.rows][where], self.rows].astype("int64")
+
+
+@dataclass
 class DaskRead:
-    """What the scan found: the parts, their columns, rows per part, the partitions' ranges."""
+    """What the read found: the parts, their columns, rows per part, the partitions' ranges."""
 
     parts: dict[str, list[Part]]
     records: dict[str, dict]
@@ -112,6 +148,7 @@ class DaskRead:
     metas: dict[str, pd.DataFrame]
     part_rows: dict[Part, int]
     starts: np.ndarray
+    spilled: dict[Part, Spilled] = field(default_factory=dict)
 
     @property
     def n_parts(self) -> int:
@@ -140,19 +177,20 @@ class DaskEngine:
     ----------
     scheduler : str, optional
         Address of a running distributed scheduler (``tcp://10.0.0.5:8786``); by default a local
-        cluster of threads in this process, started and closed here. ``"threads"`` uses dask's
-        threaded scheduler (no distributed; the shuffle spills to a local folder).
+        cluster of worker processes, started and closed here. ``"threads"`` uses dask's threaded
+        scheduler in this process (no distributed).
     partitions : int, optional
         Partitions by athlete; by default one per 500,000 input rows (at most one per athlete).
-    threads : int, optional
-        Worker threads of the local cluster (default: the CPU count).
+    workers : int, optional
+        Worker processes of the local cluster, or threads of ``scheduler="threads"`` (default:
+        the CPU count).
     max_part_rows : int, default 1,000,000
         Largest input part cut from one Parquet file (whole row groups).
     """
 
     scheduler: str | None = None
     partitions: int | None = None
-    threads: int | None = None
+    workers: int | None = None
     max_part_rows: int = 1_000_000
     name: str = field(default="dask", init=False)
     #: Warnings recorded while the graph ran, for the report's notes (after :meth:`session`).
@@ -182,7 +220,7 @@ class DaskEngine:
     def session(self) -> Iterator[DaskEngine]:
         """Start the scheduler (or connect to it) for the steps; record its warnings as notes."""
         with recording() as caught:
-            with dask_session(self.scheduler, self.threads) as session:
+            with dask_session(self.scheduler, self.workers) as session:
                 self._session = session
                 try:
                     yield self
@@ -191,8 +229,8 @@ class DaskEngine:
         self.notes = [f"dask: {w.category.__name__}: {w.message}" for w in caught]
 
     # -----------------------------------------------------------------------------------------
-    def read(self, inputs: Inputs, options: BuildOptions) -> DaskRead:
-        """Scan every part of the large tables and cut the athletes into partitions (step 1)."""
+    def read(self, inputs: Inputs, options: BuildOptions, out: Path) -> DaskRead:
+        """Read every part once, spill it by athlete, cut the athletes into partitions (step 1)."""
         import dask
 
         parts = table_parts(inputs, max_rows=self.max_part_rows)
@@ -218,16 +256,21 @@ class DaskEngine:
                 piece.attrs = {}
             athletes = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
         large = [t for t in LARGE_TABLES if t in parts]
-        scans = self._session.compute(
-            *[dask.delayed(_scan, pure=True)(p) for t in large for p in parts[t]]
-        )
-        it = iter(scans)
-        metas, counts = {}, []
+        spill = out / _SPILL
+        spill.mkdir(exist_ok=True)
+        tasks = [
+            dask.delayed(_spill, pure=True)(part, str(spill / f"{table}-{i:05d}.arrow"))
+            for table in large
+            for i, part in enumerate(parts[table])
+        ]
+        results = iter(self._session.compute(*tasks) if tasks else [])
+        metas, counts, spilled = {}, [], {}
         for table in large:
             empties = []
             for part in parts[table]:
-                n, per_athlete, meta, part_notes = next(it)
-                part_rows[part] = n
+                done, per_athlete, meta, part_notes = next(results)
+                part_rows[part] = done.rows
+                spilled[part] = done
                 counts.append(per_athlete)
                 empties.append(meta)
                 notes.setdefault(part.rel, []).extend(part_notes)
@@ -250,14 +293,13 @@ class DaskEngine:
             f"dask engine: canonical tables in parts, {len(starts)} partition(s) by athlete; "
             f"{self._session.label}"
         )
-        return DaskRead(parts, records, reader, athletes, metas, part_rows, starts)
+        return DaskRead(parts, records, reader, athletes, metas, part_rows, starts, spilled)
 
     def validate(
         self, read: DaskRead, options: BuildOptions, out: Path, tally: BuildTally
     ) -> DaskValid:
-        """Shuffle the rows to their athletes' partitions and validate each (step 2)."""
+        """Validate each partition from its slices of the spilled parts (step 2)."""
         import dask
-        import dask.dataframe as dd
 
         athletes = None
         if read.athletes is not None:
@@ -267,29 +309,23 @@ class DaskEngine:
         n_parts = read.n_parts
         tasks = []
         for table in read.large:
-            meta = read.metas[table].assign(
-                **{_SEQ: pd.Series(dtype="int64"), _PART: pd.Series(dtype="int64")}
-            )
-            frame = dd.from_map(
-                _read_keyed,
-                list(enumerate(read.parts[table])),
-                meta=meta,
-                enforce_metadata=False,
-                label=f"read-{table}",
-                args=[read.metas[table], read.starts],
-            )
-            shuffled = frame.set_index(
-                _PART,
-                divisions=list(range(n_parts + 1)),
-                shuffle_method=self._session.shuffle_method,
-            )
-            for i, piece in enumerate(shuffled.to_delayed()):
+            bounds = [read.spilled[p].bounds(read.starts) for p in read.parts[table]]
+            meta = dask.delayed(read.metas[table], pure=True)
+            for i in range(n_parts):
+                slices = tuple(
+                    (number, read.spilled[p].path, int(b[i]), int(b[i + 1]))
+                    for number, (p, b) in enumerate(zip(read.parts[table], bounds, strict=True))
+                    if b[i + 1] > b[i]
+                )
                 tasks.append(
                     dask.delayed(_validate_partition, pure=True)(
-                        piece, table=table, partition=i, tz=options.tz, out=out
+                        slices, meta=meta, table=table, partition=i, tz=options.tz, out=out
                     )
                 )
-        results = self._session.compute(*tasks) if tasks else []
+        try:
+            results = self._session.compute(*tasks) if tasks else []
+        finally:
+            shutil.rmtree(out / _SPILL, ignore_errors=True)
         counts = {}
         for table in read.large:
             mine = [r for r in results if r["table"] == table]
@@ -344,24 +380,44 @@ class DaskEngine:
 # ---------------------------------------------------------------------------------------------
 # tasks (module-level functions: workers import them)
 # ---------------------------------------------------------------------------------------------
-def _scan(part: Part) -> tuple[int, pd.Series, pd.DataFrame, list[str]]:
-    """Rows of a part, its rows per athlete, its columns and dtypes (an empty frame), notes."""
-    if part.format == "parquet":
-        import pyarrow.parquet as pq
+def _spill(part: Part, path: str) -> tuple[Spilled, pd.Series, pd.DataFrame, list[str]]:
+    """Read a part once; spill its rows ordered by athlete (each keeps its row in the part).
 
-        schema = pq.ParquetFile(part.path).schema_arrow
-        empty = schema.empty_table().to_pandas().reset_index(drop=True)
-        meta = with_provenance(empty, part.rel, first_row=part.first_row)
-        ids = read_part(part, columns=["athlete_id"])
-        rows, notes = len(ids), []
-        ids = ids["athlete_id"] if "athlete_id" in ids.columns else None
-    else:
-        frame = read_part(part)
-        meta, rows, notes = frame.iloc[:0], len(frame), list(frame.attrs.get("notes", []))
-        ids = frame["athlete_id"] if "athlete_id" in frame.columns else None
-    counts = _athlete_keys(ids, rows).value_counts(dropna=True)
-    counts.index = counts.index.astype(object)
-    return rows, counts.astype("int64"), meta, notes
+    Returns the spilled part, its rows per athlete, its columns and dtypes (an empty frame) and
+    the notes of reading it.
+    """
+    import pyarrow as pa
+
+    frame = read_part(part)
+    notes = list(frame.attrs.get("notes", []))
+    frame.attrs = {}
+    ids = frame["athlete_id"] if "athlete_id" in frame.columns else None
+    codes, keys = pd.factorize(_athlete_keys(ids, len(frame)), sort=True)
+    order = np.argsort(codes, kind="stable")  # rows without an athlete (-1) first
+    counts = np.bincount(codes[codes >= 0], minlength=len(keys))
+    missing = int((codes < 0).sum())
+    firsts = missing + np.r_[0, np.cumsum(counts)[:-1]].astype("int64")
+    spilled = frame.take(order).reset_index(drop=True)
+    spilled[_ROW] = order.astype("int64")
+    table = pa.Table.from_pandas(spilled, preserve_index=False)
+    options = pa.ipc.IpcWriteOptions(compression="lz4")
+    with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema, options=options) as w:
+        w.write_table(table, max_chunksize=_SPILL_BATCH)
+    per_athlete = pd.Series(counts.astype("int64"), index=pd.Index(keys, dtype=object))
+    done = Spilled(path, len(frame), np.asarray(keys, dtype=object), firsts)
+    return done, per_athlete, frame.iloc[:0], notes
+
+
+def _read_slice(path: str, lo: int, hi: int) -> pd.DataFrame:
+    """Rows ``lo:hi`` of a spilled part (only the record batches that hold them are read)."""
+    import pyarrow as pa
+
+    with pa.memory_map(path) as source:
+        reader = pa.ipc.open_file(source)
+        first, last = lo // _SPILL_BATCH, (hi - 1) // _SPILL_BATCH
+        batches = [reader.get_batch(i) for i in range(first, last + 1)]
+        table = pa.Table.from_batches(batches).slice(lo - first * _SPILL_BATCH, hi - lo)
+        return table.to_pandas()
 
 
 def _athlete_keys(ids: pd.Series | None, n: int) -> pd.Series:
@@ -385,36 +441,32 @@ def _conform(frame: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _partition_numbers(ids: pd.Series, starts: np.ndarray) -> np.ndarray:
-    """The partition of each row: the range of sorted athlete ids its athlete falls in."""
-    keys = _athlete_keys(ids, len(ids))
-    codes, uniques = pd.factorize(keys)
-    if len(uniques) == 0:
-        return np.zeros(len(keys), dtype="int64")
-    where = np.searchsorted(starts, np.asarray(uniques, dtype=object), side="right") - 1
-    where = np.clip(where, 0, None)
-    return np.where(codes >= 0, where[np.clip(codes, 0, None)], 0).astype("int64")
-
-
-def _read_keyed(item: tuple[int, Part], meta: pd.DataFrame, starts: np.ndarray) -> pd.DataFrame:
-    number, part = item
-    frame = _conform(read_part(part), meta)
-    frame[_SEQ] = (np.int64(number) << _ROW_BITS) + np.arange(len(frame), dtype="int64")
-    ids = frame["athlete_id"] if "athlete_id" in frame.columns else None
-    frame[_PART] = (
-        _partition_numbers(ids, starts) if ids is not None else np.zeros(len(frame), "int64")
-    )
-    return frame
-
-
 def _validate_partition(
-    frame: pd.DataFrame, *, table: str, partition: int, tz: str, out: Path
+    slices: tuple[tuple[int, str, int, int], ...],
+    *,
+    meta: pd.DataFrame,
+    table: str,
+    partition: int,
+    tz: str,
+    out: Path,
 ) -> dict:
-    """Validate one partition (all rows of its athletes, in input order); write its valid rows."""
-    frame = frame.reset_index(drop=True).sort_values(_SEQ, kind="stable")
-    seq = frame[_SEQ].to_numpy()
-    raw = frame.drop(columns=[c for c in (_SEQ, _PART) if c in frame.columns])
-    good, report = validate_table(raw.reset_index(drop=True), table, tz=tz)
+    """Validate one partition (all rows of its athletes, in input order); write its valid rows.
+
+    ``slices`` are ``(part number, spilled file, first row, end row)``.
+    """
+    pieces = []
+    for number, path, lo, hi in slices:
+        piece = _conform(_read_slice(path, lo, hi), meta.assign(**{_ROW: pd.Series(dtype="int64")}))
+        piece[_SEQ] = (np.int64(number) << _ROW_BITS) + piece.pop(_ROW).to_numpy(dtype="int64")
+        pieces.append(piece)
+    frame = (
+        pd.concat(pieces, ignore_index=True)
+        if len(pieces) > 1
+        else (pieces[0] if pieces else meta.assign(**{_SEQ: pd.Series(dtype="int64")}))
+    )
+    frame = frame.sort_values(_SEQ, kind="stable", ignore_index=True)
+    seq = frame.pop(_SEQ).to_numpy()
+    good, report = validate_table(frame, table, tz=tz)
     if len(good):
         write_parquet(good, _part_file(out, table, partition))
     rejected = report.rejected

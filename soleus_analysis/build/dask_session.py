@@ -1,5 +1,11 @@
-"""Where the Dask engine runs: a local cluster of threads, dask's threaded scheduler, or a
-distributed scheduler given by its address (checked before distributed retries for long)."""
+"""Where the Dask engine runs: a local cluster of worker processes, dask's threaded scheduler,
+or a distributed scheduler given by its address (checked before distributed retries for long).
+
+The engine's tasks exchange only file names and small tables (its shuffle goes through files,
+:mod:`soleus_analysis.build.dask_engine`), so worker processes cost no serialisation of the data,
+and they use every core: pandas' validation and panel code holds Python's lock, and two threads
+of one process ran it slower than one.
+"""
 
 from __future__ import annotations
 
@@ -13,20 +19,17 @@ from dataclasses import dataclass
 
 from soleus_analysis.errors import InputError
 
-__all__ = ["CONNECT_TIMEOUT", "P2P_BUFFER", "DaskSession", "dask_session", "recording"]
+__all__ = ["CONNECT_TIMEOUT", "DaskSession", "dask_session", "recording"]
 
 #: How long to wait for a scheduler given with ``--scheduler``.
 CONNECT_TIMEOUT = "20s"
-#: Send buffer of the local cluster's p2p shuffle.
-P2P_BUFFER = "128 MiB"
 
 
 @dataclass
 class DaskSession:
-    """Where the graph runs: ``compute`` and the shuffle method that suits the scheduler."""
+    """Where the graph runs: ``compute``, and a label for the report."""
 
     client: object | None
-    shuffle_method: str
     label: str
 
     def compute(self, *objects):
@@ -40,7 +43,7 @@ class DaskSession:
             if _out_of_memory(exc):
                 raise InputError(
                     f"the build ran out of memory on the {self.label}",
-                    fix="use more partitions (--partitions), fewer threads per worker, or more "
+                    fix="use more partitions (--partitions), fewer workers, or more "
                     "memory; under an address-space limit (ulimit -v) start Python with "
                     "MALLOC_ARENA_MAX=2 and ARROW_DEFAULT_MEMORY_POOL=system (README, 'Running "
                     "on a cluster')",
@@ -98,27 +101,34 @@ def recording() -> Iterator[list[warnings.WarningMessage]]:
 
 
 @contextlib.contextmanager
-def dask_session(scheduler: str | None, threads: int | None) -> Iterator[DaskSession]:
+def dask_session(scheduler: str | None, workers: int | None) -> Iterator[DaskSession]:
     """Start (and close) a local cluster, connect to a scheduler, or use dask's threads.
 
-    Warnings raised while the graph runs (in this process: the local cluster's workers are
-    threads) are recorded, not shown; the caller puts them in the build notes. Distributed's
-    logs are limited to errors.
+    Parameters
+    ----------
+    scheduler : str or None
+        None or ``"local"``: a local cluster of ``workers`` processes with one thread each;
+        ``"threads"``: dask's threaded scheduler in this process; else a scheduler's address.
+    workers : int or None
+        Processes (or threads) of a local scheduler; default the CPU count.
+
+    Warnings raised in this process while the graph runs are recorded by the caller
+    (:func:`recording`); distributed's logs are limited to errors.
     """
     import dask
 
+    workers = workers or os.cpu_count() or 1
     config = {
-        # Keep pandas' own string dtype: dask would turn text columns into string[pyarrow].
-        "dataframe.convert-string": False,
-        # The local cluster's p2p shuffle sends shards to itself: a small send buffer is enough
-        # (the default, 1 GiB, is a quarter of a 4 GB budget). Read when its worker starts.
-        "distributed.p2p.comm.buffer": P2P_BUFFER,
+        # Workers that return freed memory to the OS at once (distributed's default, 64 KiB)
+        # spent as much time in page faults as in pandas; glibc's own threshold is used instead.
+        "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 128 * 1024 * 1024,
+        # The statistical profiler samples every worker thread each 10 ms: not needed here.
+        "distributed.worker.profile.enabled": False,
     }
-    threads = threads or os.cpu_count() or 1
     with dask.config.set(config), contextlib.ExitStack() as stack:
         if scheduler == "threads":
-            with dask.config.set(num_workers=threads):
-                yield DaskSession(None, "disk", f"dask threaded scheduler ({threads} threads)")
+            with dask.config.set(num_workers=workers):
+                yield DaskSession(None, f"dask threaded scheduler ({workers} threads)")
             return
         from distributed import Client, LocalCluster
 
@@ -129,16 +139,16 @@ def dask_session(scheduler: str | None, threads: int | None) -> Iterator[DaskSes
         if scheduler in (None, "local"):
             cluster = stack.enter_context(
                 LocalCluster(
-                    n_workers=1,
-                    threads_per_worker=threads,
-                    processes=False,
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
                     # A random port: the default (8787) may be taken, and distributed warns then.
                     dashboard_address=":0",
                     silence_logs=logging.ERROR,
                 )
             )
             client = stack.enter_context(Client(cluster, set_as_default=False))
-            label = f"local cluster (1 worker, {threads} threads)"
+            label = f"local cluster ({workers} worker process(es))"
         else:
             _check_address(scheduler)
             try:
@@ -150,12 +160,12 @@ def dask_session(scheduler: str | None, threads: int | None) -> Iterator[DaskSes
                     f"cannot connect to the Dask scheduler at {scheduler} ({exc})",
                     fix=_NO_SCHEDULER,
                 ) from None
-            workers = len(client.scheduler_info().get("workers", {}))
-            if not workers:
+            n = len(client.scheduler_info().get("workers", {}))
+            if not n:
                 raise InputError(
                     f"the Dask scheduler at {scheduler} has no workers",
                     fix="start workers with `dask worker ADDRESS` (each needs this package "
                     "installed) and build again",
                 )
-            label = f"distributed scheduler ({workers} worker(s))"
-        yield DaskSession(client, "p2p", label)
+            label = f"distributed scheduler ({n} worker(s))"
+        yield DaskSession(client, label)

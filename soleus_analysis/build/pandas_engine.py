@@ -94,7 +94,7 @@ class PandasEngine:
             self._writes.append(self._pool.submit(write_parquet, frame, path))
 
     # -----------------------------------------------------------------------------------------
-    def read(self, inputs: Inputs, options: BuildOptions) -> PandasRead:
+    def read(self, inputs: Inputs, options: BuildOptions, out: Path) -> PandasRead:
         """Read every export and table file (step 1)."""
         parts: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
         records: dict[str, dict] = {}

@@ -114,7 +114,7 @@ class BuildPlan:
         inputs = find_inputs(self.root)
         with staged_output(self.out, managed=MANAGED) as stage:
             with self.engine.session() as engine:
-                read = engine.read(inputs, self.options)
+                read = engine.read(inputs, self.options, stage)
                 tally = BuildTally(stage, file_listing(inputs, read.records))
                 valid = engine.validate(read, self.options, stage, tally)
                 panel = engine.panel(valid, self.options, stage)
