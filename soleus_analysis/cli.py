@@ -286,7 +286,7 @@ def _parser() -> argparse.ArgumentParser:
                    "(<table>/part-*.parquet), partitioned by athlete, larger than memory")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="dask engine: a running distributed scheduler (tcp://host:8786); default a "
-                   "local cluster of threads; 'threads' for dask's threaded scheduler")
+                   "local cluster of worker processes; 'threads' for dask's threaded scheduler")
     p.add_argument("--partitions", type=_positive, default=None, metavar="N",
                    help="dask engine: partitions by athlete (default one per 500,000 rows)")
     p.set_defaults(func=_cmd_build)
