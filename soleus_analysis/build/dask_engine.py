@@ -53,6 +53,7 @@ reason); build them with the pandas engine.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import re
 import shutil
@@ -338,7 +339,11 @@ class DaskEngine:
         return DaskValid(counts, athletes, tuple(read.large), n_parts)
 
     def panel(self, valid: DaskValid, options: BuildOptions, out: Path) -> PanelOutputs:
-        """Build each partition's panel, dose, provenance and loads (step 3)."""
+        """Build each partition's panel, dose, provenance and loads (step 3).
+
+        Returns the panel's summary; its ``frames`` name the tables written (as parts), with
+        None for the table.
+        """
         import dask
 
         if not any(v.sum() for v in valid.counts.values()):
@@ -397,7 +402,8 @@ def _spill(part: Part, path: str) -> tuple[Spilled, pd.Series, pd.DataFrame, lis
     counts = np.bincount(codes[codes >= 0], minlength=len(keys))
     missing = int((codes < 0).sum())
     firsts = missing + np.r_[0, np.cumsum(counts)[:-1]].astype("int64")
-    spilled = frame.take(order).reset_index(drop=True)
+    in_order = bool((order == np.arange(len(order))).all())  # often: logs kept per athlete
+    spilled = frame.reset_index(drop=True) if in_order else frame.take(order).reset_index(drop=True)
     spilled[_ROW] = order.astype("int64")
     table = pa.Table.from_pandas(spilled, preserve_index=False)
     options = pa.ipc.IpcWriteOptions(compression="lz4")
@@ -504,7 +510,8 @@ def _panel_partition(
     result = panel_outputs(valid, options, first_set_row=first_set_row)
     for name, frame in result.frames.items():
         write_parquet(frame, _part_file(out, name, partition))
-    return result
+    # Only what the report needs goes back to the client: the tables stay in their files.
+    return dataclasses.replace(result, frames=dict.fromkeys(result.frames))
 
 
 def _table_report(
