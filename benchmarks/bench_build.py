@@ -137,7 +137,7 @@ def run_child(
     import resource
 
     shutil.rmtree(out, ignore_errors=True)
-    env = dict(os.environ, **ENV, **(env or {}))
+    env = {**os.environ, **ENV, **(env or {})}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
 
     def limited() -> None:

@@ -93,7 +93,7 @@ _SEQ = "_seq"
 _ROW = "_row"
 _ROW_BITS = 32  # input position = part number << 32 | row in the part
 _SPILL = ".spill"  # temporary folder of the new output: the spilled parts
-_SPILL_BATCH = 65_536  # rows per record batch of a spilled part (the unit a slice reads)
+_SPILL_BATCH = 4_096  # rows per record batch of a spilled part (a slice reads whole batches)
 _NOT_CANONICAL = (
     "not read by the dask engine: it reads canonical tables only (<table>/ folders of parts, "
     "<table>.parquet, <table>.csv); build app exports with the pandas engine (soleus build "
@@ -411,7 +411,10 @@ def _spill(part: Part, path: str) -> tuple[Spilled, pd.Series, pd.DataFrame, lis
         w.write_table(table, max_chunksize=_SPILL_BATCH)
     per_athlete = pd.Series(counts.astype("int64"), index=pd.Index(keys, dtype=object))
     done = Spilled(path, len(frame), np.asarray(keys, dtype=object), firsts)
-    return done, per_athlete, frame.iloc[:0], notes
+    # Made from the dtypes: an empty slice (even copied: Arrow buffers are shared) would keep
+    # the whole part alive in the worker until the end of the step.
+    meta = pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in frame.dtypes.items()})
+    return done, per_athlete, meta, notes
 
 
 def _read_slice(path: str, lo: int, hi: int) -> pd.DataFrame:
