@@ -17,7 +17,8 @@ Each build runs in a fresh interpreter (the settings below are read at start-up)
 ``RLIMIT_AS``, with ``MALLOC_ARENA_MAX=2``, ``ARROW_DEFAULT_MEMORY_POOL=system`` and
 ``OPENBLAS_NUM_THREADS=1``: glibc reserves 64 MB of address space per thread arena and pyarrow's
 mimalloc 1 GiB at import, which an address-space limit counts although little of it is used.
-Peak RSS is the child's high-water mark.
+The Dask engine's worker processes inherit the limit (each of them); peak RSS is the largest sum
+of the resident sizes of the build's processes (``benchmarks.bench_build.run_child``).
 
 Input data is made once per size and kept in ``$SOLEUS_BENCH_CACHE`` (the temporary folder by
 default; about 3 s and 25 MB per copy of 300,000 sets); the time it took is printed.
@@ -32,9 +33,7 @@ import argparse
 import json
 import math
 import os
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -69,7 +68,9 @@ def make_raw(copies: int) -> tuple[Path, dict]:
     import soleus_analysis as sol
 
     root = _cache() / f"raw-{copies}-{BASE['rng']}"
-    info_path = root / "planted.json"
+    info_path = root.with_name(root.name + ".json")  # beside the raw folder: not an input
+    if (root / "planted.json").exists():  # where an earlier version kept it
+        (root / "planted.json").rename(info_path)
     if info_path.exists():
         return root, dict(json.loads(info_path.read_text()), cached=True)
     start = time.perf_counter()
@@ -104,58 +105,16 @@ def make_raw(copies: int) -> tuple[Path, dict]:
     return root, dict(info, cached=False)
 
 
-def _child(engine: str, raw: str, out: str) -> None:
-    """Run one build and print its figures as JSON (in the limited interpreter)."""
-    import soleus_analysis as sol
-
-    start = time.perf_counter()
-    try:
-        report = sol.build(raw, out, engine=engine)
-        result = {
-            "ok": True,
-            "rows_rejected": report.rows_rejected,
-            "rows_read": int(report.tables["rows_read"].sum()),
-            "athlete_weeks": int(report.weeks["weeks"].sum()),
-            "partitions": report.parameters.get("partitions"),
-        }
-    except BaseException as exc:  # a memory error is a result here
-        result = {"ok": False, "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
-    result["seconds"] = time.perf_counter() - start
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(("VmHWM", "VmPeak")):
-                result[line.split(":")[0]] = int(line.split()[1]) / 1024
-    print("RESULT " + json.dumps(result), flush=True)
-
-
 def run_build(engine: str, raw: Path, limit_gb: float) -> dict:
+    """One build in a fresh interpreter under the address-space limit (see the docstring)."""
+    from benchmarks.bench_build import run_child
+
     out = _cache() / f"out-{engine}-{raw.name}"
-    shutil.rmtree(out, ignore_errors=True)
-    limit = int(limit_gb * 2**30)
-
-    def limited() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-    env = dict(os.environ, **ENV)
-    root = Path(__file__).resolve().parents[1]
-    env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")])
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_dask", "--child", engine, str(raw), str(out)],
-        preexec_fn=limited,
-        env=env,
-        cwd=root,
-        capture_output=True,
-        text=True,
-    )
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
-    if lines:
-        result = json.loads(lines[-1][7:])
+    result = run_child(engine, raw, out, limit_gb=limit_gb, env=ENV)
+    if result["ok"]:
+        result["seconds"] = result["import"] + result["build"]
     else:
-        tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
-        result = {"ok": False, "error": f"exit {proc.returncode}: {tail[0][:200]}",
-                  "seconds": time.perf_counter() - start}
-    shutil.rmtree(out, ignore_errors=True)
+        result["seconds"] = result["wall"]
     return result
 
 
@@ -167,11 +126,7 @@ def main() -> None:
     parser.add_argument("--limit-gb", type=float, default=4.0)
     parser.add_argument("--quick", action="store_true",
                         help="about 900,000 sets (3 copies), both engines, about a minute")
-    parser.add_argument("--child", nargs=3, metavar=("ENGINE", "RAW", "OUT"))
     args = parser.parse_args()
-    if args.child:
-        _child(*args.child)
-        return
     if args.quick:
         args.sets, args.pandas_sets = [6e5], [6e5]
 
@@ -192,8 +147,8 @@ def main() -> None:
         n_sets = info["rows"]["strength_sets"]
         all_rows = sum(info["rows"].values())
         status = "ok" if r["ok"] else f"FAILED: {r['error']}"
-        if r["ok"] and r["rows_rejected"] != info["planted"]:
-            status = f"WRONG: {r['rows_rejected']} rejected, {info['planted']} planted"
+        if r["ok"] and r["rejected"] != info["planted"]:
+            status = f"WRONG: {r['rejected']} rejected, {info['planted']} planted"
         rows.append({
             "engine": engine,
             "sets": f"{n_sets:,}",
@@ -201,9 +156,9 @@ def main() -> None:
             "partitions": r.get("partitions") or "",
             "seconds": f"{r['seconds']:.0f}",
             "rows/s": f"{all_rows / r['seconds']:,.0f}" if r["ok"] else "",
-            "peak RSS MB": f"{r.get('VmHWM', float('nan')):,.0f}",
-            "peak address space MB": f"{r.get('VmPeak', float('nan')):,.0f}",
-            "limit GB": args.limit_gb,
+            "CPU s (all processes)": f"{r.get('cpu', float('nan')):,.0f}",
+            "peak RSS MB (all processes)": f"{r.get('peak_mb', float('nan')):,.0f}",
+            "limit GB (each process)": args.limit_gb,
             "result": status,
         })
         made = "reused, made earlier in" if info["cached"] else "made in"
@@ -211,8 +166,9 @@ def main() -> None:
                      f"{made} {info['seconds']:.0f} s; {info['planted']:,} bad rows planted, "
                      "half of them duplicates across parts")
     notes += [
-        "dask: default scheduler (a distributed LocalCluster of threads in the process, p2p "
-        "shuffle), default partitions (one per 500,000 input rows)",
+        "dask: default scheduler (a distributed LocalCluster of one worker process per core; "
+        "each part read once and spilled by athlete), default partitions (one per 500,000 "
+        "input rows)",
         "env of every build: " + ", ".join(f"{k}={v}" for k, v in ENV.items()),
     ]
     emit("Dask build under an address-space limit", rows, notes)

@@ -3,7 +3,18 @@
 Import as ``import soleus_analysis as sol``.
 """
 
-from soleus_analysis import plots
+from soleus_analysis.build import (
+    BuildReport,
+    Study,
+    build,
+    check_output_folder,
+    open_study,
+    read_canonical,
+    replicate_tables,
+    study_folders,
+    write_partitioned,
+    write_quarantine,
+)
 from soleus_analysis.catalog import (
     ExerciseCatalog,
     classify_exercises,
@@ -95,8 +106,6 @@ from soleus_analysis.outcomes import (
     typical_error,
 )
 from soleus_analysis.panel import add_ewma, add_lags, analysis_terms, build_panel, within_between
-from soleus_analysis.partitioned import replicate_tables, write_partitioned
-from soleus_analysis.pipeline import BuildReport, build
 from soleus_analysis.readers import (
     SOURCES,
     FolderRead,
@@ -106,6 +115,7 @@ from soleus_analysis.readers import (
     read_folder,
     read_stream,
 )
+from soleus_analysis.report import check_reports, run_reports
 from soleus_analysis.running import run_metrics, weekly_runs
 from soleus_analysis.schemas import (
     TABLES,
@@ -131,6 +141,7 @@ from soleus_analysis.simulation import (
     read_truth,
     simulate_cohort,
     simulate_panel,
+    write_canonical,
     write_cohort,
 )
 from soleus_analysis.simulation.injury import (
@@ -138,11 +149,21 @@ from soleus_analysis.simulation.injury import (
     InjuryTruth,
     simulate_injuries,
 )
-from soleus_analysis.study import Study, open_study, study_folders
 from soleus_analysis.timeutils import local_dates, week_start
 from soleus_analysis.validation import ValidationReport, validate
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # ``sol.plots`` loads matplotlib and seaborn (about 2 s) on first use, not with the package:
+    # ``soleus build`` and ``soleus validate`` never draw.
+    if name == "plots":
+        import importlib
+
+        return importlib.import_module("soleus_analysis.plots")
+    raise AttributeError(f"module 'soleus_analysis' has no attribute {name!r}")
+
 
 __all__ = [
     # errors
@@ -179,6 +200,7 @@ __all__ = [
     "implied_effects",
     "read_truth",
     "WrittenCohort",
+    "write_canonical",
     "write_cohort",
     "check_planted",
     "InjuryEffects",
@@ -233,6 +255,13 @@ __all__ = [
     # partitioned tables (the dask engine's input)
     "replicate_tables",
     "write_partitioned",
+    # build inputs and outputs
+    "check_output_folder",
+    "read_canonical",
+    "write_quarantine",
+    # reports (executed notebooks)
+    "check_reports",
+    "run_reports",
     # models
     "BanisterResult",
     "DistributedLagResult",

@@ -1,80 +1,48 @@
-"""The ``soleus`` command line.
+"""The ``soleus`` command line: the shell face of the package (it uses only ``sol.`` names).
 
-Exit status of ``soleus validate``: 0 when everything was valid, 1 when rows were rejected (they
-are written to the quarantine folder with their reasons). ``soleus build`` exits 0 when the build
-completed, rejected rows included (they are quarantined and reported; ``--strict`` makes it exit 1
-then). Any command exits 2 when the input could not be used at all (one line on stderr says which
-file and how to fix it; no traceback).
+Exit status
+-----------
+- **0**: the command did what was asked with everything it was given. ``soleus build`` exits 0
+  when every file was read, rejected rows included (they are quarantined and reported);
+- **1**: it finished, but part of the input is not in the result: ``soleus validate`` rejected
+  rows (in the quarantine folder with their reasons); ``soleus build`` could not read a file
+  (each is listed once with its reason, and the build of the others is written), or rejected rows
+  with ``--strict``; a notebook of ``soleus report`` failed;
+- **2**: the input could not be used at all, or an output cannot be written; nothing was made.
+  One line on stderr says which file or folder and how to fix it; no traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import pandas as pd
+import soleus_analysis as sol
 
-from soleus_analysis.errors import InputError, UnknownSourceError
-from soleus_analysis.readers import SOURCES, read_all
-from soleus_analysis.schemas import TABLES, data_dictionary
-from soleus_analysis.textfile import read_text_table
-from soleus_analysis.validation import ValidationReport, validate
-
-__all__ = ["main", "write_quarantine"]
+__all__ = ["main"]
 
 DEFAULT_QUARANTINE = Path("data/processed/quarantine")
 
 
-def write_quarantine(report: ValidationReport, directory: Path, name: str) -> Path | None:
-    """Write the rejected rows of a report, with their reasons, to
-    ``directory/<name>.rejected.csv``.
-
-    Returns the path written, or None when nothing was rejected (a stale file is removed).
-    """
-    target = directory / f"{name}.rejected.csv"
-    if report.ok:
-        target.unlink(missing_ok=True)
-        return None
-    directory.mkdir(parents=True, exist_ok=True)
-    report.rejected.to_csv(target, index=True)
-    return target
+def _canonical(path: Path, table: str) -> tuple[dict, list[str], str]:
+    frame = sol.read_canonical(path, table)
+    notes = list(frame.attrs.get("notes", []))
+    return {table: frame}, notes, "canonical"
 
 
-def _load_canonical(path: Path, table: str) -> tuple[pd.DataFrame, list[str]]:
-    """A CSV or Parquet file whose columns already carry the canonical names."""
-    if path.suffix.lower() == ".parquet":
-        if not path.exists():
-            raise InputError("file not found", path=path, fix="check the path and the file name")
-        return pd.read_parquet(path), []
-    text = read_text_table(path)
-    frame = text.frame.reset_index()
-    frame["source_file"] = str(path)
-    if text.decimal == ",":
-        numeric = [
-            name
-            for name, col in TABLES[table].to_schema().columns.items()
-            if str(col.dtype) in {"float64", "Int64"} and name in frame and name != "source_row"
-        ]
-        for name in numeric:
-            frame[name] = (
-                frame[name].str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-            )
-    return frame, list(text.notes)
-
-
-def _read_tables(
-    args: argparse.Namespace, path: Path
-) -> tuple[dict[str, pd.DataFrame], list[str], str]:
+def _read_tables(args: argparse.Namespace, path: Path) -> tuple[dict, list[str], str]:
     """The tables to validate: read through ``sol.read_all``, or as a canonical CSV/Parquet."""
     if path.suffix.lower() == ".parquet":
         if args.table is None:
-            raise InputError("a Parquet file needs --table", path=path, fix="pass --table TABLE")
-        frame, notes = _load_canonical(path, args.table)
-        return {args.table: frame}, notes, "canonical"
+            raise sol.InputError(
+                "a Parquet file needs --table", path=path, fix="pass --table TABLE"
+            )
+        return _canonical(path, args.table)
     try:
-        res = read_all(
+        res = sol.read_all(
             path,
             source=args.source,
             athlete_id=args.athlete_id,
@@ -83,17 +51,16 @@ def _read_tables(
             distance_unit=args.distance_unit,
             table=args.table,
         )
-    except UnknownSourceError:
+    except sol.UnknownSourceError:
         if args.table is None:
             raise
         # Not an app export: a CSV meant to hold the canonical columns of --table. Validation
         # names the columns it lacks.
-        frame, notes = _load_canonical(path, args.table)
-        return {args.table: frame}, notes, "canonical"
+        return _canonical(path, args.table)
     tables = {name: df for name, df in res.tables.items()}
     if args.table is not None:
         if args.table not in tables:
-            raise InputError(
+            raise sol.InputError(
                 f"this {res.source} file feeds {', '.join(tables)}, not {args.table}",
                 path=path,
                 fix=f"pass --table {' or '.join(tables)}, or leave --table out",
@@ -104,6 +71,7 @@ def _read_tables(
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     path = Path(args.path)
+    qdir = sol.check_output_folder(args.quarantine_dir, option="--quarantine-dir", beside=False)
     tables, notes, source = _read_tables(args, path)
     print(f"{path} (source: {source}):")
     several = len(tables) > 1
@@ -112,10 +80,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         if several and frame.empty:
             print(f"{name}: no rows in this file.")
             continue
-        report = validate(frame, name, tz=args.tz)
+        report = sol.validate(frame, name, tz=args.tz)
         print(report.to_text())
         stem = f"{path.stem}.{name}" if several else path.stem
-        written = write_quarantine(report, Path(args.quarantine_dir), stem)
+        written = sol.write_quarantine(report, qdir, stem)
         if written is not None:
             print(f"Rejected rows with their reasons: {written}")
         ok &= report.ok
@@ -125,24 +93,17 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    unknown = [t for t in args.tables if t not in TABLES]
+    unknown = [t for t in args.tables if t not in sol.TABLES]
     if unknown:
-        raise InputError(
-            f"unknown table(s) {', '.join(unknown)}", fix=f"choose from {', '.join(TABLES)}"
+        raise sol.InputError(
+            f"unknown table(s) {', '.join(unknown)}", fix=f"choose from {', '.join(sol.TABLES)}"
         )
-    print(data_dictionary(args.tables or None))
+    print(sol.data_dictionary(args.tables or None))
     return 0
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from soleus_analysis.pipeline import build
-
-    if args.engine != "dask" and (args.scheduler is not None or args.partitions is not None):
-        raise InputError(
-            "--scheduler and --partitions apply to the dask engine only",
-            fix="add --engine dask, or leave them out",
-        )
-    report = build(
+    report = sol.build(
         args.raw_dir,
         args.out,
         tz=args.tz,
@@ -156,7 +117,22 @@ def _cmd_build(args: argparse.Namespace) -> int:
     )
     print(report.summary())
     print(f"Report: {Path(args.out) / 'build_report.md'}")
-    return 1 if args.strict and report.rows_rejected else 0
+    not_read = report.files_not_read["path"].tolist() if len(report.files) else []
+    if not_read:
+        more = f" and {len(not_read) - 5} more" if len(not_read) > 5 else ""
+        print(
+            f"soleus: {len(not_read)} file(s) could not be read and are not in the build: "
+            f"{', '.join(not_read[:5])}{more} (reasons above and in build_report.md)",
+            file=sys.stderr,
+        )
+        return 1
+    if args.strict and report.rows_rejected:
+        print(
+            f"soleus: {report.rows_rejected:,} row(s) rejected (--strict); exit status 1",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
 
 
 def _print_runs(runs, out: Path) -> int:
@@ -168,33 +144,27 @@ def _print_runs(runs, out: Path) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from soleus_analysis.report import run_reports
-    from soleus_analysis.study import open_study
-
     out = Path(args.out)
+    sol.check_reports(args.notebooks, out)  # before a build that may take minutes
     parameters = {}
     if args.data:
         raw = Path(args.data).resolve()
         processed = (out / "processed" / raw.name).resolve()
-        study = open_study(raw, processed, rebuild=True, progress=not args.quiet)
+        study = sol.open_study(raw, processed, rebuild=True, progress=not args.quiet)
         print(f"Built {raw} into {processed}: {len(study.panel):,} athlete-weeks.")
         parameters = {"RAW_DIR": str(raw), "PROCESSED_DIR": str(processed)}
-    runs = run_reports(args.notebooks, out, parameters=parameters, progress=not args.quiet)
+    runs = sol.run_reports(args.notebooks, out, parameters=parameters, progress=not args.quiet)
     return _print_runs(runs, out)
 
 
 def _cmd_analysis(args: argparse.Namespace) -> int:
-    import time
-
-    from soleus_analysis.report import run_reports
-    from soleus_analysis.study import open_study, study_folders
-
     raw_root, processed_root, out = Path(args.raw), Path(args.processed), Path(args.reports)
-    studies = study_folders(raw_root)
+    sol.check_reports(args.notebooks, out)
+    studies = sol.study_folders(raw_root)
     print(f"1/2 Building {len(studies)} stud{'y' if len(studies) == 1 else 'ies'} from {raw_root}:")
     for folder in studies:
         start = time.perf_counter()
-        study = open_study(
+        study = sol.open_study(
             folder, processed_root / folder.name, rebuild=True, progress=not args.quiet
         )
         tables = study.report.get("tables", [])
@@ -206,7 +176,7 @@ def _cmd_analysis(args: argparse.Namespace) -> int:
             f"-> {processed_root / folder.name} ({time.perf_counter() - start:.1f} s)"
         )
     print(f"2/2 Running the analysis notebooks in {args.notebooks} into {out}:")
-    runs = run_reports(args.notebooks, out, progress=not args.quiet)
+    runs = sol.run_reports(args.notebooks, out, progress=not args.quiet)
     return _print_runs(runs, out)
 
 
@@ -233,15 +203,13 @@ def _positive(text: str) -> int:
 def _cmd_simulate(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from soleus_analysis.simulation import simulate_cohort, write_canonical, write_cohort
-
     try:
-        cohort = simulate_cohort(args.athletes, args.weeks, rng=args.seed, start=args.start)
+        cohort = sol.simulate_cohort(args.athletes, args.weeks, rng=args.seed, start=args.start)
     except ValueError as exc:
-        raise InputError(str(exc), fix="change --athletes, --weeks or --start") from exc
+        raise sol.InputError(str(exc), fix="change --athletes, --weeks or --start") from exc
     out = Path(args.outdir)
     if args.format == "canonical":
-        files = write_canonical(cohort, out, seed=args.seed)
+        files = sol.write_canonical(cohort, out, seed=args.seed)
         print(
             f"Simulated {args.athletes} athletes x {args.weeks} weeks (seed {args.seed}): "
             f"{len(files)} files in {args.outdir}"
@@ -249,7 +217,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         return 0
     # The writer's own stream: child 2 of the seed (the cohort uses children 0 and 1).
     writer_rng = np.random.default_rng(np.random.SeedSequence(args.seed).spawn(3)[2])
-    written = write_cohort(
+    written = sol.write_cohort(
         cohort,
         out,
         rng=writer_rng,
@@ -278,9 +246,9 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="validate one file and quarantine its bad rows")
     p.add_argument("path", help="an export (Strong, Hevy, Strava, FIT, GPX, TCX, Fitbit, PMSys) "
                    "or a canonical CSV/Parquet file")
-    p.add_argument("--table", choices=list(TABLES), default=None,
+    p.add_argument("--table", choices=list(sol.TABLES), default=None,
                    help="canonical table to validate (default: every table the file feeds)")
-    p.add_argument("--source", choices=["auto", *SOURCES], default="auto",
+    p.add_argument("--source", choices=["auto", *sol.SOURCES], default="auto",
                    help="exporting app or format (default: detected from the file)")
     p.add_argument("--athlete-id", default=None, help="athlete id (default: the file name's stem)")
     p.add_argument("--tz", default="UTC",
@@ -318,7 +286,7 @@ def _parser() -> argparse.ArgumentParser:
                    "(<table>/part-*.parquet), partitioned by athlete, larger than memory")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="dask engine: a running distributed scheduler (tcp://host:8786); default a "
-                   "local cluster of threads; 'threads' for dask's threaded scheduler")
+                   "local cluster of worker processes; 'threads' for dask's threaded scheduler")
     p.add_argument("--partitions", type=_positive, default=None, metavar="N",
                    help="dask engine: partitions by athlete (default one per 500,000 rows)")
     p.set_defaults(func=_cmd_build)
@@ -348,7 +316,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("schema", help="print the data dictionary of the canonical tables")
     p.add_argument("tables", nargs="*", metavar="TABLE",
-                   help=f"tables to show: {', '.join(TABLES)}")
+                   help=f"tables to show: {', '.join(sol.TABLES)}")
     p.set_defaults(func=_cmd_schema)
 
     p = sub.add_parser(
@@ -380,7 +348,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.func(args)
-    except InputError as exc:
+    except sol.InputError as exc:
         print(f"soleus: error: {exc}", file=sys.stderr)
         return 2
 

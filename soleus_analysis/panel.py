@@ -48,8 +48,10 @@ __all__ = [
     "LAGGED_EXPOSURES",
     "add_ewma",
     "add_lags",
+    "PanelParts",
     "analysis_terms",
     "build_panel",
+    "panel_parts",
     "within_between",
 ]
 
@@ -633,7 +635,7 @@ def build_panel(
     1 2024-05-13         0.00              0.85              -0.567
     2 2024-05-20         0.85              0.00               0.283
     """
-    return _build_panel(
+    return panel_parts(
         strength_sets,
         runs,
         wellness,
@@ -662,7 +664,7 @@ class PanelParts:
     loads: pd.DataFrame | None
 
 
-def _build_panel(
+def panel_parts(
     strength_sets,
     runs,
     wellness,
@@ -681,6 +683,11 @@ def _build_panel(
     easy,
     keep_dose=True,
 ) -> PanelParts:
+    """:func:`build_panel` with the intermediate tables a build writes (dose per set, loads).
+
+    Parameters are those of :func:`build_panel` (all keyword-only ones required); with
+    ``keep_dose`` the dose per set is kept (else only its weekly sums are computed).
+    """
     exposures = list(EXPOSURES if exposures is None else exposures)
     lag_columns = list(LAGGED_EXPOSURES if lag_columns is None else lag_columns)
     unknown = [c for c in {*exposures, *lag_columns} if c not in _BASE_COLUMNS]

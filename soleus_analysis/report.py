@@ -9,6 +9,7 @@ reports failure.
 from __future__ import annotations
 
 import html
+import importlib.util
 import json
 import time
 from dataclasses import dataclass
@@ -16,9 +17,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from soleus_analysis.build.output import check_output_folder
 from soleus_analysis.errors import InputError
 
-__all__ = ["NotebookRun", "notebook_title", "run_reports"]
+__all__ = ["NotebookRun", "check_reports", "find_notebooks", "notebook_title", "run_reports"]
+
+#: What executing and rendering the notebooks needs (the ``notebooks`` extra).
+NOTEBOOK_PACKAGES = ("papermill", "nbformat", "nbconvert", "ipykernel")
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,48 @@ their caveats.</p>
 """
 
 
+def find_notebooks(notebooks_dir: str | Path) -> list[Path]:
+    """The notebooks to run: ``NN-topic.ipynb`` files of a folder, in order.
+
+    Raises
+    ------
+    InputError
+        When the folder holds none.
+    """
+    folder = Path(notebooks_dir)
+    sources = sorted(folder.glob("[0-9][0-9]-*.ipynb")) if folder.is_dir() else []
+    if not sources:
+        raise InputError(
+            "no notebooks named NN-topic.ipynb", path=folder, fix="point --notebooks at them"
+        )
+    return sources
+
+
+def check_reports(notebooks_dir: str | Path, out_dir: str | Path) -> list[Path]:
+    """Check, before anything runs, that reports can be made: notebooks, packages, output folder.
+
+    Returns
+    -------
+    list of Path
+        The notebooks (:func:`find_notebooks`).
+
+    Raises
+    ------
+    InputError
+        When there are no notebooks, a package that runs them is missing, or the output folder
+        cannot be written.
+    """
+    sources = find_notebooks(notebooks_dir)
+    missing = [name for name in NOTEBOOK_PACKAGES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise InputError(
+            f"running the notebooks needs {', '.join(missing)}, which is not installed",
+            fix='install the notebooks extra: pip install "soleus-analysis[notebooks]"',
+        )
+    check_output_folder(out_dir, beside=False)
+    return sources
+
+
 def run_reports(
     notebooks_dir: str | Path = "notebooks",
     out_dir: str | Path = "reports",
@@ -152,11 +199,7 @@ def run_reports(
         One per notebook, in order.
     """
     notebooks_dir, out_dir = Path(notebooks_dir), Path(out_dir)
-    sources = sorted(p for p in notebooks_dir.glob("[0-9][0-9]-*.ipynb"))
-    if not sources:
-        raise InputError(
-            "no notebooks named NN-topic.ipynb", path=notebooks_dir, fix="point --notebooks at them"
-        )
+    sources = check_reports(notebooks_dir, out_dir)
     from tqdm import tqdm  # text bar on stderr; tqdm.auto warns in a kernel without ipywidgets
 
     parameters = dict(parameters or {})

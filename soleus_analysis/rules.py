@@ -245,6 +245,14 @@ def near_duplicate_sessions(
     return pd.Series(repeated[session], index=sets.index)
 
 
+def _instants(values: pd.Series) -> np.ndarray:
+    """Timestamps as UTC nanoseconds (float, NaN where missing), tz-aware or not."""
+    as_ns = pd.to_datetime(values, utc=True).dt.tz_convert(None).astype("datetime64[ns]")
+    out = as_ns.to_numpy().view("int64").astype("float64")
+    out[as_ns.isna().to_numpy()] = np.nan
+    return out
+
+
 def overlapping_intervals(
     df: pd.DataFrame, *, start: str, group: str, end: str | None = None
 ) -> pd.Series:
@@ -280,27 +288,28 @@ def overlapping_intervals(
             if col in df:
                 seconds = df[col].where(df[col].notna(), seconds)
         finish = begin + pd.to_timedelta(seconds.fillna(0.0), unit="s")
-    order = np.lexsort((begin.to_numpy(), df[group].to_numpy()))
+    # Integer instants (UTC): comparing and sorting tz-aware values as objects cost seconds.
+    b_all = _instants(begin)
+    f_all = _instants(finish)
+    order = np.lexsort((b_all, df[group].to_numpy()))
     g = df[group].to_numpy()[order]
-    b = begin.to_numpy()[order]
-    f = finish.to_numpy()[order]
+    b = b_all[order]
+    f = f_all[order]
     flags = np.zeros(len(df), dtype=bool)
     # Fast screen: with a running maximum of all earlier ends, a row that clears it clears the
     # greedy rule too, so the exact loop runs only over the groups that have a candidate.
     new_group = np.r_[True, g[1:] != g[:-1]]
-    prev_end = pd.Series(f).groupby(np.cumsum(new_group)).transform(
-        lambda s: s.cummax().shift()
-    )
-    candidate = (~new_group) & (b < prev_end.to_numpy())
+    group_id = np.cumsum(new_group)
+    running = pd.Series(f).groupby(group_id).cummax()
+    prev_end = running.groupby(group_id).shift().to_numpy(dtype="float64")
+    candidate = (~new_group) & (b < prev_end)
     if candidate.any():
-        groups_to_check = set(g[candidate])
+        rows = np.flatnonzero(np.isin(group_id, np.unique(group_id[candidate])))
         last_end = None
         current = None
-        for i in range(len(g)):
-            if g[i] not in groups_to_check:
-                continue
-            if g[i] != current:
-                current, last_end = g[i], f[i]
+        for i in rows:
+            if group_id[i] != current:
+                current, last_end = group_id[i], f[i]
                 continue
             if b[i] < last_end:
                 flags[i] = True

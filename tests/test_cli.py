@@ -1,3 +1,6 @@
+import os
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -162,3 +165,118 @@ def test_validate_wrong_table_for_source(capsys):
 def test_validate_fit_directly(capsys):
     assert main(["validate", str(DATA / "fit" / "garmin-fenix-5-run.fit"), "--table", "runs"]) == 0
     assert "runs: 1 rows read; 1 valid" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------------------------
+# impossible output paths: one line, exit 2, before any work
+# ---------------------------------------------------------------------------------------------
+def _unwritable(tmp_path):
+    """A folder this process cannot write into (root may write anywhere but /proc/1)."""
+    if os.geteuid() == 0:
+        if not os.path.isdir("/proc/1"):
+            pytest.skip("no folder is unwritable for root here")
+        return Path("/proc/1")
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    return folder
+
+
+def _one_line_error(err, path):
+    line = err.strip()
+    assert "Traceback" not in err and len(line.splitlines()) == 1
+    assert str(path) in line and "Fix:" in line
+    return line
+
+
+@pytest.fixture
+def sets_csv(tmp_path):
+    path = tmp_path / "sets.csv"
+    _write_sets_with_broken_rows(path, n_rows=40, n_broken=3)
+    return path
+
+
+@pytest.mark.parametrize("where", ["file", "under a file", "unwritable"])
+def test_build_to_an_impossible_output_folder_is_one_line_and_exit_2(
+    tmp_path, sets_csv, capsys, where
+):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    sets_csv.rename(raw / "strength_sets.csv")
+    (tmp_path / "notes.txt").write_text("x")
+    out, named = {
+        "file": (tmp_path / "notes.txt", tmp_path / "notes.txt"),
+        "under a file": (tmp_path / "notes.txt" / "out", tmp_path / "notes.txt"),
+        "unwritable": (_unwritable(tmp_path) / "out", _unwritable(tmp_path)),
+    }[where]
+    assert main(["build", str(raw), "--out", str(out), "--quiet"]) == 2
+    line = _one_line_error(capsys.readouterr().err, named)
+    assert "--out" in line
+    assert (tmp_path / "notes.txt").read_text() == "x"
+
+
+@pytest.mark.parametrize("where", ["under a file", "unwritable"])
+def test_validate_to_an_impossible_quarantine_folder_is_one_line_and_exit_2(
+    tmp_path, sets_csv, capsys, where
+):
+    (tmp_path / "notes.txt").write_text("x")
+    qdir, named = {
+        "under a file": (tmp_path / "notes.txt" / "q", tmp_path / "notes.txt"),
+        "unwritable": (_unwritable(tmp_path) / "q", _unwritable(tmp_path)),
+    }[where]
+    code = main(["validate", str(sets_csv), "--table", "strength_sets",
+                 "--quarantine-dir", str(qdir)])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""  # checked before the file is read
+    assert "--quarantine-dir" in _one_line_error(captured.err, named)
+
+
+def test_report_checks_the_notebooks_and_the_output_before_building(tmp_path, capsys):
+    raw = tmp_path / "study"
+    raw.mkdir()
+    factories.strength_sets(2).to_csv(raw / "strength_sets.csv", index=False)
+    (tmp_path / "no-notebooks").mkdir()
+    out = tmp_path / "reports"
+    code = main(["report", "--data", str(raw), "--out", str(out),
+                 "--notebooks", str(tmp_path / "no-notebooks"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "no notebooks named NN-topic.ipynb" in err
+    assert not (out / "processed").exists()  # nothing was built
+    (tmp_path / "notes.txt").write_text("x")
+    notebooks = tmp_path / "nb"
+    notebooks.mkdir()
+    (notebooks / "01-x.ipynb").write_text("{}")
+    code = main(["report", "--data", str(raw), "--out", str(tmp_path / "notes.txt"),
+                 "--notebooks", str(notebooks), "--quiet"])
+    assert code == 2
+    _one_line_error(capsys.readouterr().err, tmp_path / "notes.txt")
+
+
+# ---------------------------------------------------------------------------------------------
+# outputs that are safe to open
+# ---------------------------------------------------------------------------------------------
+FORMULAS = ["=HYPERLINK(\"http://evil\",\"x\")", "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3",
+            "\t=1", "=1"]
+
+
+def test_quarantine_csv_cells_cannot_run_as_formulas(tmp_path, capsys):
+    sets = factories.strength_sets(2).astype({"reps": object})
+    sets.loc[: len(FORMULAS) - 1, "exercise_raw"] = FORMULAS
+    sets.loc[: len(FORMULAS) - 1, "reps"] = "-3.5"  # rejected (reps >= 0), a number: kept
+    path = tmp_path / "sets.csv"
+    sets.to_csv(path, index=False)
+    qdir = tmp_path / "q"
+    assert main(["validate", str(path), "--table", "strength_sets",
+                 "--quarantine-dir", str(qdir)]) == 1
+    capsys.readouterr()
+    import csv
+
+    with (qdir / "sets.rejected.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == len(FORMULAS)
+    for row, formula in zip(rows, FORMULAS, strict=True):
+        assert row["exercise_raw"] == "'" + formula  # shown as text, still readable
+        assert row["reps"] == "-3.5"
+    every_cell = [cell for row in rows for cell in row.values()]
+    assert not any(cell.startswith(("=", "+", "@", "\t", "\r")) for cell in every_cell)
+    assert not any(cell.startswith("-") and cell != "-3.5" for cell in every_cell)

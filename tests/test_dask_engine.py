@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import soleus_analysis as sol
+from soleus_analysis.build.parts import read_part, table_parts
 from soleus_analysis.cli import main
-from soleus_analysis.partitioned import read_part, table_parts
 from soleus_analysis.simulation import SOLEUS_SHARES
 from tests import factories
 
@@ -187,7 +187,7 @@ def test_every_planted_row_is_quarantined_with_its_check(builds):
 
 def test_validating_parts_separately_misses_cross_part_duplicates(builds):
     # What pandera on Dask does: each part alone. The copies in the last part pass there.
-    parts, _ = table_parts(builds.raw)
+    parts = table_parts(builds.raw)
     cross_part = {"duplicate_set", "near_duplicate_session", "duplicate_run", "overlapping_run",
                   "duplicate_session", "duplicate_day"}
     for table, planted in builds.planted.items():
@@ -277,7 +277,7 @@ def test_duplicate_set_split_across_two_parts_is_rejected(tmp_path):
     again = sets.iloc[[3]]
     sets = pd.concat([sets, again], ignore_index=True)  # the copy is the last row
     sol.write_partitioned({"strength_sets": sets}, tmp_path / "raw", partitions=2)
-    parts, _ = table_parts(tmp_path / "raw")
+    parts = table_parts(tmp_path / "raw")
     halves = [read_part(p) for p in parts["strength_sets"]]
     assert len(halves[0]) > 3 and len(halves) == 2  # row 3 in part 0, its copy in part 1
     assert all(sol.validate(h, "strength_sets").ok for h in halves)  # each part alone: no error
@@ -322,9 +322,10 @@ def test_cli_builds_single_files_and_lists_app_exports(tmp_path, capsys):
     (raw / "watch.fit").write_bytes(b"\x0e\x10FIT")
     code = main(["build", str(raw), "--out", str(tmp_path / "dask"), "--engine", "dask",
                  "--scheduler", "threads", "--partitions", "2"])
-    printed = capsys.readouterr().out
-    assert code == 0
-    assert "strength_sets: 135 rows read, 132 valid, 3 rejected" in printed
+    captured = capsys.readouterr()
+    assert code == 1  # the app export is not read by the dask engine
+    assert "could not be read and are not in the build: watch.fit" in captured.err
+    assert "strength_sets: 135 rows read, 132 valid, 3 rejected" in captured.out
     dask_report = sol.open_study(raw, tmp_path / "dask", rebuild=False).report
     assert dask_report["parameters"]["partitions"] == 2
     assert "threaded scheduler" in dask_report["parameters"]["reader"]

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 import soleus_analysis as sol
-from soleus_analysis.partitioned import read_part, table_of, table_parts
+from soleus_analysis.build.inputs import table_of
+from soleus_analysis.build.parts import read_part, table_parts
 from tests import factories
 
 PROVENANCE = ["source_file", "source", "source_row"]
@@ -23,8 +24,8 @@ def test_write_partitioned_round_trip(tmp_path):
     assert names == [f"strength_sets/part-{i:05d}.parquet" for i in range(4)] + [
         "athletes.parquet"
     ]  # the empty runs table is not written
-    parts, other = table_parts(tmp_path)
-    assert list(parts) == ["athletes", "strength_sets"] and other == []
+    parts = table_parts(tmp_path)
+    assert list(parts) == ["athletes", "strength_sets"]
     frames = [read_part(p) for p in parts["strength_sets"]]
     assert [len(f) for f in frames] == [13, 14, 13, 14]
     back = pd.concat(frames, ignore_index=True)
@@ -36,7 +37,7 @@ def test_write_partitioned_round_trip(tmp_path):
 def test_large_parquet_file_is_split_into_row_groups(tmp_path):
     sets = factories.strength_sets(10)
     sets.to_parquet(tmp_path / "strength_sets.parquet", index=False, row_group_size=20)
-    parts, _ = table_parts(tmp_path, max_rows=50)
+    parts = table_parts(tmp_path, max_rows=50)
     pieces = parts["strength_sets"]
     assert [p.rows for p in pieces] == [40, 50]  # whole row groups of 20 rows
     assert [p.first_row for p in pieces] == [0, 40]
@@ -48,7 +49,8 @@ def test_large_parquet_file_is_split_into_row_groups(tmp_path):
 
 
 def test_parts_come_in_the_pandas_engine_order(tmp_path):
-    # The pandas engine reads CSV files through sol.read_folder first, then Parquet files.
+    # Table files in sorted path order, whatever their format; exports, documentation and a
+    # simulation's truth are no table files.
     sets = factories.strength_sets(2)
     (tmp_path / "strength_sets").mkdir()
     sets.to_parquet(tmp_path / "strength_sets" / "a.parquet", index=False)
@@ -58,17 +60,29 @@ def test_parts_come_in_the_pandas_engine_order(tmp_path):
     (tmp_path / "README.md").write_text("notes\n")
     (tmp_path / "truth.csv").write_text("x\n1\n")
     (tmp_path / "strong.csv").write_text("Date,Exercise Name\n")
-    parts, other = table_parts(tmp_path)
+    parts = table_parts(tmp_path)
     assert [p.rel for p in parts["strength_sets"]] == [
+        "strength_sets/a.parquet",
         "strength_sets/b.csv",
         "x.strength_sets.csv",
-        "strength_sets/a.parquet",
     ]
-    assert other == ["strong.csv"]
     athletes = read_part(parts["athletes"][0])
-    assert athletes["source"].tolist() == ["athletes"]  # as sol.read_folder reads it
+    assert athletes["source"].tolist() == ["canonical"]
+    assert athletes["source_file"].tolist() == ["athletes.csv"]
     report = sol.build(tmp_path, tmp_path.parent / "out")
     assert report.tables.set_index("table").loc["strength_sets", "rows_read"] == 3 * len(sets)
+    # The pandas engine put them together in the same order: the three files hold the same
+    # sets, so the first file's are kept and the later copies rejected as duplicates.
+    written = pd.read_parquet(tmp_path.parent / "out" / "strength_sets.parquet")
+    assert set(written["source_file"]) == {"strength_sets/a.parquet"}
+    assert report.quarantine["source_file"].tolist() == [
+        "strength_sets/b.csv", "x.strength_sets.csv"
+    ]
+    files = report.files.set_index("path")
+    assert files.loc["strong.csv", "error"] and files.loc["truth.csv", "source"] == (
+        "simulation truth"
+    )
+    assert "README.md" not in files.index
 
 
 def test_table_of():

@@ -157,22 +157,51 @@ def test_unusable_folders(tmp_path):
 
 def test_cli_build(raw, tmp_path, capsys):
     out = tmp_path / "processed"
-    assert (
-        main(["build", str(raw), "--out", str(out), "--lags", "1", "2", "--ewma", "exponential"])
-        == 0
-    )
+    args = ["build", str(raw), "--out", str(out), "--lags", "1", "2", "--ewma", "exponential"]
+    # watch.fit cannot be read: the build of the rest is written, and the exit status says so.
+    assert main(args) == 1
     captured = capsys.readouterr()
     text = captured.out
     assert "reading" in captured.err and "file" in captured.err  # progress bar of the files read
+    assert "1 file(s) could not be read and are not in the build: watch.fit" in captured.err
     assert "strength_sets: 135 rows read, 132 valid, 3 rejected" in text
     assert "reps / greater_than_or_equal_to" in text and "Unmapped exercise names: 1" in text
+    assert text.count("watch.fit") == 1  # listed once, its reason once
     panel = pd.read_parquet(out / "athlete_week.parquet")
     assert "soleus_sets_lag2" in panel.columns and "soleus_sets_lag3" not in panel.columns
     assert panel.attrs["ewma_convention"] == "exponential"
+    (raw / "watch.fit").unlink()
+    assert main(args) == 0  # every file read; rejected rows are quarantined
     assert main(["build", str(raw), "--out", str(out), "--strict", "--quiet"]) == 1
-    assert capsys.readouterr().err == ""
+    assert capsys.readouterr().err == "soleus: 3 row(s) rejected (--strict); exit status 1\n"
     assert main(["build", str(tmp_path / "missing"), "--out", str(out)]) == 2
     assert "raw data folder not found" in capsys.readouterr().err
+
+
+def test_files_that_cannot_be_read_are_listed_once_grouped_by_reason(tmp_path, capsys):
+    # A hand-made running log is no export the readers know: two athletes' copies of it.
+    raw = tmp_path / "raw"
+    for athlete in ("ada", "bob"):
+        (raw / athlete).mkdir(parents=True)
+        (raw / athlete / "runlog.csv").write_text(
+            "Date,Distance (km),Time,Avg HR,RPE\n2024-05-06,10.2,52:10,150,6\n"
+        )
+    factories.strength_sets(3).assign(athlete_id="ada").to_csv(
+        raw / "ada" / "sets.strength_sets.csv", index=False
+    )
+    code = main(["build", str(raw), "--out", str(tmp_path / "out"), "--quiet"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "2 file(s) could not be read" in captured.err
+    assert "ada/runlog.csv, bob/runlog.csv" in captured.err
+    # One line for the two files and their shared reason; no file's path inside its reason.
+    lines = [ln for ln in captured.out.splitlines() if "runlog.csv" in ln]
+    assert len(lines) == 1 and lines[0].count("cannot tell which app exported") == 1
+    assert str(raw) not in lines[0]
+    report = sol.open_study(raw, tmp_path / "out", rebuild=False).report
+    errors = {f["path"]: f["error"] for f in report["files"]}
+    assert errors["ada/runlog.csv"].startswith("cannot tell which app exported this file")
+    assert errors["ada/sets.strength_sets.csv"] is None
 
 
 def _cohort(rng, n_athletes=4, n_weeks=10):
@@ -273,42 +302,36 @@ def test_build_reproduces_the_true_weekly_dose_up_to_rejected_rows(tmp_path):
     assert report.unmapped["name"].tolist() == ["Mystery Calf Gizmo"]
 
 
-def test_app_readers_and_canonical_files_never_read_a_file_twice(raw, tmp_path):
-    from types import SimpleNamespace
+def test_app_exports_and_table_files_are_each_read_once(tmp_path):
+    # An app export and a canonical table file side by side: each file is listed once, and its
+    # rows are in the tables once (the exports first, then the table files).
+    import shutil
+    from pathlib import Path
 
-    from soleus_analysis.pipeline import _read_folder
-
-    def fake_read_folder(root, *, tz="UTC", athletes=None):
-        runs = factories.runs(3).assign(
-            source="fit", source_file=str(root / "watch.fit"), source_row=[1, 2, 3]
-        )
-        files = pd.DataFrame(
-            {
-                "path": [
-                    str(root / "watch.fit"),
-                    str(root / "runs.parquet"),
-                    str(root / "sessions.csv"),
-                ],
-                "source": ["fit", "canonical", None],
-                "tables": ["runs", "runs", None],
-                "rows": [3, 20, 0],
-                "athlete_id": ["a1", None, None],
-                "error": [None, None, "unknown format"],
-                "notes": None,
-            }
-        )
-        return SimpleNamespace(tables={"runs": runs}, files=files)
-
-    read = _read_folder(raw, "UTC", fake_read_folder)
-    files = read.files.set_index("path")
-    assert files.loc["watch.fit", "source"] == "fit" and pd.isna(files.loc["watch.fit", "error"])
-    # runs.parquet was read by the app readers (their table holds only the 3 FIT runs here), so it
-    # is not read again; sessions.csv they could not read, so it is read as a canonical table.
-    assert len(read.tables["runs"]) == 3 and set(read.tables["runs"]["source_file"]) == {
-        "watch.fit"
+    data = Path(__file__).parent / "data"
+    raw = tmp_path / "raw"
+    (raw / "ada").mkdir(parents=True)
+    shutil.copy(data / "strong" / "strong_newest_kg.csv", raw / "ada" / "strong.csv")
+    sets = factories.strength_sets(2).assign(athlete_id="bob")
+    sets.to_csv(raw / "bob.strength_sets.csv", index=False)
+    factories.runs(3).to_parquet(raw / "runs.parquet")
+    report = sol.build(raw, tmp_path / "out")
+    files = report.files.set_index("path")
+    assert sorted(files.index) == ["ada/strong.csv", "bob.strength_sets.csv", "runs.parquet"]
+    assert files.loc["ada/strong.csv", "source"] == "strong"
+    assert files.loc["bob.strength_sets.csv", "source"] == "canonical"
+    assert files["error"].isna().all()
+    written = pd.read_parquet(tmp_path / "out" / "strength_sets.parquet")
+    read = files.loc[["ada/strong.csv", "bob.strength_sets.csv"], "rows"]
+    strong_sets = sol.read(raw / "ada" / "strong.csv", table="strength_sets")
+    assert read["bob.strength_sets.csv"] == len(sets)
+    assert report.tables.set_index("table").loc["strength_sets", "rows_read"] == len(
+        strong_sets
+    ) + len(sets)
+    assert written["source_file"].value_counts().to_dict() == {
+        "ada/strong.csv": len(strong_sets),
+        "bob.strength_sets.csv": len(sets),
     }
-    assert len(read.tables["sessions"]) == 4 and files.loc["sessions.csv", "source"] == "canonical"
-    assert len(read.tables["strength_sets"]) == 108 + 27
 
 
 def test_build_of_a_simulated_cohort_matches_its_truth(tmp_path):
@@ -375,3 +398,62 @@ def test_a_documented_data_set_folder_is_read_with_its_athlete_folders(tmp_path)
     assert (panel["fatigue"].dropna().between(1, 5)).all()
     daily = pd.read_parquet(tmp_path / "out" / "daily_loads.parquet")
     assert daily["unrated_sessions"].sum() > 0 and (daily["status"] == "training").sum() > 20
+
+
+def test_user_text_is_neither_a_formula_in_quarantine_nor_markup_in_the_report(tmp_path):
+    mistune = pytest.importorskip("mistune")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    sets = factories.strength_sets(2).astype({"reps": object})
+    names = ['<img src=x onerror="alert(1)">', "**Calf** [raise](http://evil.example) | x",
+             "<script>alert(2)</script> Soleus"]
+    sets.loc[:2, "exercise_raw"] = names  # unmapped names go into the report
+    sets.loc[3, "reps"] = "=HYPERLINK(\"http://evil\",\"x\")"  # rejected, quarantined
+    sets.loc[4, "athlete_id"] = "@evil"
+    sets.loc[4, "reps"] = "-1"  # rejected
+    sets.to_csv(raw / "strength_sets.csv", index=False)
+    report = sol.build(raw, tmp_path / "out")
+    assert set(names) <= set(report.unmapped["name"])
+    html = mistune.html((tmp_path / "out" / "build_report.md").read_text())
+    assert "<img" not in html and "<script" not in html and "<strong>" not in html
+    assert 'href="http://evil.example"' not in html
+    assert "&lt;img" in html and "**Calf**" in html  # shown as written
+    quarantined = (tmp_path / "out" / report.quarantine["file"].iloc[0]).read_text()
+    assert "'=HYPERLINK" in quarantined and "'@evil" in quarantined
+    assert ",=" not in quarantined and ",@" not in quarantined
+    # Read back by the study, the cells are as given.
+    study = sol.open_study(raw, tmp_path / "out", rebuild=False)
+    q = study.quarantine()
+    assert set(q["athlete_id"]) == {"@evil", "a1"}
+    original = pd.read_csv(tmp_path / "out" / report.quarantine["file"].iloc[0], dtype=str)
+    assert original["reps"].tolist() == ["'=HYPERLINK(\"http://evil\",\"x\")", "-1"]
+
+
+def test_tables_are_sorted_as_pandas_sorts_them():
+    # The build sorts with Arrow; the order must be pandas' stable sort, missing values last.
+    from soleus_analysis.build.steps import sort_table
+
+    rng = np.random.default_rng(5)
+    n = 400
+    sets = pd.DataFrame(
+        {
+            "athlete_id": pd.array(rng.choice(["b", "a", "ä", "A", None], n), dtype="str"),
+            "session_start": pd.to_datetime("2024-01-01", utc=True)
+            + pd.to_timedelta(rng.integers(0, 5, n), unit="D"),
+            "exercise_raw": pd.array(rng.choice(["Calf", "calf", "", None], n), dtype="str"),
+            "set_index": pd.array(rng.choice([0, 1, None], n), dtype="Int64"),
+            "source_file": "x.csv",
+            "source_row": pd.array(rng.permutation(n) + 2, dtype="Int64"),
+            "reps": rng.normal(size=n),
+        }
+    )
+    sets.loc[::7, "session_start"] = pd.NaT
+    expected = sets.sort_values(
+        ["athlete_id", "session_start", "exercise_raw", "set_index", "source_file", "source_row"],
+        kind="stable",
+        ignore_index=True,
+    )
+    pd.testing.assert_frame_equal(sort_table(sets, "strength_sets"), expected)
+    pd.testing.assert_frame_equal(sort_table(expected, "strength_sets"), expected)
+    runs = pd.DataFrame({"athlete_id": ["b", "a", "a"], "start": [3.0, np.nan, 1.0]})
+    np.testing.assert_array_equal(sort_table(runs, "runs")["start"], [1.0, np.nan, 3.0])

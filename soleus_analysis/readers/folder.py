@@ -9,10 +9,12 @@ Rules
   that athlete's files that do not state their units (the ``tz`` argument is the zone of athletes
   without one).
 - A file that cannot be read is listed in ``files`` with its error and the others are still read.
-- ``README*``, ``SOURCE*``, ``LICENSE*``, ``truth*`` (a simulated cohort's known answer),
-  ``*.md``, ``*.txt`` and hidden files are skipped. Activity files that a Strava
-  ``activities.csv`` names in ``Filename`` are read through
-  it (its runs get their stream metrics) and not a second time on their own.
+- Files that hold no training data are skipped (:func:`not_data`, the one rule set of the package:
+  ``soleus build`` and its Dask engine use it too): hidden files and folders, documentation
+  (``README*``, ``SOURCE*``, ``LICENSE*``, ``*.md``, ``*.txt``, ``*.rst``, ``*.pdf``) and
+  ``truth*`` (a simulated cohort's known answer). ``athletes.csv`` is read as the athletes table,
+  not as an export. Activity files that a Strava ``activities.csv`` names in ``Filename`` are read
+  through it (its runs get their stream metrics) and not a second time on their own.
 - Files are read in sorted path order, so the result is deterministic. Many files (at least
   ``PARALLEL_MIN_FILES``) are read by a pool of processes, one file per task; the results are
   still put together in sorted path order, so the tables do not depend on the pool.
@@ -24,6 +26,7 @@ import csv
 import multiprocessing
 import os
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from os import PathLike
@@ -35,16 +38,15 @@ from soleus_analysis.errors import InputError
 from soleus_analysis.readers.api import read_all
 from soleus_analysis.textfile import read_text_table
 
-__all__ = ["PARALLEL_MIN_FILES", "FolderRead", "read_folder"]
+__all__ = ["PARALLEL_MIN_FILES", "FolderRead", "not_data", "read_folder"]
 
 #: Fewest files to read for ``read_folder`` to use a process pool (forked workers; results are
 #: pickled back). On the demo cohort (154 exports naming 740 activity files, 2 cores, load about
 #: 1.5) two processes read in 8.3 s what one process reads in 12.2 s (benchmarks/bench_readers.py).
 PARALLEL_MIN_FILES = 64
 
-_SKIP_PREFIXES = ("readme", "source", "license", "licence", "truth")
-_SKIP_SUFFIXES = (".md", ".txt", ".rst")
-_SKIP_NAMES = {"truth.json", "athletes.csv"}
+_DOC_PREFIXES = ("readme", "source", "license", "licence")
+_DOC_SUFFIXES = (".md", ".txt", ".rst", ".pdf")
 
 
 @dataclass(frozen=True)
@@ -66,14 +68,38 @@ class FolderRead:
     files: pd.DataFrame
 
 
-def _skipped(path: Path) -> bool:
-    name = path.name.lower()
-    return (
-        name.startswith(".")
-        or name.startswith(_SKIP_PREFIXES)
-        or name.endswith(_SKIP_SUFFIXES)
-        or name in _SKIP_NAMES
-    )
+def not_data(rel: str | PathLike[str]) -> str | None:
+    """Why a file of a raw folder holds no training data, or None when it may.
+
+    The one rule set that :func:`read_folder`, ``soleus build`` and its Dask engine share.
+
+    Parameters
+    ----------
+    rel : str or path
+        The file's path relative to the raw folder.
+
+    Returns
+    -------
+    str or None
+        ``"hidden"`` (the file or a folder on its path starts with a dot), ``"documentation"``
+        (``README*``, ``SOURCE*``, ``LICENSE*``/``LICENCE*``, ``*.md``, ``*.txt``, ``*.rst``,
+        ``*.pdf``), ``"simulation truth"`` (``truth*``: the known answer that ``soleus simulate``
+        writes next to a simulated cohort), or None.
+
+    Examples
+    --------
+    >>> [not_data(p) for p in ["ada/strong.csv", "README.md", ".git/x", "truth_weeks.csv"]]
+    [None, 'documentation', 'hidden', 'simulation truth']
+    """
+    parts = Path(rel).parts
+    name = parts[-1].lower() if parts else ""
+    if any(part.startswith(".") for part in parts):
+        return "hidden"
+    if name.startswith(_DOC_PREFIXES) or name.endswith(_DOC_SUFFIXES):
+        return "documentation"
+    if name.startswith("truth"):
+        return "simulation truth"
+    return None
 
 
 def _athletes(
@@ -223,6 +249,7 @@ def read_folder(
     athletes: pd.DataFrame | str | PathLike[str] | None = None,
     progress: bool = False,
     workers: int | None = None,
+    skip: Callable[[Path], bool] | None = None,
 ) -> FolderRead:
     """Read every export under ``root`` (see the module docstring for the rules).
 
@@ -241,6 +268,10 @@ def read_folder(
         Processes reading files at the same time. Default: one when there are fewer than
         ``PARALLEL_MIN_FILES`` files, else up to the cores available (at most 8). The result is
         the same whatever the number.
+    skip : callable, optional
+        Files (paths relative to ``root``) for which ``skip(rel)`` is true are neither read nor
+        listed, besides those of :func:`not_data` (``soleus build`` reads canonical tables
+        itself).
 
     Returns
     -------
@@ -250,10 +281,12 @@ def read_folder(
     if not base.is_dir():
         raise InputError("not a folder", path=base, fix="pass the folder that holds the exports")
     table = _athletes(base, athletes)
-    paths = sorted(p for p in base.rglob("*") if p.is_file() and not _skipped(p.relative_to(base)))
-    paths = [
-        p for p in paths if not any(part.startswith(".") for part in p.relative_to(base).parts)
-    ]
+    paths = []
+    for path in sorted(p for p in base.rglob("*") if p.is_file()):
+        rel = path.relative_to(base)
+        if not_data(rel) or rel.name.lower() == "athletes.csv" or (skip and skip(rel)):
+            continue
+        paths.append(path)
     members = _strava_members(paths)
     parts: dict[str, list[pd.DataFrame]] = {}
     if table is not None:

@@ -14,12 +14,12 @@ path                                  content
 ``<anything>.<table>.csv``            also ``club/a2.strength_sets.csv``
 ====================================  =============================================================
 
-The parts of a table are read in the order in which the pandas engine concatenates them, so that
-"the first occurrence" of a duplicate and the ``row`` numbers of the quarantine are the same in both
-engines: a root ``athletes.csv`` first, then the CSV files in sorted path order (the pandas engine
-reads them through :func:`soleus_analysis.read_folder`), then the Parquet files in sorted path
-order. A large Parquet file is split into parts of whole row groups (about ``max_rows`` rows);
-a CSV file is one part (split large CSV files, or better convert them to Parquet).
+Which files are tables is decided by :mod:`soleus_analysis.build.inputs`, for both engines. The
+parts of a table are read in the order in which the pandas engine concatenates them (the table
+files in sorted path order), so that "the first occurrence" of a duplicate and the ``row`` numbers
+of the quarantine are the same in both engines. A large Parquet file is split into parts of whole
+row groups (about ``max_rows`` rows); a CSV file is one part (split large CSV files, or better
+convert them to Parquet).
 
 App exports (Strong, Hevy, Strava, FIT, GPX, PMSys, ...) are small per athlete: build them with the
 pandas engine (``soleus build`` without ``--engine``), or convert them first:
@@ -29,13 +29,12 @@ Functions
 ---------
 :func:`write_partitioned` writes canonical tables in this layout; :func:`replicate_tables` copies a
 cohort under new athlete ids (to make large test data from the simulator); :func:`table_parts`
-lists the parts of a folder and :func:`read_part` reads one, exactly as the pandas engine reads
-that file.
+lists the parts of a folder's table files and :func:`read_part` reads one, exactly as the pandas
+engine reads that file.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from os import PathLike
@@ -44,59 +43,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from soleus_analysis.errors import InputError
-
-__all__ = [
-    "LARGE_TABLES",
-    "Part",
-    "read_part",
-    "replicate_tables",
-    "table_of",
-    "table_parts",
-    "with_provenance",
-    "write_partitioned",
-]
-
-#: Canonical tables a raw folder can hold, in build order.
-INPUT_TABLES = ("athletes", "strength_sets", "runs", "sessions", "wellness")
-#: Tables that are partitioned by :func:`write_partitioned` (``athletes`` is one file).
-LARGE_TABLES = ("strength_sets", "runs", "sessions", "wellness")
-_CANONICAL_FILE = re.compile(
-    r"^(?:.+\.)?(athletes|strength_sets|runs|sessions|wellness)\.(csv|parquet)$", re.IGNORECASE
+from soleus_analysis.build.inputs import (
+    TABLES,
+    Inputs,
+    find_inputs,
+    read_canonical,
+    with_provenance,
 )
-_FORMATS = {".csv": "csv", ".parquet": "parquet"}
+
+__all__ = ["Part", "read_part", "replicate_tables", "table_parts", "write_partitioned"]
+
 _TIME_COLUMNS = {
     "strength_sets": "session_start",
     "runs": "start",
     "sessions": "start",
     "wellness": "date",
 }
-
-
-def table_of(rel: str | PathLike[str]) -> str | None:
-    """The canonical table a file of a raw folder holds, or None.
-
-    Parameters
-    ----------
-    rel : str or path
-        The file's path relative to the raw folder.
-
-    Examples
-    --------
-    >>> table_of("strength_sets/part-00001.parquet"), table_of("club/a2.runs.csv")
-    ('strength_sets', 'runs')
-    >>> table_of("ada/strong.csv") is None
-    True
-    """
-    path = Path(rel)
-    match = _CANONICAL_FILE.match(path.name)
-    if match is not None:
-        return match.group(1).lower()
-    if len(path.parts) > 1 and path.suffix.lower() in _FORMATS:
-        folder = path.parts[0].lower()
-        if folder in INPUT_TABLES:
-            return folder
-    return None
 
 
 @dataclass(frozen=True)
@@ -128,20 +90,6 @@ class Part:
     rows: int | None = None
 
 
-def _skipped_by_pipeline(rel: Path) -> bool:
-    from soleus_analysis.pipeline import _SKIP_SUFFIXES
-
-    name = rel.name.upper()
-    return rel.suffix.lower() in _SKIP_SUFFIXES or name.startswith(("README", "LICENSE"))
-
-
-def _read_by_folder_reader(rel: Path) -> bool:
-    """Whether :func:`soleus_analysis.read_folder` reads this canonical CSV (it comes first)."""
-    from soleus_analysis.readers.folder import _skipped
-
-    return rel.suffix.lower() == ".csv" and not _skipped(rel)
-
-
 def _parquet_parts(table: str, path: Path, rel: str, max_rows: int) -> list[Part]:
     import pyarrow.parquet as pq
 
@@ -162,54 +110,33 @@ def _parquet_parts(table: str, path: Path, rel: str, max_rows: int) -> list[Part
 
 
 def table_parts(
-    root: str | PathLike[str], *, max_rows: int = 1_000_000
-) -> tuple[dict[str, list[Part]], list[str]]:
-    """The parts of every canonical table under a raw folder, in read order.
+    inputs: Inputs | str | PathLike[str], *, max_rows: int = 1_000_000
+) -> dict[str, list[Part]]:
+    """The parts of a raw folder's table files, per table, in read order.
 
     Parameters
     ----------
-    root : path
-        The raw folder (see the module docstring for its layout).
+    inputs : Inputs or path
+        The raw folder, or its :func:`~soleus_analysis.build.inputs.find_inputs`.
     max_rows : int, default 1,000,000
         Largest part cut from a Parquet file (whole row groups; a row group larger than this is
         one part).
 
     Returns
     -------
-    parts : dict of str to list of Part
-        Per table, its parts in the order the pandas engine concatenates them.
-    other : list of str
-        Files (relative paths) that hold no canonical table: app exports, which this layout does
-        not read. ``truth*`` files of a simulated cohort, README/LICENSE and documentation files
-        are left out of both.
+    dict of str to list of Part
+        Per table (in build order), its parts in the order the pandas engine concatenates them.
+        Exports (files that are not tables) have none.
     """
-    from soleus_analysis.pipeline import _input_files, _is_truth, _relative
-
-    base = Path(root)
-    if not base.is_dir():
-        raise InputError("raw data folder not found", path=base, fix="give the folder of tables")
-    first: dict[str, list[Part]] = {t: [] for t in INPUT_TABLES}
-    later: dict[str, list[Part]] = {t: [] for t in INPUT_TABLES}
-    other: list[str] = []
-    for path in _input_files(base):
-        rel_path = path.relative_to(base)
-        rel = rel_path.as_posix()
-        if _is_truth(rel) or _skipped_by_pipeline(rel_path):
-            continue
-        table = table_of(rel)
-        if table is None:
-            other.append(rel)
-            continue
-        if rel_path.suffix.lower() == ".parquet":
-            later[table] += _parquet_parts(table, path, rel, max_rows)
-        elif rel == "athletes.csv":
-            first[table].insert(0, Part(table, path, rel, "csv"))
-        elif _read_by_folder_reader(rel_path):
-            first[table].append(Part(table, path, _relative(str(path), base), "csv"))
+    if not isinstance(inputs, Inputs):
+        inputs = find_inputs(inputs)
+    parts: dict[str, list[Part]] = {}
+    for f in inputs.of_kind("table"):
+        if f.format == "parquet":
+            parts.setdefault(f.table, []).extend(_parquet_parts(f.table, f.path, f.rel, max_rows))
         else:
-            later[table].append(Part(table, path, rel, "csv"))
-    parts = {t: first[t] + later[t] for t in INPUT_TABLES if first[t] or later[t]}
-    return parts, other
+            parts.setdefault(f.table, []).append(Part(f.table, f.path, f.rel, "csv"))
+    return {t: parts[t] for t in TABLES if t in parts}
 
 
 def read_part(part: Part, *, columns: list[str] | None = None) -> pd.DataFrame:
@@ -225,23 +152,16 @@ def read_part(part: Part, *, columns: list[str] | None = None) -> pd.DataFrame:
     -------
     DataFrame
         The columns of the file, then ``source_file`` (the part's ``rel``), ``source`` (when the
-        file has none: ``"canonical"``, or ``"athletes"`` for a root ``athletes.csv``) and
-        ``source_row`` (the spreadsheet row of a CSV line, header = 1; for Parquet, 2 + the row's
-        position in the file).
+        file has none: ``"canonical"``) and ``source_row`` (the spreadsheet row of a CSV line,
+        header = 1; for Parquet, 2 + the row's position in the file). ``attrs["notes"]`` says how
+        a CSV file was read.
     """
     if part.format == "csv":
-        if part.rel == "athletes.csv":
-            from soleus_analysis.textfile import read_text_table
-
-            frame = read_text_table(part.path).frame.reset_index()
-            frame["source_file"] = part.rel
-            frame["source"] = "athletes"
-        else:
-            from soleus_analysis.readers import read_all
-
-            frame = read_all(part.path, source="canonical", table=part.table).tables[part.table]
-            frame = frame.copy()
-            frame["source_file"] = part.rel
+        frame = read_canonical(part.path, part.table)
+        notes = frame.attrs.get("notes", [])
+        frame.attrs = {}
+        frame = with_provenance(frame, part.rel)
+        frame.attrs = {"notes": notes}
         return frame if columns is None else frame[[c for c in columns if c in frame.columns]]
     if part.row_groups is None and columns is None:
         frame = pd.read_parquet(part.path)
@@ -254,22 +174,9 @@ def read_part(part: Part, *, columns: list[str] | None = None) -> pd.DataFrame:
         groups = range(file.num_row_groups) if part.row_groups is None else part.row_groups
         frame = file.read_row_groups(list(groups), columns=columns).to_pandas()
     frame = frame.reset_index(drop=True)
-    return frame if columns is not None else with_provenance(frame, part)
-
-
-def with_provenance(frame: pd.DataFrame, part: Part) -> pd.DataFrame:
-    """Add ``source_file``, ``source`` and ``source_row`` to the rows of a Parquet part.
-
-    As the pandas engine does for a canonical Parquet file: ``source`` and ``source_row`` only
-    when the file has none.
-    """
-    frame["source_file"] = part.rel
-    if "source" not in frame.columns:
-        frame["source"] = "canonical"
-    if "source_row" not in frame.columns:
-        start = 2 + part.first_row
-        frame["source_row"] = np.arange(start, start + len(frame))
-    return frame
+    if columns is not None:
+        return frame
+    return with_provenance(frame, part.rel, first_row=part.first_row)
 
 
 def write_partitioned(
@@ -317,10 +224,10 @@ def write_partitioned(
         raise ValueError(f"format must be 'parquet' or 'csv', got {format!r}")
     if not isinstance(partitions, int | np.integer) or partitions < 1:
         raise ValueError(f"partitions must be a positive whole number, got {partitions!r}")
-    unknown = [name for name in tables if name not in INPUT_TABLES]
+    unknown = [name for name in tables if name not in TABLES]
     if unknown:
         raise ValueError(
-            f"unknown table(s) {', '.join(unknown)}; choose from {', '.join(INPUT_TABLES)}"
+            f"unknown table(s) {', '.join(unknown)}; choose from {', '.join(TABLES)}"
         )
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)

@@ -3,13 +3,15 @@
 :func:`open_study` is what the notebooks call first. It reads ``data/processed/<study>/`` when that
 build is current for the raw files, and builds it (``sol.build``) when it is missing or stale, so a
 notebook runs on a fresh clone as well as after ``make analysis``. "Current" means that the raw
-folder's content (every file's relative path and bytes) and the build parameters are those the
-build was made from; the fingerprint is stored next to the build.
+folder's content (every file's relative path and bytes), the build parameters and the exercise
+catalog's content are those the build was made from: every build records that fingerprint in its
+output (``input_fingerprint.json``), in the same all-or-nothing swap as its other files. The
+tables are read under the output's lock (shared), so a build of the same study elsewhere never
+shows half of one build and half of another.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from os import PathLike
@@ -19,13 +21,14 @@ import numpy as np
 import pandas as pd
 
 from soleus_analysis import plausibility
+from soleus_analysis.build.inputs import TABLES
+from soleus_analysis.build.output import output_lock
+from soleus_analysis.build.quarantine import QUARANTINE, read_quarantine
+from soleus_analysis.build.run import plan_build, stored_fingerprint
 from soleus_analysis.errors import InputError
-from soleus_analysis.pipeline import build
 
-__all__ = ["Study", "fingerprint", "open_study", "study_folders"]
+__all__ = ["Study", "open_study", "study_folders"]
 
-_FINGERPRINT = "input_fingerprint.json"
-_TABLES = ("athletes", "strength_sets", "runs", "sessions", "wellness")
 _EXTRAS = {
     "dose": "dose_per_set.parquet",
     "provenance": "provenance.parquet",
@@ -76,9 +79,9 @@ class Study:
             ``table``, ``source_file``, ``source_row``, ``athlete_id``, ``reasons``, sorted.
         """
         parts = []
-        for path in sorted((self.processed_dir / "quarantine").glob("*.rejected.csv")):
+        for path in sorted((self.processed_dir / QUARANTINE).glob("*.rejected.csv")):
             table = path.name.removesuffix(".rejected.csv").rsplit(".", 1)[-1]
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+            frame = read_quarantine(path)
             frame.insert(0, "table", table)
             parts.append(frame)
         columns = ["table", "source_file", "source_row", "athlete_id", "reasons"]
@@ -199,35 +202,6 @@ def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
     return np.full(len(frame), None, dtype=object)
 
 
-def fingerprint(raw_dir: str | PathLike[str], parameters: dict | None = None) -> str:
-    """SHA-256 of a raw folder's files (relative paths and bytes) and the build parameters.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     _ = (Path(d) / "a.csv").write_text("x")
-    ...     fingerprint(d) == fingerprint(d), fingerprint(d) == fingerprint(d, {"lags": [1]})
-    (True, False)
-    """
-    root = Path(raw_dir)
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(root).as_posix().encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-        digest.update(b"\0")
-    digest.update(json.dumps(parameters or {}, sort_keys=True, default=str).encode())
-    return digest.hexdigest()
-
-
-def _is_current(processed: Path, stamp: str) -> bool:
-    path = processed / _FINGERPRINT
-    if not path.exists() or not (processed / "athlete_week.parquet").exists():
-        return False
-    return json.loads(path.read_text()).get("fingerprint") == stamp
-
-
 def _read_optional(path: Path) -> pd.DataFrame | None:
     return pd.read_parquet(path) if path.exists() else None
 
@@ -274,29 +248,33 @@ def open_study(
             "study folder not found", path=raw, fix="give the folder of the raw exports"
         )
     processed = Path(processed_dir) if processed_dir is not None else _default_processed(raw)
-    stamp = fingerprint(raw, build_options)
-    current = _is_current(processed, stamp)
-    if rebuild is True or (rebuild == "auto" and not current):
-        build(raw, processed, progress=progress, **build_options)
-        (processed / _FINGERPRINT).write_text(json.dumps({"fingerprint": stamp}, indent=1) + "\n")
-    elif not current and not (processed / "athlete_week.parquet").exists():
+    if rebuild is not False:
+        plan = plan_build(raw, processed, progress=progress, **build_options)
+        current = (processed / "athlete_week.parquet").exists() and (
+            stored_fingerprint(processed) == plan.fingerprint
+        )
+        if rebuild is True or not current:
+            plan.run()
+    elif not (processed / "athlete_week.parquet").exists():
         raise InputError(
             "no build of this study",
             path=processed,
             fix="run `soleus build` or pass rebuild='auto'",
         )
-    tables = {
-        t: pd.read_parquet(processed / f"{t}.parquet")
-        for t in _TABLES
-        if (processed / f"{t}.parquet").exists()
-    }
-    extras = {key: _read_optional(processed / name) for key, name in _EXTRAS.items()}
-    report = json.loads((processed / "build_report.json").read_text(encoding="utf-8"))
+    with output_lock(processed, shared=True):
+        tables = {
+            t: pd.read_parquet(processed / f"{t}.parquet")
+            for t in TABLES
+            if (processed / f"{t}.parquet").exists()
+        }
+        extras = {key: _read_optional(processed / name) for key, name in _EXTRAS.items()}
+        report = json.loads((processed / "build_report.json").read_text(encoding="utf-8"))
+        panel = pd.read_parquet(processed / "athlete_week.parquet")
     return Study(
         name=raw.resolve().name,
         raw_dir=raw,
         processed_dir=processed,
-        panel=pd.read_parquet(processed / "athlete_week.parquet"),
+        panel=panel,
         tables=tables,
         report=report,
         **extras,

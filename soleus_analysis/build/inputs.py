@@ -1,0 +1,328 @@
+"""The inputs of a build: which files of a raw folder it reads, and how.
+
+One place decides this for both engines (and the partitioned layout of the Dask engine):
+
+- Files that hold no training data are left out by the one rule set that
+  :func:`soleus_analysis.read_folder` uses too (:func:`soleus_analysis.readers.folder.not_data`):
+  hidden files and folders and documentation are not listed; ``truth*`` files (the known answer
+  that ``soleus simulate`` writes next to a simulated cohort) are listed but never read.
+- A file named after a canonical table is a **table file**, read as that table by
+  :func:`read_canonical`: ``<table>.csv`` / ``<table>.parquet`` at any depth,
+  ``<anything>.<table>.csv`` (``club/a2.strength_sets.csv``), and every CSV or Parquet file in a
+  first-level ``<table>/`` folder (``strength_sets/part-00001.parquet``). A text file must also
+  have the table's required columns in its header (PMSys exports its wellness log as
+  ``wellness.csv``, which is an export), except ``athletes.csv``, which is always the athletes
+  table.
+- Every other file is an **export**, read by :func:`soleus_analysis.read_folder` (the pandas
+  engine) with the athlete named by its first-level folder. A first-level folder that documents
+  itself with a README or SOURCE file is a data set (``data/raw/pmdata``): its exports are read
+  with it as the root, so that its sub-folders name the athletes.
+
+Tables are put together in sorted path order: the exports (data sets first, then the rest), then
+the table files. Nothing is read twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from soleus_analysis.errors import InputError
+from soleus_analysis.readers import read_all
+from soleus_analysis.readers.folder import not_data
+from soleus_analysis.schemas import get_schema
+from soleus_analysis.textfile import sniff_delimiter
+
+__all__ = [
+    "LARGE_TABLES",
+    "TABLES",
+    "InputFile",
+    "Inputs",
+    "find_inputs",
+    "fingerprint",
+    "read_canonical",
+    "relative",
+    "table_of",
+    "with_provenance",
+]
+
+#: Canonical tables a raw folder can hold, in build order.
+TABLES = ("athletes", "strength_sets", "runs", "sessions", "wellness")
+#: Tables that can be large (``athletes`` is one small file).
+LARGE_TABLES = TABLES[1:]
+_CANONICAL_FILE = re.compile(
+    r"^(?:.+\.)?(athletes|strength_sets|runs|sessions|wellness)\.(csv|parquet)$", re.IGNORECASE
+)
+_TABLE_SUFFIXES = (".csv", ".parquet")
+
+
+def table_of(rel: str | PathLike[str]) -> str | None:
+    """The canonical table a file of a raw folder holds, or None when it is not a table file.
+
+    Parameters
+    ----------
+    rel : str or path
+        The file's path relative to the raw folder.
+
+    Examples
+    --------
+    >>> table_of("strength_sets/part-00001.parquet"), table_of("club/a2.runs.csv")
+    ('strength_sets', 'runs')
+    >>> table_of("ada/strong.csv") is None
+    True
+    """
+    path = Path(rel)
+    match = _CANONICAL_FILE.match(path.name)
+    if match is not None:
+        return match.group(1).lower()
+    if len(path.parts) > 1 and path.suffix.lower() in _TABLE_SUFFIXES:
+        folder = path.parts[0].lower()
+        if folder in TABLES:
+            return folder
+    return None
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One file of a raw folder that a build lists.
+
+    Attributes
+    ----------
+    path : Path
+    rel : str
+        Its path relative to the raw folder (``source_file`` of its rows).
+    kind : {"table", "export", "truth"}
+        A canonical table file, an app export, or a simulation's known answer (listed, not read).
+    table : str or None
+        The canonical table of a table file.
+    dataset : str or None
+        The data-set folder (relative path) an export belongs to, if any.
+    """
+
+    path: Path
+    rel: str
+    kind: str
+    table: str | None = None
+    dataset: str | None = None
+
+    @property
+    def format(self) -> str:
+        """``"parquet"`` or ``"csv"`` for a table file (by its extension)."""
+        return "parquet" if self.path.suffix.lower() == ".parquet" else "csv"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Every file a build lists, in sorted path order (see the module docstring).
+
+    Attributes
+    ----------
+    root : Path
+    files : tuple of InputFile
+    datasets : tuple of str
+        First-level folders that document themselves (README*/SOURCE*): one data set each.
+    """
+
+    root: Path
+    files: tuple[InputFile, ...]
+    datasets: tuple[str, ...] = ()
+
+    def of_kind(self, kind: str) -> list[InputFile]:
+        """The files of one kind, in sorted path order."""
+        return [f for f in self.files if f.kind == kind]
+
+
+def _dataset_folders(root: Path) -> tuple[str, ...]:
+    out = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        names = [p.name.lower() for p in folder.iterdir() if p.is_file()]
+        if any(n.startswith(("readme", "source")) for n in names):
+            out.append(folder.name)
+    return tuple(out)
+
+
+def find_inputs(root: str | PathLike[str]) -> Inputs:
+    """List the files of a raw folder that a build reads (see the module docstring).
+
+    Parameters
+    ----------
+    root : path
+        The raw folder.
+
+    Returns
+    -------
+    Inputs
+
+    Raises
+    ------
+    InputError
+        When ``root`` is not a folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     for name in ["README.md", "athletes.csv", "ada/strong.csv", "runs/part-0.parquet",
+    ...                  "truth.json", ".cache/x"]:
+    ...         (Path(d) / name).parent.mkdir(parents=True, exist_ok=True)
+    ...         _ = (Path(d) / name).write_text("x")
+    ...     [(f.rel, f.kind, f.table) for f in find_inputs(d).files]
+    [('ada/strong.csv', 'export', None), ('athletes.csv', 'table', 'athletes'), \
+('runs/part-0.parquet', 'table', 'runs'), ('truth.json', 'truth', None)]
+    """
+    base = Path(root)
+    if not base.is_dir():
+        raise InputError(
+            "raw data folder not found", path=base, fix="give the folder that holds your exports"
+        )
+    datasets = _dataset_folders(base)
+    files = []
+    for path in sorted(base.rglob("*")):
+        if not path.is_file():
+            continue
+        rel_path = path.relative_to(base)
+        rel = rel_path.as_posix()
+        why = not_data(rel_path)
+        if why == "simulation truth":
+            files.append(InputFile(path, rel, "truth"))
+            continue
+        if why is not None:
+            continue
+        table = table_of(rel)
+        if table is not None and (
+            path.suffix.lower() == ".parquet"
+            or path.name.lower() == "athletes.csv"  # never an export (read_folder skips it)
+            or _has_columns(path, table)
+        ):
+            files.append(InputFile(path, rel, "table", table))
+            continue
+        dataset = rel_path.parts[0] if rel_path.parts[0] in datasets else None
+        files.append(InputFile(path, rel, "export", dataset=dataset))
+    return Inputs(base, tuple(files), datasets)
+
+
+def _has_columns(path: Path, table: str) -> bool:
+    """Whether a text file's header holds the required columns of a canonical table."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return True  # reading it as the table will say what is wrong
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = head.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        return True
+    line = next((ln for ln in text.splitlines() if ln.strip()), "")
+    header = {h.strip() for h in next(csv.reader([line], delimiter=sniff_delimiter(line)), [])}
+    required = [c for c, col in get_schema(table).columns.items() if col.required]
+    return all(c in header for c in required)
+
+
+def read_canonical(path: str | PathLike[str], table: str) -> pd.DataFrame:
+    """Read a file whose columns already carry the canonical names of a table (not validated).
+
+    Parameters
+    ----------
+    path : path
+        A Parquet file, or a delimited text file (CSV; decimal commas in numeric columns are
+        turned into points, every other cell stays text for validation).
+    table : str
+        The canonical table it holds.
+
+    Returns
+    -------
+    DataFrame
+        The file's columns as stored; a text file's rows also get ``source_row`` (its line, header
+        = 1), ``source_file`` and ``source``. ``attrs["notes"]`` says how a text file was read.
+
+    Raises
+    ------
+    InputError
+        A missing, empty or unreadable file.
+    """
+    p = Path(path)
+    if p.suffix.lower() != ".parquet":
+        res = read_all(p, source="canonical", table=table)
+        frame = res.tables[table]
+        frame.attrs = {"table": table, "notes": list(res.notes)}
+        return frame
+    if not p.is_file():
+        raise InputError("file not found", path=p, fix="check the path and the file name")
+    try:
+        frame = pd.read_parquet(p)
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            f"not a readable Parquet file ({exc})",
+            path=p,
+            fix="write it again with pandas or pyarrow, or give the table as CSV",
+        ) from None
+    frame.attrs = {"table": table, "notes": []}
+    return frame
+
+
+def with_provenance(frame: pd.DataFrame, rel: str, *, first_row: int = 0) -> pd.DataFrame:
+    """Add ``source_file`` (``rel``), and ``source`` and ``source_row`` where the file has none.
+
+    ``source`` is ``"canonical"``; ``source_row`` numbers the rows as a spreadsheet would
+    (2 for the first row after the header), counting from ``first_row`` rows into the file.
+    """
+    frame["source_file"] = rel
+    if "source" not in frame.columns:
+        frame["source"] = "canonical"
+    if "source_row" not in frame.columns:
+        start = 2 + first_row
+        frame["source_row"] = np.arange(start, start + len(frame))
+    return frame
+
+
+def relative(path: object, root: Path) -> object:
+    """A path as the build lists it: relative to the raw folder when inside it."""
+    if path is None or (isinstance(path, float) and np.isnan(path)):
+        return path
+    p = Path(str(path))
+    try:
+        return p.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return p.as_posix()
+
+
+def fingerprint(raw_dir: str | PathLike[str], parameters: Mapping | None = None) -> str:
+    """SHA-256 of a raw folder's files (relative paths and bytes) and the build parameters.
+
+    Hidden files and folders are left out.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = (Path(d) / "a.csv").write_text("x")
+    ...     fingerprint(d) == fingerprint(d), fingerprint(d) == fingerprint(d, {"lags": [1]})
+    (True, False)
+    """
+    root = Path(raw_dir)
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root)
+        if not_data(rel) == "hidden":
+            continue
+        digest.update(rel.as_posix().encode())
+        digest.update(b"\0")
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        digest.update(b"\0")
+    digest.update(json.dumps(dict(parameters or {}), sort_keys=True, default=str).encode())
+    return digest.hexdigest()
