@@ -47,6 +47,8 @@ WELLNESS = {
     "sleep_quality": "sleep quality",
     "sleep_duration_h": "sleep [h]",
 }
+#: Wellness ratings on a 1-5 scale (schema ``wellness``), drawn together.
+RATINGS_1_5 = ("fatigue", "soreness", "sleep_quality")
 #: The ACWR band drawn on the chart (Gabbett 2016's "sweet spot").
 ACWR_BAND = (0.8, 1.3)
 #: Friel's threshold of aerobic decoupling for a well-built aerobic base [%].
@@ -150,13 +152,29 @@ def _rows(frame: pd.DataFrame | None, athlete: str) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 # figures and HTML pieces
 # ---------------------------------------------------------------------------------------------
-def _figure(rows: int = 1, height: float = 3.0, **kwargs):
-    # A Figure without pyplot: no global state, nothing kept alive between pages.
+def _figure(rows: int = 1, height: float = 3.0, *, right: float = 0.2, **kwargs):
+    """A figure of ``rows`` panels, with room above each panel for its legend (:func:`_legend`)."""
+    # A Figure without pyplot (no global state, nothing kept alive between pages) and fixed
+    # margins in inches: a constrained layout measures every label again and doubled the time.
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(8.5, height), layout="constrained")
+    width = 8.5
+    fig = Figure(figsize=(width, height))
     axes = fig.subplots(rows, 1, squeeze=False, **kwargs)[:, 0]
+    fig.subplots_adjust(
+        left=0.75 / width,
+        right=1 - right / width,
+        bottom=0.45 / height,
+        top=1 - 0.4 / height,
+        hspace=0.65 / (height / rows),
+    )
     return fig, axes
+
+
+def _legend(ax) -> None:
+    # Above the panel, in one row: inside it, a legend hides the start of the series.
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=4, fontsize="small",
+              frameon=False, borderaxespad=0.1, handlelength=1.5)
 
 
 def _img(fig, alt: str) -> str:
@@ -204,10 +222,14 @@ def _no_load(athlete: str, tables: dict) -> str:
     logged = sum(len(_rows(tables[t], athlete)) for t in ("sessions", "runs"))
     if logged:
         return (
-            f"{_count(logged, 'session or run', 'sessions and runs')} logged, none rated with "
-            "an RPE and a duration: the load is session RPE x minutes."
+            f"{_count(logged, 'session or run', 'sessions and runs')} logged, none with an RPE "
+            "and a duration; the load is session RPE x minutes, so it needs an RPE (0-10) "
+            "logged after each session."
         )
-    return "No session or run logged: the load is session RPE x minutes."
+    return (
+        "no session or run logged; the load is session RPE x minutes of sessions rated with an "
+        "RPE (0-10)."
+    )
 
 
 def _pmc_section(athlete: str, daily: pd.DataFrame, tables: dict) -> str:
@@ -224,24 +246,38 @@ def _pmc_section(athlete: str, daily: pd.DataFrame, tables: dict) -> str:
                 "for the averages (at least 5 of every 7 days)."
             ),
         )
-    from soleus_analysis.plots import plot_daily_loads
-
-    fig, axes = _figure(3, 7.0, sharex=True)
-    plot_daily_loads(daily, axes=axes)
-    _date_axis(axes[-1])
+    fig, (top, mid) = _figure(2, 5.0, sharex=True, height_ratios=[1, 2])
+    t = pd.to_datetime(daily["date"])
+    # One thin line per day (a single collection: bars cost a patch each); a missing day has none.
+    load = daily["load_au"].to_numpy(dtype=float)
+    top.vlines(t, 0, np.nan_to_num(load), color="0.6", lw=1.5)
+    top.set_ylabel("load [AU]")
+    top.set_ylim(bottom=0)
+    burn = daily.get("pmc_burn_in", pd.Series(False, index=daily.index)).to_numpy(dtype=bool)
+    if burn.any():
+        mid.axvspan(t[burn].min(), t[burn].max(), color="0.93", zorder=0, label="burn-in")
+    mid.plot(t, daily["ctl_au"], color="#009e73", lw=2, label="fitness (CTL, 42 d)")
+    mid.plot(t, daily["atl_au"], color="#d55e00", lw=1.2, label="fatigue (ATL, 7 d)")
+    mid.plot(t, daily["tsb_au"], color="#cc79a7", lw=1.2, ls="--", label="form (TSB)")
+    mid.axhline(0, color="0.5", lw=0.8)
+    mid.set_ylabel("load [AU/day]")
+    _legend(mid)
+    _date_axis(mid)
     last = daily[daily["ctl_au"].notna()].iloc[-1]
-    burn_in = bool(daily["pmc_burn_in"].iloc[-1]) if "pmc_burn_in" in daily else False
     text = (
         f"On {_day(last['date'])}: fitness (CTL) {last['ctl_au']:.0f}, fatigue (ATL) "
         f"{last['atl_au']:.0f}, form (TSB) {last['tsb_au']:.0f} AU/day."
     )
-    if burn_in:
-        text += " The record is shorter than the 126-day burn-in: fitness is still biased low."
+    if burn[-1]:
+        text += (
+            " The record is still in the burn-in (the first 3 x 42 days, shaded): fitness is "
+            "biased low."
+        )
     intro = _p(
-        "Daily session-RPE load (top) with its 7-day and 28-day averages; fitness (42-day "
-        "average), fatigue (7-day average) and form (yesterday's fitness minus fatigue; "
-        "negative = carrying fatigue) in the middle; Foster's monotony and strain at the bottom. "
-        "Days without a record leave gaps; they are not rest days."
+        "Daily session-RPE load (top; days without a record have no line and are not rest "
+        "days). Below, fitness (42-day exponentially weighted average of the load), fatigue "
+        "(7-day average) and form (yesterday's fitness minus fatigue; negative = carrying "
+        "fatigue), as in GoldenCheetah and intervals.icu."
     )
     return _section("pmc", title, intro + _img(fig, "fitness, fatigue and form") + _p(text))
 
@@ -275,7 +311,7 @@ def _acwr_section(athlete: str, daily: pd.DataFrame, tables: dict, parameters: d
         ax.plot(t, daily["acwr_coupled"], color="0.55", lw=1, label="rolling-average ratio")
     ax.set_ylabel("acute : chronic")
     ax.set_ylim(bottom=0)
-    ax.legend(loc="upper left", fontsize="small", frameon=False, ncols=4)
+    _legend(ax)
     _date_axis(ax)
     shown = ratio.where(~warm)
     inside = shown.between(low, high)
@@ -330,7 +366,8 @@ def _dose_section(athlete: str, panel: pd.DataFrame, tables: dict) -> str:
     ax.set_xlabel(f"programme week (week 1 = week of {_day(first)})")
     ax.set_ylabel("sets per week")
     ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(loc="upper left", fontsize="small", frameon=False)
+    ax.set_xlim(0.4, max(int(week.max()), 1) + 0.6)
+    _legend(ax)
     logged = panel["soleus_sets"].notna()
     total = panel["soleus_sets"].sum()
     text = (
@@ -385,7 +422,7 @@ def _running_section(runs: pd.DataFrame, athletes: pd.DataFrame | None, tz: str)
     if trend.notna().any():
         ax.plot(trend.index, trend.to_numpy(), color="0.2", lw=1.5, label="28-day median")
     ax.set_ylabel("EF [m/beat]")
-    ax.legend(loc="upper left", fontsize="small", frameon=False, ncols=3)
+    _legend(ax)
     if has_dec:
         ax = axes[1]
         long = m["long_run"].to_numpy(dtype=bool)
@@ -393,7 +430,7 @@ def _running_section(runs: pd.DataFrame, athletes: pd.DataFrame | None, tz: str)
         ax.plot(t[long], dec[long], "o", color="#cc79a7", ms=4, label="long run (60 min and more)")
         ax.plot(t[~long], dec[~long], "o", mfc="none", color="#cc79a7", ms=4, label="shorter run")
         ax.set_ylabel("decoupling [%]")
-        ax.legend(loc="upper left", fontsize="small", frameon=False, ncols=3)
+        _legend(ax)
     _date_axis(axes[-1])
     n_ef = int(ef.notna().sum())
     text = (
@@ -407,9 +444,12 @@ def _running_section(runs: pd.DataFrame, athletes: pd.DataFrame | None, tz: str)
         "TCX)."
     )
     dated = ef.set_axis(t).dropna()
-    if dated.index.max() - dated.index.min() >= pd.Timedelta(days=56):
-        early = dated[dated.index < dated.index.min() + pd.Timedelta(days=28)]
-        late = dated[dated.index > dated.index.max() - pd.Timedelta(days=28)]
+    early = dated[dated.index < dated.index.min() + pd.Timedelta(days=28)]
+    late = dated[dated.index > dated.index.max() - pd.Timedelta(days=28)]
+    # Compared only when the two 4-week windows do not overlap and hold 3 runs or more each.
+    if dated.index.max() - dated.index.min() >= pd.Timedelta(days=56) and min(
+        len(early), len(late)
+    ) >= 3:
         text += (
             f" Median EF {early.median():.2f} m/beat in the first 4 weeks of runs "
             f"({_count(len(early), 'run')}), {late.median():.2f} in the last 4 "
@@ -440,13 +480,25 @@ def _wellness_section(wellness: pd.DataFrame) -> str:
         )
     w = wellness.sort_values("date", kind="stable")
     t = pd.to_datetime(w["date"])
-    fig, axes = _figure(len(present), 1.5 + 1.3 * len(present), sharex=True)
-    for ax, column in zip(axes, present, strict=True):
-        values = w[column].astype(float).set_axis(t)
-        ax.plot(values.index, values.to_numpy(), ".", color="0.6", ms=3)
-        mean = values.dropna().rolling("7D", min_periods=3).mean()
-        ax.plot(mean.index, mean.to_numpy(), color="#0072b2", lw=1.5)
-        ax.set_ylabel(WELLNESS[column])
+    ratings = [c for c in present if c in RATINGS_1_5]
+    panels = ([ratings] if ratings else []) + [[c] for c in present if c not in RATINGS_1_5]
+    fig, axes = _figure(len(panels), 1.3 + 1.5 * len(panels), sharex=True)
+    colours = dict(zip(RATINGS_1_5, ["#d55e00", "#cc79a7", "#009e73"], strict=True))
+    for ax, columns in zip(axes, panels, strict=True):
+        for column in columns:
+            values = w[column].astype(float).set_axis(t).dropna()
+            mean = values.rolling("7D", min_periods=3).mean()
+            if columns is ratings:  # several ratings on one scale: their 7-day means only
+                ax.plot(mean.index, mean.to_numpy(), color=colours[column], lw=1.5,
+                        label=WELLNESS[column])
+            else:
+                ax.plot(values.index, values.to_numpy(), ".", color="0.6", ms=3)
+                ax.plot(mean.index, mean.to_numpy(), color="#0072b2", lw=1.5)
+                ax.set_ylabel(WELLNESS[column])
+        if columns is ratings:
+            ax.set_ylim(0.8, 5.2)
+            ax.set_ylabel("rating (1-5)")
+            _legend(ax)
     _date_axis(axes[-1])
     absent = [WELLNESS[c] for c in WELLNESS if c not in present]
     days = w["date"].nunique()
@@ -460,7 +512,8 @@ def _wellness_section(wellness: pd.DataFrame) -> str:
         else ""
     )
     intro = _p(
-        "Daily ratings as logged (grey dots) and their 7-day mean (blue line)." + scale
+        "7-day means of the 1-5 ratings (top); readiness and sleep hours as logged (grey dots) "
+        "with their 7-day mean (blue line)." + scale
     )
     return _section("wellness", title, intro + _img(fig, "wellness ratings") + _p(text))
 
