@@ -3,6 +3,7 @@
 Import as ``import soleus_analysis as sol``.
 """
 
+from soleus_analysis.athlete_pages import AthletePage, write_athlete_pages
 from soleus_analysis.build import (
     BuildReport,
     Study,
@@ -262,6 +263,9 @@ __all__ = [
     # reports (executed notebooks)
     "check_reports",
     "run_reports",
+    # one page per athlete (what a coach opens)
+    "AthletePage",
+    "write_athlete_pages",
     # models
     "BanisterResult",
     "DistributedLagResult",
