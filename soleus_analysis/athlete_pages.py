@@ -235,7 +235,8 @@ def _no_load(athlete: str, tables: dict) -> str:
 def _pmc_section(athlete: str, daily: pd.DataFrame, tables: dict) -> str:
     title = "Fitness, fatigue and form"
     if daily.empty:
-        return _section("pmc", title, _missing(f"No fitness/fatigue/form chart: {_no_load(athlete, tables)}"))
+        why = _no_load(athlete, tables)
+        return _section("pmc", title, _missing(f"No fitness/fatigue/form chart: {why}"))
     if not daily["ctl_au"].notna().any():
         recorded = int(daily["load_au"].notna().sum())
         return _section(
@@ -324,7 +325,8 @@ def _acwr_section(athlete: str, daily: pd.DataFrame, tables: dict, parameters: d
     )
     intro = _p(
         f"Acute ({acute}-day) over chronic ({chronic}-day) load, from exponentially weighted "
-        "averages (blue) and from rolling averages (grey)."
+        f"averages ({parameters.get('ewma_convention', 'williams')} convention, blue) and from "
+        "rolling averages (grey)."
     )
     caveat = _p(
         f"Caveat: the {low}-{high} band comes from team-sport injury studies (Gabbett 2016) and "
@@ -332,7 +334,8 @@ def _acwr_section(athlete: str, daily: pd.DataFrame, tables: dict, parameters: d
         "as how recent load compares with the last weeks, not as an injury risk.",
         "caveat",
     )
-    return _section("acwr", title, intro + _img(fig, "acute:chronic workload ratio") + _p(text) + caveat)
+    figure = _img(fig, "acute:chronic workload ratio")
+    return _section("acwr", title, intro + figure + _p(text) + caveat)
 
 
 def _dose_section(athlete: str, panel: pd.DataFrame, tables: dict) -> str:
@@ -415,9 +418,10 @@ def _running_section(runs: pd.DataFrame, athletes: pd.DataFrame | None, tz: str)
     t = pd.to_datetime(m["date"])
     ax = axes[0]
     stream = (m["ef_source"] == "stream").to_numpy()
-    ax.plot(t[stream], ef[stream], "o", color="#0072b2", ms=4, label="from the record stream")
-    ax.plot(t[~stream], ef[~stream], "o", mfc="none", color="#0072b2", ms=4,
-            label="from the run's averages")
+    for mask, fill, label in [(stream, None, "from the record stream"),
+                              (~stream, "none", "from the run's averages")]:
+        if ef[mask].notna().any():  # no legend entry for a kind of point the chart lacks
+            ax.plot(t[mask], ef[mask], "o", mfc=fill, color="#0072b2", ms=4, label=label)
     trend = ef.set_axis(t).dropna().rolling("28D", min_periods=3).median()
     if trend.notna().any():
         ax.plot(trend.index, trend.to_numpy(), color="0.2", lw=1.5, label="28-day median")
@@ -426,9 +430,12 @@ def _running_section(runs: pd.DataFrame, athletes: pd.DataFrame | None, tz: str)
     if has_dec:
         ax = axes[1]
         long = m["long_run"].to_numpy(dtype=bool)
-        ax.axhline(DECOUPLING_LIMIT, color="#d55e00", ls="--", lw=1, label=f"{DECOUPLING_LIMIT:g} %")
-        ax.plot(t[long], dec[long], "o", color="#cc79a7", ms=4, label="long run (60 min and more)")
-        ax.plot(t[~long], dec[~long], "o", mfc="none", color="#cc79a7", ms=4, label="shorter run")
+        ax.axhline(DECOUPLING_LIMIT, color="#d55e00", ls="--", lw=1,
+                   label=f"{DECOUPLING_LIMIT:g} %")
+        for mask, fill, label in [(long, None, "long run (60 min and more)"),
+                                  (~long, "none", "shorter run")]:
+            if dec[mask].notna().any():
+                ax.plot(t[mask], dec[mask], "o", mfc=fill, color="#cc79a7", ms=4, label=label)
         ax.set_ylabel("decoupling [%]")
         _legend(ax)
     _date_axis(axes[-1])
@@ -461,7 +468,8 @@ def _running_section(runs: pd.DataFrame, athletes: pd.DataFrame | None, tz: str)
         f"of a run (Friel: under {DECOUPLING_LIMIT:g} % on long steady runs suggests a solid "
         "aerobic base)."
     )
-    return _section("running", title, intro + _img(fig, "efficiency factor and decoupling") + _p(text))
+    figure = _img(fig, "efficiency factor and decoupling")
+    return _section("running", title, intro + figure + _p(text))
 
 
 def _wellness_section(wellness: pd.DataFrame) -> str:
@@ -512,8 +520,8 @@ def _wellness_section(wellness: pd.DataFrame) -> str:
         else ""
     )
     intro = _p(
-        "7-day means of the 1-5 ratings (top); readiness and sleep hours as logged (grey dots) "
-        "with their 7-day mean (blue line)." + scale
+        "Ratings as logged: the 1-5 ratings as 7-day means; other measures as daily values "
+        "(grey dots) with their 7-day mean (blue line)." + scale
     )
     return _section("wellness", title, intro + _img(fig, "wellness ratings") + _p(text))
 
@@ -527,9 +535,11 @@ def _summary(athlete: str, panel: pd.DataFrame, tables: dict, daily: pd.DataFram
     km = pd.to_numeric(runs.get("distance_m", pd.Series(dtype=float))).sum() / 1000
     rows.append(("runs", f"{len(runs)} ({km:.0f} km)" if len(runs) else "0"))
     rows.append(("strength sets logged", f"{len(_rows(tables['dose'], athlete))}"))
-    rows.append(("days with session-RPE load", f"{int(daily['load_au'].notna().sum()) if not daily.empty else 0}"))
+    load_days = int(daily["load_au"].notna().sum()) if not daily.empty else 0
+    rows.append(("days with session-RPE load", f"{load_days}"))
     wellness = _rows(tables["wellness"], athlete)
-    rows.append(("days with a wellness report", f"{wellness['date'].nunique() if not wellness.empty else 0}"))
+    report_days = wellness["date"].nunique() if not wellness.empty else 0
+    rows.append(("days with a wellness report", f"{report_days}"))
     info = _rows(tables["athletes"], athlete)
     if not info.empty and "sex" in info and pd.notna(info["sex"].iloc[0]):
         rows.append(("sex", str(info["sex"].iloc[0])))
@@ -606,7 +616,7 @@ def write_athlete_pages(
 
     Examples
     --------
-    >>> pages = write_athlete_pages("data/processed/demo-cohort", "reports/athletes")  # doctest: +SKIP
+    >>> pages = write_athlete_pages("data/processed/demo-cohort", "out")  # doctest: +SKIP
     >>> pages[0]  # doctest: +SKIP
     AthletePage(athlete='A001', file='athlete-A001.html')
     """
@@ -642,7 +652,9 @@ def write_athlete_pages(
     return pages
 
 
-def athlete_section(processed_dir: str | PathLike[str] | None, reports_dir: str | PathLike[str]) -> str:
+def athlete_section(
+    processed_dir: str | PathLike[str] | None, reports_dir: str | PathLike[str]
+) -> str:
     """Write the athlete pages of a report run and return the index's "Athletes" section.
 
     The pages go to ``<reports_dir>/athletes/`` and link back to ``../index.html``. Pages that
