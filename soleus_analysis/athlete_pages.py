@@ -143,10 +143,24 @@ def _read_build(processed: Path) -> tuple[dict[str, pd.DataFrame | None], dict]:
     return tables, parameters
 
 
-def _rows(frame: pd.DataFrame | None, athlete: str) -> pd.DataFrame:
-    if frame is None or "athlete_id" not in frame.columns:
-        return pd.DataFrame()
-    return frame[frame["athlete_id"].astype(str) == athlete]
+class _ByAthlete(dict):
+    """A table split by athlete once (selecting each athlete from the whole table costs
+    athletes x rows); an athlete without rows gets an empty frame with the table's columns."""
+
+    def __init__(self, frame: pd.DataFrame | None):
+        if frame is None or "athlete_id" not in frame.columns:
+            super().__init__()
+            self.empty = pd.DataFrame()
+        else:
+            super().__init__(iter(frame.groupby(frame["athlete_id"].astype(str), sort=False)))
+            self.empty = frame.iloc[:0]
+
+    def __missing__(self, athlete: str) -> pd.DataFrame:
+        return self.empty
+
+
+def _rows(groups: _ByAthlete, athlete: str) -> pd.DataFrame:
+    return groups[athlete]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -620,12 +634,10 @@ def write_athlete_pages(
     >>> pages[0]  # doctest: +SKIP
     AthletePage(athlete='A001', file='athlete-A001.html')
     """
-    tables, parameters = _read_build(Path(processed_dir))
+    whole, parameters = _read_build(Path(processed_dir))
+    tables = {key: _ByAthlete(frame) for key, frame in whole.items()}
     if athletes is None:
-        found = set(tables["panel"]["athlete_id"].dropna().astype(str))
-        if tables["athletes"] is not None:
-            found |= set(tables["athletes"]["athlete_id"].dropna().astype(str))
-        athletes = found
+        athletes = set(tables["panel"]) | set(tables["athletes"])
     names = page_names(athletes)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -643,7 +655,7 @@ def write_athlete_pages(
                 _pmc_section(athlete, daily, tables),
                 _acwr_section(athlete, daily, tables, parameters),
                 _dose_section(athlete, panel, tables),
-                _running_section(_rows(tables["runs"], athlete), tables["athletes"], tz),
+                _running_section(_rows(tables["runs"], athlete), whole["athletes"], tz),
                 _wellness_section(_rows(tables["wellness"], athlete)),
             ]
         )
@@ -692,5 +704,5 @@ def athlete_section(
     return (
         f"<h2>Athletes</h2><p>One page per athlete ({len(pages)}): fitness, fatigue and form; "
         "ACWR; weekly soleus dose by programme week; efficiency factor and decoupling; "
-        f"wellness.</p><ul>{links}</ul>"
+        f"wellness.</p><ul style=\"columns: 12rem\">{links}</ul>"
     )

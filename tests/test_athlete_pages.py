@@ -50,11 +50,12 @@ def own_pages(own, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
-    """A study whose athlete ids are hostile; the first athlete has a single run."""
+    """A study whose athlete ids are hostile; the first athlete has a single run, "idle" none."""
     root = tmp_path_factory.mktemp("hostile")
     raw = root / "raw"
     raw.mkdir()
-    pd.DataFrame({"athlete_id": HOSTILE, "sex": "F"}).to_csv(raw / "athletes.csv", index=False)
+    ids = HOSTILE + ["idle"]
+    pd.DataFrame({"athlete_id": ids, "sex": "F"}).to_csv(raw / "athletes.csv", index=False)
     rows = []
     for i, athlete in enumerate(HOSTILE):
         for k in range(1 if i == 0 else 6):
@@ -122,12 +123,12 @@ def test_pages_are_byte_for_byte_the_same_on_a_second_run(own, own_pages, tmp_pa
 
 def test_hostile_ids_stay_inside_the_output_folder_and_are_escaped(hostile):
     pages, out, root = hostile
-    assert sorted(p.athlete for p in pages) == sorted(HOSTILE)
+    assert sorted(p.athlete for p in pages) == sorted(HOSTILE + ["idle"])
     written = sorted(root.rglob("*.html"))
     assert sorted(f.name for f in written) == sorted(p.file for p in pages)
     assert all(f.parent == out for f in written)
     assert not (root / "reports" / "escape.html").exists()
-    assert len({p.file.lower() for p in pages}) == len(HOSTILE)  # UPPER and upper: two files
+    assert len({p.file.lower() for p in pages}) == len(pages)  # UPPER and upper: two files
     text = (out / page_names(HOSTILE)["<script>alert(1)</script>"]).read_text(encoding="utf-8")
     assert "<script" not in text
     assert "<h1>Athlete &lt;script&gt;alert(1)&lt;/script&gt;</h1>" in text
@@ -141,6 +142,15 @@ def test_an_athlete_with_one_run_gets_a_page(hostile):
     assert "1 run, 1 with an efficiency factor" in sections["running"]
     assert all(_shown_or_explained(s) for s in sections.values())
     assert "Traceback" not in text
+
+
+def test_an_athlete_without_any_data_gets_a_page_that_says_so(hostile):
+    pages, out, _ = hostile
+    text = (out / "athlete-idle.html").read_text(encoding="utf-8")
+    sections = _sections(text)
+    assert "<img" not in text
+    assert all(_shown_or_explained(s) for s in sections.values())
+    assert "No runs recorded." in sections["running"]
 
 
 def test_page_names_are_safe_unique_and_independent_of_order():
