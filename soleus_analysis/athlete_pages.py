@@ -320,7 +320,7 @@ def _acwr_section(athlete: str, daily: pd.DataFrame, tables: dict, parameters: d
     low, high = ACWR_BAND
     ax.axhspan(low, high, color="#d9f0d3", zorder=0, label=f"{low}-{high}")
     ax.plot(t, ratio.where(~warm), color="#0072b2", lw=1.8, label="EWMA ratio")
-    if warm.any():
+    if ratio[warm].notna().sum() > 1:  # a line needs two days; the default start leaves one
         ax.plot(t, ratio.where(warm), color="#0072b2", lw=1, ls=":", label="EWMA warm-up")
     if "acwr_coupled" in daily and daily["acwr_coupled"].notna().any():
         ax.plot(t, daily["acwr_coupled"], color="0.55", lw=1, label="rolling-average ratio")
