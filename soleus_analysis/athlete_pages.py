@@ -669,9 +669,10 @@ def athlete_section(
 ) -> str:
     """Write the athlete pages of a report run and return the index's "Athletes" section.
 
-    The pages go to ``<reports_dir>/athletes/`` and link back to ``../index.html``. Pages that
-    cannot be written do not stop the report: the section then says why, as a failed notebook
-    does.
+    The pages go to ``<reports_dir>/athletes/`` and link back to ``../index.html``; pages of an
+    earlier run whose athletes are gone (``athlete-*.html`` files of that folder) are removed, so
+    the folder matches the index. Pages that cannot be written do not stop the report: the
+    section then says why, as a failed notebook does.
 
     Parameters
     ----------
@@ -687,16 +688,19 @@ def athlete_section(
     """
     if processed_dir is None:
         return ""
+    folder = Path(reports_dir) / "athletes"
     try:
-        pages = write_athlete_pages(
-            processed_dir, Path(reports_dir) / "athletes", index_href="../index.html"
-        )
+        pages = write_athlete_pages(processed_dir, folder, index_href="../index.html")
     except Exception as exc:  # the notebooks' reports are still worth having
         error = (str(exc).strip().splitlines() or [type(exc).__name__])[-1][:300]
         return (
             "<h2>Athletes</h2>"
             f'<p class="fail">The athlete pages failed: {html.escape(error)}</p>'
         )
+    written = {p.file for p in pages}
+    for stale in folder.glob("athlete-*.html"):
+        if stale.name not in written:
+            stale.unlink()
     links = "".join(
         f'<li><a href="athletes/{html.escape(p.file)}">{html.escape(p.athlete)}</a></li>'
         for p in pages

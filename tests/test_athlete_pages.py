@@ -209,3 +209,15 @@ def test_demo_cohort_subset_pages_show_every_section(tmp_path):
     text = _sections((tmp_path / "pages" / "athlete-A003.html").read_text(encoding="utf-8"))
     assert all("<img" in s for s in text.values())  # every section drawn
     assert "decoupling (median" in text["running"]
+
+
+def test_a_report_run_removes_pages_of_athletes_no_longer_in_the_build(own, tmp_path):
+    folder = tmp_path / "athletes"
+    folder.mkdir()
+    (folder / "athlete-gone.html").write_text("an earlier run's page")
+    (folder / "notes.txt").write_text("not a page: kept")
+    section = athlete_section(own, tmp_path)
+    assert not (folder / "athlete-gone.html").exists() and (folder / "notes.txt").exists()
+    assert sorted(f.name for f in folder.glob("athlete-*.html")) == sorted(
+        re.findall(r'href="athletes/([^"]+)"', section)
+    )
