@@ -355,17 +355,21 @@ def _acwr_section(athlete: str, daily: pd.DataFrame, tables: dict, parameters: d
 def _dose_section(athlete: str, panel: pd.DataFrame, tables: dict) -> str:
     title = "Weekly soleus dose by programme week"
     sets = _rows(tables["dose"], athlete)
-    if panel.empty or sets.empty or not panel["soleus_sets"].notna().any():
+    if panel.empty or sets.empty:
         return _section(
             "dose", title, _missing("No soleus dose: the athlete logged no strength sets.")
         )
     if not (panel["soleus_sets"].fillna(0) > 0).any():
+        unknown = int((~sets["mapped"].astype(bool)).sum()) if "mapped" in sets else 0
+        names = (
+            f" ({unknown} with an exercise name the catalog does not know)" if unknown else ""
+        )
         return _section(
             "dose",
             title,
             _missing(
-                f"No soleus dose: {_count(len(sets), 'strength set')} logged, none a hard set "
-                "of a calf (plantar-flexor) exercise."
+                f"No soleus dose: {_count(len(sets), 'strength set')} logged{names}, none a "
+                "hard set of a calf (plantar-flexor) exercise."
             ),
         )
     first = panel["week_start"].min()

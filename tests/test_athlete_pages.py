@@ -70,6 +70,22 @@ def hostile(tmp_path_factory):
                 }
             )
     pd.DataFrame(rows).to_csv(raw / "runs.csv", index=False)
+    # "UPPER" lifts, but no calf work: a bench press and a name the catalog does not know
+    sets = pd.DataFrame(
+        {
+            "athlete_id": "UPPER",
+            "session_start": "2024-03-05T18:00:00Z",
+            "exercise_raw": ["Bench Press (Barbell)", "Bench Press (Barbell)", "Zorbo lift"],
+            "set_index": [0, 1, 0],
+            "set_type": "working",
+            "reps": 8,
+            "load_kg": 60.0,
+            "duration_s": None,
+            "distance_m": None,
+            "rpe": None,
+        }
+    )
+    sets.to_csv(raw / "strength_sets.csv", index=False)
     sol.build(raw, root / "processed")
     out = root / "reports" / "athletes"
     return sol.write_athlete_pages(root / "processed", out), out, root
@@ -142,6 +158,15 @@ def test_an_athlete_with_one_run_gets_a_page(hostile):
     assert "1 run, 1 with an efficiency factor" in sections["running"]
     assert all(_shown_or_explained(s) for s in sections.values())
     assert "Traceback" not in text
+
+
+def test_strength_sets_without_calf_work_are_named_as_such(hostile):
+    pages, out, _ = hostile
+    dose = _sections((out / "athlete-UPPER.html").read_text(encoding="utf-8"))["dose"]
+    assert (
+        "No soleus dose: 3 strength sets logged (1 with an exercise name the catalog does not "
+        "know), none a hard set of a calf (plantar-flexor) exercise." in dose
+    )
 
 
 def test_an_athlete_without_any_data_gets_a_page_that_says_so(hostile):
