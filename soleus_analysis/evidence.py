@@ -132,7 +132,7 @@ def describe_effect(what: str, estimate: float, ci_low: float, ci_high: float, *
     return f"{what}: {text}, {verdict}."
 
 
-def needs(what: str, missing: str, needed: str) -> str:
+def needs(what: str, missing: str, needed: str, *, plural: bool | None = None) -> str:
     """One sentence for a section the study cannot support: what is missing, what is needed.
 
     Parameters
@@ -143,6 +143,9 @@ def needs(what: str, missing: str, needed: str) -> str:
         What this study lacks, e.g. ``"no athlete has 7 weeks with a pace and both loads"``.
     needed : str
         What would make it possible, e.g. ``"at least 7 such weeks for one athlete"``.
+    plural : bool, optional
+        Whether ``what`` is plural ("are skipped"); default: guessed from its last word
+        (ending in "s" but not "ss").
 
     Returns
     -------
@@ -153,7 +156,9 @@ def needs(what: str, missing: str, needed: str) -> str:
     >>> needs("The power curves", "the study has no easy-run pace", "weekly easy runs")
     'The power curves are skipped: the study has no easy-run pace; they need weekly easy runs.'
     """
-    plural = what.endswith("s") and not what.endswith("ss")
+    if plural is None:
+        last = what.rstrip(" .)").split(" ")[-1]
+        plural = last.endswith("s") and not last.endswith("ss")
     verb, pron = ("are", "they need") if plural else ("is", "it needs")
     return f"{what} {verb} skipped: {missing}; {pron} {needed}."
 

@@ -53,6 +53,8 @@ def test_needs_is_one_sentence_with_what_is_missing_and_needed():
     assert text == ("The fitness-fatigue fits are skipped: no athlete has 7 tests; they need "
                     "7 weekly paces.")
     assert needs("Section 3", "a", "b").startswith("Section 3 is skipped")
+    assert needs("Sections 3 and 4 (real data)", "a", "b", plural=True).startswith(
+        "Sections 3 and 4 (real data) are skipped: a; they need b")
 
 
 def _estimates(**kw):
