@@ -40,6 +40,7 @@ __all__ = [
     "fit_status",
     "format_number",
     "is_simulated",
+    "missing",
     "name_list",
     "read_settings",
     "round_sig",
@@ -101,6 +102,30 @@ def name_list(names: Iterable[Any], *, limit: int = 6) -> str:
     if len(items) == 1:
         return items[0]
     return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def missing(section: str, needs: str, has: str) -> str:
+    """The one sentence a notebook prints when it skips a section: what it needs, what it has.
+
+    Parameters
+    ----------
+    section : str
+        What is skipped.
+    needs : str
+        What the section would need (a noun phrase).
+    has : str
+        What the study has instead.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> missing("the worked example", "an athlete with a soleus programme", "none")
+    'Skipped the worked example: it needs an athlete with a soleus programme; this study has none.'
+    """
+    return f"Skipped {section}: it needs {needs}; this study has {has}."
 
 
 def _plural(n: int, word: str) -> str:
@@ -213,8 +238,7 @@ def shortfall(
     found = f"{len(qualifying)} ({name_list(qualifying)})" if qualifying else "none"
     absent = [c for c in columns if c not in panel.columns]
     lacking = f" (it has no column {' or '.join(absent)})" if absent else ""
-    return (f"Skipped {section}: it needs {needs} with {has}{weeks}{changing}; "
-            f"this study has {found}{lacking}.")
+    return missing(section, f"{needs} with {has}{weeks}{changing}", f"{found}{lacking}")
 
 
 def _qualifying(
