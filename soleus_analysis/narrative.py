@@ -45,6 +45,7 @@ __all__ = [
     "read_settings",
     "round_sig",
     "shortfall",
+    "try_fit",
 ]
 
 
@@ -232,7 +233,7 @@ def shortfall(
     if len(qualifying) >= min_athletes:
         return None
     needs = f"at least {_plural(min_athletes, 'athlete')}" if min_athletes > 1 else "an athlete"
-    has = " and ".join(columns) if columns else "data"
+    has = name_list(columns, limit=len(columns)) if columns else "data"
     weeks = f" in at least {min_weeks} weeks each" if min_weeks > 1 else ""
     changing = (f", {' and '.join(vary)} changing from week to week" if vary else "")
     found = f"{len(qualifying)} ({name_list(qualifying)})" if qualifying else "none"
@@ -299,6 +300,53 @@ def attempt(
     except ValueError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return None, f"Could not fit {section} with these data: {first}"
+
+
+def try_fit(
+    fit: Callable[..., Any],
+    data: pd.DataFrame,
+    *,
+    section: str,
+    columns: Sequence[str] = (),
+    min_athletes: int = 1,
+    min_weeks: int = 1,
+    vary: Sequence[str] = (),
+    group: str = "athlete_id",
+    **options: Any,
+) -> tuple[Any, str | None]:
+    """Fit a model when the data meet its requirement: :func:`shortfall`, then :func:`attempt`.
+
+    Parameters
+    ----------
+    fit : callable
+        The model function, called as ``fit(data, **options)``.
+    data : pandas.DataFrame
+        The panel.
+    section : str
+        The model's name, for the sentence.
+    columns, min_athletes, min_weeks, vary, group
+        The requirement, as in :func:`shortfall`.
+    **options
+        Passed to ``fit``.
+
+    Returns
+    -------
+    (result, None) or (None, str)
+        The sentence says what is missing, or why the fit failed.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"athlete_id": ["a", "a"], "sets": [1.0, 2.0]})
+    >>> try_fit(lambda d: len(d), p, section="the model", columns=["sets"], min_athletes=2)[1]
+    'Skipped the model: it needs at least 2 athletes with sets; this study has 1 (a).'
+    >>> try_fit(lambda d: len(d), p, section="the model", columns=["sets"])
+    (2, None)
+    """
+    why = shortfall(data, columns=columns, section=section, min_athletes=min_athletes,
+                    min_weeks=min_weeks, vary=vary, group=group)
+    if why:
+        return None, why
+    return attempt(fit, data, section=section, **options)
 
 
 def fit_status(fit: Any, *, section: str = "the model") -> str:

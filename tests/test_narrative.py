@@ -123,3 +123,19 @@ def test_read_settings_read_a_strong_export_in_pounds_of_the_own_study():
     sets = sol.read(root / "p03" / "strong.csv", **settings)
     assert set(sets["load_unit"].dropna()) == {"lb"}
     assert sol.narrative is narrative
+
+
+def test_try_fit_checks_the_requirement_before_fitting(panel):
+    calls = []
+
+    def fit(data, **options):
+        calls.append(options)
+        return "fitted"
+
+    got = narrative.try_fit(fit, panel, section="the model", columns=["pace", "sets"],
+                            min_athletes=2, min_weeks=2, vary=["sets"], step=10)
+    assert got[0] is None and got[1].startswith("Skipped the model") and calls == []
+    assert narrative.try_fit(fit, panel, section="m", columns=["pace"], step=10) == ("fitted", None)
+    assert calls == [{"step": 10}]
+    text = narrative.shortfall(panel, columns=["pace", "sets", "km"], section="s")
+    assert "with pace, sets and km;" in text
