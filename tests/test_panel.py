@@ -1,5 +1,4 @@
 import math
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -301,18 +300,3 @@ def test_ewma_refuses_bad_arguments():
     with pytest.raises(sol.InputError, match="lacks"):
         sol.add_ewma(p.iloc[:1], ["y"], weeks=2)
 
-
-def test_analysis_terms_of_a_wide_fragmented_panel_do_not_warn():
-    # The demo panel is wide; adding the in-window flag to its fragmented copy made pandas print
-    # a PerformanceWarning (with a file path) into the notebooks' outputs.
-    from soleus_analysis.panel import analysis_terms
-
-    weeks = pd.date_range("2025-01-06", periods=6, freq="7D")
-    df = pd.DataFrame({"athlete_id": np.repeat(["a", "b"], 6), "week_start": np.tile(weeks, 2)})
-    with warnings.catch_warnings():  # one by one, as a build adds columns: a fragmented frame
-        warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
-        for k in range(120):
-            df[f"extra{k}"] = np.arange(12.0) * (k % 3)
-        df["dose"] = np.arange(12.0)
-    out = analysis_terms(df, ["dose"], lags=[1])  # warnings are errors
-    assert out["in_window"].sum() == 10
