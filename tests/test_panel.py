@@ -299,4 +299,3 @@ def test_ewma_refuses_bad_arguments():
         sol.add_ewma(p.iloc[:1], ["x"], weeks=2, start="zero")
     with pytest.raises(sol.InputError, match="lacks"):
         sol.add_ewma(p.iloc[:1], ["y"], weeks=2)
-
