@@ -74,7 +74,7 @@ def is_simulated(raw_dir: str | PathLike[str]) -> bool:
 
 
 def name_list(names: Iterable[Any], *, limit: int = 6) -> str:
-    """Names as an English list: ``"a"``, ``"a and b"``, ``"a, b and c"``, ``"a, b, ... and 4 more"``.
+    """Names as an English list: ``"a"``, ``"a and b"``, ``"a, b and c"``, ``"a, ... and 4 more"``.
 
     Parameters
     ----------
@@ -162,8 +162,9 @@ def describe_study(
     --------
     >>> p = pd.DataFrame({"athlete_id": ["a", "a", "b"],
     ...                   "week_start": pd.to_datetime(["2024-01-01", "2024-01-08", "2020-03-02"])})
-    >>> describe_study(p, "no/such/folder", name="mine")
-    'mine: 2 athletes (a and b), 3 athlete-weeks from 2020-03-02 to 2024-01-08; real exports (no truth.json): there is no planted answer to compare with.'
+    >>> print(describe_study(p, "no/such/folder", name="mine"))  # doctest: +NORMALIZE_WHITESPACE
+    mine: 2 athletes (a and b), 3 athlete-weeks from 2020-03-02 to 2024-01-08; real exports
+    (no truth.json): there is no planted answer to compare with.
     """
     label = name or Path(raw_dir).resolve().name
     athletes = sorted(panel[group].dropna().astype(str).unique())
@@ -367,8 +368,10 @@ def fit_status(fit: Any, *, section: str = "the model") -> str:
     Examples
     --------
     >>> from types import SimpleNamespace
-    >>> fit_status(SimpleNamespace(converged=False, n_athletes=3, n_obs=40))
-    'the model (3 athletes, 40 rows) did NOT converge: its estimates are shown for reference only and should not be reported.'
+    >>> print(fit_status(SimpleNamespace(converged=False, n_athletes=3, n_obs=40)))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    the model (3 athletes, 40 rows) did NOT converge: its estimates are shown for reference only
+    and should not be reported.
     """
     size = f" ({_plural(int(fit.n_athletes), 'athlete')}, {_plural(int(fit.n_obs), 'row')})"
     if getattr(fit, "converged", True):
@@ -465,12 +468,15 @@ def effect_sentence(
     Examples
     --------
     >>> r = pd.Series({"estimate": -4.13, "ci_low": -6.2, "ci_high": -2.05})
-    >>> effect_sentence(r, change="+10 soleus sets a week", outcome="easy pace", unit="s/km",
-    ...                 better="lower")
-    '+10 soleus sets a week goes with a lower easy pace (better): -4.1 s/km (95% CI -6.2 to -2), an interval that excludes 0.'
+    >>> print(effect_sentence(r, change="+10 soleus sets a week", outcome="easy pace",
+    ...                       unit="s/km", better="lower"))  # doctest: +NORMALIZE_WHITESPACE
+    +10 soleus sets a week goes with a lower easy pace (better): -4.1 s/km (95% CI -6.2 to -2),
+    an interval that excludes 0.
     >>> r = pd.Series({"estimate": 0.03, "ci_low": -0.16, "ci_high": 0.23})
-    >>> effect_sentence(r, change="+10 sets", outcome="soreness", unit="points")
-    '+10 sets goes with a higher soreness: +0.03 points (95% CI -0.16 to +0.23), but the interval includes 0: the direction is not clear from these data.'
+    >>> print(effect_sentence(r, change="+10 sets", outcome="soreness", unit="points"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    +10 sets goes with a higher soreness: +0.03 points (95% CI -0.16 to +0.23), but the interval
+    includes 0: the direction is not clear from these data.
     """
     est, low, high = (float(row[k]) for k in ("estimate", "ci_low", "ci_high"))
     if not np.isfinite(est):

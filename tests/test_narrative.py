@@ -69,7 +69,8 @@ def test_attempt_turns_data_errors_into_a_sentence_and_lets_bugs_through():
 
 def test_fit_status_says_whether_the_fit_converged():
     ok = SimpleNamespace(converged=True, n_athletes=1, n_obs=12)
-    assert narrative.fit_status(ok, section="the model") == "the model (1 athlete, 12 rows) converged."
+    expected = "the model (1 athlete, 12 rows) converged."
+    assert narrative.fit_status(ok, section="the model") == expected
     bad = SimpleNamespace(converged=False, n_athletes=4, n_obs=30)
     assert "did NOT converge" in narrative.fit_status(bad)
 
