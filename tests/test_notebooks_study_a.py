@@ -31,13 +31,13 @@ DEMO_TEXT = ["simulated", "40 runners", "40 athletes", "demo-cohort", "26 weeks"
              "planted:"]
 
 
-def _one_athlete(root: Path) -> Path:
-    """A study of one athlete: the GPX runner of the own study, with its athletes.csv row."""
+def _one_athlete(root: Path, athlete: str = "runner-gpx") -> Path:
+    """A study of one athlete folder of the own study, with its athletes.csv row."""
     study = root / "one-athlete"
-    shutil.copytree(OWN / "runner-gpx", study / "runner-gpx")
+    shutil.copytree(OWN / athlete, study / athlete)
     with open(OWN / "athletes.csv", encoding="utf-8", newline="") as f:
         rows = list(csv.reader(f))
-    keep = [rows[0]] + [r for r in rows[1:] if r[0] == "runner-gpx"]
+    keep = [rows[0]] + [r for r in rows[1:] if r[0] == athlete]
     with open(study / "athletes.csv", "w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows(keep)
     return study
@@ -66,15 +66,14 @@ def _outputs(nb: dict) -> list[tuple[int, str, str]]:
     return out
 
 
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")
-@pytest.mark.parametrize("notebook", NOTEBOOKS)
-def test_notebook_runs_on_a_study_of_real_exports(study, notebook, tmp_path, monkeypatch):
-    raw, processed = study
+def _run(raw: Path, processed: Path, notebook: str, tmp_path: Path, monkeypatch) -> list:
+    """Execute a notebook on a study; its outputs (see :func:`_outputs`)."""
     # Figures as SVG with their text kept as text, so that plot titles are checked too.
     profile = tmp_path / "ipython" / "profile_default"
     profile.mkdir(parents=True)
     (profile / "ipython_kernel_config.py").write_text(
-        'c.InlineBackend.figure_formats = {"svg"}\nc.InlineBackend.rc = {"svg.fonttype": "none"}\n')
+        'c.InlineBackend.figure_formats = {"svg"}\n'
+        'c.InlineBackend.rc = {"svg.fonttype": "none"}\n')
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
     out = tmp_path / notebook
     papermill.execute_notebook(
@@ -83,7 +82,11 @@ def test_notebook_runs_on_a_study_of_real_exports(study, notebook, tmp_path, mon
                     **SMALL.get(notebook, {})},
         cwd=str(ROOT / "notebooks"), progress_bar=False, kernel_name="python3",
     )
-    outputs = _outputs(json.loads(out.read_text(encoding="utf-8")))
+    return _outputs(json.loads(out.read_text(encoding="utf-8")))
+
+
+def _check(outputs: list, raw: Path, notebook: str) -> str:
+    """Assert nothing about the demo cohort and no warning was printed; the outputs' text."""
     text = "\n".join(t for _, _, t in outputs)
     for phrase in DEMO_TEXT:
         assert phrase not in text.lower(), f"{notebook} on {raw.name} prints {phrase!r}"
@@ -91,3 +94,20 @@ def test_notebook_runs_on_a_study_of_real_exports(study, notebook, tmp_path, mon
     assert not warnings, f"{notebook} on {raw.name} warns: {warnings}"
     # The first printed line describes this study, from its data.
     assert f"{raw.name}: " in text and "real exports (no truth.json)" in text
+    return text
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_notebook_runs_on_a_study_of_real_exports(study, notebook, tmp_path, monkeypatch):
+    raw, processed = study
+    _check(_run(raw, processed, notebook, tmp_path, monkeypatch), raw, notebook)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_dose_notebook_on_an_athlete_without_strength_logs(tmp_path, monkeypatch):
+    raw = _one_athlete(tmp_path, "p05")  # PMSys and Fitbit only: the soleus dose is unknown
+    notebook = "02-soleus-dose.ipynb"
+    text = _check(_run(raw, tmp_path / "processed", notebook, tmp_path, monkeypatch), raw,
+                  notebook)
+    assert "Skipped the soleus dose: it needs strength logs" in text
