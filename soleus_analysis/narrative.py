@@ -175,7 +175,7 @@ def describe_study(
     truth = read_truth(raw_dir)
     if truth.known:
         return (f"{label}: {counts}; SIMULATED data (truth.json, seed {truth.seed}), not real "
-                "athletes: estimates are compared with the planted values.")
+                "athletes: the planted answer is known, and results are compared with it.")
     return (f"{label}: {counts}; real exports (no truth.json): there is no planted answer to "
             "compare with.")
 
