@@ -3,6 +3,7 @@
 Import as ``import soleus_analysis as sol``.
 """
 
+from soleus_analysis.athlete_pages import AthletePage, write_athlete_pages
 from soleus_analysis.build import (
     BuildReport,
     Study,
@@ -72,6 +73,7 @@ from soleus_analysis.models import (
     individual_responses,
     lag_basis,
     lagged,
+    model_assumptions,
     partial_effect,
     power,
     power_curve,
@@ -264,6 +266,9 @@ __all__ = [
     # reports (executed notebooks)
     "check_reports",
     "run_reports",
+    # one page per athlete (what a coach opens)
+    "AthletePage",
+    "write_athlete_pages",
     # models
     "BanisterResult",
     "DistributedLagResult",
@@ -292,6 +297,7 @@ __all__ = [
     "individual_responses",
     "lag_basis",
     "lagged",
+    "model_assumptions",
     "partial_effect",
     "power",
     "power_curve",

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from soleus_analysis.athlete_pages import athlete_section
 from soleus_analysis.build.output import check_output_folder
 from soleus_analysis.errors import InputError
 
@@ -93,7 +94,7 @@ def _to_html(executed: Path, target: Path) -> None:
     target.write_text(body, encoding="utf-8")
 
 
-def _index(runs: list[NotebookRun], parameters: dict) -> str:
+def _index(runs: list[NotebookRun], parameters: dict, athletes: str = "") -> str:
     rows = []
     for i, run in enumerate(runs, 1):
         title = html.escape(run.title)
@@ -125,6 +126,7 @@ their caveats.</p>
 <table><thead><tr><th>#</th><th>report</th><th>notebook</th><th>time</th><th>status</th></tr></thead>
 <tbody>{''.join(rows)}</tbody></table>
 <p>Total execution time: {total:.1f} s.</p>
+{athletes}
 <h2>Parameters</h2><ul>{params}</ul>
 </body></html>
 """
@@ -186,7 +188,9 @@ def run_reports(
     notebooks_dir : path
         Folder of the notebooks; each is executed with this folder as working directory.
     out_dir : path
-        Where ``NN-topic.html``, ``index.html`` and the executed notebooks (``executed/``) go.
+        Where ``NN-topic.html``, ``index.html`` and the executed notebooks (``executed/``) go;
+        with a ``PROCESSED_DIR`` parameter, also one page per athlete of that build
+        (``athletes/``, :func:`soleus_analysis.write_athlete_pages`), linked from the index.
     parameters : dict, optional
         Values for the notebooks' ``parameters`` cells (papermill), e.g.
         ``{"RAW_DIR": "/data/my-athletes"}``; a notebook that does not define a name ignores it.
@@ -227,7 +231,9 @@ def run_reports(
                 error=error,
             )
         )
-    (out_dir / "index.html").write_text(_index(runs, parameters), encoding="utf-8")
+    processed = parameters.get("PROCESSED_DIR")  # relative to the notebooks, as they read it
+    athletes = athlete_section(None if processed is None else notebooks_dir / processed, out_dir)
+    (out_dir / "index.html").write_text(_index(runs, parameters, athletes), encoding="utf-8")
     summary = pd.DataFrame([r.__dict__ for r in runs])
     summary.to_csv(out_dir / "runs.csv", index=False)
     return runs

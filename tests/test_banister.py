@@ -280,3 +280,40 @@ def test_result_protocol(fitted):
     assert (t["std_error"] > 0).all()
     with pytest.raises(ValueError, match="resample"):
         fit_banister(_series(1, n=60), performance="perf", time="date", resample="iid")
+
+
+def test_fixed_time_constants_recover_the_gains_and_report_the_taus_as_fixed():
+    # With the true time constants fixed the model is linear: gains recovered, taus shown as
+    # the fixed values with no interval, and the Wald intervals cover the true gains.
+    covered = pd.Series(0, index=[k for k in TRUE_PARAMS if k.startswith(("p0", "k_"))])
+    for seed in range(8):
+        t = fit_banister(_series(seed), performance="perf", time="date", ci="wald", n_folds=0,
+                         taus=(TRUE_PARAMS["tau_fitness"], TRUE_PARAMS["tau_fatigue"])).table
+        t = t.set_index("parameter")
+        assert t.loc["tau_fitness", "estimate"] == 40.0
+        assert t.loc["tau_fatigue", "estimate"] == 8.0
+        assert t.loc[["tau_fitness", "tau_fatigue"], ["ci_low", "ci_high"]].isna().all().all()
+        truth = pd.Series(TRUE_PARAMS)[covered.index]
+        covered += ((t.loc[covered.index, "ci_low"] < truth)
+                    & (truth < t.loc[covered.index, "ci_high"])).astype(int)
+    assert (covered >= 6).all(), covered
+
+
+def test_fixed_time_constants_are_deterministic_and_flag_a_constant_load():
+    data = _series(3)
+    a = fit_banister(data, performance="perf", time="date", taus=(30, 5), n_boot=30, rng=1)
+    b = fit_banister(data, performance="perf", time="date", taus=(30, 5), n_boot=30, rng=1)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert a.fit["identified"].all()
+    assert "taus" in a.raw and a.raw["taus"] == (30.0, 5.0)
+    flat = data.assign(soleus_dose=0.0)
+    c = fit_banister(flat, performance="perf", time="date", taus=(30, 5), ci=None, n_folds=0)
+    assert not c.fit["identified"].iloc[0]
+    assert "soleus_dose does not vary" in c.fit["identification"].iloc[0]
+    assert c.table["estimate"].isna().all()
+
+
+@pytest.mark.parametrize("taus", [(5, 30), (5, 5), (0, -1)])
+def test_fixed_time_constants_must_be_ordered_and_positive(taus):
+    with pytest.raises(ValueError, match="tau_fitness > tau_fatigue > 0"):
+        fit_banister(_series(1), performance="perf", time="date", taus=taus, ci=None)

@@ -57,7 +57,7 @@ def test_validate_exits_0_on_clean_file_and_removes_stale_quarantine(tmp_path, c
         (b"", "the file is empty"),
         (b"\n\n  \n", "the file is empty"),
         (b"\x00\x01\x02FIT\x00", "not a text file"),
-        (b"foo,bar\n1,2\n", "lacks the required column(s) athlete_id, start"),
+        (b"foo,bar\n1,2\n", "required column(s) athlete_id, start"),
     ],
 )
 def test_unusable_input_exits_2_with_one_line(tmp_path, capsys, content, expected):

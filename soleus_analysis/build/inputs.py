@@ -38,6 +38,7 @@ import pandas as pd
 
 from soleus_analysis.errors import InputError
 from soleus_analysis.readers import read_all
+from soleus_analysis.schemas import get_schema
 from soleus_analysis.readers.folder import not_data
 from soleus_analysis.schemas import get_schema
 from soleus_analysis.textfile import sniff_delimiter
@@ -251,13 +252,14 @@ def read_canonical(path: str | PathLike[str], table: str) -> pd.DataFrame:
     Raises
     ------
     InputError
-        A missing, empty or unreadable file.
+        A missing, empty or unreadable file, or one without the table's required columns.
     """
     p = Path(path)
     if p.suffix.lower() != ".parquet":
         res = read_all(p, source="canonical", table=table)
         frame = res.tables[table]
         frame.attrs = {"table": table, "notes": list(res.notes)}
+        _require_columns(frame, table, p)
         return frame
     if not p.is_file():
         raise InputError("file not found", path=p, fix="check the path and the file name")
@@ -270,7 +272,23 @@ def read_canonical(path: str | PathLike[str], table: str) -> pd.DataFrame:
             fix="write it again with pandas or pyarrow, or give the table as CSV",
         ) from None
     frame.attrs = {"table": table, "notes": []}
+    _require_columns(frame, table, p)
     return frame
+
+
+def _require_columns(frame: pd.DataFrame, table: str, path: Path) -> None:
+    # Checked per file, so that the error names the file and the build goes on without it
+    # (validation of the concatenated table could only name the table).
+    schema = get_schema(table)
+    missing = [n for n, col in schema.columns.items() if col.required and n not in frame.columns]
+    if missing:
+        shown = [str(c) for c in frame.columns if c not in ("source_row", "source_file", "source")][:12]
+        raise InputError(
+            f"lacks the {table} table's required column(s) {', '.join(missing)} "
+            f"(its header: {', '.join(shown) or 'none'})",
+            path=path,
+            fix=f"rename the columns to the canonical names (see `soleus schema {table}`)",
+        )
 
 
 def with_provenance(frame: pd.DataFrame, rel: str, *, first_row: int = 0) -> pd.DataFrame:

@@ -11,6 +11,7 @@ One module per family: :mod:`~soleus_analysis.models.mixed` (general mixed model
 and the names of its columns.
 """
 
+from soleus_analysis.models.assumptions import model_assumptions
 from soleus_analysis.models.banister import BanisterResult, banister_predict, fit_banister
 from soleus_analysis.models.event_study import EventStudyResult, fit_event_study
 from soleus_analysis.models.individual import (
@@ -68,6 +69,7 @@ __all__ = [
     "individual_responses",
     "lag_basis",
     "lagged",
+    "model_assumptions",
     "partial_effect",
     "power",
     "power_curve",

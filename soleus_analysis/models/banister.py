@@ -1,8 +1,8 @@
 """Fitness-fatigue (Banister impulse-response) model with two or more training inputs.
 
 For athlete performance ``p`` on a regular time grid (days or weeks) and loads ``w_m`` (e.g.
-running load and soleus dose), methods.md section 4.8 (Banister et al. 1975; Morton et al. 1990;
-Clarke & Skiba 2013)::
+running load and soleus dose) (Banister et al. 1975; Morton et al. 1990; Clarke & Skiba 2013,
+Adv Physiol Educ 37(2):134-152)::
 
     p_hat(t) = p0 + s * sum_m [ k_fit_m * g_m(t) - k_fat_m * h_m(t) ]
     g_m(t)   = sum_{u<t} w_m(u) exp(-(t - u) / tau_fit)      (fitness)
@@ -185,7 +185,8 @@ def _profile_surface(series: _Series, *, sign: float, include_current: bool, tau
 
 
 def _fit_one(series: _Series, *, sign: float, include_current: bool, tau_bounds: tuple,
-             idx: np.ndarray, y: np.ndarray, start: np.ndarray | None = None
+             idx: np.ndarray, y: np.ndarray, start: np.ndarray | None = None,
+             taus: tuple[float, float] | None = None
              ) -> tuple[np.ndarray, bool, np.ndarray]:
     """Fit [p0, k_fit_1, k_fat_1, ..., tau_fat, ratio] by variable projection.
 
@@ -195,8 +196,14 @@ def _fit_one(series: _Series, *, sign: float, include_current: bool, tau_bounds:
     (``scipy.optimize.least_squares``) on the profiled residuals with tight tolerances (Golub &
     Pereyra 2003). The grid and the tolerances make the answer a deterministic function of the
     data: the same data give the same estimates to many digits on any CPU for identified fits.
+    With ``taus`` = (tau_fit, tau_fat) fixed the model is linear and solved exactly: no search,
+    so the answer depends on the data only through one non-negative least-squares problem.
     Returns the parameters, whether the search converged, and the residuals.
     """
+    if taus is not None:
+        tau_fit, tau_fat = taus
+        lin, r = _profile(series, tau_fit, tau_fat, sign, include_current, idx, y)
+        return np.r_[lin, tau_fat, tau_fit / tau_fat], True, r
     lo, hi = tau_bounds
 
     def resid(v: np.ndarray) -> np.ndarray:
@@ -376,6 +383,7 @@ def fit_banister(
     include_current: bool = False,
     time_step: Any = None,
     tau_bounds: tuple[float, float] = (1.0, 100.0),
+    taus: tuple[float, float] | None = None,
     ci: str | None = "bootstrap",
     n_boot: int = 200,
     block_length: int | None = None,
@@ -410,6 +418,13 @@ def fit_banister(
         Grid spacing; default: the smallest spacing between the athlete's time values.
     tau_bounds : (float, float), default (1, 100)
         Bounds of both time constants, in time steps.
+    taus : (float, float), optional
+        ``(tau_fitness, tau_fatigue)`` fixed, in time steps (``tau_fitness > tau_fatigue > 0``),
+        e.g. from the literature; ``tau_bounds`` is then not used. The model is then linear in
+        ``p0`` and the gains and is fitted exactly (non-negative least squares): the well-
+        conditioned choice for short or weekly series, where free time constants are not
+        identified. The time constants' rows in ``table`` hold the fixed values with no
+        interval.
     ci : {"bootstrap", "wald", None}, default "bootstrap"
         Residual bootstrap that keeps the errors' serial correlation, with percentile intervals
         (refits from the estimate); Wald intervals from the Jacobian (assume independent
@@ -488,6 +503,11 @@ def fit_banister(
     lo, hi = tau_bounds
     if not 0 < lo < hi:
         raise ValueError(f"tau_bounds must be 0 < low < high, got {tau_bounds!r}")
+    if taus is not None:
+        taus = (float(taus[0]), float(taus[1]))
+        if not taus[0] > taus[1] > 0:
+            raise ValueError(f"taus must be (tau_fitness, tau_fatigue) with tau_fitness > "
+                             f"tau_fatigue > 0, got {taus!r}")
     rng = np.random.default_rng(rng)
     sign = 1.0 if higher_is_better else -1.0
     groups = [(None, data)] if group is None else list(data.groupby(group, sort=True))
@@ -496,29 +516,34 @@ def fit_banister(
     units = ["performance units"] + ["performance units per load unit"] * (2 * len(loads)) + [
         "time steps"] * 2
     rows, fits, preds, notes, all_draws = [], [], [], [], []
-    raw: dict = {"estimates": {}, "profile": {}}
+    raw: dict = {"estimates": {}, "profile": {}, "taus": taus}
+    n_free = len(param_names) - (2 if taus is not None else 0)  # parameters estimated
     for athlete, d in groups:
         series = _series(d, performance=performance, loads=loads, time=time,
                          time_step=time_step, athlete=athlete)
         n_tests = len(series.obs_index)
         n_par = len(param_names)
-        if n_tests < n_par + 2:
-            notes.append(f"athlete {athlete!r}: {n_tests} performance tests for {n_par} "
+        if n_tests < n_free + 2:
+            notes.append(f"athlete {athlete!r}: {n_tests} performance tests for {n_free} "
                          "parameters; not fitted.")
             continue
         idx, y = series.obs_index, series.perf
         theta, ok, resid = _fit_one(series, sign=sign, include_current=include_current,
-                                    tau_bounds=tau_bounds, idx=idx, y=y)
+                                    tau_bounds=tau_bounds, idx=idx, y=y, taus=taus)
         fitted = resid + y
         est = _natural(theta, series.load_scale)
         raw["estimates"][athlete] = pd.Series(est, index=param_names)
         rho = _lag1(resid)
-        grid, rss = _profile_surface(series, sign=sign, include_current=include_current,
-                                     tau_bounds=tau_bounds, idx=idx, y=y)
-        raw["profile"][athlete] = (grid, rss)
-        why = _identification(series, theta, est, rss, grid, rho=rho, sign=sign,
-                              include_current=include_current, tau_bounds=tau_bounds,
-                              names=loads)
+        if taus is None:
+            grid, rss = _profile_surface(series, sign=sign, include_current=include_current,
+                                         tau_bounds=tau_bounds, idx=idx, y=y)
+            raw["profile"][athlete] = (grid, rss)
+            why = _identification(series, theta, est, rss, grid, rho=rho, sign=sign,
+                                  include_current=include_current, tau_bounds=tau_bounds,
+                                  names=loads)
+        else:
+            why = _collinearity(series, *taus, sign=sign, include_current=include_current,
+                                names=loads)
         identified = not why
         block = (int(block_length) if block_length is not None
                  else _block_length(rho, n_tests))
@@ -527,17 +552,18 @@ def fit_banister(
         se = np.full(n_par, np.nan)
         phi = np.nan
         if ci == "bootstrap" and identified:
-            centred = (resid - resid.mean()) * np.sqrt(n_tests / max(n_tests - n_par, 1))
+            centred = (resid - resid.mean()) * np.sqrt(n_tests / max(n_tests - n_free, 1))
             draws = []
             if resample == "ar1":
-                jac = _jacobian(theta, series, sign, include_current)
+                jac = _jacobian(theta, series, sign, include_current)[:, :n_free]
                 phi, innov = _ar1_adjusted(resid, idx, jac)
             for _ in range(n_boot):
                 noise = (_circular_blocks(centred, block, rng) if resample == "blocks"
                          else _ar1_resample(phi, innov, np.diff(idx), rng))
                 y_b = fitted + noise
                 th_b, _, _ = _fit_one(series, sign=sign, include_current=include_current,
-                                      tau_bounds=tau_bounds, idx=idx, y=y_b, start=theta)
+                                      tau_bounds=tau_bounds, idx=idx, y=y_b, start=theta,
+                                      taus=taus)
                 draws.append(_natural(th_b, series.load_scale))
             draws = np.asarray(draws)
             frame = pd.DataFrame(draws, columns=param_names)
@@ -548,7 +574,9 @@ def fit_banister(
             low, high = np.quantile(draws, [alpha, 1 - alpha], axis=0)
             se = draws.std(axis=0, ddof=1)
         elif ci == "wald" and identified:
-            low, high = _wald(theta, series, sign, include_current, level)
+            low, high = _wald(theta, series, sign, include_current, level, n_free=n_free)
+        if taus is not None:  # fixed, not estimated: no interval
+            low[-2:] = high[-2:] = se[-2:] = np.nan
         shown = est if identified else np.full(n_par, np.nan)
         for name, unit, e, s_, a, b in zip(param_names, units, shown, se, low, high,
                                            strict=True):
@@ -556,7 +584,7 @@ def fit_banister(
             rows.append((term, e, s_, a, b, np.nan, unit, athlete, name, identified))
         rmse_out, naive_last, naive_mean, n_out = _expanding_window(
             series, sign=sign, include_current=include_current, tau_bounds=tau_bounds,
-            n_folds=n_folds, min_train=min_train)
+            n_folds=n_folds, min_train=min_train, taus=taus)
         fits.append((athlete, n_tests, len(series.times), float(np.sqrt(np.mean(resid**2))),
                      rmse_out, naive_last, naive_mean, n_out, ok, identified,
                      "; ".join(why) or "ok", rho, phi, block))
@@ -698,6 +726,24 @@ def _circular_blocks(x: np.ndarray, block: int, rng: np.random.Generator) -> np.
     return x[pos]
 
 
+def _collinearity(series: _Series, tau_fit: float, tau_fat: float, *, sign: float,
+                  include_current: bool, names: list[str]) -> list[str]:
+    """Why the gains are not determined at these time constants (empty list: they are).
+
+    A load whose fitness and fatigue responses correlate above 0.99 at the tests determines
+    only ``k_fitness - k_fatigue``; a load that never varies at the tests determines neither.
+    """
+    x = _design(series, tau_fit, tau_fat, sign, include_current, series.obs_index)
+    for m in range(series.loads.shape[1]):
+        g, h = x[:, 1 + 2 * m], x[:, 2 + 2 * m]
+        if g.std() == 0 or h.std() == 0:
+            return [f"{names[m]} does not vary at the performance tests"]
+        if abs(np.corrcoef(g, h)[0, 1]) > 0.99:
+            return [f"fitness and fatigue responses of {names[m]} are collinear "
+                    "(only k_fitness - k_fatigue is determined)"]
+    return []
+
+
 def _identification(series: _Series, theta: np.ndarray, est: np.ndarray, rss: np.ndarray,
                     grid: np.ndarray, *, rho: float, sign: float, include_current: bool,
                     tau_bounds: tuple, names: list[str]) -> list[str]:
@@ -709,13 +755,8 @@ def _identification(series: _Series, theta: np.ndarray, est: np.ndarray, rss: np
         why.append("a time constant is on its bound")
     elif tau_fit <= 1.01 * tau_fat * (1 + 1e-3):
         why.append("tau_fitness = 1.01 tau_fatigue, the bound between them")
-    x = _design(series, tau_fit, tau_fat, sign, include_current, series.obs_index)
-    for m in range(series.loads.shape[1]):
-        g, h = x[:, 1 + 2 * m], x[:, 2 + 2 * m]
-        if g.std() > 0 and h.std() > 0 and abs(np.corrcoef(g, h)[0, 1]) > 0.99:
-            why.append(f"fitness and fatigue responses of {names[m]} are collinear "
-                       "(only k_fitness - k_fatigue is determined)")
-            break
+    why += _collinearity(series, tau_fit, tau_fat, sign=sign, include_current=include_current,
+                         names=names)
     n = len(series.obs_index)
     n_eff = n * (1 - rho) / (1 + rho) if rho > 0 else n
     if np.isfinite(rss).any():
@@ -770,8 +811,12 @@ def _series(d: pd.DataFrame, *, performance: str, loads: list[str], time: str,
 
 
 def _wald(theta: np.ndarray, series: _Series, sign: float, include_current: bool,
-          level: float):
-    """Delta-method Wald intervals of the natural parameters from the Jacobian at the fit."""
+          level: float, n_free: int | None = None):
+    """Delta-method Wald intervals of the natural parameters from the Jacobian at the fit.
+
+    Only the first ``n_free`` entries of ``theta`` are estimated (default: all); the others
+    (fixed time constants) get no variance.
+    """
     idx, y = series.obs_index, series.perf
     base_r = _full_resid(theta, series, sign, include_current, idx, y)
     step = 1e-6 * np.maximum(np.abs(theta), 1e-3)
@@ -780,9 +825,11 @@ def _wald(theta: np.ndarray, series: _Series, sign: float, include_current: bool
         th = theta.copy()
         th[j] += step[j]
         jac[:, j] = (_full_resid(th, series, sign, include_current, idx, y) - base_r) / step[j]
-    dof = max(base_r.size - len(theta), 1)
+    n_free = len(theta) if n_free is None else n_free
+    dof = max(base_r.size - n_free, 1)
     s2 = float(base_r @ base_r) / dof
-    cov = s2 * np.linalg.pinv(jac.T @ jac)
+    cov = np.zeros((len(theta), len(theta)))
+    cov[:n_free, :n_free] = s2 * np.linalg.pinv(jac[:, :n_free].T @ jac[:, :n_free])
     eps = 1e-6 * np.maximum(np.abs(theta), 1e-3)
     base = _natural(theta, series.load_scale)
     grad = np.empty((len(base), len(theta)))
@@ -796,7 +843,8 @@ def _wald(theta: np.ndarray, series: _Series, sign: float, include_current: bool
 
 
 def _expanding_window(series: _Series, *, sign: float, include_current: bool, tau_bounds: tuple,
-                      n_folds: int, min_train: float) -> tuple[float, float, float, int]:
+                      n_folds: int, min_train: float, taus: tuple[float, float] | None = None
+                      ) -> tuple[float, float, float, int]:
     """Expanding-window RMSE of the model and of two naive forecasts on the same test blocks.
 
     The tests from position ``first = max(ceil(min_train n), 2 + 2 m + 2)`` on are cut into
@@ -814,7 +862,7 @@ def _expanding_window(series: _Series, *, sign: float, include_current: bool, ta
         train = slice(0, a)
         theta, _, _ = _fit_one(series, sign=sign, include_current=include_current,
                                tau_bounds=tau_bounds, idx=series.obs_index[train],
-                               y=series.perf[train])
+                               y=series.perf[train], taus=taus)
         n_lin = 1 + 2 * series.loads.shape[1]
         tau_fat, ratio = theta[-2], theta[-1]
         test_idx = series.obs_index[a:b]
