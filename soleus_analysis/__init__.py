@@ -151,6 +151,7 @@ from soleus_analysis.simulation.injury import (
     InjuryTruth,
     simulate_injuries,
 )
+from soleus_analysis import narrative
 from soleus_analysis.timeutils import local_dates, week_start
 from soleus_analysis.validation import ValidationReport, validate
 
@@ -212,7 +213,8 @@ __all__ = [
     "Study",
     "open_study",
     "study_folders",
-    # figures
+    # figures and the sentences of the notebooks
+    "narrative",
     "plots",
     # validation
     "ValidationReport",

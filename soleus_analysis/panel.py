@@ -374,6 +374,9 @@ def analysis_terms(
     base = add_lags(own, columns, lags, group=group, time=time, step=step) if lags else own
     window = (base[[*parts, *required]].notna().all(axis=1) & base[group].notna()).to_numpy()
     out = within_between(base, parts, group=group, window=window)
+    # A wide panel gets many columns one by one: consolidate it first, or pandas warns (with a
+    # path) about a fragmented frame in the notebooks' outputs.
+    out = out.copy()
     out["in_window"] = window
     return out
 

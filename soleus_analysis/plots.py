@@ -15,6 +15,7 @@ import pandas as pd
 import seaborn as sns
 
 __all__ = [
+    "align_weeks",
     "plot_daily_loads",
     "plot_dose_over_time",
     "plot_event_study",
@@ -138,9 +139,15 @@ def plot_dose_over_time(
     hue: str | None = None,
     highlight: Sequence[str] = (),
     ylabel: str | None = None,
+    align: str = "athlete",
+    start: str = "programme_start",
     ax=None,
 ):
     """One thin line per athlete over time, the median across athletes in bold.
+
+    Athletes of one study may have trained years apart: on a calendar axis each would be a spike
+    at its own dates. By default the axis is the athlete's own week (``align="athlete"``), so
+    lines and medians compare athletes at the same point of their logs.
 
     Parameters
     ----------
@@ -154,14 +161,27 @@ def plot_dose_over_time(
         Athletes drawn as dashed black lines with their id in the legend, to follow a few
         individuals.
     ylabel : str, optional
+    align : {"athlete", "programme", "calendar"}, default "athlete"
+        The time axis (see :func:`align_weeks`): the athlete's week (1 = their first week in
+        ``data``), the programme week (1 = the week of the athlete's ``start``; athletes without
+        a start are left out, and the axis label says how many), or calendar time (``x``).
+    start : str, default "programme_start"
+        Column with each athlete's programme start (``align="programme"`` only), e.g. from
+        :func:`soleus_analysis.programme_start`.
     ax : matplotlib Axes, optional
 
     Returns
     -------
     matplotlib Axes
     """
-    _require(data, [x, y, units] + ([hue] if hue else []), "plot_dose_over_time")
+    _require(data, [x, y, units] + ([hue] if hue else [])
+             + ([start] if align == "programme" else []), "plot_dose_over_time")
     ax = _axes(ax, figsize=(8, 4))
+    data = data.assign(_time=align_weeks(data, align=align, x=x, units=units, start=start))
+    left_out = data.loc[data["_time"].isna(), units].nunique()
+    data, x = data.loc[data["_time"].notna()], "_time"
+    if align != "calendar":
+        data = data.assign(_time=data["_time"].astype("int64"))
     groups = _levels(data, hue)
     palette = dict(zip(groups, sns.color_palette("colorblind", len(groups)), strict=True))
     for athlete, part in data.sort_values(x).groupby(units, sort=True):
@@ -175,7 +195,66 @@ def plot_dose_over_time(
         median = part.groupby(x, sort=True)[y].median()
         ax.plot(median.index, median.to_numpy(), color=palette[group], lw=3,
                 label="median" if group is None else f"median, {group}")
-    return _finish(ax, "week", ylabel or y, legend="upper left")
+    xlabel = _ALIGN_LABEL[align]
+    if left_out:
+        xlabel += f" ({left_out} athlete(s) without a programme start not shown)"
+    return _finish(ax, xlabel, ylabel or y, legend="upper left")
+
+
+_ALIGN_LABEL = {
+    "athlete": "athlete week (1 = the athlete's first week)",
+    "programme": "programme week (1 = the week the athlete's programme starts)",
+    "calendar": "week",
+}
+
+
+def align_weeks(
+    data: pd.DataFrame,
+    *,
+    align: str = "athlete",
+    x: str = "week_start",
+    units: str = "athlete_id",
+    start: str = "programme_start",
+) -> pd.Series:
+    """The time axis of a plot over weeks: each row's athlete week, programme week or date.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per athlete and week; ``x`` holds week-start dates (one week apart).
+    align : {"athlete", "programme", "calendar"}, default "athlete"
+        ``"athlete"``: weeks since the athlete's first week in ``data``, counted from 1;
+        ``"programme"``: weeks since the athlete's ``start`` week, the start week being 1 (the
+        week before it 0, earlier weeks negative), missing for athletes without a start;
+        ``"calendar"``: ``x`` itself.
+    x, units, start : str
+        Week, athlete and programme-start columns.
+
+    Returns
+    -------
+    pandas.Series
+        Aligned with ``data``'s index: integer weeks (``Int64``), or ``x`` for calendar time.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"athlete_id": ["a", "a", "b", "b"],
+    ...                   "week_start": pd.to_datetime(["2019-01-07", "2019-01-14",
+    ...                                                 "2024-05-06", "2024-05-20"]),
+    ...                   "programme_start": pd.to_datetime(["2019-01-14"] * 2 + [None] * 2)})
+    >>> align_weeks(d).tolist()
+    [1, 2, 1, 3]
+    >>> align_weeks(d, align="programme").tolist()
+    [0, 1, <NA>, <NA>]
+    """
+    if align not in _ALIGN_LABEL:
+        raise ValueError(f"align must be one of {sorted(_ALIGN_LABEL)}, got {align!r}")
+    if align == "calendar":
+        return data[x]
+    weeks = pd.to_datetime(data[x])
+    origin = (weeks.groupby(data[units]).transform("min") if align == "athlete"
+              else pd.to_datetime(data[start]))
+    days = (weeks - origin).dt.days
+    return (days // 7 + 1).astype("Int64")
 
 
 def plot_partial_effect(

@@ -289,3 +289,14 @@ def test_missing_catalog_column_or_file(tmp_path):
         sol.load_catalog(tmp_path / "nope.csv")
     with pytest.raises(TypeError, match="catalog must be"):
         sol.classify_exercises(["x"], catalog=42)
+
+
+def test_shipped_catalog_is_a_rectangular_csv():
+    # A comma in an unquoted rationale made pandas fail on the file and cut the rationale short.
+    import csv
+
+    from soleus_analysis.catalog import load_catalog
+
+    with open(load_catalog().path, encoding="utf-8", newline="") as f:
+        widths = {len(row) for row in csv.reader(f)}
+    assert widths == {11}

@@ -112,3 +112,36 @@ def test_event_study_plot_draws_placebo_and_post_weeks_and_skips_summaries():
     assert ax.get_xlabel() == "weeks since the programme start"
     with pytest.raises(ValueError, match="lacks column"):
         plots.plot_event_study(table.drop(columns="ci_low"))
+
+
+def test_align_weeks_puts_athletes_years_apart_on_one_axis():
+    data = pd.DataFrame({
+        "athlete_id": ["a", "a", "a", "b", "b"],
+        "week_start": pd.to_datetime(["2019-01-07", "2019-01-14", "2019-01-28",
+                                      "2024-05-06", "2024-05-13"]),
+        "programme_start": pd.to_datetime(["2019-01-14"] * 3 + [None] * 2),
+    })
+    assert plots.align_weeks(data).tolist() == [1, 2, 4, 1, 2]
+    assert plots.align_weeks(data, align="programme").tolist()[:3] == [0, 1, 3]
+    assert plots.align_weeks(data, align="programme").isna().tolist()[3:] == [True, True]
+    assert plots.align_weeks(data, align="calendar").equals(data["week_start"])
+    with pytest.raises(ValueError, match="align must be one of"):
+        plots.align_weeks(data, align="season")
+
+
+def test_dose_over_time_aligns_by_athlete_week_by_default():
+    data = pd.DataFrame({
+        "athlete_id": ["a", "a", "b", "b"],
+        "week_start": pd.to_datetime(["2019-01-07", "2019-01-14", "2024-05-06", "2024-05-13"]),
+        "soleus_sets": [2.0, 4.0, 6.0, 8.0],
+        "programme_start": pd.to_datetime(["2019-01-07", "2019-01-07", None, None]),
+    })
+    ax = plots.plot_dose_over_time(data)
+    assert ax.lines[-1].get_xdata().tolist() == [1, 2]  # median over both athletes, not 5 years
+    assert ax.lines[-1].get_ydata().tolist() == [4.0, 6.0]
+    assert ax.get_xlabel().startswith("athlete week")
+    ax = plots.plot_dose_over_time(data, align="programme")
+    assert ax.lines[-1].get_ydata().tolist() == [2.0, 4.0]  # b has no programme: left out
+    assert "1 athlete(s) without a programme start not shown" in ax.get_xlabel()
+    ax = plots.plot_dose_over_time(data, align="calendar")
+    assert len(ax.lines[-1].get_xdata()) == 4

@@ -115,3 +115,15 @@ def test_sources_count_files_and_rows_per_export_format(exports):
         "wellness.csv",
     ]
     assert (sources["not_read"] == 0).all()
+
+
+def test_sources_count_activity_files_read_alone_under_their_type(tmp_path):
+    from pathlib import Path
+
+    own = Path(__file__).parent / "data" / "own-study"
+    raw = tmp_path / "one"
+    shutil.copytree(own / "runner-gpx", raw / "runner-gpx")
+    (raw / "athletes.csv").write_text((own / "athletes.csv").read_text().splitlines()[0] + "\n"
+                                      + (own / "athletes.csv").read_text().splitlines()[1] + "\n")
+    sources = sol.open_study(raw, tmp_path / "processed").sources().set_index(["source", "format"])
+    assert sources.loc[("gpx", "gpx.gz"), "files"] == 12  # one row, not one per file name

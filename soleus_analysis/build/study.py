@@ -29,6 +29,7 @@ from soleus_analysis.errors import InputError
 
 __all__ = ["Study", "open_study", "study_folders"]
 
+_ACTIVITY_TYPES = ("gpx", "fit", "tcx")
 _EXTRAS = {
     "dose": "dose_per_set.parquet",
     "provenance": "provenance.parquet",
@@ -174,7 +175,9 @@ class Study:
         variant = found[0].where(found[1].isna(), found[0] + " (" + found[1] + ")")
         suffix = path.str.extract(r"\.([A-Za-z0-9]+(?:\.gz)?)$", expand=False)
         name = path.str.rsplit("/", n=1).str[-1]
-        files["format"] = variant.where(variant.notna(), suffix.where(through, name))
+        # An activity file is one of many of its kind: its type, not its name, is the format.
+        activity = suffix.fillna("").str.lower().str.removesuffix(".gz").isin(_ACTIVITY_TYPES)
+        files["format"] = variant.where(variant.notna(), suffix.where(through | activity, name))
         source = files["source"].where(files["source"].fillna("") != "", None)
         files["source"] = source.where(~through, "activity file").fillna("(unknown)")
         files["not_read"] = files["error"].notna()
