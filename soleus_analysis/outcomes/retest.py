@@ -259,7 +259,7 @@ def reliability_table(
     """
     rows, skipped = [], []
     for name, data in trials.items():
-        col = value if value in data.columns else data.columns[-1]
+        col = value if value is not None and value in data.columns else data.columns[-1]
         complete = data.dropna(subset=[col]).groupby(subject)[trial].nunique()
         k = int(data[trial].nunique()) if len(data) else 0
         n = int((complete == k).sum()) if k else 0
