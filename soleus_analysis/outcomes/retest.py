@@ -239,13 +239,13 @@ def reliability_table(
 
     Returns
     -------
-    tuple of (pandas.DataFrame, list of str)
+    tuple of (pandas.DataFrame, str)
         One row per measure: ``measure``, ``athletes``, ``trials``, ``icc_a1`` (ICC(2,1) =
         ICC(A,1), absolute agreement: the test-retest form), ``icc_a1_low``, ``icc_a1_high``,
         ``icc_c1`` (ICC(3,1) = ICC(C,1), consistency: ignores a shift between trials),
         ``typical_error``, ``te_low``, ``te_high``, ``cv_percent`` (missing for values <= 0),
         ``mdc95``, ``swc``, ``te_per_swc``, ``rating`` (Hopkins: TE < SWC good, up to 2 SWC OK,
-        else marginal); and the sentences for the measures left out.
+        else marginal); and one sentence naming the measures left out (``""`` when none).
 
     Examples
     --------
@@ -253,9 +253,9 @@ def reliability_table(
     >>> true = rng.normal(300, 20, 8)
     >>> d = pd.DataFrame({"athlete_id": np.repeat(np.arange(8), 2), "trial": [1, 2] * 8,
     ...                   "value": np.repeat(true, 2) + rng.normal(0, 5, 16)})
-    >>> table, skipped = reliability_table({"pace": d, "none": d.iloc[:4]})
-    >>> table["measure"].tolist(), len(skipped)
-    (['pace'], 1)
+    >>> table, note = reliability_table({"pace": d, "none": d.iloc[:4]})
+    >>> table["measure"].tolist(), note
+    (['pace'], 'Not assessed, for want of at least 5 athletes with every repeated measurement (athletes with them in brackets): none (2).')
     """
     rows, skipped = [], []
     for name, data in trials.items():
@@ -264,9 +264,7 @@ def reliability_table(
         k = int(data[trial].nunique()) if len(data) else 0
         n = int((complete == k).sum()) if k else 0
         if n < min_subjects or k < 2:
-            skipped.append(f"{name}: not assessed: reliability needs at least {min_subjects} "
-                           f"athletes measured on at least 2 consecutive occasions; this study "
-                           f"has {n}.")
+            skipped.append(f"{name} ({n})")
             continue
         ic = icc(data, subject, trial, col, level=level).table.set_index("term")
         te = typical_error(data, subject, trial, col, level=level).table.set_index("term")
@@ -287,4 +285,8 @@ def reliability_table(
     columns = ["measure", "athletes", "trials", "icc_a1", "icc_a1_low", "icc_a1_high", "icc_c1",
                "typical_error", "te_low", "te_high", "cv_percent", "mdc95", "swc", "te_per_swc",
                "rating"]
-    return pd.DataFrame(rows, columns=columns), skipped
+    note = ""
+    if skipped:
+        note = (f"Not assessed, for want of at least {min_subjects} athletes with every repeated "
+                f"measurement (athletes with them in brackets): {', '.join(skipped)}.")
+    return pd.DataFrame(rows, columns=columns), note
