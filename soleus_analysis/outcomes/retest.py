@@ -140,7 +140,7 @@ def critical_speed_blocks(
     if int(weeks) < 1:
         raise ValueError(f"weeks must be at least 1, got {weeks!r}")
     starts = pd.to_datetime(curve["run_start"], utc=True).dt.tz_localize(None)
-    monday = (starts.dt.normalize() - pd.to_timedelta(starts.dt.dayofweek, unit="D"))
+    monday = (starts.dt.normalize() - pd.to_timedelta(starts.dt.day_of_week, unit="D"))
     first = monday.groupby(curve[group]).transform("min")
     block = ((monday - first).dt.days // (7 * int(weeks))).astype("int64")
     work = curve.assign(_block=block.to_numpy(), _first=first.to_numpy())
