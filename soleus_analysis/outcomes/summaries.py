@@ -223,8 +223,9 @@ def describe_injury_panel(panel: pd.DataFrame) -> str:
     >>> p = pd.DataFrame({"athlete_id": ["a", "a", "b"], "week_start": [1, 2, 1],
     ...                   "event": [1, 0, 0], "n_injuries": [1, 0, 0],
     ...                   "exposure_h": [4.0, 5.0, 3.0], "days_at_risk": [3.0, 7.0, 7.0]})
-    >>> describe_injury_panel(p)
-    '2 athletes followed for 17 days (3 athlete-weeks, 12 h of training); 1 injury in 1 athlete (0 with more than one).'
+    >>> print(describe_injury_panel(p).replace("; ", ";\\n"))
+    2 athletes followed for 17 days (3 athlete-weeks, 12 h of training);
+    1 injury in 1 athlete (0 with more than one).
     """
     n_inj = int(panel["n_injuries"].sum())
     per = panel.groupby("athlete_id")["n_injuries"].sum()
@@ -273,8 +274,10 @@ def injury_gaps(
     Examples
     --------
     >>> p = pd.DataFrame({"athlete_id": ["a", "b"], "event": [1, 0], "x": [1.0, 2.0]})
-    >>> injury_gaps(p, what="the rate model", covariates=["x"], injuries_per_term=5)
-    'Not fitted: the rate model needs at least 5 injuries (5 per term) in at least 2 athletes with x known; this study has 1 injury in 2 athletes.'
+    >>> print(injury_gaps(p, what="the rate model", covariates=["x"],
+    ...                   injuries_per_term=5).replace(" in at", "\\nin at"))
+    Not fitted: the rate model needs at least 5 injuries (5 per term)
+    in at least 2 athletes with x known; this study has 1 injury in 2 athletes.
     >>> injury_gaps(p, what="the curve")
     ''
     """
