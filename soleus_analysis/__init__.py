@@ -114,6 +114,7 @@ from soleus_analysis.outcomes import (
     study_run_streams,
     survival_curve,
     typical_error,
+    usable_covariates,
     versus_planted,
 )
 from soleus_analysis.panel import add_ewma, add_lags, analysis_terms, build_panel, within_between
@@ -347,5 +348,6 @@ __all__ = [
     "repeated_trials",
     "study_injuries",
     "study_run_streams",
+    "usable_covariates",
     "versus_planted",
 ]

@@ -160,3 +160,18 @@ def test_the_planted_hazard_ratios_are_recovered_on_a_cohorts_own_covariates():
     assert check.loc["soleus_sets_prev_week", "planted"] == pytest.approx(0.5)
     assert check.loc["soleus_sets_prev_week", "hr_high"] < 1  # a strong effect is found
     assert check["covered"].sum() >= 2
+
+
+def test_usable_covariates_leave_out_what_a_study_lacks(cohort_tables):
+    # a study without a strength log: no soleus dose, but load still relates to injuries
+    no_sets = {k: v for k, v in cohort_tables.items() if k != "strength_sets"}
+    onsets = pd.DataFrame({"athlete_id": ["A001", "A002"],
+                           "date": pd.to_datetime(["2025-03-05", "2025-03-12"])})
+    panel = sol.injury_panel(no_sets, injuries=onsets)
+    kept, note = sol.usable_covariates(
+        panel, ["soleus_sets_prev_week", "acute_load_au", "chronic_load_au"])
+    assert kept == ["acute_load_au", "chronic_load_au"]
+    assert note == "Left out of the models: soleus_sets_prev_week (not recorded in this study)."
+    assert sol.usable_covariates(None, ["acute_load_au"]) == ([], "")
+    assert sol.usable_covariates(panel, ["acute_load_au"]) == (["acute_load_au"], "")
+    assert "no covariate" in sol.injury_gaps(panel, what="the Cox model", covariates=[])

@@ -47,6 +47,7 @@ from soleus_analysis.outcomes.summaries import (
     injury_gaps,
     ratio_sentences,
     study_injuries,
+    usable_covariates,
     versus_planted,
 )
 from soleus_analysis.outcomes.survival import SurvivalResult, plot_survival, survival_curve
@@ -87,5 +88,6 @@ __all__ = [
     "study_run_streams",
     "survival_curve",
     "typical_error",
+    "usable_covariates",
     "versus_planted",
 ]

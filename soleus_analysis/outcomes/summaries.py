@@ -11,8 +11,9 @@ are enough of them for a model, and how to say an estimate in words. That is thi
   on the study's own weekly covariates, with the planted hazard ratios; otherwise none.
 - :func:`daily_onsets`: daily loads with a 0/1 onset column (the input of the ACWR
   diagnostics), on the days injuries were ascertained.
-- :func:`injury_gaps`: one sentence saying what a model lacks (athletes, injuries, a covariate),
-  or ``""`` when it can be fitted.
+- :func:`usable_covariates` and :func:`injury_gaps`: the covariates a study records (a study
+  without a strength log still relates injuries to load), and one sentence saying what a model
+  lacks (athletes, injuries, a covariate), or ``""`` when it can be fitted.
 - :func:`describe_injury_panel`, :func:`ratio_sentences`, :func:`versus_planted`: the numbers
   in words and next to their planted values, rounded to what the data support.
 """
@@ -36,6 +37,7 @@ __all__ = [
     "injury_gaps",
     "ratio_sentences",
     "study_injuries",
+    "usable_covariates",
     "versus_planted",
 ]
 
@@ -238,11 +240,52 @@ def describe_injury_panel(panel: pd.DataFrame) -> str:
             f"({int((per > 1).sum())} with more than one).")
 
 
+def usable_covariates(panel: pd.DataFrame | None,
+                      covariates: Sequence[str]) -> tuple[list[str], str]:
+    """The covariates a study records and that vary, and a sentence naming those left out.
+
+    A model can still relate injuries to load when the study has no strength log (no soleus
+    dose): the dose is left out and the sentence says so.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame or None
+        The injury panel.
+    covariates : sequence of str
+
+    Returns
+    -------
+    tuple of (list of str, str)
+        The usable covariates, in order, and ``""`` or one sentence.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"dose": [np.nan, np.nan], "acute": [1.0, 2.0], "flat": [3.0, 3.0]})
+    >>> kept, note = usable_covariates(p, ["dose", "acute", "flat"])
+    >>> kept
+    ['acute']
+    >>> print(note.replace(": ", ":\\n"))
+    Left out of the models:
+    dose (not recorded in this study), flat (the same in every interval).
+    """
+    if panel is None:
+        return [], ""
+    kept, dropped = [], []
+    for col in covariates:
+        if col not in panel.columns or panel[col].notna().sum() == 0:
+            dropped.append(f"{col} (not recorded in this study)")
+        elif panel[col].nunique() < 2:
+            dropped.append(f"{col} (the same in every interval)")
+        else:
+            kept.append(col)
+    return kept, (f"Left out of the models: {', '.join(dropped)}." if dropped else "")
+
+
 def injury_gaps(
     panel: pd.DataFrame | None,
     *,
     what: str,
-    covariates: Sequence[str] = (),
+    covariates: Sequence[str] | None = None,
     min_athletes: int = 2,
     min_injuries: int = 1,
     injuries_per_term: int = 0,
@@ -260,7 +303,8 @@ def injury_gaps(
         The injury panel (None: the study has no injury records).
     what : str
         The analysis, for the sentence (e.g. ``"the Cox model"``).
-    covariates : sequence of str
+    covariates : sequence of str, optional
+        The model's terms; an empty list means a model with no term left (said so).
     min_athletes, min_injuries : int
         Needed athletes (with follow-up) and injuries.
     injuries_per_term : int
@@ -284,7 +328,9 @@ def injury_gaps(
     if panel is None:
         return (f"Not fitted: {what} needs dated injury onsets per athlete, and this study has "
                 "no injury records.")
-    covariates = list(covariates)
+    if covariates is not None and len(covariates) == 0:
+        return f"Not fitted: {what} has no covariate that this study records and that varies."
+    covariates = list(covariates or [])
     rows = panel.loc[panel[covariates].notna().all(axis=1)] if covariates else panel
     for col in covariates:
         if panel[col].notna().sum() == 0:
