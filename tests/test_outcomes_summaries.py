@@ -175,3 +175,12 @@ def test_usable_covariates_leave_out_what_a_study_lacks(cohort_tables):
     assert sol.usable_covariates(None, ["acute_load_au"]) == ([], "")
     assert sol.usable_covariates(panel, ["acute_load_au"]) == (["acute_load_au"], "")
     assert "no covariate" in sol.injury_gaps(panel, what="the Cox model", covariates=[])
+
+
+def test_describe_counts_injuries_and_injury_days():
+    p = pd.DataFrame({"athlete_id": ["a", "a", "b"], "week_start": [1, 2, 1],
+                      "event": [1, 0, 1], "n_injuries": [2, 0, 1],
+                      "exposure_h": [4.0, 5.0, 3.0], "days_at_risk": [3.0, 7.0, 2.0]})
+    text = sol.describe_injury_panel(p)
+    assert text == ("2 athletes followed for 12 days (3 athlete-weeks, 12 h of training); "
+                    "3 injuries on 2 days in 2 athletes (1 with more than one).")

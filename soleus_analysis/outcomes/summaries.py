@@ -220,6 +220,9 @@ def daily_onsets(
 def describe_injury_panel(panel: pd.DataFrame) -> str:
     """One sentence: athletes, weeks, hours of exposure, injuries and the athletes they hit.
 
+    Injuries are counted as in the rates (``n_injuries``); when some fall on the same day, the
+    number of injury days (the events of the Cox model and the curves) is added.
+
     Examples
     --------
     >>> p = pd.DataFrame({"athlete_id": ["a", "a", "b"], "week_start": [1, 2, 1],
@@ -230,12 +233,15 @@ def describe_injury_panel(panel: pd.DataFrame) -> str:
     1 injury in 1 athlete (0 with more than one).
     """
     n_inj = int(panel["n_injuries"].sum())
+    n_days = int(panel["event"].sum())
     per = panel.groupby("athlete_id")["n_injuries"].sum()
     weeks = int(panel[["athlete_id", "week_start"]].drop_duplicates().shape[0])
+    # several body areas reported on one day are several injuries but one event of the models
+    days = f" on {n_days} days" if n_days != n_inj else ""
     return (f"{panel['athlete_id'].nunique()} athletes followed for "
             f"{panel['days_at_risk'].sum():.0f} days ({weeks} athlete-weeks, "
             f"{panel['exposure_h'].sum():.0f} h of training); {n_inj} "
-            f"{'injury' if n_inj == 1 else 'injuries'} in {int((per > 0).sum())} "
+            f"{'injury' if n_inj == 1 else 'injuries'}{days} in {int((per > 0).sum())} "
             f"athlete{'' if int((per > 0).sum()) == 1 else 's'} "
             f"({int((per > 1).sum())} with more than one).")
 
