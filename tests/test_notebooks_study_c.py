@@ -68,11 +68,13 @@ def test_notebook_runs_on_other_studies(studies, notebook, study, tmp_path):
     assert "simulated" not in text.lower()
     assert "simulated" not in "".join(
         "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown").lower()
-    # every section ran or said what it lacks
+    # too few athletes and injuries for the models: one sentence each, not an error
     if notebook.startswith("09"):
-        assert "Not fitted" in text or "hazard ratio" in text
+        assert "Injuries from the study's PMSys injury questionnaires" in text
+        assert "Not fitted: the Cox model" in text and "Not fitted: the rate model" in text
+        assert "Incidence:" in text  # a rate needs no model
     else:
-        assert "not assessed" in text.lower() or "icc_a1" in text
+        assert "Not assessed" in text
 
 
 def test_notebooks_are_marked_as_study_notebooks():

@@ -184,3 +184,20 @@ def test_describe_counts_injuries_and_injury_days():
     text = sol.describe_injury_panel(p)
     assert text == ("2 athletes followed for 12 days (3 athlete-weeks, 12 h of training); "
                     "3 injuries on 2 days in 2 athletes (1 with more than one).")
+
+
+def test_study_injury_panel_says_why_there_is_none(cohort_tables):
+    tables, _ = _with_pmsys(cohort_tables)
+    study = FakeStudy(tables)
+    src = sol.study_injuries(study)
+    panel, why = sol.study_injury_panel(study, src)
+    assert why == "" and int(panel["event"].sum()) == 1
+    athlete, _ = sol.study_injury_panel(study, src, time_scale="athlete")
+    assert (athlete.groupby("athlete_id")["start"].min() == 0).all()
+    # no session with duration and RPE: no load record, so no follow-up
+    unrated = {**tables, "sessions": tables["sessions"].iloc[0:0],
+               "runs": tables["runs"].iloc[0:0], "strength_sets": tables["strength_sets"].iloc[0:0]}
+    none, why = sol.study_injury_panel(FakeStudy(unrated), src)
+    assert none is None and why.startswith("No injury panel (no daily training loads")
+    none, why = sol.study_injury_panel(study, sol.study_injuries(FakeStudy(cohort_tables)))
+    assert none is None and "no injury records" in why

@@ -47,6 +47,7 @@ from soleus_analysis.outcomes.summaries import (
     injury_gaps,
     ratio_sentences,
     study_injuries,
+    study_injury_panel,
     usable_covariates,
     versus_planted,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "repeated_trials",
     "stream_table",
     "study_injuries",
+    "study_injury_panel",
     "study_run_streams",
     "survival_curve",
     "typical_error",

@@ -9,6 +9,7 @@ are enough of them for a model, and how to say an estimate in words. That is thi
   a simulated cohort (a ``truth.json`` that :func:`soleus_analysis.read_truth` knows), onsets
   drawn from the simulator's planted hazard (:func:`soleus_analysis.simulate_injuries`' model)
   on the study's own weekly covariates, with the planted hazard ratios; otherwise none.
+- :func:`study_injury_panel`: the injury panel, or one sentence saying why there is none.
 - :func:`daily_onsets`: daily loads with a 0/1 onset column (the input of the ACWR
   diagnostics), on the days injuries were ascertained.
 - :func:`usable_covariates` and :func:`injury_gaps`: the covariates a study records (a study
@@ -27,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from soleus_analysis.injuries import injury_reports
-from soleus_analysis.outcomes.injury_panel import weekly_covariates
+from soleus_analysis.outcomes.injury_panel import injury_panel, weekly_covariates
 from soleus_analysis.simulation.injury import draw_injuries, planted_hazard
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "injury_gaps",
     "ratio_sentences",
     "study_injuries",
+    "study_injury_panel",
     "usable_covariates",
     "versus_planted",
 ]
@@ -138,6 +140,42 @@ def study_injuries(study, truth=None, *, rng=None, effects=None) -> StudyInjurie
         f"(draw {rng}) from the simulator's injury hazard, planted on the soleus dose and "
         f"loads its logs give (athlete frailty SD {drawn.effects.frailty_sd:g}, recurrent "
         f"injuries). Planted hazard ratios: {hrs}.")
+
+
+def study_injury_panel(study, source: StudyInjuries, *,
+                       time_scale: str = "calendar") -> tuple[pd.DataFrame | None, str]:
+    """The injury panel of a study, or None and one sentence saying why there is none.
+
+    Parameters
+    ----------
+    study : Study
+    source : StudyInjuries
+        From :func:`study_injuries`.
+    time_scale : {"calendar", "athlete"}
+        As :func:`soleus_analysis.injury_panel`.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame or None, str)
+        The panel and ``""``; or None and the reason (no injury records, or no follow-up: the
+        panel follows athletes over the days of their session-RPE load record).
+
+    Examples
+    --------
+    >>> none = StudyInjuries("none", None, None, "no records")
+    >>> study_injury_panel(object(), none)
+    (None, 'no records')
+    """
+    if not source.available:
+        return None, source.description
+    try:
+        panel = injury_panel(study, injuries=source.injuries, time_scale=time_scale)
+    except ValueError as exc:
+        # no daily loads or no overlap with the questionnaires: no follow-up to analyse
+        return None, (f"No injury panel ({str(exc).removeprefix('injury_panel: ')}): follow-up "
+                      "runs over the days of the session-RPE load record, so the injury "
+                      "sections need sessions with a duration and an RPE.")
+    return panel, ""
 
 
 def _onsets(injuries: pd.DataFrame | None, wellness: pd.DataFrame | None):
