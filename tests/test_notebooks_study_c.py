@@ -2,7 +2,7 @@
 
 09-injury-and-load and 10-measurement-reliability are executed with papermill on a copy of
 tests/data/own-study (4 real athletes: GPX runs, PMSys/Fitbit wellness with injury reports,
-Strong logs) and on a one-athlete study (one of them). They must run without an error, say in
+Strong logs) and on two one-athlete studies made from it (PMSys with injuries; GPX only). They must run without an error, say in
 one sentence what a section lacks instead of failing, and never call real data simulated.
 """
 
@@ -19,12 +19,12 @@ OWN = ROOT / "tests" / "data" / "own-study"
 NOTEBOOKS = ["09-injury-and-load.ipynb", "10-measurement-reliability.ipynb"]
 
 
-def _one_athlete(target: Path) -> Path:
-    """A study of one athlete: p05's PMSys and Fitbit files (injury reports, no strength log)."""
-    shutil.copytree(OWN / "p05", target / "p05")
+def _one_athlete(target: Path, athlete: str) -> Path:
+    """A study of one athlete of own-study: the athlete's folder and athletes.csv row."""
+    shutil.copytree(OWN / athlete, target / athlete)
     lines = (OWN / "athletes.csv").read_text(encoding="utf-8").splitlines()
     (target / "athletes.csv").write_text(
-        "\n".join([lines[0], *[x for x in lines[1:] if x.startswith("p05,")]]) + "\n",
+        "\n".join([lines[0], *[x for x in lines[1:] if x.startswith(f"{athlete},")]]) + "\n",
         encoding="utf-8")
     return target
 
@@ -34,7 +34,13 @@ def studies(tmp_path_factory):
     base = tmp_path_factory.mktemp("studies")
     own = base / "own-study"
     shutil.copytree(OWN, own)
-    return {"own-study": own, "one-athlete": _one_athlete(base / "one-athlete")}
+    return {
+        "own-study": own,
+        # PMSys wellness with injury reports and Fitbit runs, no strength log
+        "one-athlete": _one_athlete(base / "one-athlete", "p05"),
+        # GPX runs and a Strong log only: no session RPE, no wellness, no injury records
+        "gpx-athlete": _one_athlete(base / "gpx-athlete", "runner-gpx"),
+    }
 
 
 def _outputs(nb: dict) -> str:
@@ -50,7 +56,7 @@ def _outputs(nb: dict) -> str:
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
-@pytest.mark.parametrize("study", ["own-study", "one-athlete"])
+@pytest.mark.parametrize("study", ["own-study", "one-athlete", "gpx-athlete"])
 def test_notebook_runs_on_other_studies(studies, notebook, study, tmp_path):
     raw = studies[study]
     executed = tmp_path / notebook
@@ -69,12 +75,17 @@ def test_notebook_runs_on_other_studies(studies, notebook, study, tmp_path):
     assert "simulated" not in "".join(
         "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown").lower()
     # too few athletes and injuries for the models: one sentence each, not an error
-    if notebook.startswith("09"):
+    if notebook.startswith("09") and study == "gpx-athlete":
+        assert "The study has no injury records" in text
+        assert "Not assessed: the coupling of acute and chronic load" in text
+    elif notebook.startswith("09"):
         assert "Injuries from the study's PMSys injury questionnaires" in text
         assert "Not fitted: the Cox model" in text and "Not fitted: the rate model" in text
         assert "Incidence:" in text  # a rate needs no model
     else:
         assert "Not assessed" in text
+        if study == "gpx-athlete":
+            assert "12 record streams of 1 athlete(s) read" in text
 
 
 def test_notebooks_are_marked_as_study_notebooks():
