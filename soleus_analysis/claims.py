@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["CLAIMS", "article_claims", "claim_coverage"]
+__all__ = ["CLAIMS", "LIMITS", "article_claims", "claim_coverage"]
 
 #: claim, the article's words (verbatim), measurable outcome, panel columns, analyses in ``sol``.
 CLAIMS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], ...] = (
@@ -34,7 +34,8 @@ CLAIMS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], ...] = (
         "easy-run pace at a comfortable effort [s/km]; efficiency factor [m per heartbeat]",
         ("easy_pace_s_per_km", "efficiency_factor_m_per_beat"),
         ("sol.fit_within_between", "sol.combine_effects", "sol.fit_distributed_lag",
-         "sol.fit_sensitivity", "sol.individual_responses", "sol.fit_banister", "sol.power"),
+         "sol.fit_sensitivity", "sol.individual_responses", "sol.fit_banister", "sol.power",
+         "sol.typical_error", "sol.icc"),
     ),
     (
         "endurance",
@@ -42,7 +43,8 @@ CLAIMS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], ...] = (
         "running trails, or completing a marathon.",
         "aerobic decoupling and late-run pace fade of long runs [% points]",
         ("decoupling_pct", "pace_fade_pct"),
-        ("sol.fit_within_between", "sol.add_ewma", "sol.fit_sensitivity", "sol.power"),
+        ("sol.fit_within_between", "sol.add_ewma", "sol.fit_sensitivity", "sol.power",
+         "sol.critical_speed", "sol.typical_error", "sol.icc"),
     ),
     (
         "fatigue",
@@ -51,7 +53,7 @@ CLAIMS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], ...] = (
         "[1-5] as a cost",
         ("run_rpe", "fatigue", "readiness", "soreness"),
         ("sol.fit_within_between", "sol.daily_panel", "sol.rmcorr", "sol.fit_fixed_effects",
-         "sol.power"),
+         "sol.power", "sol.typical_error", "sol.icc"),
     ),
     (
         "ankle stability",
@@ -67,9 +69,48 @@ CLAIMS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], ...] = (
         "tendinitis, and other overuse injuries",
         "new lower-leg overuse injuries per athlete and season, by a stated case definition",
         (),
-        ("sol.injury_reports", "sol.risk_study_size"),
+        ("sol.injury_reports", "sol.injury_panel", "sol.injury_incidence", "sol.fit_injury_rate",
+         "sol.fit_time_to_injury", "sol.survival_curve", "sol.acwr_random_denominator",
+         "sol.injury_power", "sol.risk_study_size"),
     ),
 )
+
+#: What the analyses of a claim can and cannot show (claim -> (can, cannot)); notebooks
+#: 09-injury-and-load and 10-measurement-reliability show them on a study.
+LIMITS: dict[str, tuple[str, str]] = {
+    "speed": (
+        "a within-athlete association of soleus dose with easy pace and efficiency; with the "
+        "typical error of weekly pace (sol.typical_error), which single-athlete changes exceed "
+        "week-to-week noise (MDC95)",
+        "that soleus work causes the change (observational dose); easy pace depends on how easy "
+        "the athlete meant to run, and consecutive training weeks are no controlled retest",
+    ),
+    "endurance": (
+        "decoupling and pace fade of long runs against soleus dose; critical speed and D' per "
+        "block of weeks from run streams (sol.critical_speed), with their reliability",
+        "maximal endurance: training runs are rarely maximal, so critical speed from them is a "
+        "lower bound; decoupling needs long runs with heart rate",
+    ),
+    "fatigue": (
+        "next-morning ratings and run RPE against soleus dose within athletes, and how much the "
+        "ratings move day to day or week to week on their own (ICC, typical error)",
+        "fatigue beyond self-report; a rating change smaller than its MDC95 in one athlete",
+    ),
+    "ankle stability": (
+        "nothing: no training log records a balance or hop test",
+        "any effect on stability without a repeated, defined test",
+    ),
+    "shin splints and Achilles problems": (
+        "injuries per 1000 h of training with exact intervals (sol.injury_incidence, "
+        "sol.fit_injury_rate); hazard ratios of the previous week's soleus dose with acute and "
+        "chronic load as separate time-varying terms (sol.fit_time_to_injury, robust by "
+        "athlete, recurrent injuries); whether an ACWR association beats random denominators; "
+        "the power of a cohort study by simulation (sol.injury_power)",
+        "prevention (observational dose; calf work is added or dropped around niggles), shin "
+        "splints or Achilles tendinopathy in particular (self-reported body areas are not "
+        "diagnoses), or a hazard ratio of 0.8 from tens of injuries (power well below 50%)",
+    ),
+}
 
 
 def article_claims() -> pd.DataFrame:
@@ -81,7 +122,9 @@ def article_claims() -> pd.DataFrame:
         One row per claim: ``claim`` (short name), ``article`` (the article's words, verbatim),
         ``outcome`` (what would be measured, with units), ``columns`` (athlete-week panel columns
         holding that outcome, comma-separated; empty when training logs do not record it),
-        ``analysis`` (functions of this package that test it, comma-separated; empty when none).
+        ``analysis`` (functions of this package that test it, comma-separated; empty when none),
+        ``can_show`` and ``cannot_show`` (what those analyses can and cannot show,
+        :data:`LIMITS`).
 
     Examples
     --------
@@ -94,7 +137,8 @@ def article_claims() -> pd.DataFrame:
     return pd.DataFrame(
         [
             {"claim": c, "article": a, "outcome": o, "columns": ", ".join(cols),
-             "analysis": ", ".join(fns)}
+             "analysis": ", ".join(fns), "can_show": LIMITS.get(c, ("", ""))[0],
+             "cannot_show": LIMITS.get(c, ("", ""))[1]}
             for c, a, o, cols, fns in CLAIMS
         ]
     )

@@ -1,5 +1,7 @@
 """The article's claims: every column and analysis they name exists; coverage counts."""
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -47,3 +49,20 @@ def test_coverage_without_exposure_column_has_no_dose():
     assert cov["weeks_with_dose"].eq(0).all()
     with pytest.raises(ValueError, match="athlete"):
         sol.claim_coverage(panel, group="athlete")
+
+
+def test_every_claim_says_what_its_analyses_can_and_cannot_show():
+    claims = sol.article_claims().set_index("claim")
+    assert set(sol.claims.LIMITS) == set(claims.index)
+    assert claims["can_show"].str.len().gt(20).all()
+    assert claims["cannot_show"].str.len().gt(20).all()
+    injury = claims.loc["shin splints and Achilles problems"]
+    for fn in ("sol.fit_time_to_injury", "sol.fit_injury_rate", "sol.injury_panel",
+               "sol.survival_curve", "sol.injury_power"):
+        assert fn in injury["analysis"], fn
+    # a function named in what a claim can show is among its analyses
+    for claim, row in claims.iterrows():
+        for fn in re.findall(r"sol\.\w+", row["can_show"]):
+            assert fn in row["analysis"], (claim, fn)
+    for claim in ("speed", "endurance", "fatigue"):
+        assert "sol.typical_error" in claims.loc[claim, "analysis"]

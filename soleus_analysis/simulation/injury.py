@@ -40,6 +40,7 @@ __all__ = [
     "InjuryTruth",
     "draw_injuries",
     "injury_hazard",
+    "planted_hazard",
     "simulate_injuries",
 ]
 
@@ -149,6 +150,31 @@ def injury_hazard(cohort, *, effects: InjuryEffects | None = None) -> InjuryHaza
     weeks = weeks.rename(columns={"soleus_sets": "soleus_sets_prev_week",
                                   "acute_ewma_au": "acute_load_au",
                                   "chronic_ewma_au": "chronic_load_au"})
+    days = daily[["athlete_id", "date", "week_start"]].copy()
+    return planted_hazard(weeks, days, effects=eff)
+
+
+def planted_hazard(weeks: pd.DataFrame, days: pd.DataFrame, *,
+                   effects: InjuryEffects | None = None) -> InjuryHazard:
+    """The planted hazard on given weekly covariates (the second half of :func:`injury_hazard`).
+
+    Parameters
+    ----------
+    weeks : pandas.DataFrame
+        ``athlete_id``, ``week_start``, ``soleus_sets_prev_week``, ``acute_load_au``,
+        ``chronic_load_au`` (e.g. the covariates an athlete's own logs give, as
+        :func:`soleus_analysis.injury_panel` computes them); a missing value counts as the
+        column's mean.
+    days : pandas.DataFrame
+        ``athlete_id``, ``date``, ``week_start``: the follow-up days, on which onsets are drawn.
+    effects : InjuryEffects, optional
+
+    Returns
+    -------
+    InjuryHazard
+    """
+    eff = effects or InjuryEffects()
+    weeks = weeks.copy()
     beta = {"soleus_sets_prev_week": (np.log(eff.hr_soleus), 10.0),
             "acute_load_au": (np.log(eff.hr_acute), 100.0),
             "chronic_load_au": (np.log(eff.hr_chronic), 100.0)}
@@ -166,7 +192,6 @@ def injury_hazard(cohort, *, effects: InjuryEffects | None = None) -> InjuryHaza
         "per": ["+10 soleus sets in the previous week", "+100 AU/day acute EWMA load",
                 "+100 AU/day chronic EWMA load"],
     })
-    days = daily[["athlete_id", "date", "week_start"]].copy()
     return InjuryHazard(weeks=weeks, days=days, truth=truth, effects=eff)
 
 
