@@ -500,7 +500,7 @@ def run_reports(
         ``{"RAW_DIR": "/data/my-athletes"}``; a notebook that does not define a name ignores it.
         Notebooks about a shipped data set (:func:`notebook_about`) keep their defaults.
     progress : bool
-        Show a progress bar with the notebook being executed (on stderr).
+        Show a progress bar with the notebook being executed (on stderr, when a terminal).
 
     Returns
     -------
@@ -517,7 +517,8 @@ def run_reports(
     executed_dir.mkdir(parents=True, exist_ok=True)
     cwd = _workdir(notebooks_dir, out_dir)
     runs = []
-    bar = tqdm(sources, desc="notebooks", unit="nb", disable=not progress)
+    # Shown on a terminal only (disable=None): a log or a pipe gets the summary lines alone.
+    bar = tqdm(sources, desc="notebooks", unit="nb", disable=None if progress else True)
     for source in bar:
         bar.set_postfix_str(source.name)
         executed = executed_dir / source.name

@@ -323,6 +323,9 @@ def local_times(
     with the reason. Reading the file's times here, not after its rows joined those of other
     files, keeps a naive time from being taken for a slip among zoned ones.
 
+    A table whose timestamps are instants already (Parquet) and whose every row has a zone is
+    returned as it is, without a copy.
+
     Examples
     --------
     >>> runs = pd.DataFrame({"athlete_id": ["ny"], "start": ["2024-03-04 07:44"]})
@@ -332,33 +335,41 @@ def local_times(
     """
     schema = get_schema(table).columns
     stamps = [
-        c for c, col in schema.items() if "datetime64" in str(col.dtype) and "UTC" in str(col.dtype)
+        c
+        for c, col in schema.items()
+        if c in frame.columns and "datetime64" in str(col.dtype) and "UTC" in str(col.dtype)
     ]
-    stamps = [c for c in stamps if c in frame.columns]
     if not stamps or "timezone" not in schema or frame.empty:
         return frame
-    if "athlete_id" in frame.columns:
-        own = frame["athlete_id"].astype("string").str.strip().map(dict(zones))
-    else:
-        own = pd.Series(pd.NA, index=frame.index, dtype=object)
-    zone = own.astype(object).where(own.notna(), tz)
-    if "timezone" in frame.columns:
-        given = frame["timezone"]
-        usable = ~is_missing(given) & given.astype("string").str.strip().map(
-            lambda z: _zone_ok(z) if isinstance(z, str) else False
-        ).fillna(False).to_numpy(dtype=bool)
-        # A zone that is not a zone is kept for validation to reject; its times are left alone.
-        bad = ~is_missing(given) & ~usable
-        zone = given.where(~is_missing(given), zone)
-    else:
-        bad = np.zeros(len(frame), dtype=bool)
+    naive = [c for c in stamps if not isinstance(frame[c].dtype, pd.DatetimeTZDtype)]
+    given = frame["timezone"] if "timezone" in frame.columns else None
+    lacking = np.ones(len(frame), dtype=bool) if given is None else is_missing(given)
+    if not naive and not lacking.any():
+        return frame
+    zone = pd.Series(tz, index=frame.index, dtype=object)
+    if "athlete_id" in frame.columns and zones:
+        # Per distinct athlete, not per row: a part can hold millions of rows.
+        codes, ids = pd.factorize(frame["athlete_id"].astype("string").str.strip())
+        looked_up = np.array([zones.get(a, tz) for a in ids] + [tz], dtype=object)
+        zone[:] = looked_up[codes]  # code -1 (no athlete) takes the last entry: tz
     frame = frame.copy()
+    if given is not None:
+        zone = given.where(~lacking, zone)
     frame["timezone"] = zone
+    if not naive:
+        return frame
+    # A zone that is not a zone is kept for validation to reject; those rows' times stay as given.
+    distinct = pd.unique(zone.astype(str))
+    valid = {z for z in distinct if _zone_ok(z)}
+    bad = ~zone.astype(str).isin(valid).to_numpy()
     row_zones = pd.Series(np.where(bad, "UTC", zone.astype(str)), index=frame.index)
-    for column in stamps:
+    for column in naive:
         values = frame[column]
         coerced = coerce_column(values, schema[column].dtype, zones=row_zones)
         keep = coerced.failed | bad | coerced.values.isna().to_numpy()
+        if not keep.any():
+            frame[column] = coerced.values.set_axis(frame.index)
+            continue
         read = coerced.values.set_axis(frame.index).astype(object)
         frame[column] = read.where(~keep, values)
     return frame

@@ -38,6 +38,7 @@ from soleus_analysis.build.report import BuildTally, file_record
 from soleus_analysis.build.steps import PanelOutputs, panel_outputs, validate_table
 from soleus_analysis.errors import InputError
 from soleus_analysis.readers import read_folder
+from soleus_analysis.readers.folder import progress_bar
 
 __all__ = ["PandasEngine"]
 
@@ -60,7 +61,8 @@ class PandasEngine:
     Parameters
     ----------
     progress : bool
-        Show a progress bar of the exports read on stderr.
+        Show progress bars on stderr (the exports read, the tables validated, the panel's steps)
+        when stderr is a terminal.
     """
 
     progress: bool = False
@@ -200,23 +202,29 @@ class PandasEngine:
     ) -> dict[str, pd.DataFrame]:
         """Validate each table, write its valid rows, quarantine the rest (step 2)."""
         valid = {}
-        for table in TABLES:
-            frame = read.tables.get(table)
-            if frame is None:
-                continue
-            good, report = validate_table(frame, table, tz=options.tz)
-            self._write(good, out / f"{table}.parquet")
-            tally.account(table, report)
-            valid[table] = good
+        names = [t for t in TABLES if t in read.tables]
+        with progress_bar(self.progress, total=len(names), desc="validating", unit="table") as bar:
+            for table in names:
+                bar.set_postfix_str(table)
+                good, report = validate_table(read.tables[table], table, tz=options.tz)
+                self._write(good, out / f"{table}.parquet")
+                tally.account(table, report)
+                valid[table] = good
+                bar.update()
         return valid
 
     def panel(
         self, valid: dict[str, pd.DataFrame], options: BuildOptions, out: Path
     ) -> PanelOutputs:
         """Build and write the panel and the tables it is made from (step 3)."""
-        result = panel_outputs(valid, options)
-        for name, frame in result.frames.items():
-            self._write(frame, out / f"{name}.parquet")
+        with progress_bar(self.progress, total=2, desc="panel", unit="step") as bar:
+            bar.set_postfix_str("dose, loads and athlete-weeks")
+            result = panel_outputs(valid, options)
+            bar.update()
+            bar.set_postfix_str("writing")
+            for name, frame in result.frames.items():
+                self._write(frame, out / f"{name}.parquet")
+            bar.update()
         return result
 
 

@@ -41,7 +41,7 @@ from soleus_analysis.readers.api import read_all
 from soleus_analysis.readers.mapping import MAPPING_FILE, ColumnMapping, read_mapping_file
 from soleus_analysis.textfile import read_text_table
 
-__all__ = ["PARALLEL_MIN_FILES", "FolderRead", "not_data", "read_folder"]
+__all__ = ["PARALLEL_MIN_FILES", "FolderRead", "not_data", "progress_bar", "read_folder"]
 
 #: Fewest files to read for ``read_folder`` to use a process pool (forked workers; results are
 #: pickled back). On the demo cohort (154 exports naming 740 activity files, 2 cores, load about
@@ -258,11 +258,19 @@ def _workers(workers: int | None, n_tasks: int) -> int:
     return max(1, min(cores, 8, n_tasks // (PARALLEL_MIN_FILES // 2)))
 
 
-def _results(tasks: list[tuple], workers: int, progress: bool, desc: str):
-    """``_read_file`` of every task, in task order, with an optional progress bar on stderr."""
+def progress_bar(progress: bool, **kwargs):
+    """A text progress bar on stderr, shown only when asked for and stderr is a terminal.
+
+    A log file or a pipe gets no bar (tqdm's ``disable=None``); the bar is removed when done.
+    """
     from tqdm import tqdm  # text bar on stderr; tqdm.auto warns in a kernel without ipywidgets
 
-    bar = tqdm(total=len(tasks), desc=desc, unit="file", disable=not progress, leave=False)
+    return tqdm(disable=None if progress else True, leave=False, **kwargs)
+
+
+def _results(tasks: list[tuple], workers: int, progress: bool, desc: str):
+    """``_read_file`` of every task, in task order, with an optional progress bar on stderr."""
+    bar = progress_bar(progress, total=len(tasks), desc=desc, unit="file")
     try:
         if workers == 1:
             for task in tasks:
@@ -306,8 +314,8 @@ def read_folder(
     athletes : DataFrame or path, optional
         The athletes table; default ``root/athletes.csv`` when it exists.
     progress : bool, default False
-        Show a progress bar of the files read on stderr (off by default, so that notebooks and
-        logs stay clean; ``soleus build`` turns it on).
+        Show a progress bar of the files read on stderr when it is a terminal (off by default,
+        so that notebooks and logs stay clean; ``soleus build`` turns it on).
     workers : int, optional
         Processes reading files at the same time. Default: one when there are fewer than
         ``PARALLEL_MIN_FILES`` files, else up to the cores available (at most 8). The result is
