@@ -324,6 +324,7 @@ def _execute(source: Path, executed: Path, parameters: dict, cwd: Path) -> None:
         parameters=parameters,
         cwd=str(cwd),
         kernel_name=KERNEL,
+        language="python",  # a notebook whose metadata does not say it runs all the same
         progress_bar=False,
         log_output=False,
         request_save_on_cell_execute=False,

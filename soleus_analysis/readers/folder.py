@@ -192,7 +192,7 @@ def _mapped(path: Path, rel: str, mappings, exc: UnknownSourceError | None, **op
                         **options)
     if exc is None:
         return None
-    header = read_text_table(path).header
+    header = read_text_table(path).header if mappings else ()
     for m in mappings:
         if m.files is None and m.fits(header):
             return read_all(path, source="csv", columns=m.columns, units=m.units, table=m.table,
@@ -219,8 +219,6 @@ def _read_file(
             try:
                 res = read_all(path, **options)
             except UnknownSourceError as unknown:
-                if not mappings:
-                    raise
                 res = _mapped(path, rel, mappings, unknown, **options)
     except InputError as exc:
         return {"error": str(exc)}, {}
