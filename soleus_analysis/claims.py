@@ -11,7 +11,7 @@ The mapping is a judgement, stated here so that it can be argued with:
 - *speed* is read as a faster pace at the same effort: weekly easy-run pace (runs at a
   comfortable, heart-rate-capped effort) and the efficiency factor (speed / heart rate);
 - *endurance* as holding pace and heart rate together late in long runs: aerobic decoupling and
-  late-run pace fade (methods.md section 4.9);
+  late-run pace fade (docs/methods.md section 4.9);
 - *fatigue* as how hard runs feel and how the athlete feels the next morning: run session RPE,
   wellness fatigue and readiness, and soreness as the cost of unaccustomed calf work;
 - *ankle stability* needs a balance or hop test, which no training log records;

@@ -1,4 +1,4 @@
-"""``soleus init``: an empty study folder with the files a build reads and a README of what goes where."""
+"""``soleus init``: an empty study folder and a README of what goes where."""
 
 from __future__ import annotations
 
@@ -63,9 +63,12 @@ The raw files are only read, never changed.
 | `sex` | F, M or X (optional) |
 | `body_mass_kg` | body mass in kg (optional) |
 | `hr_rest_bpm`, `hr_max_bpm` | resting and maximal heart rate (optional) |
-| `weight_unit` | kg or lb: the unit of weights in exports that do not say it (Strong's classic `Weight`) |
+| `weight_unit` | kg or lb: the unit of weights in exports that do not say it (Strong classic) |
 | `distance_unit` | km, mi or m: the unit of distances in exports that do not say it |
-| `timezone` | the athlete's IANA time zone (`Europe/Oslo`, `America/New_York`): times without a zone, from every file of the athlete, are local time there; days and weeks are local |
+| `timezone` | IANA time zone (`Europe/Oslo`): times without a zone are local time there |
+
+Times without a zone, from every file of an athlete (exports, spreadsheets, canonical tables),
+are read as local time in the athlete's `timezone`; days and training weeks are local too.
 
 The row `A01` is an example: replace it with one row per athlete folder. Leave a cell empty when
 you do not know the value.

@@ -147,8 +147,9 @@ def test_several_mappings_and_one_that_fits_by_its_header(tmp_path):
     raw = tmp_path / "raw"
     (raw / "ada").mkdir(parents=True)
     (raw / "ada" / "log.csv").write_text("Day,Km,Minutes,HR\n2024-05-01 07:00,10,50,150\n")
-    (raw / "ada" / "lab.csv").write_text("When,Exercise,Reps,Kg\n2024-05-02 18:00,Seated calf raise,"
-                                         "15,40\n")
+    (raw / "ada" / "lab.csv").write_text(
+        "When,Exercise,Reps,Kg\n2024-05-02 18:00,Seated calf raise,15,40\n"
+    )
     (raw / "athletes.csv").write_text("athlete_id,timezone\nada,Europe/Oslo\n")
     (raw / "mapping.toml").write_text(
         '[[mapping]]\n[mapping.columns]\nDay = "start"\nKm = "distance_m"\n'

@@ -1,8 +1,8 @@
 """Fitness-fatigue (Banister impulse-response) model with two or more training inputs.
 
 For athlete performance ``p`` on a regular time grid (days or weeks) and loads ``w_m`` (e.g.
-running load and soleus dose), methods.md section 4.8 (Banister et al. 1975; Morton et al. 1990;
-Clarke & Skiba 2013)::
+running load and soleus dose), docs/methods.md section 4.8 (Banister et al. 1975; Morton et al.
+1990; Clarke & Skiba 2013)::
 
     p_hat(t) = p0 + s * sum_m [ k_fit_m * g_m(t) - k_fat_m * h_m(t) ]
     g_m(t)   = sum_{u<t} w_m(u) exp(-(t - u) / tau_fit)      (fitness)

@@ -3,7 +3,7 @@
 For a design of ``n_athletes`` followed for ``n_weeks``, :func:`power` simulates ``n_sims``
 cohorts with a planted effect (by default with :func:`soleus_analysis.simulate_panel`), fits each
 one and counts how often the test rejects "no within-athlete effect" at ``alpha`` (Green &
-MacLeod 2016; Arend & Schafer 2019; methods.md section 4.15). The Monte-Carlo standard error
+MacLeod 2016; Arend & Schafer 2019; docs/methods.md section 4.15). The Monte-Carlo standard error
 ``sqrt(p (1 - p) / n)`` says how precisely the power itself is known: 500 studies (the default)
 give at most 2.2 percentage points, enough for a sentence such as "80% power (MC SE 1.8%)";
 40 studies give up to 7.9 points, too few to state a power.

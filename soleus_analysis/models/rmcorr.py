@@ -2,7 +2,7 @@
 
 The within-athlete association of two measures taken repeatedly on the same athletes, with one
 common slope: does an athlete's pace improve in the weeks in which the athlete does more soleus
-work? Computed from the ANCOVA ``y ~ C(subject) + x`` (methods.md section 4.11)::
+work? Computed from the ANCOVA ``y ~ C(subject) + x`` (docs/methods.md section 4.11)::
 
     r_rm = sign(b_x) * sqrt(SS_x / (SS_x + SS_residual)),   df = N - k - 1
 

@@ -3,7 +3,7 @@
 An athlete who does more soleus work than *usual* in a week (within) is a different question from
 athletes who do more soleus work than *other athletes* (between): the second is confounded by
 everything that makes athletes differ. The within-between ("hybrid") model estimates both at
-once (methods.md section 4.10; Curran & Bauer 2011; Bell & Jones 2015)::
+once (docs/methods.md section 4.10; Curran & Bauer 2011; Bell & Jones 2015)::
 
     y_it = b0 + bW (x_it - xbar_i) + bB xbar_i + covariates + period_t + u0_i + u1_i (x_it - xbar_i)
            + e_it

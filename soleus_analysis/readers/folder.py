@@ -14,9 +14,10 @@ Rules
 - Files that hold no training data are skipped (:func:`not_data`, the one rule set of the package:
   ``soleus build`` and its Dask engine use it too): hidden files and folders, documentation
   (``README*``, ``SOURCE*``, ``LICENSE*``, ``*.md``, ``*.txt``, ``*.rst``, ``*.pdf``),
-  ``truth*`` (a simulated cohort's known answer) and the root's ``mapping.toml`` (settings). ``athletes.csv`` is read as the athletes table,
-  not as an export. Activity files that a Strava ``activities.csv`` names in ``Filename`` are read
-  through it (its runs get their stream metrics) and not a second time on their own.
+  ``truth*`` (a simulated cohort's known answer) and the root's ``mapping.toml`` (settings).
+  ``athletes.csv`` is read as the athletes table, not as an export. Activity files that a Strava
+  ``activities.csv`` names in ``Filename`` are read through it (its runs get their stream
+  metrics) and not a second time on their own.
 - Files are read in sorted path order, so the result is deterministic. Many files (at least
   ``PARALLEL_MIN_FILES``) are read by a pool of processes, one file per task; the results are
   still put together in sorted path order, so the tables do not depend on the pool.
