@@ -368,9 +368,11 @@ def _failed_notebook(source: Path, executed: Path, error: str):
     """
     import nbformat
 
-    path = executed if executed.exists() else source
-    nb = nbformat.read(str(path), as_version=4)
+    ran = executed.exists()
+    nb = nbformat.read(str(executed if ran else source), as_version=4)
     cells = [c for c in nb.cells if "papermill-error-cell-tag" not in c.metadata.get("tags", [])]
+    if not ran:  # nothing ran: the source's stored outputs are not this run's; keep its title
+        cells = [c for c in cells if c.cell_type == "markdown"][:1]
     failed_at = None
     for i, cell in enumerate(cells):
         if cell.cell_type != "code":

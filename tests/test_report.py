@@ -209,3 +209,16 @@ def test_check_study_folder_unreadable(tmp_path):
             check_study_folder(folder)
     finally:
         folder.chmod(0o700)
+
+
+def test_a_notebook_that_never_ran_shows_its_title_and_the_error_not_stored_outputs(tmp_path):
+    source = tmp_path / "01-x.ipynb"
+    _notebook(source, "Stored", "A = 1", "print(A)")
+    nb = nbformat.read(str(source), as_version=4)
+    nb.cells[2].outputs = [nbformat.v4.new_output("stream", text="stored output of another run")]
+    nbformat.write(nb, str(source))
+    page = report_module._failed_notebook(source, tmp_path / "missing.ipynb", "NoSuchKernel: x")
+    text = "".join(c.source for c in page.cells)
+    assert [c.cell_type for c in page.cells] == ["markdown", "markdown"]
+    assert "# Stored" in text and "this notebook failed with** NoSuchKernel: x" in text
+    assert "stored output" not in str(page)
