@@ -174,15 +174,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
         not_read = [f["path"] for f in study.report.get("files", []) if f.get("error")]
         print(f"Built {raw} into {processed}: {len(study.panel):,} athlete-weeks.")
         if not_read:
+            more = f" and {len(not_read) - 5} more" if len(not_read) > 5 else ""
             print(
                 f"soleus: {len(not_read)} file(s) could not be read and are not in the reports: "
-                f"{', '.join(not_read)} (reasons in {processed / 'build_report.md'})",
+                f"{', '.join(not_read[:5])}{more} (reasons in {processed / 'build_report.md'})",
                 file=sys.stderr,
             )
         parameters = {"RAW_DIR": str(raw), "PROCESSED_DIR": str(processed)}
-    elif args.columns:
+    elif args.columns or args.units:
         raise sol.InputError(
-            "--columns applies to your own study", fix="give it with --data STUDY_FOLDER"
+            "--columns and --units apply to your own study", fix="give it with --data STUDY"
         )
     runs = sol.run_reports(notebooks, out, parameters=parameters, progress=not args.quiet)
     return max(_print_runs(runs, out), 1 if not_read else 0)

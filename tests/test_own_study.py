@@ -404,3 +404,10 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(study, tmp_path, capsys):
     (study / "mapping.toml").write_text(MAPPING)
     assert main(["build", str(study), "--out", str(tmp_path / "out")]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_report_columns_without_a_study_is_one_line(tmp_path, capsys):
+    notebooks = _notebooks(tmp_path / "nb")
+    code = main(["report", "--out", str(tmp_path / "out"), "--notebooks", str(notebooks),
+                 "--columns", COLUMNS, "--quiet"])
+    assert code == 2 and "--data" in _one_line(capsys.readouterr().err)
