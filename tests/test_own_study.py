@@ -411,3 +411,14 @@ def test_report_columns_without_a_study_is_one_line(tmp_path, capsys):
     code = main(["report", "--out", str(tmp_path / "out"), "--notebooks", str(notebooks),
                  "--columns", COLUMNS, "--quiet"])
     assert code == 2 and "--data" in _one_line(capsys.readouterr().err)
+
+
+def test_a_file_that_is_no_table_keeps_the_readers_reasons(tmp_path):
+    raw = tmp_path / "raw"
+    (raw / "ada").mkdir(parents=True)
+    (raw / "ada" / "broken.fit").write_bytes(b"\x0e\x10" + b"\x00" * 30)
+    (raw / "ada" / "log.csv").write_text("Day,Km\n2024-01-10,8\n")
+    files = sol.read_folder(raw).files.set_index("path")["error"]
+    broken, log = files[str(raw / "ada" / "broken.fit")], files[str(raw / "ada" / "log.csv")]
+    assert "fit: no '.FIT' signature" in broken and "mapping.toml" not in broken
+    assert "(header: 'Day', 'Km')" in log and "mapping.toml" in log and "Tried" not in log

@@ -193,6 +193,10 @@ def _mapped(path: Path, rel: str, mappings, exc: UnknownSourceError | None, **op
                         **options)
     if exc is None:
         return None
+    # Only a text table has a header to map (detect names it in its message); for anything else
+    # (a damaged FIT file, XML that is not GPX) the readers' reasons are the useful ones.
+    if "(header: " not in exc.problem:
+        raise exc
     header = read_text_table(path).header if mappings else ()
     for m in mappings:
         if m.files is None and m.fits(header):
