@@ -71,6 +71,7 @@ KERNEL = "python3"
 STUDY = "study"
 _NOTEBOOK_GLOB = "[0-9][0-9]-*.ipynb"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_ERROR_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -347,7 +348,7 @@ def _to_html(executed: Path, target: Path) -> None:
     _render(nbformat.read(str(executed), as_version=4), target)
 
 
-def _error_line(exc: BaseException) -> str:
+def _error_line(exc: BaseException, limit: int | None = _ERROR_CHARS) -> str:
     """The error's last line, without terminal colours: ``ValueError: planted failure``."""
     ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
     if ename:
@@ -356,7 +357,10 @@ def _error_line(exc: BaseException) -> str:
     else:
         lines = str(exc).strip().splitlines()
         text = lines[-1] if lines else type(exc).__name__
-    return _ANSI.sub("", text).strip()[:300]
+    text = _ANSI.sub("", text).strip()
+    if limit is not None and len(text) > limit:  # the index shows one line; the page all of it
+        text = text[: limit - 4].rsplit(" ", 1)[0] + " ..."
+    return text
 
 
 def _failed_notebook(source: Path, executed: Path, error: str):
@@ -536,7 +540,7 @@ def run_reports(
         except Exception as exc:  # a failing notebook is reported on the index, the rest still run
             error = _error_line(exc)
             try:
-                _render(_failed_notebook(source, executed, error), target)
+                _render(_failed_notebook(source, executed, _error_line(exc, None)), target)
             except Exception:  # not even the part that ran can be shown: the index says why
                 target.unlink(missing_ok=True)
         runs.append(

@@ -222,3 +222,14 @@ def test_a_notebook_that_never_ran_shows_its_title_and_the_error_not_stored_outp
     assert [c.cell_type for c in page.cells] == ["markdown", "markdown"]
     assert "# Stored" in text and "this notebook failed with** NoSuchKernel: x" in text
     assert "stored output" not in str(page)
+
+
+def test_a_long_error_is_cut_at_a_word_on_the_index_and_whole_on_its_page(tmp_path):
+    nbdir = tmp_path / "nb"
+    nbdir.mkdir()
+    words = " ".join(f"word{i}" for i in range(100))
+    _notebook(nbdir / "01-long.ipynb", "Long", "X = 1", f'raise ValueError("{words}")')
+    (run,) = run_reports(nbdir, tmp_path / "out", progress=False)
+    assert len(run.error) <= 300 and run.error.endswith(" ...")
+    assert run.error.removesuffix(" ...").split()[-1] in words.split()  # a whole word
+    assert "word99" in (tmp_path / "out" / "01-long.html").read_text()
