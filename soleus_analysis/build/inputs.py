@@ -289,6 +289,15 @@ def _zone_ok(zone: str) -> bool:
     return True
 
 
+def _missing_by_value(values: pd.Series) -> np.ndarray:
+    """:func:`is_missing` of a column with few distinct values (a zone per athlete), per value."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    if len(distinct) == 0:
+        return np.ones(len(values), dtype=bool)
+    per_value = np.append(is_missing(pd.Series(distinct, dtype=object)), True)  # code -1: NA
+    return per_value[codes]
+
+
 def athlete_zones(athletes: list[pd.DataFrame]) -> dict[str, str]:
     """Athlete -> IANA zone, from the ``timezone`` column of the athletes table(s) read.
 
@@ -343,7 +352,7 @@ def local_times(
         return frame
     naive = [c for c in stamps if not isinstance(frame[c].dtype, pd.DatetimeTZDtype)]
     given = frame["timezone"] if "timezone" in frame.columns else None
-    lacking = np.ones(len(frame), dtype=bool) if given is None else is_missing(given)
+    lacking = np.ones(len(frame), dtype=bool) if given is None else _missing_by_value(given)
     if not naive and not lacking.any():
         return frame
     zone = pd.Series(tz, index=frame.index, dtype=object)
