@@ -130,8 +130,16 @@ from soleus_analysis.readers import (
     read_folder,
     read_stream,
 )
-from soleus_analysis.report import check_reports, run_reports
+from soleus_analysis.readers.mapping import ColumnMapping, mapping_from_options, read_mapping_file
+from soleus_analysis.report import (
+    check_reports,
+    check_study_folder,
+    locate_datasets,
+    locate_notebooks,
+    run_reports,
+)
 from soleus_analysis.running import run_metrics, weekly_runs
+from soleus_analysis.template import init_study
 from soleus_analysis.schemas import (
     TABLES,
     AthletesSchema,
@@ -276,8 +284,16 @@ __all__ = [
     "check_output_folder",
     "read_canonical",
     "write_quarantine",
+    # your own study: a template and the column mappings of its spreadsheets
+    "init_study",
+    "ColumnMapping",
+    "mapping_from_options",
+    "read_mapping_file",
     # reports (executed notebooks)
     "check_reports",
+    "check_study_folder",
+    "locate_datasets",
+    "locate_notebooks",
     "run_reports",
     # one page per athlete (what a coach opens)
     "AthletePage",

@@ -6,10 +6,13 @@ Exit status
   when every file was read, rejected rows included (they are quarantined and reported);
 - **1**: it finished, but part of the input is not in the result: ``soleus validate`` rejected
   rows (in the quarantine folder with their reasons); ``soleus build`` could not read a file
-  (each is listed once with its reason, and the build of the others is written), or rejected rows
-  with ``--strict``; a notebook of ``soleus report`` failed;
+  (each is listed once, grouped by reason, and the build of the others is written), or rejected
+  rows with ``--strict``; a notebook of ``soleus report`` failed (its report shows it up to the
+  failure), or a file of its study could not be read;
 - **2**: the input could not be used at all, or an output cannot be written; nothing was made.
-  One line on stderr says which file or folder and how to fix it; no traceback.
+  One line on stderr says which file or folder and how to fix it; no traceback. ``soleus report``
+  checks everything it needs (the notebooks, the packages and kernel that run them, the study
+  folder, the column mapping, the output folder) before the build starts.
 """
 
 from __future__ import annotations
@@ -41,10 +44,13 @@ def _read_tables(args: argparse.Namespace, path: Path) -> tuple[dict, list[str],
                 "a Parquet file needs --table", path=path, fix="pass --table TABLE"
             )
         return _canonical(path, args.table)
+    mapping = sol.mapping_from_options(args.columns, args.units, table=args.table)
     try:
         res = sol.read_all(
             path,
             source=args.source,
+            columns=mapping.columns if mapping else None,
+            units=mapping.units if mapping else None,
             athlete_id=args.athlete_id,
             tz=args.tz,
             weight_unit=args.weight_unit,
@@ -114,11 +120,15 @@ def _cmd_build(args: argparse.Namespace) -> int:
         engine=args.engine,
         scheduler=args.scheduler,
         partitions=args.partitions,
+        columns=args.columns,
+        units=args.units,
     )
     print(report.summary())
     print(f"Report: {Path(args.out) / 'build_report.md'}")
     not_read = report.files_not_read["path"].tolist() if len(report.files) else []
     if not_read:
+        # The summary above lists each file once under its reason; this line names them again
+        # for a log that keeps stderr alone.
         more = f" and {len(not_read) - 5} more" if len(not_read) > 5 else ""
         print(
             f"soleus: {len(not_read)} file(s) could not be read and are not in the build: "
@@ -145,21 +155,55 @@ def _print_runs(runs, out: Path) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     out = Path(args.out)
-    sol.check_reports(args.notebooks, out)  # before a build that may take minutes
-    parameters = {}
+    # Everything is checked before a build that may take minutes: the notebooks, what runs them,
+    # the output folder, the study folder and the column mapping.
+    sources = sol.check_reports(args.notebooks, out)
+    notebooks = sources[0].parent
+    parameters, not_read = {}, []
     if args.data:
-        raw = Path(args.data).resolve()
+        raw = sol.check_study_folder(args.data)
         processed = (out / "processed" / raw.name).resolve()
-        study = sol.open_study(raw, processed, rebuild=True, progress=not args.quiet)
+        study = sol.open_study(
+            raw,
+            processed,
+            rebuild=True,
+            progress=not args.quiet,
+            columns=args.columns,
+            units=args.units,
+        )
+        not_read = [f["path"] for f in study.report.get("files", []) if f.get("error")]
         print(f"Built {raw} into {processed}: {len(study.panel):,} athlete-weeks.")
+        if not_read:
+            more = f" and {len(not_read) - 5} more" if len(not_read) > 5 else ""
+            print(
+                f"soleus: {len(not_read)} file(s) could not be read and are not in the reports: "
+                f"{', '.join(not_read[:5])}{more} (reasons in {processed / 'build_report.md'})",
+                file=sys.stderr,
+            )
         parameters = {"RAW_DIR": str(raw), "PROCESSED_DIR": str(processed)}
-    runs = sol.run_reports(args.notebooks, out, parameters=parameters, progress=not args.quiet)
-    return _print_runs(runs, out)
+    elif args.columns or args.units:
+        raise sol.InputError(
+            "--columns and --units apply to your own study", fix="give it with --data STUDY"
+        )
+    runs = sol.run_reports(notebooks, out, parameters=parameters, progress=not args.quiet)
+    return max(_print_runs(runs, out), 1 if not_read else 0)
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    folder = Path(args.folder)
+    written = sol.init_study(folder)
+    print(f"Wrote an empty study folder {folder}: {', '.join(p.name for p in written)}.")
+    print(
+        f"Put one folder per athlete with their exports in it, list the athletes in "
+        f"{folder / 'athletes.csv'} (see {folder / 'README.md'}), then run: "
+        f"soleus report --data {folder} --out {folder}-reports"
+    )
+    return 0
 
 
 def _cmd_analysis(args: argparse.Namespace) -> int:
     raw_root, processed_root, out = Path(args.raw), Path(args.processed), Path(args.reports)
-    sol.check_reports(args.notebooks, out)
+    notebooks = sol.check_reports(args.notebooks, out)[0].parent
     studies = sol.study_folders(raw_root)
     print(f"1/2 Building {len(studies)} stud{'y' if len(studies) == 1 else 'ies'} from {raw_root}:")
     for folder in studies:
@@ -175,8 +219,8 @@ def _cmd_analysis(args: argparse.Namespace) -> int:
             f"{study.panel['athlete_id'].nunique()} athletes, {len(study.panel):,} athlete-weeks "
             f"-> {processed_root / folder.name} ({time.perf_counter() - start:.1f} s)"
         )
-    print(f"2/2 Running the analysis notebooks in {args.notebooks} into {out}:")
-    runs = sol.run_reports(args.notebooks, out, progress=not args.quiet)
+    print(f"2/2 Running the analysis notebooks in {notebooks} into {out}:")
+    runs = sol.run_reports(notebooks, out, progress=not args.quiet)
     return _print_runs(runs, out)
 
 
@@ -237,6 +281,24 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mapping_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--columns",
+        default=None,
+        metavar="'FILE=CANONICAL,...'",
+        help="column mapping of spreadsheets no reader recognises, e.g. 'Date=start,"
+        "Distance (km)=distance_m,Time=moving_time_s,Avg HR=avg_hr_bpm,RPE=rpe' (see soleus "
+        "schema); a study folder's mapping.toml says the same without options",
+    )
+    p.add_argument(
+        "--units",
+        default=None,
+        metavar="'CANONICAL=UNIT,...'",
+        help="units the mapped column names do not state, e.g. 'moving_time_s=clock,"
+        "distance_m=km' (s, min, h or clock; m, km, mi; kg, lb)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="soleus", description="Validate and analyse athletes' training logs."
@@ -257,6 +319,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="unit of weights the file does not state (Strong classic 'Weight')")
     p.add_argument("--distance-unit", choices=["m", "km", "mi"], default=None,
                    help="unit of distances the file does not state")
+    _mapping_options(p)
     p.add_argument(
         "--quarantine-dir",
         default=str(DEFAULT_QUARANTINE),
@@ -280,7 +343,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--catalog", default=None,
                    help="your own exercise catalog CSV (default: shipped)")
     p.add_argument("--strict", action="store_true", help="exit 1 when rows were rejected")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--engine", choices=["pandas", "dask"], default="pandas",
                    help="pandas (default): any exports, in memory; dask: canonical tables in parts "
                    "(<table>/part-*.parquet), partitioned by athlete, larger than memory")
@@ -289,18 +352,27 @@ def _parser() -> argparse.ArgumentParser:
                    "local cluster of worker processes; 'threads' for dask's threaded scheduler")
     p.add_argument("--partitions", type=_positive, default=None, metavar="N",
                    help="dask engine: partitions by athlete (default one per 500,000 rows)")
+    _mapping_options(p)
     p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser(
         "report", help="execute the notebooks and write HTML reports and an index to reports/"
     )
-    p.add_argument("--data", default=None, metavar="RAW_DIR",
-                   help="your own exports: build them and point every notebook at them "
-                   "(default: each notebook's shipped data)")
+    p.add_argument("--data", default=None, metavar="STUDY",
+                   help="your own study folder: build it into OUT/processed/<its name> and point "
+                   "the notebooks about a study at it (default: the shipped demo cohort)")
     p.add_argument("--out", default="reports", help="output folder (default reports)")
-    p.add_argument("--notebooks", default="notebooks", help="folder of the notebooks")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--notebooks", default=None,
+                   help="folder of the notebooks (default: those installed with the package)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    _mapping_options(p)
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser(
+        "init", help="write an empty study folder: athletes.csv, mapping.toml and a README"
+    )
+    p.add_argument("folder", metavar="FOLDER", help="a new or empty folder")
+    p.set_defaults(func=_cmd_init)
 
     p = sub.add_parser(
         "analysis",
@@ -310,7 +382,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--processed", default="data/processed",
                    help="where the builds go (default data/processed/<study>)")
     p.add_argument("--reports", default="reports", help="output folder (default reports)")
-    p.add_argument("--notebooks", default="notebooks", help="folder of the notebooks")
+    p.add_argument("--notebooks", default=None,
+                   help="folder of the notebooks (default: those installed with the package)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_analysis)
 

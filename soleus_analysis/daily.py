@@ -7,7 +7,7 @@ before, so that "next-day wellness ~ yesterday's strength session + yesterday's 
 plain regression on its columns (e.g. :func:`soleus_analysis.fit_within_between` with
 ``time="date"``).
 
-Conventions (methods.md: the local day is the unit; rest days are 0, unrecorded days missing)
+Conventions (docs/methods.md: the local day is the unit; rest days are 0, unrecorded days missing)
 ------------------------------------------------------------------------------------------------
 - **Days** are local days (the row's ``timezone``, else the athlete's, else ``tz``). The days of
   an athlete and their status are those of :func:`soleus_analysis.daily_load`: from the first to

@@ -1,7 +1,7 @@
 """Training loads per athlete-day: session RPE, EWMA acute and chronic load, ACWR, monotony and
 strain, and the performance-management chart (fitness, fatigue, form).
 
-Formulas and sources are in ``methods.md`` §4.1 and §4.5-4.7. Conventions made explicit here:
+Formulas and sources are in ``docs/methods.md`` §4.1 and §4.5-4.7. Conventions made explicit here:
 
 Session RPE and double counting
 -------------------------------

@@ -15,9 +15,9 @@ Rules (also in :func:`build_panel`)
   at least ``min_coverage`` (5 of 7) of its days are recorded, else missing. Acute and chronic load,
   monotony and strain are the daily values (:func:`soleus_analysis.training_loads`) on the week's
   last day in the athlete's load record (Sunday, except in a final partial week).
-- **Within/between** (methods.md §4.10; Curran & Bauer 2011; Bell & Jones 2015): for an exposure
-  ``x``, ``x_between`` is the athlete's mean of ``x`` over the analysis window (missing weeks
-  skipped) and ``x_within = x - x_between``.
+- **Within/between** (docs/methods.md §4.10; Curran & Bauer 2011; Bell & Jones 2015): for an
+  exposure ``x``, ``x_between`` is the athlete's mean of ``x`` over the analysis window (missing
+  weeks skipped) and ``x_within = x - x_between``.
 - **Lags**: ``x_lagk`` is ``x`` of the same athlete k weeks earlier on the complete weekly grid
   (missing when that week is missing or before the athlete's first week). Lagged columns are
   centred after lagging: ``x_lagk_within`` and ``x_lagk_between``.
@@ -317,7 +317,7 @@ def analysis_terms(
     Lags are computed first (by date, :func:`add_lags`); the *analysis window* is the rows
     where every ``required`` column, every listed column and every lag is present; each
     athlete's mean is taken over that window only and the within part is the deviation from it
-    ("centre after lagging", methods.md section 4.10; :func:`within_between` with the window as
+    ("centre after lagging", docs/methods.md section 4.10; :func:`within_between` with the window as
     its mask). Every model of the package builds its terms with this function.
 
     Parameters
@@ -397,7 +397,7 @@ def add_ewma(
 
     For athlete ``i`` and calendar week ``t`` (counted from the athlete's first row) the average
     gives week ``k`` the weight ``rho^(t - k)``, ``rho = exp(-1 / weeks)`` (the "exponential"
-    convention of methods.md §4.5 with the time constant in weeks: 6 weeks = 42 days, the
+    convention of docs/methods.md §4.5 with the time constant in weeks: 6 weeks = 42 days, the
     fitness time constant of the performance-management chart). Without gaps this is the
     recursion ``E_t = rho E_{t-1} + (1 - rho) x_t``, the simulator's chronic running load
     (``include_current=False``: ``C_t`` uses weeks before ``t``) and its soleus adaptation

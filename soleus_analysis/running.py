@@ -18,8 +18,9 @@ Definitions
   stream-derived EF (steady running, warm-up excluded; readers compute it), else the summary EF
   = mean speed [m/min] / mean heart rate [beats/min]. ``ef_source`` says which.
 - **Long run**: moving time of at least ``long_run_min`` (default 60) minutes, the length for which
-  aerobic decoupling is read (Friel; methods.md §4.9). ``decoupling_pct`` and ``pace_fade_pct`` are
-  means over the week's long runs (stream metrics from the readers; lower is more enduring).
+  aerobic decoupling is read (Friel; docs/methods.md §4.9). ``decoupling_pct`` and
+  ``pace_fade_pct`` are means over the week's long runs (stream metrics from the readers; lower
+  is more enduring).
 - ``run_rpe``: mean session RPE of the week's runs that have one.
 
 A week without runs has no outcome (missing), never 0; volume exposures are 0 only inside the

@@ -1,4 +1,6 @@
+import io
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -92,16 +94,26 @@ def test_folder_uses_the_athletes_distance_unit_and_skips_truth_files(tmp_path):
     assert "athlete_week" not in fr.tables
 
 
-def test_folder_read_by_a_process_pool_equals_the_serial_read(tmp_path, capsys):
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_folder_read_by_a_process_pool_equals_the_serial_read(tmp_path, capsys, monkeypatch):
     root = _raw(tmp_path)
     serial = sol.read_folder(root, workers=1)
+    sol.read_folder(root, workers=1, progress=True)
+    assert capsys.readouterr().err == ""  # stderr is not a terminal: no bar
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
     pooled = sol.read_folder(root, workers=2, progress=True)
+    monkeypatch.undo()
     assert len(pooled.files) > 5 and (pooled.files["error"] != "").sum() == 1  # broken.fit
     pd.testing.assert_frame_equal(serial.files, pooled.files)
     assert set(serial.tables) == set(pooled.tables)
     for name in serial.tables:
         pd.testing.assert_frame_equal(serial.tables[name], pooled.tables[name])
-    assert "reading raw" in capsys.readouterr().err  # the progress bar
+    assert "reading raw" in terminal.getvalue()  # the progress bar
     sol.read_folder(root, workers=1)
     assert capsys.readouterr().err == ""  # none by default
 

@@ -19,7 +19,7 @@ def _daily(loads, athlete="a", start="2024-01-01"):
     )
 
 
-# ---------------------------------------------------------------- EWMA conventions (methods.md)
+# ------------------------------------------------------------- EWMA conventions (docs/methods.md)
 def test_lambdas_match_the_worked_numbers_in_methods():
     assert sol.ewma_lambda(7, "williams") == 0.25
     assert round(sol.ewma_lambda(28, "williams"), 3) == 0.069

@@ -65,7 +65,7 @@ import numpy as np
 import pandas as pd
 
 from soleus_analysis.build.dask_session import DaskSession, dask_session, recording
-from soleus_analysis.build.inputs import LARGE_TABLES, Inputs
+from soleus_analysis.build.inputs import LARGE_TABLES, Inputs, athlete_zones, local_times
 from soleus_analysis.build.options import BuildOptions
 from soleus_analysis.build.output import write_parquet
 from soleus_analysis.build.parts import Part, read_part, table_parts
@@ -256,11 +256,15 @@ class DaskEngine:
                 notes.setdefault(part.rel, []).extend(piece.attrs.get("notes", []))
                 piece.attrs = {}
             athletes = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
+        # Naive times are local time of the athlete (athletes.csv), as in the pandas engine.
+        zones = athlete_zones([athletes] if athletes is not None else [])
         large = [t for t in LARGE_TABLES if t in parts]
         spill = out / _SPILL
         spill.mkdir(exist_ok=True)
         tasks = [
-            dask.delayed(_spill, pure=True)(part, str(spill / f"{table}-{i:05d}.arrow"))
+            dask.delayed(_spill, pure=True)(
+                part, str(spill / f"{table}-{i:05d}.arrow"), zones, options.tz
+            )
             for table in large
             for i, part in enumerate(parts[table])
         ]
@@ -385,7 +389,9 @@ class DaskEngine:
 # ---------------------------------------------------------------------------------------------
 # tasks (module-level functions: workers import them)
 # ---------------------------------------------------------------------------------------------
-def _spill(part: Part, path: str) -> tuple[Spilled, pd.Series, pd.DataFrame, list[str]]:
+def _spill(
+    part: Part, path: str, zones: dict[str, str], tz: str
+) -> tuple[Spilled, pd.Series, pd.DataFrame, list[str]]:
     """Read a part once; spill its rows ordered by athlete (each keeps its row in the part).
 
     Returns the spilled part, its rows per athlete, its columns and dtypes (an empty frame) and
@@ -396,6 +402,7 @@ def _spill(part: Part, path: str) -> tuple[Spilled, pd.Series, pd.DataFrame, lis
     frame = read_part(part)
     notes = list(frame.attrs.get("notes", []))
     frame.attrs = {}
+    frame = local_times(frame, part.table, zones, tz)
     ids = frame["athlete_id"] if "athlete_id" in frame.columns else None
     codes, keys = pd.factorize(_athlete_keys(ids, len(frame)), sort=True)
     order = np.argsort(codes, kind="stable")  # rows without an athlete (-1) first

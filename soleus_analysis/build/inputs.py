@@ -18,6 +18,10 @@ One place decides this for both engines (and the partitioned layout of the Dask 
   itself with a README or SOURCE file is a data set (``data/raw/pmdata``): its exports are read
   with it as the root, so that its sub-folders name the athletes.
 
+Naive times of a table file are local time of the athlete, as in an export: the ``timezone`` of
+its row, else the athlete's in ``athletes.csv``, else the build's ``tz``
+(:func:`local_times`).
+
 Tables are put together in sorted path order: the exports (data sets first, then the rest), then
 the table files. Nothing is read twice.
 """
@@ -32,15 +36,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
 
+from soleus_analysis.coercion import coerce_column, is_missing
 from soleus_analysis.errors import InputError
 from soleus_analysis.readers import read_all
 from soleus_analysis.schemas import get_schema
 from soleus_analysis.readers.folder import not_data
-from soleus_analysis.schemas import get_schema
 from soleus_analysis.textfile import sniff_delimiter
 
 __all__ = [
@@ -48,8 +53,10 @@ __all__ = [
     "TABLES",
     "InputFile",
     "Inputs",
+    "athlete_zones",
     "find_inputs",
     "fingerprint",
+    "local_times",
     "read_canonical",
     "relative",
     "table_of",
@@ -289,6 +296,109 @@ def _require_columns(frame: pd.DataFrame, table: str, path: Path) -> None:
             path=path,
             fix=f"rename the columns to the canonical names (see `soleus schema {table}`)",
         )
+
+
+def _zone_ok(zone: str) -> bool:
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _missing_by_value(values: pd.Series) -> np.ndarray:
+    """:func:`is_missing` of a column with few distinct values (a zone per athlete), per value."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    if len(distinct) == 0:
+        return np.ones(len(values), dtype=bool)
+    per_value = np.append(is_missing(pd.Series(distinct, dtype=object)), True)  # code -1: NA
+    return per_value[codes]
+
+
+def athlete_zones(athletes: list[pd.DataFrame]) -> dict[str, str]:
+    """Athlete -> IANA zone, from the ``timezone`` column of the athletes table(s) read.
+
+    Unknown zones are left out (validation rejects them in the athletes table).
+
+    Examples
+    --------
+    >>> athlete_zones([pd.DataFrame({"athlete_id": ["a", "b"], "timezone": ["Europe/Oslo", "x"]})])
+    {'a': 'Europe/Oslo'}
+    """
+    zones: dict[str, str] = {}
+    for frame in athletes:
+        if "athlete_id" not in frame.columns or "timezone" not in frame.columns:
+            continue
+        for athlete, zone in zip(frame["athlete_id"], frame["timezone"], strict=True):
+            if pd.isna(athlete) or pd.isna(zone):
+                continue
+            athlete, zone = str(athlete).strip(), str(zone).strip()
+            if athlete and zone and athlete not in zones and _zone_ok(zone):
+                zones[athlete] = zone
+    return zones
+
+
+def local_times(
+    frame: pd.DataFrame, table: str, zones: Mapping[str, str], tz: str
+) -> pd.DataFrame:
+    """A table file's naive timestamps read as local time of their athlete.
+
+    The zone of a row is its ``timezone`` cell, else its athlete's in ``zones``, else ``tz``;
+    it is written into ``timezone`` so that days and weeks are local. Timestamps that state a
+    zone are kept as they are; cells that are not timestamps stay text for validation to reject
+    with the reason. Reading the file's times here, not after its rows joined those of other
+    files, keeps a naive time from being taken for a slip among zoned ones.
+
+    A table whose timestamps are instants already (Parquet) and whose every row has a zone is
+    returned as it is, without a copy.
+
+    Examples
+    --------
+    >>> runs = pd.DataFrame({"athlete_id": ["ny"], "start": ["2024-03-04 07:44"]})
+    >>> out = local_times(runs, "runs", {"ny": "America/New_York"}, "UTC")
+    >>> str(out.loc[0, "start"]), out.loc[0, "timezone"]
+    ('2024-03-04 12:44:00+00:00', 'America/New_York')
+    """
+    schema = get_schema(table).columns
+    stamps = [
+        c
+        for c, col in schema.items()
+        if c in frame.columns and "datetime64" in str(col.dtype) and "UTC" in str(col.dtype)
+    ]
+    if not stamps or "timezone" not in schema or frame.empty:
+        return frame
+    naive = [c for c in stamps if not isinstance(frame[c].dtype, pd.DatetimeTZDtype)]
+    given = frame["timezone"] if "timezone" in frame.columns else None
+    lacking = np.ones(len(frame), dtype=bool) if given is None else _missing_by_value(given)
+    if not naive and not lacking.any():
+        return frame
+    zone = pd.Series(tz, index=frame.index, dtype=object)
+    if "athlete_id" in frame.columns and zones:
+        # Per distinct athlete, not per row: a part can hold millions of rows.
+        codes, ids = pd.factorize(frame["athlete_id"].astype("string").str.strip())
+        looked_up = np.array([zones.get(a, tz) for a in ids] + [tz], dtype=object)
+        zone[:] = looked_up[codes]  # code -1 (no athlete) takes the last entry: tz
+    frame = frame.copy()
+    if given is not None:
+        zone = given.where(~lacking, zone)
+    frame["timezone"] = zone
+    if not naive:
+        return frame
+    # A zone that is not a zone is kept for validation to reject; those rows' times stay as given.
+    distinct = pd.unique(zone.astype(str))
+    valid = {z for z in distinct if _zone_ok(z)}
+    bad = ~zone.astype(str).isin(valid).to_numpy()
+    row_zones = pd.Series(np.where(bad, "UTC", zone.astype(str)), index=frame.index)
+    for column in naive:
+        values = frame[column]
+        coerced = coerce_column(values, schema[column].dtype, zones=row_zones)
+        keep = coerced.failed | bad | coerced.values.isna().to_numpy()
+        if not keep.any():
+            frame[column] = coerced.values.set_axis(frame.index)
+            continue
+        read = coerced.values.set_axis(frame.index).astype(object)
+        frame[column] = read.where(~keep, values)
+    return frame
 
 
 def with_provenance(frame: pd.DataFrame, rel: str, *, first_row: int = 0) -> pd.DataFrame:

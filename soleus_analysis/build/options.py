@@ -14,6 +14,7 @@ import pandas as pd
 from soleus_analysis.catalog import ExerciseCatalog, resolve_catalog
 from soleus_analysis.errors import InputError
 from soleus_analysis.loads import ewma_lambda
+from soleus_analysis.readers.mapping import ColumnMapping
 
 __all__ = ["BuildOptions"]
 
@@ -38,6 +39,9 @@ class BuildOptions:
         False for the shipped catalog.
     min_coverage : float
     max_gap_days : int or None
+    mappings : tuple of ColumnMapping
+        Column mappings of spreadsheets no reader recognises (``--columns`` first, then the
+        study folder's ``mapping.toml``).
     """
 
     tz: str
@@ -47,6 +51,7 @@ class BuildOptions:
     catalog_given: bool
     min_coverage: float
     max_gap_days: int | None
+    mappings: tuple[ColumnMapping, ...] = ()
 
     @classmethod
     def make(
@@ -58,6 +63,7 @@ class BuildOptions:
         catalog: ExerciseCatalog | str | PathLike[str] | None = None,
         min_coverage: float = 5 / 7,
         max_gap_days: int | None = 14,
+        mappings: Sequence[ColumnMapping] = (),
     ) -> BuildOptions:
         """Check the options and load the catalog.
 
@@ -89,6 +95,7 @@ class BuildOptions:
             catalog_given=catalog is not None,
             min_coverage=float(min_coverage),
             max_gap_days=max_gap_days,
+            mappings=tuple(mappings),
         )
 
     def parameters(self) -> dict:
@@ -102,7 +109,7 @@ class BuildOptions:
             "min_coverage": self.min_coverage,
             "max_gap_days": self.max_gap_days,
             "catalog": Path(self.catalog.path).name if self.catalog_given else "shipped",
-        }
+        } | ({"column_mappings": [m.identity() for m in self.mappings]} if self.mappings else {})
 
     def identity(self) -> dict:
         """What a build's result depends on besides its input files (for its fingerprint).

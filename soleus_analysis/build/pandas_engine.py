@@ -22,7 +22,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from soleus_analysis.build.inputs import TABLES, InputFile, Inputs, read_canonical, relative
+from soleus_analysis.build.inputs import (
+    TABLES,
+    InputFile,
+    Inputs,
+    athlete_zones,
+    local_times,
+    read_canonical,
+    relative,
+)
 from soleus_analysis.build.inputs import with_provenance as add_provenance
 from soleus_analysis.build.options import BuildOptions
 from soleus_analysis.build.output import write_parquet
@@ -30,6 +38,7 @@ from soleus_analysis.build.report import BuildTally, file_record
 from soleus_analysis.build.steps import PanelOutputs, panel_outputs, validate_table
 from soleus_analysis.errors import InputError
 from soleus_analysis.readers import read_folder
+from soleus_analysis.readers.folder import progress_bar
 
 __all__ = ["PandasEngine"]
 
@@ -52,7 +61,8 @@ class PandasEngine:
     Parameters
     ----------
     progress : bool
-        Show a progress bar of the exports read on stderr.
+        Show progress bars on stderr (the exports read, the tables validated, the panel's steps)
+        when stderr is a terminal.
     """
 
     progress: bool = False
@@ -107,7 +117,8 @@ class PandasEngine:
                     + ", ".join(inputs.datasets)
                 )
             for folder, files in _export_groups(inputs.root, exports):
-                self._read_exports(inputs.root, folder, files, options.tz, parts, records)
+                self._read_exports(inputs.root, folder, files, options, parts, records)
+        table_parts: list[tuple[str, pd.DataFrame]] = []
         for f in inputs.of_kind("table"):
             try:
                 frame = read_canonical(f.path, f.table)
@@ -118,10 +129,14 @@ class PandasEngine:
                 continue
             notes = "; ".join(frame.attrs.get("notes", [])) or None
             frame.attrs = {}
-            parts[f.table].append(add_provenance(frame, f.rel))
+            table_parts.append((f.table, add_provenance(frame, f.rel)))
             records[f.rel] = file_record(
                 f.rel, source="canonical", tables=f.table, rows=len(frame), notes=notes
             )
+        # Naive times of a table file are local time of the athlete (athletes.csv), as in exports.
+        zones = athlete_zones([frame for table, frame in table_parts if table == "athletes"])
+        for table, frame in table_parts:
+            parts[table].append(local_times(frame, table, zones, options.tz))
         tables = {
             t: pd.concat(p, ignore_index=True) if len(p) > 1 else p[0].reset_index(drop=True)
             for t, p in parts.items()
@@ -140,16 +155,21 @@ class PandasEngine:
         root: Path,
         folder: Path,
         files: set[str],
-        tz: str,
+        options: BuildOptions,
         parts: dict[str, list[pd.DataFrame]],
         records: dict[str, dict],
     ) -> None:
         prefix = "" if folder == root else folder.relative_to(root).as_posix() + "/"
+        # A data set without its own athletes.csv takes the study's (time zones, weight units).
+        own = folder / "athletes.csv"
+        study = root / "athletes.csv"
         read = read_folder(
             folder,
-            tz=tz,
+            tz=options.tz,
+            athletes=None if own.exists() or not study.exists() else study,
             progress=self.progress,
             skip=lambda rel: prefix + rel.as_posix() not in files,
+            mappings=options.mappings,
         )
         for rec in read.files.to_dict(orient="records"):
             rel = relative(rec["path"], root)
@@ -182,23 +202,29 @@ class PandasEngine:
     ) -> dict[str, pd.DataFrame]:
         """Validate each table, write its valid rows, quarantine the rest (step 2)."""
         valid = {}
-        for table in TABLES:
-            frame = read.tables.get(table)
-            if frame is None:
-                continue
-            good, report = validate_table(frame, table, tz=options.tz)
-            self._write(good, out / f"{table}.parquet")
-            tally.account(table, report)
-            valid[table] = good
+        names = [t for t in TABLES if t in read.tables]
+        with progress_bar(self.progress, total=len(names), desc="validating", unit="table") as bar:
+            for table in names:
+                bar.set_postfix_str(table)
+                good, report = validate_table(read.tables[table], table, tz=options.tz)
+                self._write(good, out / f"{table}.parquet")
+                tally.account(table, report)
+                valid[table] = good
+                bar.update()
         return valid
 
     def panel(
         self, valid: dict[str, pd.DataFrame], options: BuildOptions, out: Path
     ) -> PanelOutputs:
         """Build and write the panel and the tables it is made from (step 3)."""
-        result = panel_outputs(valid, options)
-        for name, frame in result.frames.items():
-            self._write(frame, out / f"{name}.parquet")
+        with progress_bar(self.progress, total=2, desc="panel", unit="step") as bar:
+            bar.set_postfix_str("dose, loads and athlete-weeks")
+            result = panel_outputs(valid, options)
+            bar.update()
+            bar.set_postfix_str("writing")
+            for name, frame in result.frames.items():
+                self._write(frame, out / f"{name}.parquet")
+            bar.update()
         return result
 
 

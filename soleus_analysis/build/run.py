@@ -57,6 +57,7 @@ from soleus_analysis.build.report import write_report as write_report_files
 from soleus_analysis.build.steps import PANEL_OUTPUTS
 from soleus_analysis.catalog import ExerciseCatalog
 from soleus_analysis.errors import InputError
+from soleus_analysis.readers.mapping import MAPPING_FILE, mapping_from_options, read_mapping_file
 
 __all__ = ["ENGINES", "FINGERPRINT", "BuildPlan", "build", "plan_build", "stored_fingerprint"]
 
@@ -148,6 +149,8 @@ def plan_build(
     engine: str = "pandas",
     scheduler: str | None = None,
     partitions: int | None = None,
+    columns: str | None = None,
+    units: str | None = None,
 ) -> BuildPlan:
     """Check a build's folders and options before anything is read or written.
 
@@ -162,7 +165,8 @@ def plan_build(
     InputError
         When ``raw_dir`` does not exist, the output folder is inside it or cannot be written, or
         an option is unusable (unknown time zone, unreadable catalog, a scheduler without the
-        dask engine).
+        dask engine, a column mapping or ``mapping.toml`` that is incomplete or names an unknown
+        column).
     ValueError
         An unknown engine or EWMA convention, or lags or partitions that are not positive whole
         numbers.
@@ -172,6 +176,8 @@ def plan_build(
         raise InputError(
             "raw data folder not found", path=root, fix="give the folder that holds your exports"
         )
+    given = mapping_from_options(columns, units)
+    mappings = ((given,) if given is not None else ()) + read_mapping_file(root / MAPPING_FILE)
     out = Path(out_dir)
     if out.resolve() == root.resolve() or root.resolve() in out.resolve().parents:
         raise InputError(
@@ -187,6 +193,7 @@ def plan_build(
         catalog=catalog,
         min_coverage=min_coverage,
         max_gap_days=max_gap_days,
+        mappings=mappings,
     )
     check_output_folder(out)
     return BuildPlan(root=root, out=out, options=options, engine=chosen)
@@ -206,6 +213,8 @@ def build(
     engine: str = "pandas",
     scheduler: str | None = None,
     partitions: int | None = None,
+    columns: str | None = None,
+    units: str | None = None,
 ) -> BuildReport:
     """Build the processed data set from a folder of raw exports.
 
@@ -238,6 +247,11 @@ def build(
         ``"threads"``: dask's threaded scheduler).
     partitions : int, optional
         Dask engine: partitions by athlete (default: one per 500,000 rows).
+    columns, units : str, optional
+        A column mapping for spreadsheets no reader recognises, as ``--columns`` and ``--units``
+        write it (``'Date=start,Distance (km)=distance_m'``, ``'moving_time_s=clock'``); it comes
+        before the mappings of the raw folder's ``mapping.toml``
+        (:mod:`soleus_analysis.readers.mapping`).
 
     Returns
     -------
@@ -264,6 +278,8 @@ def build(
         engine=engine,
         scheduler=scheduler,
         partitions=partitions,
+        columns=columns,
+        units=units,
     ).run()
 
 

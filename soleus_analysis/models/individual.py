@@ -9,7 +9,7 @@ cohorts. BLUPs are shrunk towards the average effect: athletes with few weeks or
 in their dose look more average than they are.
 
 Each athlete's effect per exposure step is compared with the smallest worthwhile change (SWC,
-Hopkins 2000/2004; methods.md section 4.14): 0.2 x the between-athlete SD of the outcome by
+Hopkins 2000/2004; docs/methods.md section 4.14): 0.2 x the between-athlete SD of the outcome by
 default. The label says where the interval lies relative to -SWC and +SWC (no probabilities are
 claimed; magnitude-based inference is not used, see Sainani 2018):
 

@@ -1,7 +1,7 @@
 """Distributed-lag model: the effect of this week's and earlier weeks' soleus dose.
 
 Training adaptations take weeks, so the dose of week ``t - l`` may matter for the outcome of week
-``t``. A distributed-lag model (Almon 1965; Gasparrini et al. 2010; methods.md section 4.13)
+``t``. A distributed-lag model (Almon 1965; Gasparrini et al. 2010; docs/methods.md section 4.13)
 estimates one coefficient per lag, ``beta_l`` for ``l = 0..L``, constrained to a smooth curve
 ``beta_l = sum_j theta_j B_j(l)`` (polynomial or natural-spline lag basis). It is fitted on the
 transformed regressors ``W_j = sum_l B_j(l) x_{t-l}``; then ``beta = B theta`` with

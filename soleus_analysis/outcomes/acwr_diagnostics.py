@@ -1,7 +1,7 @@
 """Diagnostics for the acute:chronic workload ratio (ACWR) before anyone reads it as injury risk.
 
 The ACWR divides the last week's load by the last month's. Three problems are well documented
-(methods.md section 4.6):
+(docs/methods.md section 4.6):
 
 1. **Coupling.** The coupled chronic window contains the acute week, so acute and chronic load
    correlate even when every day's load is independent: about ``sqrt(7 / 28) = 0.5`` for 7- and

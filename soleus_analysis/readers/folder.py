@@ -8,13 +8,16 @@ Rules
   ``weight_unit`` and (an extra column) ``distance_unit`` (``km``, ``mi`` or ``m``) are used for
   that athlete's files that do not state their units (the ``tz`` argument is the zone of athletes
   without one).
+- A spreadsheet that no reader recognises is read with a column mapping
+  (:mod:`soleus_analysis.readers.mapping`): ``mappings=``, or the root's ``mapping.toml``.
 - A file that cannot be read is listed in ``files`` with its error and the others are still read.
 - Files that hold no training data are skipped (:func:`not_data`, the one rule set of the package:
   ``soleus build`` and its Dask engine use it too): hidden files and folders, documentation
-  (``README*``, ``SOURCE*``, ``LICENSE*``, ``*.md``, ``*.txt``, ``*.rst``, ``*.pdf``) and
-  ``truth*`` (a simulated cohort's known answer). ``athletes.csv`` is read as the athletes table,
-  not as an export. Activity files that a Strava ``activities.csv`` names in ``Filename`` are read
-  through it (its runs get their stream metrics) and not a second time on their own.
+  (``README*``, ``SOURCE*``, ``LICENSE*``, ``*.md``, ``*.txt``, ``*.rst``, ``*.pdf``),
+  ``truth*`` (a simulated cohort's known answer) and the root's ``mapping.toml`` (settings).
+  ``athletes.csv`` is read as the athletes table, not as an export. Activity files that a Strava
+  ``activities.csv`` names in ``Filename`` are read through it (its runs get their stream
+  metrics) and not a second time on their own.
 - Files are read in sorted path order, so the result is deterministic. Many files (at least
   ``PARALLEL_MIN_FILES``) are read by a pool of processes, one file per task; the results are
   still put together in sorted path order, so the tables do not depend on the pool.
@@ -34,11 +37,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from soleus_analysis.errors import InputError
+from soleus_analysis.errors import InputError, UnknownSourceError
 from soleus_analysis.readers.api import read_all
+from soleus_analysis.readers.mapping import MAPPING_FILE, ColumnMapping, read_mapping_file
 from soleus_analysis.textfile import read_text_table
 
-__all__ = ["PARALLEL_MIN_FILES", "FolderRead", "not_data", "read_folder"]
+__all__ = ["PARALLEL_MIN_FILES", "FolderRead", "not_data", "progress_bar", "read_folder"]
 
 #: Fewest files to read for ``read_folder`` to use a process pool (forked workers; results are
 #: pickled back). On the demo cohort (154 exports naming 740 activity files, 2 cores, load about
@@ -84,12 +88,15 @@ def not_data(rel: str | PathLike[str]) -> str | None:
         ``"hidden"`` (the file or a folder on its path starts with a dot), ``"documentation"``
         (``README*``, ``SOURCE*``, ``LICENSE*``/``LICENCE*``, ``*.md``, ``*.txt``, ``*.rst``,
         ``*.pdf``), ``"simulation truth"`` (``truth*``: the known answer that ``soleus simulate``
-        writes next to a simulated cohort), or None.
+        writes next to a simulated cohort), ``"settings"`` (the root's ``mapping.toml``), or
+        None.
 
     Examples
     --------
     >>> [not_data(p) for p in ["ada/strong.csv", "README.md", ".git/x", "truth_weeks.csv"]]
     [None, 'documentation', 'hidden', 'simulation truth']
+    >>> not_data("mapping.toml"), not_data("ada/mapping.toml")
+    ('settings', None)
     """
     parts = Path(rel).parts
     name = parts[-1].lower() if parts else ""
@@ -99,6 +106,8 @@ def not_data(rel: str | PathLike[str]) -> str | None:
         return "documentation"
     if name.startswith("truth"):
         return "simulation truth"
+    if len(parts) == 1 and name == MAPPING_FILE:
+        return "settings"
     return None
 
 
@@ -175,10 +184,47 @@ def _merge_injury(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
     return [merged, well[~dated], alone, rest]
 
 
-def _read_file(path: Path, athlete: str | None, zone: str, unit, distance) -> tuple[dict, dict]:
+def _mapped(path: Path, rel: str, mappings, exc: UnknownSourceError | None, **options):
+    """Read a file with the mapping that names it, or that fits a file no reader recognised."""
+    named = [m for m in mappings if m.names(rel)]
+    if named:
+        m = named[0]
+        return read_all(path, source="csv", columns=m.columns, units=m.units, table=m.table,
+                        **options)
+    if exc is None:
+        return None
+    # Only a text table has a header to map (detect names it in its message); for anything else
+    # (a damaged FIT file, XML that is not GPX) the readers' reasons are the useful ones.
+    if "(header: " not in exc.problem:
+        raise exc
+    header = read_text_table(path).header if mappings else ()
+    for m in mappings:
+        if m.files is None and m.fits(header):
+            return read_all(path, source="csv", columns=m.columns, units=m.units, table=m.table,
+                            **options)
+    # The readers' message lists every format tried: the folder's listing needs less.
+    problem = exc.problem.split(". Tried ")[0]
+    raise UnknownSourceError(
+        problem,
+        path=path,
+        fix="if it is a spreadsheet, map its columns to canonical ones in the study folder's "
+        f"{MAPPING_FILE} or with --columns (`soleus schema` lists them; `soleus validate FILE` "
+        "shows every format tried)",
+    ) from None
+
+
+def _read_file(
+    path: Path, athlete: str | None, zone: str, unit, distance, rel: str = "", mappings=()
+) -> tuple[dict, dict]:
     """Read one file: (the record's fields from the read, its non-empty tables)."""
+    options = {"athlete_id": athlete, "tz": zone, "weight_unit": unit, "distance_unit": distance}
     try:
-        res = read_all(path, athlete_id=athlete, tz=zone, weight_unit=unit, distance_unit=distance)
+        res = _mapped(path, rel, mappings, None, **options) if mappings else None
+        if res is None:
+            try:
+                res = read_all(path, **options)
+            except UnknownSourceError as unknown:
+                res = _mapped(path, rel, mappings, unknown, **options)
     except InputError as exc:
         return {"error": str(exc)}, {}
     except Exception as exc:
@@ -215,11 +261,19 @@ def _workers(workers: int | None, n_tasks: int) -> int:
     return max(1, min(cores, 8, n_tasks // (PARALLEL_MIN_FILES // 2)))
 
 
-def _results(tasks: list[tuple], workers: int, progress: bool, desc: str):
-    """``_read_file`` of every task, in task order, with an optional progress bar on stderr."""
+def progress_bar(progress: bool, **kwargs):
+    """A text progress bar on stderr, shown only when asked for and stderr is a terminal.
+
+    A log file or a pipe gets no bar (tqdm's ``disable=None``); the bar is removed when done.
+    """
     from tqdm import tqdm  # text bar on stderr; tqdm.auto warns in a kernel without ipywidgets
 
-    bar = tqdm(total=len(tasks), desc=desc, unit="file", disable=not progress, leave=False)
+    return tqdm(disable=None if progress else True, leave=False, **kwargs)
+
+
+def _results(tasks: list[tuple], workers: int, progress: bool, desc: str):
+    """``_read_file`` of every task, in task order, with an optional progress bar on stderr."""
+    bar = progress_bar(progress, total=len(tasks), desc=desc, unit="file")
     try:
         if workers == 1:
             for task in tasks:
@@ -250,6 +304,7 @@ def read_folder(
     progress: bool = False,
     workers: int | None = None,
     skip: Callable[[Path], bool] | None = None,
+    mappings: tuple[ColumnMapping, ...] | None = None,
 ) -> FolderRead:
     """Read every export under ``root`` (see the module docstring for the rules).
 
@@ -262,8 +317,8 @@ def read_folder(
     athletes : DataFrame or path, optional
         The athletes table; default ``root/athletes.csv`` when it exists.
     progress : bool, default False
-        Show a progress bar of the files read on stderr (off by default, so that notebooks and
-        logs stay clean; ``soleus build`` turns it on).
+        Show a progress bar of the files read on stderr when it is a terminal (off by default,
+        so that notebooks and logs stay clean; ``soleus build`` turns it on).
     workers : int, optional
         Processes reading files at the same time. Default: one when there are fewer than
         ``PARALLEL_MIN_FILES`` files, else up to the cores available (at most 8). The result is
@@ -272,6 +327,9 @@ def read_folder(
         Files (paths relative to ``root``) for which ``skip(rel)`` is true are neither read nor
         listed, besides those of :func:`not_data` (``soleus build`` reads canonical tables
         itself).
+    mappings : tuple of ColumnMapping, optional
+        Column mappings of spreadsheets no reader recognises
+        (:mod:`soleus_analysis.readers.mapping`); default those of ``root/mapping.toml``.
 
     Returns
     -------
@@ -281,6 +339,8 @@ def read_folder(
     if not base.is_dir():
         raise InputError("not a folder", path=base, fix="pass the folder that holds the exports")
     table = _athletes(base, athletes)
+    if mappings is None:
+        mappings = read_mapping_file(base / MAPPING_FILE)
     paths = []
     for path in sorted(p for p in base.rglob("*") if p.is_file()):
         rel = path.relative_to(base)
@@ -311,7 +371,7 @@ def read_folder(
         zone = (_setting(table, athlete, "timezone") if athlete else None) or tz
         unit = _setting(table, athlete, "weight_unit") if athlete else None
         distance = _setting(table, athlete, "distance_unit") if athlete else None
-        tasks.append((path, athlete, zone, unit, distance))
+        tasks.append((path, athlete, zone, unit, distance, rel.as_posix(), tuple(mappings)))
         slots.append(record)
     n_workers = _workers(workers, len(tasks))
     desc = f"reading {base.name or base}"

@@ -4,7 +4,7 @@ A *stream* is one run's samples as a DataFrame with the columns of :data:`STREAM
 ``time`` (UTC), ``elapsed_s``, ``distance_m`` (cumulative), ``speed_m_s``, ``heart_rate_bpm``,
 ``altitude_m``, ``cadence_spm`` (steps per minute, both feet). Missing measures are NaN.
 
-Conventions (methods.md §4.9, after Friel and GoldenCheetah's ``AerobicDecoupling.cpp``)
+Conventions (docs/methods.md §4.9, after Friel and GoldenCheetah's ``AerobicDecoupling.cpp``)
 --------------------------------------------------------------------------------------
 The stream is cut into *intervals* between consecutive samples. Interval *i* lasts
 ``dt = time[i] - time[i-1]``, covers ``dd = distance[i] - distance[i-1]`` (or ``speed[i] * dt``
