@@ -23,7 +23,12 @@ One session logged twice is counted once (``counted`` = False and ``duplicate_of
 
 1. the same source writes it to two tables with the same start (Fitbit: a run in ``runs`` and in
    ``sessions``): a rated copy is kept first, then sessions > runs > strength;
-2. its time interval, widened by ``match_window`` (default 60 min) on both sides, overlaps a rated
+2. two rated ``sessions`` rows of different sources whose intervals overlap and whose kinds
+   (running, strength, from the activity name) do not differ are one session rated twice (a
+   Strava run with perceived exertion and the PMSys sRPE report of it): the row of the athlete's
+   main sRPE source (the one with most rated sessions) is kept;
+   then a session whose time interval, widened by ``match_window`` (default 60 min) on both
+   sides, overlaps a rated
    ``sessions`` row (for a rated run or strength session), or any rated session (for an unrated
    one);
 3. an unrated session and a rated session of *another* source of the same kind (running or
@@ -436,11 +441,15 @@ def session_loads(
     twins = ranked.index[twin.to_numpy()]
     frame.loc[twins, "counted"] = False
     frame.loc[twins, "duplicate_of"] = keep_label.to_numpy()[twin.to_numpy()]
-    # 2. A session overlapping (within the window) a rated sessions-table row is that session;
-    #    an unrated one also matches rated runs and strength sessions.
     window = pd.Timedelta(match_window)
-    counted = frame["counted"].to_numpy(dtype=bool)
     in_sessions = (frame["table"] == "sessions").to_numpy()
+    # 2a. Two rated sessions-table rows of different sources whose intervals overlap, of the
+    #     same kind, are one session rated twice (Strava's perceived exertion and a PMSys sRPE
+    #     report of the same run): the athlete's main sRPE source (most rated sessions) keeps it.
+    _merge_rated_twins(frame, rated & in_sessions)
+    # 2b. A session overlapping (within the window) a rated sessions-table row is that session;
+    #     an unrated one also matches rated runs and strength sessions.
+    counted = frame["counted"].to_numpy(dtype=bool)
     targets_all = frame[counted & rated]
     matched = pd.Series(pd.NA, index=frame.index, dtype="str")
     for candidates, targets in (
@@ -497,6 +506,40 @@ def _kind(activity: pd.Series) -> np.ndarray:
         "running",
         np.where(text.str.contains(_STRENGTH, regex=True), "strength", None),
     ).astype(object)
+
+
+def _merge_rated_twins(frame: pd.DataFrame, eligible: np.ndarray) -> None:
+    """Rule 2a of :func:`session_loads`: mark the copies of a session rated by two sources.
+
+    Sources are ranked per athlete by their number of eligible rows (ties by name); a row is a
+    copy when its interval overlaps (no widening) that of a counted row of a better-ranked source
+    whose kind is the same or unknown.
+    """
+    rows = frame[eligible & frame["counted"].to_numpy(dtype=bool)]
+    if rows.empty or rows["source"].nunique() < 2:
+        return
+    sizes = rows.groupby(["athlete_id", "source"], sort=True).size().rename("n").reset_index()
+    sizes = sizes.sort_values(["athlete_id", "n", "source"], ascending=[True, False, True])
+    sizes["rank"] = sizes.groupby("athlete_id").cumcount()
+    rank = rows[["athlete_id", "source"]].merge(sizes, how="left")["rank"].to_numpy()
+    unknown = rows["kind"].isna().to_numpy()
+    for level in range(1, int(rank.max()) + 1):
+        counted = frame.loc[rows.index, "counted"].to_numpy(dtype=bool)
+        matched = pd.Series(pd.NA, index=frame.index, dtype="str")
+        # A candidate of a known kind matches that kind or an unknown one; an unknown, any.
+        for kind in (*pd.unique(rows["kind"].dropna()), None):
+            if kind is None:
+                mine, theirs = unknown, np.ones(len(rows), dtype=bool)
+            else:
+                mine = (rows["kind"] == kind).to_numpy(dtype=bool)
+                theirs = mine | unknown
+            candidates = rows[(rank == level) & mine]
+            targets = rows[(rank < level) & counted & theirs]
+            if len(candidates) and len(targets):
+                _match_overlap(candidates, targets, pd.Timedelta(0), matched)
+        hit = matched.notna()
+        frame.loc[hit[hit].index, "counted"] = False
+        frame.loc[hit[hit].index, "duplicate_of"] = matched[hit]
 
 
 def _match_overlap(candidates, targets, window, matched: pd.Series) -> None:

@@ -434,3 +434,31 @@ def test_a_tracker_writing_one_run_to_two_tables_counts_it_once():
     assert by.loc[("sessions", 2), "counted"] and not by.loc[("sessions", 2), "rated_source"]
     d = sol.daily_load(pd.concat([pmsys, fitbit], ignore_index=True), fitbit_runs)
     assert d["load_au"].tolist() == [150.0] and d["unrated_sessions"].tolist() == [0]
+
+
+def test_one_session_rated_by_two_sources_is_counted_once():
+    # The demo cohort's pattern: a Strava run with perceived exertion, and the PMSys sRPE report
+    # of the same run 0.4 s later; both land in the sessions table.
+    t = pd.Timestamp("2025-01-06 11:07:32", tz="UTC")
+    day = pd.Timedelta("1D")
+    sessions = pd.DataFrame({
+        "athlete_id": ["a"] * 7,
+        "start": [t, t + pd.Timedelta("0.4s"), t + day, t + day + pd.Timedelta("0.4s"),
+                  t + 2 * day, t + 2 * day + pd.Timedelta("10min"), t + 3 * day],
+        "activity": ["run", "running", "run", "running", "running", "strength", "running"],
+        "duration_s": [2289.0, 2280.0, 2000.0, 2010.0, 1800.0, 1200.0, 1500.0],
+        "rpe": [3.0, 3.0, 5.0, 6.0, 4.0, 6.0, 4.0],
+        "source": ["strava", "pmsys", "strava", "pmsys", "pmsys", "pmsys", "pmsys"],
+    })
+    out = sol.session_loads(sessions)
+    counted = out[out["counted"]]
+    # PMSys rates 5 sessions and Strava 2: PMSys is the main source and keeps both twins.
+    assert counted["source"].tolist() == ["pmsys"] * 5
+    copies = out[~out["counted"]]
+    assert copies["source"].tolist() == ["strava", "strava"]
+    assert copies["duplicate_of"].str.startswith("sessions row").all()
+    # A run and a strength session of one source that overlap are two sessions.
+    assert counted["activity"].tolist().count("strength") == 1
+    # Every copy's load is that of a kept session, not added to the day.
+    daily = sol.daily_load(sessions)
+    assert daily["load_au"].sum() == pytest.approx(counted["load_au"].sum())

@@ -26,7 +26,7 @@ SMALL = {
     "06-study-design-and-power": {"N_SIMS": 4, "N_JOBS": 1, "ATHLETES": [6], "WEEKS": [10],
                                   "EFFECTS": [-4.0], "RECOVERY_ATHLETES": 6,
                                   "RECOVERY_SIMS": 4},
-    "07-real-data-pmdata": {},
+    "07-strength-days-and-wellness": {},
     "08-what-the-evidence-says": {"N_SIMS": 4, "N_JOBS": 1, "PACE_ATHLETES": [6],
                                   "FATIGUE_ATHLETES": [6], "POWER_WEEKS": 10,
                                   "REAL_RAW_DIR": ""},
@@ -89,5 +89,5 @@ def test_notebook_runs_on_a_small_study_without_demo_prose(study, name, tmp_path
     assert not hits, f"{name}: prose about the shipped data sets in the outputs: {hits}"
     assert nb.metadata["soleus"]["about"] == "study"
     # a section the study cannot support says what is missing in a sentence
-    if name in ("05-fitness-fatigue-model", "07-real-data-pmdata"):
+    if name in ("05-fitness-fatigue-model", "07-strength-days-and-wellness"):
         assert "skipped:" in text
