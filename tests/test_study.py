@@ -39,6 +39,18 @@ def test_a_changed_raw_file_or_parameter_triggers_a_rebuild(raw, tmp_path):
     assert "soleus_sets_lag2" in lagged and "soleus_sets_lag3" not in lagged
 
 
+def test_a_build_made_by_other_code_is_rebuilt(raw, tmp_path, monkeypatch):
+    from soleus_analysis.build import run
+
+    copy = tmp_path / "data" / "raw" / "mini"
+    shutil.copytree(raw, copy)
+    first = sol.open_study(copy)
+    stamp = (first.processed_dir / "input_fingerprint.json").read_text()
+    monkeypatch.setattr(run, "code_digest", lambda: "another version of the package")
+    sol.open_study(copy)
+    assert (first.processed_dir / "input_fingerprint.json").read_text() != stamp
+
+
 def test_quarantine_and_rejections_list_what_the_build_rejected(tmp_path):
     root = tmp_path / "raw" / "bad"
     cohort = simulate_cohort(3, 4, rng=5)

@@ -39,10 +39,11 @@ time is written, so two builds of the same input give byte-identical files.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from os import PathLike
 from pathlib import Path
 
@@ -60,6 +61,21 @@ from soleus_analysis.errors import InputError
 from soleus_analysis.readers.mapping import MAPPING_FILE, mapping_from_options, read_mapping_file
 
 __all__ = ["ENGINES", "FINGERPRINT", "BuildPlan", "build", "plan_build", "stored_fingerprint"]
+
+@cache
+def code_digest() -> str:
+    """SHA-256 of the package's own modules and data files (what turns inputs into a build).
+
+    Part of a build's fingerprint, so that processed data made by another version of the code,
+    an upgrade or a fix in between, is not taken for up to date.
+    """
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted([*package.rglob("*.py"), *(package / "data").glob("*.csv")]):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
 
 #: The engines a build can run on.
 ENGINES = ("pandas", "dask")
@@ -106,8 +122,10 @@ class BuildPlan:
 
     @cached_property
     def fingerprint(self) -> str:
-        """What the build is made from: the raw files' bytes, the options and the engine."""
-        return fingerprint(self.root, self.options.identity() | self.engine.identity())
+        """What the build is made from: the raw files' bytes, the options, the engine and the
+        package's code (a build made by another version of the package is rebuilt)."""
+        identity = self.options.identity() | self.engine.identity()
+        return fingerprint(self.root, identity | {"code": code_digest()})
 
     def run(self) -> BuildReport:
         """Run the build's steps into a new folder and swap it in (see the module docstring)."""
