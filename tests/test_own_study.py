@@ -53,7 +53,24 @@ def _one_line(err):
 # ---------------------------------------------------------------------------------------------
 # a spreadsheet: read with a mapping, else listed as not read (exit 1)
 # ---------------------------------------------------------------------------------------------
-def test_build_without_a_mapping_lists_the_running_log_once_and_exits_1(study, tmp_path, capsys):
+def test_a_plain_running_log_is_read_from_its_header_and_says_so(study, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["build", str(study), "--out", str(out), "--quiet"]) == 0
+    runs = pd.read_parquet(out / "runs.parquet")
+    logged = runs[runs["athlete_id"] == "runner-log"]
+    assert len(logged) == _log_rows(study)
+    # 2024-03-04 07:44 in New York (EST, UTC-5), 6.69 km, 0:36:29
+    first = logged.sort_values("start").iloc[0]
+    assert str(first["start"]) == "2024-03-04 12:44:00+00:00"
+    assert first["distance_m"] == pytest.approx(6690.0)
+    assert first["moving_time_s"] == pytest.approx(2189.0)
+    report = (out / "build_report.md").read_text()
+    assert "read as a running log from its header" in report and "mapping.toml" in report
+
+
+def test_build_with_an_unrecognised_spreadsheet_lists_it_once_and_exits_1(study, tmp_path, capsys):
+    log = study / LOG
+    log.write_text(log.read_text().replace("Avg HR", "Pulse (avg)", 1))
     assert main(["build", str(study), "--out", str(tmp_path / "out"), "--quiet"]) == 1
     captured = capsys.readouterr()
     assert captured.out.count(LOG) == 1  # once, under its reason
@@ -326,10 +343,11 @@ def test_report_exits_1_when_a_notebook_fails_and_links_its_page(study, tmp_path
 
 def test_report_exits_1_when_a_file_of_the_study_could_not_be_read(study, tmp_path, capsys):
     notebooks = _notebooks(tmp_path / "nb")
+    (study / "runner-gpx" / "notes.csv").write_text("what,when\nx,1\n")
     code = main(["report", "--data", str(study), "--out", str(tmp_path / "out"),
                  "--notebooks", str(notebooks), "--quiet"])
     assert code == 1
-    assert LOG in _one_line(capsys.readouterr().err)
+    assert "runner-gpx/notes.csv" in _one_line(capsys.readouterr().err)
 
 
 @pytest.mark.parametrize("problem", ["no study", "study is a file", "empty study", "bad mapping",

@@ -31,7 +31,7 @@ import os
 import warnings
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from os import PathLike
 from pathlib import Path
 
@@ -39,6 +39,7 @@ import pandas as pd
 
 from soleus_analysis.errors import InputError, UnknownSourceError
 from soleus_analysis.readers.api import read_all
+from soleus_analysis.readers.log_layout import guess_running_log
 from soleus_analysis.readers.mapping import MAPPING_FILE, ColumnMapping, read_mapping_file
 from soleus_analysis.textfile import read_text_table
 
@@ -197,11 +198,20 @@ def _mapped(path: Path, rel: str, mappings, exc: UnknownSourceError | None, **op
     # (a damaged FIT file, XML that is not GPX) the readers' reasons are the useful ones.
     if "(header: " not in exc.problem:
         raise exc
-    header = read_text_table(path).header if mappings else ()
+    table = read_text_table(path)
     for m in mappings:
-        if m.files is None and m.fits(header):
+        if m.files is None and m.fits(table.header):
             return read_all(path, source="csv", columns=m.columns, units=m.units, table=m.table,
                             **options)
+    guessed = guess_running_log(table.header, table.frame.head(50).to_numpy().tolist())
+    if guessed is not None:
+        res = read_all(path, source="csv", columns=guessed.columns, units=guessed.units,
+                       table=guessed.table, **options)
+        shown = ", ".join(f"{k} -> {v}" for k, v in guessed.columns.items())
+        unit_text = ", ".join(f"{k} in {v}" for k, v in guessed.units.items())
+        note = (f"read as a running log from its header ({shown}; {unit_text}); to confirm or "
+                f"change this, map its columns in the study folder's {MAPPING_FILE}")
+        return replace(res, notes=(*res.notes, note))
     # The readers' message lists every format tried: the folder's listing needs less.
     problem = exc.problem.split(". Tried ")[0]
     raise UnknownSourceError(
