@@ -179,12 +179,13 @@ def test_cli_build(raw, tmp_path, capsys):
 
 
 def test_files_that_cannot_be_read_are_listed_once_grouped_by_reason(tmp_path, capsys):
-    # A hand-made running log is no export the readers know: two athletes' copies of it.
+    # A hand-made running log is no export the readers know, and with a distance whose unit it
+    # does not state its layout is not guessed: two athletes' copies of it.
     raw = tmp_path / "raw"
     for athlete in ("ada", "bob"):
         (raw / athlete).mkdir(parents=True)
         (raw / athlete / "runlog.csv").write_text(
-            "Date,Distance (km),Time,Avg HR,RPE\n2024-05-06,10.2,52:10,150,6\n"
+            "Date,Distance,Time,Avg HR,RPE\n2024-05-06,10.2,52:10,150,6\n"
         )
     factories.strength_sets(3).assign(athlete_id="ada").to_csv(
         raw / "ada" / "sets.strength_sets.csv", index=False

@@ -89,7 +89,7 @@ _ROWS: tuple[tuple[str, str, str, str, str], ...] = (
     ),
     (
         "power",
-        "probability that the default analysis finds a planted effect",
+        "probability that the default analysis detects an assumed true effect (simulated studies)",
         "the simulated season trend and staggered starts, as the analysis adjusts",
         "Wilson interval of the simulated rejection rate (Monte-Carlo SE stated)",
         "the simulated design (effect, noise, AR(1), confounding) resembles the study",
