@@ -10,13 +10,14 @@ with a wrong standard error, while the same model on standardised predictors con
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from statsmodels.regression.mixed_linear_model import MixedLM, MixedLMParams
+from statsmodels.regression.mixed_linear_model import MixedLM, MixedLMParams, MixedLMResults
 
 from soleus_analysis.models.reml import (
     GroupSums,
@@ -39,6 +40,9 @@ DEFAULT_METHODS: tuple[str, ...] = ("lbfgs", "bfgs", "powell", "nm")
 _BOUNDARY_REL = 1e-3  # a random-effect SD below this share of the residual SD is "at zero"
 _SINGULAR_CORR = 0.999  # |correlation| above this: the random-effects matrix is singular
 _HESSIAN_MSG = "not positive definite"
+
+#: ``MixedResult.optimizer`` when the vectorised profiled optimum is the reported fit.
+PROFILED_OPTIMIZER = "profiled (BFGS + Newton)"
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,11 @@ class _Standardiser:
 
     def apply(self, mat: np.ndarray) -> np.ndarray:
         return (np.asarray(mat, dtype=float) - self.centre) / self.scale
+
+    def identity(self) -> _Standardiser:
+        """The same design left as it is (no centring, no scaling)."""
+        k = len(self.centre)
+        return _Standardiser(np.zeros(k), np.ones(k), self.const_index, np.eye(k))
 
     @property
     def ones_coef(self) -> np.ndarray:
@@ -166,13 +175,20 @@ class MixedResult:
     notes: tuple[str, ...]
     warnings: tuple[str, ...]
     scaling: pd.DataFrame
-    raw: Any = field(repr=False)
+    _raw: Any = field(repr=False)
     inference: str = "satterthwaite"
     _df_fn: Any = field(repr=False, default=None)
     _robust: Any = field(repr=False, default=None)
     _re_transform: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 0)))
     _y_scale: float = field(repr=False, default=1.0)
     _re_names: tuple[str, ...] = field(repr=False, default=())
+    _blups: Any = field(repr=False, default=None)
+
+    @functools.cached_property
+    def raw(self) -> MixedLMResults:
+        """statsmodels' fit on the standardised scale (fitted from the reported optimum the
+        first time it is read, when that optimum is the profiled one)."""
+        return self._raw() if callable(self._raw) else self._raw
 
     @property
     def n_groups(self) -> int:
@@ -225,27 +241,22 @@ class MixedResult:
             the estimated parameters, as lme4's ``condVar``; it ignores the uncertainty of the
             fixed effects and of the variance parameters).
         """
-        raw = self.raw
         q = len(self._re_names)
         if q == 0:
             return pd.DataFrame(columns=["group", "term", "deviation", "deviation_sd"])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            means = raw.random_effects
-            covs = raw.random_effects_cov
+        labels, means, covs = self._blups
         tz = self._re_transform * self._y_scale
-        rows = []
-        for grp, vec in means.items():
-            b = tz @ np.asarray(vec, dtype=float)[:q]
-            cov = tz @ np.asarray(covs[grp], dtype=float)[:q, :q] @ tz.T
-            sd = np.sqrt(np.clip(np.diag(cov), 0, None))
-            for j, name in enumerate(self._re_names):
-                rows.append((grp, name, b[j], sd[j]))
+        b = means @ tz.T
+        sd = np.sqrt(np.clip(np.einsum("ij,gjk,ik->gi", tz, covs, tz), 0, None))
+        rows = [(grp, name, b[g, j], sd[g, j]) for g, grp in enumerate(labels)
+                for j, name in enumerate(self._re_names)]
         return pd.DataFrame(rows, columns=["group", "term", "deviation", "deviation_sd"])
 
 
 @dataclass
 class _Attempt:
+    """One fit of one random-effects structure: statsmodels' or the profiled optimum."""
+
     result: Any
     method: str
     structure: str
@@ -259,6 +270,35 @@ class _Attempt:
             return -np.inf
         llf = float(self.result.llf)
         return llf if np.isfinite(llf) else -np.inf
+
+
+@dataclass(frozen=True)
+class _ProfiledFit:
+    """The profiled (RE)ML optimum in the shape of a statsmodels result (what is reported)."""
+
+    fe_params: np.ndarray
+    cov_re: np.ndarray  # sigma^2 Psi
+    scale: float
+    llf: float
+    converged: bool = True
+
+
+@dataclass(frozen=True)
+class _Design:
+    """Model arrays on the fitting scale, with what is needed to transform back."""
+
+    y: np.ndarray
+    x: np.ndarray
+    z: np.ndarray
+    groups: np.ndarray
+    fe_names: list[str]
+    re_names: list[str]
+    outcome: str
+    sx: _Standardiser
+    sz: _Standardiser
+    y_centre: float
+    y_scale: float
+    messages: list[str]
 
 
 def _fit_attempt(
@@ -420,6 +460,121 @@ def fit_mixed(
     >>> fit.converged, fit.n_athletes, round(float(row["estimate"]), 2), round(float(row["df"]), 1)
     (True, 20, 0.48, 139.0)
     """
+    _check_arguments(data, group, level, inference, methods)
+    notes: list[str] = []
+    design = _design(data, formula, group, re_formula, standardise, notes)
+    structures = _structures(design, simplify)
+    chosen, chosen_cols, attempts, sums = _fit_structures(
+        design, structures, reml=reml, methods=tuple(methods), standardise=standardise,
+        notes=notes, formula=formula,
+    )
+    if chosen.structure != "full" and chosen.converged:
+        notes.append(
+            f"Reported: {chosen.structure} random effects (the requested structure was "
+            "singular or did not converge)."
+        )
+    res = chosen.result
+    diagonal = chosen.structure == "uncorrelated"
+    xs, zs = design.x, design.z[:, chosen_cols]
+    beta_s = np.asarray(res.fe_params, dtype=float)
+    scale_s = float(res.scale)
+    psi_s = np.asarray(res.cov_re, dtype=float) / scale_s
+    if sums is None:
+        sums = GroupSums(design.y, xs, zs, design.groups)
+    t_fe = design.sx.transform
+    cov_fe_s, dfs, df_fn, robust = _inference(
+        design, zs, sums, beta_s, psi_s, scale_s, reml=reml, diagonal=diagonal,
+        inference=inference, df_terms=df_terms,
+    )
+    beta = design.y_scale * (t_fe @ beta_s) + design.y_centre * design.sx.ones_coef
+    cov_fe = design.y_scale**2 * t_fe @ cov_fe_s @ t_fe.T
+    se = np.sqrt(np.clip(np.diag(cov_fe), 0, None))
+    fe_names = design.fe_names
+    per = ["" if j == design.sx.const_index else f"+1 {n}" for j, n in enumerate(fe_names)]
+    table = pd.DataFrame({"term": fe_names, **wald_columns(beta, se, level, df=dfs),
+                          "per": per})
+    table = table[["term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "per",
+                   "df"]]
+
+    t_re = design.sz.transform[np.ix_(chosen_cols, chosen_cols)]
+    # Columns dropped from Z: the transform of the kept block is exact only if the kept block
+    # contains the constant column (it does: "intercept" keeps only it).
+    g_s = np.asarray(res.cov_re, dtype=float)
+    g = design.y_scale**2 * t_re @ g_s @ t_re.T
+    used_re_names = [design.re_names[j] for j in chosen_cols]
+    residual_sd = float(design.y_scale * np.sqrt(scale_s))
+    random_effects = _variance_table(g, used_re_names, residual_sd)
+    notes.extend(_boundary_notes(g_s, scale_s, used_re_names))
+    llf = _original_llf(float(res.llf), design, reml=reml)
+
+    scaling = pd.DataFrame(
+        [("fixed", n, c, s) for n, c, s in zip(fe_names, design.sx.centre, design.sx.scale,
+                                               strict=True)]
+        + [("random", n, c, s) for n, c, s in zip(design.re_names, design.sz.centre,
+                                                  design.sz.scale, strict=True)]
+        + [("outcome", design.outcome, design.y_centre, design.y_scale)],
+        columns=["design", "column", "centre", "scale"],
+    )
+    # statsmodels' boundary warning compares variances on the standardised scale with an absolute
+    # 0.01; the boundary check above replaces it.
+    all_messages = [
+        m
+        for m in design.messages + [m for a in attempts for m in a.messages]
+        if "may be on the boundary" not in m
+    ]
+    notes.insert(0, (
+        f"Estimand: each fixed effect is the average change in {design.outcome} per +1 of "
+        "its term with the other terms held fixed (in a linear mixed model the same for a "
+        f"typical {group} and for the population of {group}s)."))
+    notes.append(_INFERENCE_NOTES[inference])
+    means, covs = sums.blups(theta_of(psi_s, diagonal), beta_s, scale_s, diagonal)
+    return MixedResult(
+        table=table,
+        random_effects=random_effects,
+        re_cov=pd.DataFrame(g, index=used_re_names, columns=used_re_names),
+        cov_params=pd.DataFrame(cov_fe, index=fe_names, columns=fe_names),
+        residual_sd=residual_sd,
+        converged=bool(chosen.converged),
+        n_obs=int(design.y.size),
+        n_athletes=int(np.unique(design.groups).size),
+        llf=llf,
+        method="REML" if reml else "ML",
+        optimizer=chosen.method,
+        re_structure=chosen.structure,
+        formula=formula,
+        re_formula=_re_formula_used(re_formula, used_re_names, chosen.structure),
+        group=group,
+        notes=tuple(notes),
+        warnings=tuple(dict.fromkeys(all_messages)),
+        scaling=scaling,
+        _raw=res if isinstance(res, MixedLMResults) else _statsmodels_at(
+            design, chosen_cols, res, reml=reml, diagonal=diagonal),
+        inference=inference,
+        _df_fn=df_fn,
+        _robust=(robust, t_fe, beta_s, design.y_scale) if robust is not None else None,
+        _re_transform=t_re,
+        _y_scale=design.y_scale,
+        _re_names=tuple(used_re_names),
+        _blups=(np.unique(design.groups), means, covs),
+    )
+
+
+_INFERENCE_NOTES = {
+    "satterthwaite": "Intervals and p-values: t tests with lmerTest's Satterthwaite degrees "
+                     "of freedom on lme4's covariance sigma^2 (X'V^-1 X)^-1; they assume "
+                     "the model is right, including independent residuals within a group.",
+    "cr2": "Intervals and p-values: CR2 cluster-robust covariance by group with the mixed "
+           "model as working model and Satterthwaite degrees of freedom (as R's "
+           "clubSandwich); valid also under serially correlated residuals.",
+    "z": "Intervals and p-values: Wald z tests on lme4's covariance (large samples only).",
+    "kenward-roger": "Intervals and p-values: t tests on the Kenward-Roger adjusted "
+                     "covariance with Kenward-Roger degrees of freedom (as pbkrtest and "
+                     "lmerTest); they assume the model is right, including independent "
+                     "residuals within a group.",
+}
+
+
+def _check_arguments(data, group: str, level: float, inference: str, methods) -> None:
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
     if group not in data.columns:
@@ -431,11 +586,15 @@ def fit_mixed(
         raise ValueError(f"level must be between 0 and 1, got {level!r}")
     if inference not in INFERENCE_METHODS:
         raise ValueError(f"inference must be one of {INFERENCE_METHODS}, got {inference!r}")
-    methods = tuple(methods)
-    if not methods:
+    if not tuple(methods):
         raise ValueError("methods must name at least one optimiser, e.g. ('lbfgs', 'bfgs')")
 
-    notes: list[str] = []
+
+def _design(
+    data: pd.DataFrame, formula: str, group: str, re_formula: str | None, standardise: bool,
+    notes: list[str],
+) -> _Design:
+    """Build X, Z, y from the formulas (dropping incomplete rows, with notes) and standardise."""
     frame = data.loc[data[group].notna()]
     if len(frame) < len(data):
         notes.append(f"{len(data) - len(frame)} rows with a missing {group!r} were dropped.")
@@ -452,7 +611,7 @@ def fit_mixed(
                 + f" from the data: {exc}. Fix: every name in the formulas must be a column of "
                 f"the data (columns: {list(data.columns)})."
             ) from None
-    build_messages = [f"{w.category.__name__}: {w.message}" for w in caught]
+    messages = [f"{w.category.__name__}: {w.message}" for w in caught]
     n_obs = int(template.nobs)
     if n_obs < len(frame):
         notes.append(
@@ -464,70 +623,89 @@ def fit_mixed(
             f"a mixed model needs at least two groups in {group!r}; the complete rows hold "
             f"{n_groups}. Fix: check the group column and the missing values."
         )
-
     y = np.asarray(template.endog, dtype=float)
     x = np.asarray(template.exog, dtype=float)
     z = np.asarray(template.exog_re, dtype=float)
-    groups = np.asarray(template.groups)
-    fe_names = list(template.exog_names)
-    re_names_sm = list(template.data.exog_re_names)
-
-    sx = _Standardiser.of(x)
-    sz = _Standardiser.of(z)
+    sx, sz = _Standardiser.of(x), _Standardiser.of(z)
     re_names = [
-        "Intercept" if j == sz.const_index else name for j, name in enumerate(re_names_sm)
+        "Intercept" if j == sz.const_index else name
+        for j, name in enumerate(template.data.exog_re_names)
     ]
     if standardise:
         y_centre = float(y.mean()) if sx.const_index is not None else 0.0
         y_sd = float(y.std())
         y_scale = y_sd if y_sd > 0 else 1.0
     else:
-        sx = _Standardiser(np.zeros(x.shape[1]), np.ones(x.shape[1]), sx.const_index,
-                           np.eye(x.shape[1]))
-        sz = _Standardiser(np.zeros(z.shape[1]), np.ones(z.shape[1]), sz.const_index,
-                           np.eye(z.shape[1]))
+        sx, sz = sx.identity(), sz.identity()
         y_centre, y_scale = 0.0, 1.0
+    return _Design(
+        y=(y - y_centre) / y_scale, x=sx.apply(x), z=sz.apply(z),
+        groups=np.asarray(template.groups), fe_names=list(template.exog_names),
+        re_names=re_names, outcome=str(template.endog_names), sx=sx, sz=sz,
+        y_centre=y_centre, y_scale=y_scale, messages=messages,
+    )
 
-    ys = (y - y_centre) / y_scale
-    xs = sx.apply(x)
-    zs = sz.apply(z)
 
+def _structures(design: _Design, simplify: bool) -> list[tuple[str, list[int], bool]]:
+    """Random-effects structures to try: (name, columns of Z, uncorrelated)."""
+    q = design.z.shape[1]
+    structures = [("full", list(range(q)), False)]
+    if simplify and q > 1:
+        structures.append(("uncorrelated", list(range(q)), True))
+        if design.sz.const_index is not None:
+            structures.append(("intercept", [design.sz.const_index], False))
+    return structures
+
+
+def _fit_structures(
+    design: _Design,
+    structures: list[tuple[str, list[int], bool]],
+    *,
+    reml: bool,
+    methods: tuple[str, ...],
+    standardise: bool,
+    notes: list[str],
+    formula: str,
+) -> tuple[_Attempt, list[int], list[_Attempt], GroupSums | None]:
+    """Fit the structures in turn; the first accepted fit is reported.
+
+    The profiled optimum is reported when Newton's method located it (see
+    :func:`soleus_analysis.models.reml.profiled_fit`); otherwise statsmodels' optimisers start
+    from it and a fit is accepted if it converged with a positive definite Hessian and a
+    log-likelihood not below the profiled one.
+    """
+    xs, ys, groups = design.x, design.y, design.groups
     attempts: list[_Attempt] = []
-    structures: list[tuple[str, list[int], bool]] = [("full", list(range(z.shape[1])), False)]
-    if simplify and z.shape[1] > 1:
-        structures.append(("uncorrelated", list(range(z.shape[1])), True))
-        if sz.const_index is not None:
-            structures.append(("intercept", [sz.const_index], False))
-
-    chosen: _Attempt | None = None
-    chosen_cols: list[int] = structures[0][1]
     for position, (structure, cols, independent) in enumerate(structures):
-        model = _make_mixedlm(ys, xs, groups, zs[:, cols])
-        free = None
-        start = None
-        if independent:
-            free = MixedLMParams.from_components(
-                fe_params=np.ones(xs.shape[1]), cov_re=np.eye(len(cols))
-            )
-            start = MixedLMParams.from_components(
-                fe_params=np.zeros(xs.shape[1]), cov_re=np.eye(len(cols))
-            )
+        zs = design.z[:, cols]
         prof = None
         if standardise:
-            prof = profiled_fit(ys, xs, zs[:, cols], groups, reml=reml, diagonal=independent)
+            prof = profiled_fit(ys, xs, zs, groups, reml=reml, diagonal=independent)
+        if prof is not None and prof.singular and position + 1 < len(structures):
+            # At a singular optimum statsmodels' fixed effects and standard errors are
+            # unreliable (it inverts the random-effects covariance): simplify (as Matuschek
+            # et al. 2017 advise) and say so.
+            notes.append(
+                f"{structure} random effects: the optimum is singular (a random-effect "
+                "variance or correlation at its boundary); trying a simpler structure."
+            )
+            continue
+        if prof is not None and prof.converged:
+            fit = _ProfiledFit(fe_params=prof.beta, cov_re=prof.scale * prof.lower @ prof.lower.T,
+                               scale=prof.scale, llf=prof.llf)
+            attempt = _Attempt(fit, PROFILED_OPTIMIZER, structure, True, [])
+            attempts.append(attempt)
+            return attempt, cols, attempts, prof.sums
+        model = MixedLM(ys, xs, groups, exog_re=zs)
+        free = start = None
+        if independent:
+            free = MixedLMParams.from_components(fe_params=np.ones(xs.shape[1]),
+                                                 cov_re=np.eye(len(cols)))
+            start = MixedLMParams.from_components(fe_params=np.zeros(xs.shape[1]),
+                                                  cov_re=np.eye(len(cols)))
         if prof is not None:
             start = prof.params
-            if prof.singular and position + 1 < len(structures):
-                # statsmodels inverts the random-effects covariance: at a singular optimum its
-                # fixed effects and standard errors are unreliable, so simplify (as Matuschek et
-                # al. 2017 advise) and say so.
-                notes.append(
-                    f"{structure} random effects: the optimum is singular (a random-effect "
-                    "variance or correlation at its boundary); trying a simpler structure."
-                )
-                continue
-        tried = ("lbfgs", "bfgs") if independent else methods
-        for method in tried:
+        for method in ("lbfgs", "bfgs") if independent else methods:
             attempt = _fit_attempt(
                 model, reml=reml, method=method, structure=structure, start=start, free=free
             )
@@ -544,57 +722,63 @@ def fit_mixed(
                     f"optimum {prof.llf:.4f}"
                 )
             if attempt.converged:
-                chosen, chosen_cols = attempt, cols
-                break
+                return attempt, cols, attempts, prof.sums if prof is not None else None
             notes.append(f"{structure} random effects, optimiser {method}: {_why(attempt)}.")
-        if chosen is not None:
-            break
 
-    if chosen is None:
-        candidates = [a for a in attempts if a.result is not None]
-        if not candidates:
-            raise ValueError(
-                f"the mixed model {formula!r} could not be fitted with any optimiser: "
-                f"{attempts[-1].error}. Fix: check for constant or collinear predictors."
-            )
-        chosen = max(candidates, key=lambda a: a.llf)
-        chosen_cols = next(c for s, c, _ in structures if s == chosen.structure)
-        notes.append(
-            "No optimiser converged; the reported fit is the attempt with the highest "
-            f"log-likelihood ({chosen.structure} random effects, {chosen.method}). Do not "
-            "trust its standard errors."
+    candidates = [a for a in attempts if a.result is not None]
+    if not candidates:
+        raise ValueError(
+            f"the mixed model {formula!r} could not be fitted with any optimiser: "
+            f"{attempts[-1].error}. Fix: check for constant or collinear predictors."
         )
-    elif chosen.structure != "full":
-        notes.append(
-            f"Reported: {chosen.structure} random effects (the requested structure was "
-            "singular or did not converge)."
-        )
+    chosen = max(candidates, key=lambda a: a.llf)
+    notes.append(
+        "No optimiser converged; the reported fit is the attempt with the highest "
+        f"log-likelihood ({chosen.structure} random effects, {chosen.method}). Do not "
+        "trust its standard errors."
+    )
+    return chosen, next(c for s, c, _ in structures if s == chosen.structure), attempts, None
 
-    res = chosen.result
+
+def _inference(
+    design: _Design,
+    zs: np.ndarray,
+    sums: GroupSums,
+    beta_s: np.ndarray,
+    psi_s: np.ndarray,
+    scale_s: float,
+    *,
+    reml: bool,
+    diagonal: bool,
+    inference: str,
+    df_terms: Any,
+) -> tuple[np.ndarray, np.ndarray, Any, ClusterRobust | None]:
+    """Covariance of the fixed effects (fitting scale), their df, a contrast-df function and
+    the CR2 object (``inference="cr2"`` only)."""
+    xs, groups, t_fe = design.x, design.groups, design.sx.transform
     k_fe = xs.shape[1]
-    t_fe = sx.transform
-    ones = sx.ones_coef
-    beta = y_scale * (t_fe @ np.asarray(res.fe_params, dtype=float)) + y_centre * ones
-    diagonal = chosen.structure == "uncorrelated"
-    sums = GroupSums(ys, xs, zs[:, chosen_cols], groups)
-    psi_s = np.asarray(res.cov_re, dtype=float) / float(res.scale)
-    varpar = np.r_[theta_of(psi_s, diagonal), np.sqrt(float(res.scale))]
+    wanted = [j for j, n in enumerate(design.fe_names) if df_terms is None or n in set(df_terms)]
+    dfs = np.full(k_fe, np.nan)
+    robust = None
     if inference == "cr2":
-        resid = ys - xs @ np.asarray(res.fe_params, dtype=float)
-        cr = _mixed_cr2(xs, zs[:, chosen_cols], resid, groups, psi_s, float(res.scale))
-        cov_fe_s = cr.vcov
+        robust = _mixed_cr2(xs, zs, design.y - xs @ beta_s, groups, psi_s, scale_s)
+        cov_fe_s = robust.vcov
 
         def df_fn(c: np.ndarray) -> float:
-            return cr.df(t_fe.T @ c)
+            return robust.df(t_fe.T @ c)
+
+        dfs[wanted] = [df_fn(np.eye(k_fe)[j]) for j in wanted]
     elif inference == "kenward-roger":
         psi_kr = psi_s if not diagonal else np.diag(np.diag(psi_s))
-        cov_fe_s, _ = kenward_roger(xs, zs[:, chosen_cols], groups, psi_kr, float(res.scale),
-                                    np.eye(k_fe)[:1])
+        cov_fe_s, _ = kenward_roger(xs, zs, groups, psi_kr, scale_s, np.eye(k_fe)[:1])
 
         def df_fn(c: np.ndarray) -> float:
-            return float(kenward_roger(xs, zs[:, chosen_cols], groups, psi_kr,
-                                       float(res.scale), (t_fe.T @ c)[None, :])[1][0])
+            return float(kenward_roger(xs, zs, groups, psi_kr, scale_s,
+                                       (t_fe.T @ c)[None, :])[1][0])
+
+        dfs[wanted] = kenward_roger(xs, zs, groups, psi_kr, scale_s, t_fe[wanted])[1]
     else:
+        varpar = np.r_[theta_of(psi_s, diagonal), np.sqrt(scale_s)]
         cov_fe_s = sums.vcov(varpar, diagonal)
 
         def df_fn(c: np.ndarray) -> float:
@@ -602,126 +786,78 @@ def fit_mixed(
                 return float("inf")
             return float(satterthwaite_df(sums, varpar, (t_fe.T @ c)[None, :], reml=reml,
                                           diagonal=diagonal)[0])
-    cov_fe = y_scale**2 * t_fe @ cov_fe_s @ t_fe.T
-    wanted = [j for j, n in enumerate(fe_names) if df_terms is None or n in set(df_terms)]
-    dfs = np.full(k_fe, np.nan)
-    if inference == "z":
-        dfs[:] = np.inf
-    elif inference == "kenward-roger":
-        dfs[wanted] = kenward_roger(xs, zs[:, chosen_cols], groups, psi_kr, float(res.scale),
-                                    t_fe[wanted])[1]
-    elif inference == "cr2":
-        dfs[wanted] = [df_fn(np.eye(k_fe)[j]) for j in wanted]
-    elif inference == "satterthwaite":
-        dfs[wanted] = satterthwaite_df(sums, varpar, t_fe[wanted], reml=reml, diagonal=diagonal)
-    se = np.sqrt(np.clip(np.diag(cov_fe), 0, None))
-    per = ["" if j == sx.const_index else f"+1 {n}" for j, n in enumerate(fe_names)]
-    table = pd.DataFrame({"term": fe_names, **wald_columns(beta, se, level, df=dfs),
-                          "per": per})
-    table = table[["term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "per",
-                   "df"]]
 
-    t_re = sz.transform[np.ix_(chosen_cols, chosen_cols)]
-    # Columns dropped from Z: the transform of the kept block is exact only if the kept block
-    # contains the constant column (it does: "intercept" keeps only it).
-    g_s = np.asarray(res.cov_re, dtype=float)
-    g = y_scale**2 * t_re @ g_s @ t_re.T
-    used_re_names = [re_names[j] for j in chosen_cols]
-    residual_sd = float(y_scale * np.sqrt(res.scale))
+        if inference == "z":
+            dfs[:] = np.inf
+        else:
+            dfs[wanted] = satterthwaite_df(sums, varpar, t_fe[wanted], reml=reml,
+                                           diagonal=diagonal)
+    return cov_fe_s, dfs, df_fn, robust
 
-    re_rows = []
+
+def _variance_table(g: np.ndarray, names: list[str], residual_sd: float) -> pd.DataFrame:
+    """SDs and correlations of the random effects, then the residual SD."""
+    rows = []
     sds = np.sqrt(np.clip(np.diag(g), 0, None))
-    for j, name in enumerate(used_re_names):
-        re_rows.append(("sd", name, "", float(sds[j])))
-    for j in range(len(used_re_names)):
-        for k in range(j + 1, len(used_re_names)):
+    for j, name in enumerate(names):
+        rows.append(("sd", name, "", float(sds[j])))
+    for j in range(len(names)):
+        for k in range(j + 1, len(names)):
             corr = g[j, k] / (sds[j] * sds[k]) if sds[j] > 0 and sds[k] > 0 else np.nan
-            re_rows.append(("corr", used_re_names[j], used_re_names[k], float(corr)))
-    re_rows.append(("sd", "Residual", "", residual_sd))
-    random_effects = pd.DataFrame(re_rows, columns=["kind", "term", "term2", "estimate"])
+            rows.append(("corr", names[j], names[k], float(corr)))
+    rows.append(("sd", "Residual", "", residual_sd))
+    return pd.DataFrame(rows, columns=["kind", "term", "term2", "estimate"])
 
-    # Boundary diagnostics on the standardised scale (columns of Z' have unit SD).
+
+def _boundary_notes(g_s: np.ndarray, scale_s: float, names: list[str]) -> list[str]:
+    """Boundary diagnostics on the standardised scale (columns of Z' have unit SD)."""
+    notes = []
     sd_s = np.sqrt(np.clip(np.diag(g_s), 0, None))
-    for j, name in enumerate(used_re_names):
-        if sd_s[j] < _BOUNDARY_REL * np.sqrt(res.scale):
+    for j, name in enumerate(names):
+        if sd_s[j] < _BOUNDARY_REL * np.sqrt(scale_s):
             notes.append(
                 f"The random-effect SD of {name!r} is estimated at (nearly) zero: the fit is on "
                 "the boundary; a simpler random-effects structure gives the same fixed effects."
             )
     corr_s = g_s / np.outer(np.maximum(sd_s, 1e-300), np.maximum(sd_s, 1e-300))
-    for j in range(len(used_re_names)):
-        for k in range(j + 1, len(used_re_names)):
+    for j in range(len(names)):
+        for k in range(j + 1, len(names)):
             if abs(corr_s[j, k]) > _SINGULAR_CORR:
                 notes.append(
-                    f"The random effects {used_re_names[j]!r} and {used_re_names[k]!r} are "
+                    f"The random effects {names[j]!r} and {names[k]!r} are "
                     "perfectly correlated (singular fit)."
                 )
+    return notes
 
-    n_fe = k_fe
-    log_det_t = float(np.linalg.slogdet(t_fe)[1])
+
+def _original_llf(llf_s: float, design: _Design, *, reml: bool) -> float:
+    """(Restricted) log-likelihood on the original scale (see *Notes* of fit_mixed)."""
+    n_obs, n_fe = design.x.shape
     if reml:
-        llf = float(res.llf) - (n_obs - n_fe) * np.log(y_scale) + log_det_t
-    else:
-        llf = float(res.llf) - n_obs * np.log(y_scale)
+        log_det_t = float(np.linalg.slogdet(design.sx.transform)[1])
+        return llf_s - (n_obs - n_fe) * np.log(design.y_scale) + log_det_t
+    return llf_s - n_obs * np.log(design.y_scale)
 
-    scaling = pd.DataFrame(
-        [("fixed", n, c, s) for n, c, s in zip(fe_names, sx.centre, sx.scale, strict=True)]
-        + [("random", n, c, s) for n, c, s in zip(re_names, sz.centre, sz.scale, strict=True)]
-        + [("outcome", template.endog_names, y_centre, y_scale)],
-        columns=["design", "column", "centre", "scale"],
-    )
-    # statsmodels' boundary warning compares variances on the standardised scale with an absolute
-    # 0.01; the boundary check above replaces it.
-    all_messages = [
-        m
-        for m in build_messages + [m for a in attempts for m in a.messages]
-        if "may be on the boundary" not in m
-    ]
-    notes.insert(0, (
-        f"Estimand: each fixed effect is the average change in {template.endog_names} per +1 of "
-        "its term with the other terms held fixed (in a linear mixed model the same for a "
-        f"typical {group} and for the population of {group}s)."))
-    notes.append({
-        "satterthwaite": "Intervals and p-values: t tests with lmerTest's Satterthwaite degrees "
-                         "of freedom on lme4's covariance sigma^2 (X'V^-1 X)^-1; they assume "
-                         "the model is right, including independent residuals within a group.",
-        "cr2": "Intervals and p-values: CR2 cluster-robust covariance by group with the mixed "
-               "model as working model and Satterthwaite degrees of freedom (as R's "
-               "clubSandwich); valid also under serially correlated residuals.",
-        "z": "Intervals and p-values: Wald z tests on lme4's covariance (large samples only).",
-        "kenward-roger": "Intervals and p-values: t tests on the Kenward-Roger adjusted "
-                         "covariance with Kenward-Roger degrees of freedom (as pbkrtest and "
-                         "lmerTest); they assume the model is right, including independent "
-                         "residuals within a group.",
-    }[inference])
-    return MixedResult(
-        table=table,
-        random_effects=random_effects,
-        re_cov=pd.DataFrame(g, index=used_re_names, columns=used_re_names),
-        cov_params=pd.DataFrame(cov_fe, index=fe_names, columns=fe_names),
-        residual_sd=residual_sd,
-        converged=bool(chosen.converged),
-        n_obs=n_obs,
-        n_athletes=n_groups,
-        llf=llf,
-        method="REML" if reml else "ML",
-        optimizer=chosen.method,
-        re_structure=chosen.structure,
-        formula=formula,
-        re_formula=_re_formula_used(re_formula, used_re_names, chosen.structure),
-        group=group,
-        notes=tuple(notes),
-        warnings=tuple(dict.fromkeys(all_messages)),
-        scaling=scaling,
-        raw=res,
-        inference=inference,
-        _df_fn=df_fn,
-        _robust=(cr, t_fe, np.asarray(res.fe_params, dtype=float), y_scale)
-        if inference == "cr2" else None,
-        _re_transform=t_re,
-        _y_scale=y_scale,
-        _re_names=tuple(used_re_names),
-    )
+
+def _statsmodels_at(design: _Design, cols: list[int], fit: _ProfiledFit, *, reml: bool,
+                    diagonal: bool):
+    """A function that fits statsmodels from the reported optimum (built when ``raw`` is read)."""
+
+    def make() -> MixedLMResults:
+        zs = design.z[:, cols]
+        model = MixedLM(design.y, design.x, design.groups, exog_re=zs)
+        psi = np.asarray(fit.cov_re) / fit.scale
+        start = MixedLMParams.from_components(fe_params=np.asarray(fit.fe_params), cov_re=psi)
+        free = None
+        if diagonal:
+            free = MixedLMParams.from_components(fe_params=np.ones(design.x.shape[1]),
+                                                 cov_re=np.eye(len(cols)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return model.fit(reml=reml, method=["bfgs"], start_params=start, free=free,
+                             gtol=1e-8, maxiter=2000)
+
+    return make
 
 
 def _mixed_cr2(
@@ -737,10 +873,6 @@ def _mixed_cr2(
         zj = z[order[lo:hi]]
         phi.append(scale * (np.eye(hi - lo) + zj @ psi @ zj.T))
     return ClusterRobust(x, resid, codes, phi=phi)
-
-
-def _make_mixedlm(y: np.ndarray, x: np.ndarray, groups: np.ndarray, z: np.ndarray) -> MixedLM:
-    return MixedLM(y, x, groups, exog_re=z)
 
 
 def _why(attempt: _Attempt) -> str:

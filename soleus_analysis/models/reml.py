@@ -20,10 +20,10 @@ Woodbury's identity: ``X'V^-1 X = X'X - sum_i X_i'Z_i L M_i^-1 L'Z_i'X_i`` with
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import optimize
+from scipy import optimize, sparse
 from statsmodels.regression.mixed_linear_model import MixedLMParams
 
 __all__ = ["GroupSums", "Profiled", "profiled_fit", "satterthwaite_df", "theta_of"]
@@ -37,19 +37,21 @@ class GroupSums:
     """
 
     def __init__(self, y: np.ndarray, x: np.ndarray, z: np.ndarray, groups: np.ndarray) -> None:
-        _, inv = np.unique(groups, return_inverse=True)
-        order = np.argsort(inv, kind="stable")
-        inv_s = inv[order]
-        starts = np.flatnonzero(np.r_[True, inv_s[1:] != inv_s[:-1]])
-        ys, xs, zs = y[order], x[order], z[order]
-        self.ztz = np.add.reduceat(zs[:, :, None] * zs[:, None, :], starts, axis=0)
-        ztx = np.add.reduceat(zs[:, :, None] * xs[:, None, :], starts, axis=0)
-        zty = np.add.reduceat(zs * ys[:, None], starts, axis=0)
-        self.ztxy = np.concatenate([ztx, zty[:, :, None]], axis=2)
+        codes = np.unique(groups, return_inverse=True)[1].ravel()
+        n, q = z.shape
+        n_groups = int(codes.max()) + 1
         xy = np.column_stack([x, y])
+        rows = np.arange(n)
+        # Z_i'[X y] and Z_i'Z_i for all groups as sparse products: the indicator of the groups
+        # weighted by one random-effect column at a time, O(n p q) without n x p temporaries.
+        weighted = [
+            sparse.csr_matrix((z[:, k], (codes, rows)), shape=(n_groups, n)) for k in range(q)
+        ]
+        self.ztxy = np.stack([np.asarray(w @ xy) for w in weighted], axis=1)
+        self.ztz = np.stack([np.asarray(w @ z) for w in weighted], axis=1)
         self.xytxy = xy.T @ xy
         self.n, self.p = x.shape
-        self.q = z.shape[1]
+        self.q = q
 
     def lower(self, theta: np.ndarray, diagonal: bool = False) -> np.ndarray:
         q = self.q
@@ -64,12 +66,14 @@ class GroupSums:
         """log|V|, X'V^-1X, X'V^-1y, y'V^-1y (V relative to sigma^2)."""
         q, p = self.q, self.p
         lower = self.lower(theta, diagonal)
-        m = np.einsum("ji,gjk,kl->gil", lower, self.ztz, lower) + np.eye(q)
+        m = np.swapaxes(self.ztz @ lower, 1, 2) @ lower + np.eye(q)  # L' Z'Z L + I per group
         chol = np.linalg.cholesky(m)
         logdet = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum()
-        rhs = np.einsum("ji,gjk->gik", lower, self.ztxy)
-        sol = np.linalg.solve(m, rhs)
-        xyvxy = self.xytxy - np.einsum("gqa,gqb->ab", rhs, sol)
+        rhs = np.swapaxes(lower, 0, 1) @ self.ztxy  # L' Z'[X y] per group
+        sol = np.linalg.inv(m) @ rhs
+        # sum over groups of rhs' M^-1 rhs as one matrix product (faster than an einsum)
+        flat = rhs.shape[0] * q
+        xyvxy = self.xytxy - rhs.reshape(flat, -1).T @ sol.reshape(flat, -1)
         return logdet, xyvxy[:p, :p], xyvxy[:p, p], xyvxy[p, p], lower
 
     def criterion(
@@ -109,18 +113,68 @@ class GroupSums:
         return sigma**2 * np.linalg.inv(xvx)
 
 
+    def blups(
+        self, theta: np.ndarray, beta: np.ndarray, sigma2: float, diagonal: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Predicted random effects and their conditional covariances, group by group.
+
+        ``u_i = L M_i^-1 L' Z_i'(y_i - X_i b)`` and ``sigma^2 L M_i^-1 L'`` (lme4's ``ranef``
+        and ``condVar``), groups in sorted order; arrays g x q and g x q x q.
+        """
+        q, p = self.q, self.p
+        lower = self.lower(theta, diagonal)
+        m = np.swapaxes(self.ztz @ lower, 1, 2) @ lower + np.eye(q)
+        minv = np.linalg.inv(m)
+        zt_resid = self.ztxy[:, :, p] - self.ztxy[:, :, :p] @ np.asarray(beta, dtype=float)
+        means = (lower @ minv @ (lower.T @ zt_resid[:, :, None]))[:, :, 0]
+        covs = sigma2 * (lower @ minv @ lower.T)
+        return means, covs
+
+
 @dataclass(frozen=True)
 class Profiled:
-    """Optimum of the vectorised profiled criterion on the standardised scale."""
+    """Optimum of the vectorised profiled (RE)ML criterion on the standardised scale.
+
+    Attributes
+    ----------
+    params : MixedLMParams
+        Fixed effects and ``Psi`` (relative to ``sigma^2``), as statsmodels' start values.
+    llf : float
+        (Restricted) log-likelihood at the optimum.
+    lower : numpy.ndarray
+        Relative Cholesky factor ``L`` (``Psi = L L'``).
+    theta, beta : numpy.ndarray
+        lme4's ``theta`` and the fixed effects at the optimum.
+    scale : float
+        ``sigma^2`` at the optimum.
+    sums : GroupSums
+        The cross-products the criterion was evaluated on (reused for inference).
+    converged : bool
+        Newton's method from the quasi-Newton optimum ended with a positive definite Hessian of
+        the criterion and a Newton decrement below ``NEWTON_TOL`` (the optimum is located to
+        that precision in the deviance); False leaves the fit to statsmodels.
+    newton_decrement : float
+        ``g' H^-1 g`` of the last Newton step (deviance units).
+    """
 
     params: MixedLMParams
     llf: float
-    lower: np.ndarray  # relative Cholesky factor L (Psi = L L')
+    lower: np.ndarray
+    theta: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    beta: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    scale: float = float("nan")
+    sums: GroupSums | None = field(default=None, repr=False)
+    converged: bool = False
+    newton_decrement: float = float("inf")
 
     @property
     def singular(self) -> bool:
         """lme4's ``isSingular`` rule: a diagonal element of L below 1e-4."""
         return bool(np.any(np.abs(np.diag(self.lower)) < 1e-4))
+
+
+#: Newton decrement (deviance units) below which the profiled optimum is accepted as the fit.
+NEWTON_TOL = 1e-6
 
 
 def profiled_fit(
@@ -132,31 +186,90 @@ def profiled_fit(
     reml: bool,
     diagonal: bool = False,
 ) -> Profiled | None:
-    """Fast vectorised profiled (RE)ML fit (start values and a check); None if it fails."""
+    """Vectorised profiled (RE)ML fit: BFGS, then Newton's method to locate the optimum.
+
+    BFGS on the criterion profiled over ``beta`` and ``sigma^2`` (numerical gradients) finds
+    the neighbourhood of the optimum; Newton steps with a finite-difference Hessian (at most
+    10, halving a step that does not lower the criterion) then locate it to ``NEWTON_TOL``.
+    Returns None if the criterion cannot be evaluated.
+    """
     try:
         sums = GroupSums(y, x, z, groups)
         q = z.shape[1]
         theta0 = np.ones(q) if diagonal else np.eye(q)[np.tril_indices(q)]
 
-        def objective(theta: np.ndarray) -> float:
+        def deviance(theta: np.ndarray) -> float:
             try:
-                return sums.criterion(theta, reml, diagonal)[0] / sums.n
+                return sums.criterion(theta, reml, diagonal)[0]
             except np.linalg.LinAlgError:
                 return np.inf
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             opt = optimize.minimize(
-                objective, theta0, method="BFGS", jac="3-point", options={"gtol": 1e-7}
+                lambda t: deviance(t) / sums.n, theta0, method="BFGS", jac="2-point",
+                options={"gtol": 1e-6},
             )
         if not np.isfinite(opt.fun):
             return None
-        value, beta, psi = sums.criterion(opt.x, reml, diagonal)
-        lower = sums.lower(opt.x, diagonal)
+        theta, converged, decrement = _newton(deviance, np.asarray(opt.x, dtype=float))
+        value, beta, psi = sums.criterion(theta, reml, diagonal)
+        _, xvx, xvy, yvy, lower = sums._solve(theta, diagonal)
+        rss = yvy - xvy @ beta
+        scale = float(rss / (sums.n - sums.p if reml else sums.n))
         params = MixedLMParams.from_components(fe_params=beta, cov_re=psi)
-        return Profiled(params=params, llf=-value / 2.0, lower=lower)
+        return Profiled(params=params, llf=-value / 2.0, lower=lower, theta=theta, beta=beta,
+                        scale=scale, sums=sums, converged=converged, newton_decrement=decrement)
     except (np.linalg.LinAlgError, ValueError, FloatingPointError):
         return None
+
+
+def _newton(fun, theta: np.ndarray, max_iter: int = 10) -> tuple[np.ndarray, bool, float]:
+    """Newton's method on ``fun`` from ``theta``: (theta, converged, last decrement)."""
+    decrement = float("inf")
+    f0 = fun(theta)
+    for _ in range(max_iter):
+        grad, hess = _gradient_hessian(fun, theta, f0)
+        try:
+            chol = np.linalg.cholesky((hess + hess.T) / 2)
+        except np.linalg.LinAlgError:
+            return theta, False, decrement  # not a strict minimum (e.g. a flat boundary)
+        step = -np.linalg.solve(chol.T, np.linalg.solve(chol, grad))
+        decrement = float(-grad @ step)
+        for _ in range(30):  # halve until the criterion does not rise
+            f1 = fun(theta + step)
+            if f1 <= f0 + 1e-12 * abs(f0):
+                break
+            step /= 2
+        else:
+            return theta, decrement < NEWTON_TOL, decrement
+        theta, f0 = theta + step, f1
+        if decrement < NEWTON_TOL:
+            return theta, True, decrement
+    return theta, False, decrement
+
+
+def _gradient_hessian(fun, x: np.ndarray, f0: float) -> tuple[np.ndarray, np.ndarray]:
+    """Central-difference gradient and Hessian (steps 1e-4 relative, at least 5e-6)."""
+    k = x.size
+    h = 1e-4 * np.maximum(np.abs(x), 0.05)
+    grad = np.empty(k)
+    hess = np.empty((k, k))
+    plus, minus = np.empty(k), np.empty(k)
+    for i in range(k):
+        e = np.zeros(k)
+        e[i] = h[i]
+        plus[i], minus[i] = fun(x + e), fun(x - e)
+        grad[i] = (plus[i] - minus[i]) / (2 * h[i])
+        hess[i, i] = (plus[i] - 2 * f0 + minus[i]) / h[i] ** 2
+    for i in range(k):
+        for j in range(i + 1, k):
+            ei, ej = np.zeros(k), np.zeros(k)
+            ei[i], ej[j] = h[i], h[j]
+            hess[i, j] = hess[j, i] = (
+                fun(x + ei + ej) - fun(x + ei - ej) - fun(x - ei + ej) + fun(x - ei - ej)
+            ) / (4 * h[i] * h[j])
+    return grad, hess
 
 
 def theta_of(psi: np.ndarray, diagonal: bool = False) -> np.ndarray:
