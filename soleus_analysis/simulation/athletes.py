@@ -25,8 +25,19 @@ TIMEZONES = (
 )
 
 
-def draw_athletes(n: int, n_weeks: int, e: Effects, d: Design, rng: np.random.Generator) -> dict:
-    """Draw ``n`` athletes (arrays of shape ``(n,)``, keyed by quantity)."""
+def draw_athletes(
+    n: int, n_weeks: int, e: Effects, d: Design, rng: np.random.Generator
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Draw ``n`` athletes.
+
+    Returns
+    -------
+    athletes : dict of str to numpy.ndarray
+        Every per-athlete quantity, arrays of shape ``(n,)``.
+    programme : numpy.ndarray
+        ``(n, N_SLOTS)`` index into :data:`.exercises.EXERCISE_IDS` of each athlete's exercise
+        in each programme slot (drawn for every athlete; used by the programme athletes only).
+    """
     width = max(3, len(str(n)))
     ids = np.array([f"A{i + 1:0{width}d}" for i in range(n)], dtype=object)
     z = rng.standard_normal((2, n))
@@ -65,7 +76,7 @@ def draw_athletes(n: int, n_weeks: int, e: Effects, d: Design, rng: np.random.Ge
     tz = rng.choice(zones, n, p=np.array([w for _, w in TIMEZONES]))
     american = np.array([str(x).startswith("America/") for x in tz])
     pounds = rng.random(n) < np.where(american, 0.85, 0.1)
-    return {
+    athletes = {
         "athlete_id": ids,
         "soleus": soleus,
         "start_week": start,
@@ -115,8 +126,8 @@ def draw_athletes(n: int, n_weeks: int, e: Effects, d: Design, rng: np.random.Ge
         "weight_unit": np.where(pounds, "lb", "kg").astype(object),
         "strength_app": np.where(rng.random(n) < 0.55, "strong", "hevy").astype(object),
         "run_app": np.where(rng.random(n) < 0.6, "fit", "strava").astype(object),
-        "_programme": programme,
     }
+    return athletes, programme
 
 
 def _shift_probability(p: float, shift: np.ndarray) -> np.ndarray:
