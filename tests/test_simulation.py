@@ -28,7 +28,7 @@ from soleus_analysis.simulation import (
     write_canonical,
 )
 from soleus_analysis.simulation.cohort import EXERCISE_NAMES
-from soleus_analysis.simulation.model import CALF_EXERCISES, EXERCISE_IDS
+from soleus_analysis.simulation.exercises import CALF_EXERCISES, EXERCISE_IDS
 
 TABLE_NAMES = ["athletes", "strength_sets", "runs", "sessions", "wellness"]
 HARD = ["working", "failure"]

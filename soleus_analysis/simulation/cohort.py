@@ -1,6 +1,6 @@
 """Event-level simulated cohort: the canonical tables of one draw of the generating model.
 
-:func:`simulate_cohort` draws a cohort with :func:`.model.draw` (the same draw as
+:func:`simulate_cohort` draws a cohort with :func:`.generate.draw` (the same draw as
 :func:`.panel.simulate_panel` with the same seed) and writes it out as the canonical tables
 ``athletes``, ``strength_sets``, ``runs``, ``sessions`` and ``wellness``. Everything a panel
 column depends on comes from the model draw; a second, independent random stream adds what the
@@ -15,20 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from soleus_analysis.simulation.model import (
-    EXERCISE_IDS,
-    GENERAL_EXERCISES,
-    LONG,
-    WORKOUT,
-    Design,
-    Effects,
-)
+from soleus_analysis.simulation.exercises import EXERCISE_IDS, GENERAL_EXERCISES
 from soleus_analysis.simulation.panel import (
     SimulationParams,
-    _draw,
+    draw_study,
     planted_truth,
     weekly_panel,
 )
+from soleus_analysis.simulation.parameters import Design, Effects
+from soleus_analysis.simulation.trajectories import LONG, WORKOUT
 
 __all__ = ["EXERCISE_NAMES", "Cohort", "simulate_cohort", "write_canonical"]
 
@@ -522,7 +517,7 @@ def simulate_cohort(
 ) -> Cohort:
     """Simulate a soleus-training study as the canonical tables, with a known answer.
 
-    The generating model (equations in :mod:`soleus_analysis.simulation.model`) draws each
+    The generating model (equations in :mod:`soleus_analysis.simulation.generate`) draws each
     athlete's runs, strength sessions and wellness days; this function writes them as the
     canonical tables, in each athlete's local time zone (stored as UTC). The same arguments give
     the same frames; :func:`simulate_panel` with the same arguments gives the same athlete-week
@@ -566,7 +561,7 @@ def simulate_cohort(
     >>> len(cohort.truth) == 4 * 6
     True
     """
-    traj, params, detail_rng = _draw(n_athletes, n_weeks, effects, design, rng, start)
+    traj, params, detail_rng = draw_study(n_athletes, n_weeks, effects, design, rng, start)
     end = params.start + pd.Timedelta(weeks=n_weeks)
     if end > pd.Timestamp.now().normalize():
         raise ValueError(

@@ -1,8 +1,8 @@
 """Fast panel-level simulation: the athlete-week panel of one draw of the generating model.
 
-:func:`simulate_panel` draws a cohort with :func:`.model.draw` and sums it into weeks without
+:func:`simulate_panel` draws a cohort with :func:`.generate.draw` and sums it into weeks without
 building any event table, so that a power analysis can call it hundreds of times. The generating
-model and its equations are in :mod:`soleus_analysis.simulation.model`.
+model and its equations are in :mod:`soleus_analysis.simulation.generate`.
 """
 
 from __future__ import annotations
@@ -13,19 +13,20 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
-from soleus_analysis.simulation.model import (
-    EXERCISE_IDS,
-    LONG,
-    SOLEUS_SHARES,
-    WORKOUT,
-    Design,
-    Effects,
-    Trajectories,
-    adaptation_kernel,
-    draw,
-)
+from soleus_analysis.simulation.adaptation import adaptation_kernel
+from soleus_analysis.simulation.exercises import EXERCISE_IDS, SOLEUS_SHARES
+from soleus_analysis.simulation.generate import draw
+from soleus_analysis.simulation.parameters import Design, Effects
+from soleus_analysis.simulation.trajectories import LONG, WORKOUT, Trajectories
 
-__all__ = ["ESTIMAND", "SimulatedPanel", "SimulationParams", "simulate_panel", "traps"]
+__all__ = [
+    "ESTIMAND",
+    "SimulatedPanel",
+    "SimulationParams",
+    "draw_study",
+    "simulate_panel",
+    "traps",
+]
 
 #: EWMA spans of the session-RPE acute and chronic loads (Williams et al. 2017: lambda = 2/(N+1)).
 ACUTE_DAYS, CHRONIC_DAYS = 7, 28
@@ -361,8 +362,17 @@ def traps(traj: Trajectories) -> dict:
     }
 
 
-def _draw(n_athletes, n_weeks, effects, design, rng, start):
-    """Shared front end of the panel and cohort simulators: checks, seeding, one draw."""
+def draw_study(n_athletes, n_weeks, effects, design, rng, start):
+    """Check the arguments, seed the two random streams and draw one cohort.
+
+    The shared front end of :func:`simulate_panel` and :func:`.cohort.simulate_cohort`.
+
+    Returns
+    -------
+    tuple
+        The draw (:class:`.trajectories.Trajectories`), its :class:`SimulationParams` and the
+        independent generator for the cosmetic details of the event tables.
+    """
     _check_size(n_athletes, n_weeks)
     start = _start(start)
     effects = Effects() if effects is None else effects
@@ -397,7 +407,7 @@ def simulate_panel(
 ) -> SimulatedPanel:
     """Simulate the athlete-week panel of a soleus-training study with a known answer.
 
-    The generating model (equations in :mod:`soleus_analysis.simulation.model`) simulates every
+    The generating model (equations in :mod:`soleus_analysis.simulation.generate`) simulates every
     run, strength session and wellness day; this function sums them into weeks as the panel build
     would, without building the event tables (a few milliseconds for 40 athletes x 26 weeks).
     :func:`simulate_cohort` with the same ``rng`` returns the event tables of the same cohort,
@@ -453,7 +463,7 @@ def simulate_panel(
     >>> bool(sim.panel.equals(simulate_panel(4, 8, rng=1).panel))
     True
     """
-    traj, params, _ = _draw(n_athletes, n_weeks, effects, design, rng, start)
+    traj, params, _ = draw_study(n_athletes, n_weeks, effects, design, rng, start)
     return SimulatedPanel(
         panel=weekly_panel(traj, params.start), truth=planted_truth(traj), params=params
     )

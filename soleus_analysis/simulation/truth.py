@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from soleus_analysis.simulation.model import (
+from soleus_analysis.simulation.parameters import (
     DECOUPLING_PER_FRESHNESS,
     FADE_PER_FRESHNESS,
     READINESS_PER_FRESHNESS,
@@ -45,7 +45,7 @@ def implied_effects(effects: Effects | dict | None = None) -> pd.DataFrame:
     decoupling and pace fade also follow the day's freshness, so a soleus effect on fatigue
     reaches them too: ``total = direct + via_fatigue``, ``via_fatigue`` = the fatigue effect x
     the measure's response to one point of freshness (``RPE_PER_TIREDNESS`` etc. in
-    :mod:`soleus_analysis.simulation.model`).
+    :mod:`soleus_analysis.simulation.parameters`).
 
     Parameters
     ----------
