@@ -77,85 +77,100 @@ _SESSION_COLUMNS = [
 
 
 def _parts(sessions, runs, strength_sets) -> list[pd.DataFrame]:
+    """One frame of sessions per non-empty input table, all with the same columns."""
     parts = []
     if sessions is not None and len(sessions):
-        need_columns(sessions, "sessions", ["athlete_id", "start", "duration_s"])
-        parts.append(
-            pd.DataFrame(
-                {
-                    "athlete_id": sessions["athlete_id"].to_numpy(dtype=object),
-                    "start": utc_values(sessions["start"]),
-                    "timezone": text_column(sessions, "timezone").to_numpy(),
-                    "table": "sessions",
-                    "row": sessions.index.to_numpy(),
-                    "activity": text_column(sessions, "activity").to_numpy(),
-                    "source": row_sources(sessions, "sessions"),
-                    "duration_s": numeric_column(sessions, "duration_s").to_numpy(),
-                    "rpe": numeric_column(sessions, "rpe").to_numpy(),
-                }
-            )
-        )
+        parts.append(_session_rows(sessions))
     if runs is not None and len(runs):
-        need_columns(runs, "runs", ["athlete_id", "start"])
-        moving = numeric_column(runs, "moving_time_s")
-        duration = moving.where(moving.notna(), numeric_column(runs, "elapsed_time_s"))
-        parts.append(
-            pd.DataFrame(
-                {
-                    "athlete_id": runs["athlete_id"].to_numpy(dtype=object),
-                    "start": utc_values(runs["start"]),
-                    "timezone": text_column(runs, "timezone").to_numpy(),
-                    "table": "runs",
-                    "row": runs.index.to_numpy(),
-                    "activity": "running",
-                    "source": row_sources(runs, "runs"),
-                    "duration_s": duration.to_numpy(),
-                    "rpe": numeric_column(runs, "rpe").to_numpy(),
-                }
-            )
-        )
+        parts.append(_run_rows(runs))
     if strength_sets is not None and len(strength_sets):
-        need_columns(strength_sets, "strength_sets", ["athlete_id", "session_start"])
-        # One row per session: the first non-missing value of each column among its sets.
-        codes, uniques = pd.factorize(strength_sets["athlete_id"], use_na_sentinel=False)
-        if "timezone" in strength_sets.columns:
-            zone_codes, zone_names = pd.factorize(strength_sets["timezone"], use_na_sentinel=True)
-        else:
-            zone_codes, zone_names = np.full(len(strength_sets), -1), []
-        sets = pd.DataFrame(
-            {
-                "athlete": codes,
-                "start": utc_values(strength_sets["session_start"]),
-                "timezone": zone_codes,
-                "row": np.arange(len(strength_sets)),
-                "duration_s": numeric_column(strength_sets, "session_duration_s").to_numpy(),
-                "rpe": numeric_column(strength_sets, "session_rpe").to_numpy(),
-                "source": pd.factorize(row_sources(strength_sets, "strength_sets"))[0],
-            }
-        )
-        source_names = pd.factorize(row_sources(strength_sets, "strength_sets"))[1]
-        first = (
-            sets.groupby(["athlete", "start"], sort=False)
-            .agg(
-                timezone=("timezone", "max"),
-                row=("row", "first"),
-                duration_s=("duration_s", "first"),
-                rpe=("rpe", "first"),
-                source=("source", "first"),
-            )
-            .reset_index()
-        )
-        first["source"] = np.asarray(source_names, dtype=object)[first["source"].to_numpy()]
-        first["athlete_id"] = np.asarray(uniques, dtype=object)[first.pop("athlete").to_numpy()]
-        zone_lookup = np.append(np.asarray(zone_names, dtype=object), [None])
-        first["timezone"] = zone_lookup[
-            np.where(first["timezone"] >= 0, first["timezone"], len(zone_lookup) - 1)
-        ]
-        first["row"] = strength_sets.index.to_numpy()[first["row"].to_numpy()]
-        first["table"] = "strength_sets"
-        first["activity"] = "strength"
-        parts.append(first)
+        parts.append(_strength_rows(strength_sets))
     return parts
+
+
+def _session_rows(sessions: pd.DataFrame) -> pd.DataFrame:
+    """The sessions table's rows: duration = ``duration_s``."""
+    need_columns(sessions, "sessions", ["athlete_id", "start", "duration_s"])
+    return pd.DataFrame(
+        {
+            "athlete_id": sessions["athlete_id"].to_numpy(dtype=object),
+            "start": utc_values(sessions["start"]),
+            "timezone": text_column(sessions, "timezone").to_numpy(),
+            "table": "sessions",
+            "row": sessions.index.to_numpy(),
+            "activity": text_column(sessions, "activity").to_numpy(),
+            "source": row_sources(sessions, "sessions"),
+            "duration_s": numeric_column(sessions, "duration_s").to_numpy(),
+            "rpe": numeric_column(sessions, "rpe").to_numpy(),
+        }
+    )
+
+
+def _run_rows(runs: pd.DataFrame) -> pd.DataFrame:
+    """The runs' rows: duration = moving time, else elapsed time."""
+    need_columns(runs, "runs", ["athlete_id", "start"])
+    moving = numeric_column(runs, "moving_time_s")
+    duration = moving.where(moving.notna(), numeric_column(runs, "elapsed_time_s"))
+    return pd.DataFrame(
+        {
+            "athlete_id": runs["athlete_id"].to_numpy(dtype=object),
+            "start": utc_values(runs["start"]),
+            "timezone": text_column(runs, "timezone").to_numpy(),
+            "table": "runs",
+            "row": runs.index.to_numpy(),
+            "activity": "running",
+            "source": row_sources(runs, "runs"),
+            "duration_s": duration.to_numpy(),
+            "rpe": numeric_column(runs, "rpe").to_numpy(),
+        }
+    )
+
+
+def _strength_rows(strength_sets: pd.DataFrame) -> pd.DataFrame:
+    """One row per strength session (the sets of one ``session_start``).
+
+    Each column holds the first non-missing value among the session's sets; ``row`` is the first
+    set's row.
+    """
+    need_columns(strength_sets, "strength_sets", ["athlete_id", "session_start"])
+    codes, uniques = pd.factorize(strength_sets["athlete_id"], use_na_sentinel=False)
+    if "timezone" in strength_sets.columns:
+        zone_codes, zone_names = pd.factorize(strength_sets["timezone"], use_na_sentinel=True)
+    else:
+        zone_codes, zone_names = np.full(len(strength_sets), -1), []
+    sets = pd.DataFrame(
+        {
+            "athlete": codes,
+            "start": utc_values(strength_sets["session_start"]),
+            "timezone": zone_codes,
+            "row": np.arange(len(strength_sets)),
+            "duration_s": numeric_column(strength_sets, "session_duration_s").to_numpy(),
+            "rpe": numeric_column(strength_sets, "session_rpe").to_numpy(),
+            "source": pd.factorize(row_sources(strength_sets, "strength_sets"))[0],
+        }
+    )
+    source_names = pd.factorize(row_sources(strength_sets, "strength_sets"))[1]
+    first = (
+        sets.groupby(["athlete", "start"], sort=False)
+        .agg(
+            timezone=("timezone", "max"),
+            row=("row", "first"),
+            duration_s=("duration_s", "first"),
+            rpe=("rpe", "first"),
+            source=("source", "first"),
+        )
+        .reset_index()
+    )
+    first["source"] = np.asarray(source_names, dtype=object)[first["source"].to_numpy()]
+    first["athlete_id"] = np.asarray(uniques, dtype=object)[first.pop("athlete").to_numpy()]
+    zone_lookup = np.append(np.asarray(zone_names, dtype=object), [None])
+    first["timezone"] = zone_lookup[
+        np.where(first["timezone"] >= 0, first["timezone"], len(zone_lookup) - 1)
+    ]
+    first["row"] = strength_sets.index.to_numpy()[first["row"].to_numpy()]
+    first["table"] = "strength_sets"
+    first["activity"] = "strength"
+    return first
 
 
 def session_loads(
@@ -214,6 +229,26 @@ def session_loads(
     if not parts:
         empty = {c: pd.Series(dtype=object) for c in _SESSION_COLUMNS}
         return pd.DataFrame(empty)
+    frame = _session_frame(parts)
+    rated = frame["load_au"].notna().to_numpy()
+    in_sessions = (frame["table"] == "sessions").to_numpy()
+    # The double-counting rules of the module docstring, in order; rule 3 sees only the rows
+    # that rule 2b left unmatched.
+    _drop_same_source_twins(frame, rated)
+    _merge_rated_twins(frame, rated & in_sessions)
+    counted = frame["counted"].to_numpy(dtype=bool)
+    matched = _match_nearby(frame, rated, counted, in_sessions, pd.Timedelta(match_window))
+    _match_same_day(frame, rated, counted, matched, athletes=athletes, tz=tz)
+    dup = matched.notna()
+    frame.loc[dup[dup].index, "counted"] = False
+    frame.loc[dup[dup].index, "duplicate_of"] = matched[dup]
+    frame["rated_source"] = _rated_sources(frame, rated)
+    out = frame.sort_values(["athlete_id", "start", "table"], kind="stable", ignore_index=True)
+    return out[_SESSION_COLUMNS]
+
+
+def _session_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """All sessions in one frame with their end, load, kind and label; every one counted."""
     frame = pd.concat(parts, ignore_index=True)
     frame["start"] = pd.to_datetime(frame["start"], utc=True).dt.as_unit("us")
     frame["duration_min"] = frame["duration_s"] / 60.0
@@ -227,9 +262,15 @@ def session_loads(
         np.where(frame["table"] == "strength_sets", "strength", _kind(frame["activity"])),
     ).astype(object)
     frame["label"] = frame["table"] + " row " + frame["row"].map(_row_label).astype("str")
-    rated = frame["load_au"].notna().to_numpy()
-    # 1. One session in two tables of the same source (an activity tracker writes a run to both
-    #    runs and sessions): keep one, a rated one first, then sessions > runs > strength.
+    return frame
+
+
+def _drop_same_source_twins(frame: pd.DataFrame, rated: np.ndarray) -> None:
+    """Rule 1: one session in two tables of the same source with the same start.
+
+    An activity tracker writes a run to both runs and sessions: one copy is kept, a rated one
+    first, then sessions > runs > strength; the others are marked in ``frame``.
+    """
     priority = frame["table"].map({"sessions": 0, "runs": 1, "strength_sets": 2}).to_numpy()
     order = np.lexsort((priority, ~rated))
     ranked = frame.iloc[order]
@@ -241,57 +282,73 @@ def session_loads(
     twins = ranked.index[twin.to_numpy()]
     frame.loc[twins, "counted"] = False
     frame.loc[twins, "duplicate_of"] = keep_label.to_numpy()[twin.to_numpy()]
-    window = pd.Timedelta(match_window)
-    in_sessions = (frame["table"] == "sessions").to_numpy()
-    # 2a. Two rated sessions-table rows of different sources whose intervals overlap, of the
-    #     same kind, are one session rated twice (Strava's perceived exertion and a PMSys sRPE
-    #     report of the same run): the athlete's main sRPE source (most rated sessions) keeps it.
-    _merge_rated_twins(frame, rated & in_sessions)
-    # 2b. A session overlapping (within the window) a rated sessions-table row is that session;
-    #     an unrated one also matches rated runs and strength sessions.
-    counted = frame["counted"].to_numpy(dtype=bool)
-    targets_all = frame[counted & rated]
+
+
+def _match_nearby(
+    frame: pd.DataFrame,
+    rated: np.ndarray,
+    counted: np.ndarray,
+    in_sessions: np.ndarray,
+    window: pd.Timedelta,
+) -> pd.Series:
+    """Rule 2b: the label of the session each counted row is a copy of, by time overlap.
+
+    A rated run or strength session overlapping (within ``window``) a rated sessions-table row is
+    that session; an unrated session also matches rated runs and strength sessions. Rows that
+    match nothing are missing.
+    """
     matched = pd.Series(pd.NA, index=frame.index, dtype="str")
     for candidates, targets in (
         (frame[counted & rated & ~in_sessions], frame[counted & rated & in_sessions]),
-        (frame[counted & ~rated], targets_all),
+        (frame[counted & ~rated], frame[counted & rated]),
     ):
         if len(candidates) and len(targets):
             _match_overlap(candidates, targets, window, matched)
-    # 3. An unrated session and a rated one of another source, of the same kind on the same
-    #    local day, are one session: sRPE apps record the report time, often hours later. Two
-    #    sessions of one source on a day are two sessions.
+    return matched
+
+
+def _match_same_day(
+    frame: pd.DataFrame,
+    rated: np.ndarray,
+    counted: np.ndarray,
+    matched: pd.Series,
+    *,
+    athletes: pd.DataFrame | None,
+    tz: str,
+) -> None:
+    """Rule 3: an unrated session still unmatched and a rated one of another source, of the same
+    kind on the same local day, are one session (written into ``matched``).
+
+    sRPE apps record the report time, often hours later. Two sessions of one source on a day are
+    two sessions.
+    """
+    targets = frame[counted & rated]
     unknown = frame.index[counted & ~rated & matched.isna().to_numpy()]
-    if len(unknown) and len(targets_all):
-        day = day_number(local_dates(frame["start"], row_zones(frame, athletes, tz)))
-        keys = pd.DataFrame(
-            {
-                "athlete_id": frame["athlete_id"],
-                "day": day,
-                "kind": frame["kind"],
-                "source": frame["source"],
-            }
-        )
-        first = keys.loc[targets_all.index].assign(target=targets_all["label"].to_numpy())
-        first = first[first["kind"].notna()].rename(columns={"source": "target_source"})
-        same = (
-            keys.loc[unknown]
-            .reset_index(names="idx")
-            .merge(first, on=["athlete_id", "day", "kind"])
-        )
-        same = same[same["source"] != same["target_source"]].drop_duplicates("idx")
-        matched.loc[same["idx"].to_numpy()] = (same["target"] + " (same day)").to_numpy()
-    dup = matched.notna()
-    frame.loc[dup[dup].index, "counted"] = False
-    frame.loc[dup[dup].index, "duplicate_of"] = matched[dup]
-    # 4. The athlete's sRPE instruments: the sources that rate at least one of their sessions.
-    frame["rated_source"] = (
+    if not (len(unknown) and len(targets)):
+        return
+    day = day_number(local_dates(frame["start"], row_zones(frame, athletes, tz)))
+    keys = pd.DataFrame(
+        {
+            "athlete_id": frame["athlete_id"],
+            "day": day,
+            "kind": frame["kind"],
+            "source": frame["source"],
+        }
+    )
+    first = keys.loc[targets.index].assign(target=targets["label"].to_numpy())
+    first = first[first["kind"].notna()].rename(columns={"source": "target_source"})
+    same = keys.loc[unknown].reset_index(names="idx").merge(first, on=["athlete_id", "day", "kind"])
+    same = same[same["source"] != same["target_source"]].drop_duplicates("idx")
+    matched.loc[same["idx"].to_numpy()] = (same["target"] + " (same day)").to_numpy()
+
+
+def _rated_sources(frame: pd.DataFrame, rated: np.ndarray) -> np.ndarray:
+    """Whether each row's source rates at least one of the athlete's sessions (sRPE record)."""
+    return (
         pd.Series(rated, index=frame.index)
         .groupby([frame["athlete_id"], frame["source"]])
         .transform("any")
     ).to_numpy(dtype=bool)
-    out = frame.sort_values(["athlete_id", "start", "table"], kind="stable", ignore_index=True)
-    return out[_SESSION_COLUMNS]
 
 
 def _kind(activity: pd.Series) -> np.ndarray:
