@@ -27,6 +27,15 @@ from soleus_analysis.timeutils import day_number, local_dates, row_zones, week_s
 __all__ = ["daily_load"]
 
 _US_PER_DAY = 86_400_000_000
+_DAILY_COLUMNS = [
+    "athlete_id",
+    "date",
+    "week_start",
+    "load_au",
+    "n_sessions",
+    "unrated_sessions",
+    "status",
+]
 
 
 def _unique_pairs(athlete: pd.Series, days: np.ndarray) -> pd.DataFrame:
@@ -139,34 +148,57 @@ def daily_load(
     2 2024-05-08      0.0      rest
     3 2024-05-09    180.0  training
     """
-    columns = [
-        "athlete_id",
-        "date",
-        "week_start",
-        "load_au",
-        "n_sessions",
-        "unrated_sessions",
-        "status",
-    ]
-    if _has_known_load(sessions, runs, strength_sets):
-        loads = session_loads(
-            sessions, runs, strength_sets, match_window=match_window, athletes=athletes, tz=tz
-        )
-        loads = loads[loads["counted"].astype(bool)]
-    else:  # nothing can give a load: no recording period, no days
-        loads = pd.DataFrame()
+    loads = _counted_sessions(
+        sessions, runs, strength_sets, match_window=match_window, athletes=athletes, tz=tz
+    )
     if loads.empty:
-        return pd.DataFrame(
-            {
-                "athlete_id": pd.Series(dtype=object),
-                "date": pd.Series(dtype="datetime64[us]"),
-                "week_start": pd.Series(dtype="datetime64[us]"),
-                "load_au": pd.Series(dtype=float),
-                "n_sessions": pd.Series(dtype="int64"),
-                "unrated_sessions": pd.Series(dtype="int64"),
-                "status": pd.Series(dtype=object),
-            }
+        return _empty_daily()
+    out = _calendar(_per_day(loads, athletes, tz))
+    load, status = _day_loads(out)
+    if max_gap_days is not None and len(out):
+        active_days = _activity_days(
+            [
+                (sessions, "start"),
+                (runs, "start"),
+                (strength_sets, "session_start"),
+                (wellness, "date"),
+            ],
+            athletes,
+            tz,
         )
+        gap = _gaps(out, active_days, max_gap_days)
+        load = np.where(gap, np.nan, load)
+        status = np.where(gap, "gap", status)
+    return _daily_table(out, load, status)
+
+
+def _counted_sessions(sessions, runs, strength_sets, *, match_window, athletes, tz) -> pd.DataFrame:
+    """The counted sessions of :func:`session_loads`; empty when no table can give a load."""
+    if not _has_known_load(sessions, runs, strength_sets):
+        return pd.DataFrame()  # nothing can give a load: no recording period, no days
+    loads = session_loads(
+        sessions, runs, strength_sets, match_window=match_window, athletes=athletes, tz=tz
+    )
+    return loads[loads["counted"].astype(bool)]
+
+
+def _empty_daily() -> pd.DataFrame:
+    """The daily table without rows, with its columns and dtypes."""
+    return pd.DataFrame(
+        {
+            "athlete_id": pd.Series(dtype=object),
+            "date": pd.Series(dtype="datetime64[us]"),
+            "week_start": pd.Series(dtype="datetime64[us]"),
+            "load_au": pd.Series(dtype=float),
+            "n_sessions": pd.Series(dtype="int64"),
+            "unrated_sessions": pd.Series(dtype="int64"),
+            "status": pd.Series(dtype=object),
+        }
+    )
+
+
+def _per_day(loads: pd.DataFrame, athletes, tz) -> pd.DataFrame:
+    """Load, sessions of the sRPE record, other sessions and unknown load per athlete-day."""
     rated_source = loads["rated_source"].to_numpy(dtype=bool)
     known_load = loads["load_au"].notna().to_numpy()
     loads = loads.assign(
@@ -183,13 +215,22 @@ def daily_load(
         unrated_sessions=("unrated", "sum"),
         unknown=("unknown", "any"),
     )
-    per_day = per_day.reset_index()
+    return per_day.reset_index()
+
+
+def _calendar(per_day: pd.DataFrame) -> pd.DataFrame:
+    """``per_day`` on every day of each athlete's recording period (first to last known load)."""
     known = per_day[~per_day["unknown"] & (per_day["n_sessions"] > 0)]
     spans = known.groupby("athlete_id", sort=True)["day"].agg(first="min", last="max").reset_index()
     grid = _grid(spans)
     out = grid.merge(per_day, on=["athlete_id", "day"], how="left", sort=False)
     out["n_sessions"] = out["n_sessions"].fillna(0).astype("int64")
     out["unrated_sessions"] = out["unrated_sessions"].fillna(0).astype("int64")
+    return out
+
+
+def _day_loads(out: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each calendar day's load and status before the gap rule: training, unknown_load or rest."""
     has_session = (out["n_sessions"] > 0).to_numpy()
     unknown = out["unknown"].fillna(False).astype(bool).to_numpy()
     load = np.where(
@@ -198,32 +239,30 @@ def daily_load(
     status = np.where(has_session, np.where(unknown, "unknown_load", "training"), "rest").astype(
         object
     )
-    has_session = has_session | (out["unrated_sessions"] > 0).to_numpy()
-    if max_gap_days is not None and len(out):
-        active_days = _activity_days(
-            [
-                (sessions, "start"),
-                (runs, "start"),
-                (strength_sets, "session_start"),
-                (wellness, "date"),
-            ],
-            athletes,
-            tz,
-        )
-        active_days["active"] = True
-        active = out[["athlete_id", "day"]].merge(
-            active_days, on=["athlete_id", "day"], how="left"
-        )["active"]
-        active = active.fillna(False).astype(bool).to_numpy() | has_session
-        first_of_athlete = np.r_[
-            True, out["athlete_id"].to_numpy()[1:] != out["athlete_id"].to_numpy()[:-1]
-        ]
-        block = np.cumsum(active | first_of_athlete)
-        idle = (~active).astype("int64")
-        run_length = pd.Series(idle).groupby(block).transform("sum").to_numpy()
-        gap = ~active & (run_length > max_gap_days)
-        load = np.where(gap, np.nan, load)
-        status = np.where(gap, "gap", status)
+    return load, status
+
+
+def _gaps(out: pd.DataFrame, active_days: pd.DataFrame, max_gap_days: int) -> np.ndarray:
+    """Calendar days inside a run of more than ``max_gap_days`` days without any record.
+
+    A day with a session of any source, or a record in ``active_days``, breaks the run.
+    """
+    any_session = (out["n_sessions"] > 0).to_numpy() | (out["unrated_sessions"] > 0).to_numpy()
+    active = out[["athlete_id", "day"]].merge(
+        active_days.assign(active=True), on=["athlete_id", "day"], how="left"
+    )["active"]
+    active = active.fillna(False).astype(bool).to_numpy() | any_session
+    first_of_athlete = np.r_[
+        True, out["athlete_id"].to_numpy()[1:] != out["athlete_id"].to_numpy()[:-1]
+    ]
+    block = np.cumsum(active | first_of_athlete)
+    idle = (~active).astype("int64")
+    run_length = pd.Series(idle).groupby(block).transform("sum").to_numpy()
+    return ~active & (run_length > max_gap_days)
+
+
+def _daily_table(out: pd.DataFrame, load: np.ndarray, status: np.ndarray) -> pd.DataFrame:
+    """The daily table's columns, in order, from the calendar and each day's load and status."""
     dates = (out["day"].to_numpy(dtype="int64") * _US_PER_DAY).view("datetime64[us]")
     result = pd.DataFrame(
         {
@@ -236,4 +275,4 @@ def daily_load(
         }
     )
     result.insert(2, "week_start", week_start(result["date"]))
-    return result[columns]
+    return result[_DAILY_COLUMNS]
