@@ -38,7 +38,8 @@ import numpy as np
 import pandas as pd
 
 from soleus_analysis.errors import InputError
-from soleus_analysis.loads import _RUNNING, _STRENGTH, daily_load, session_loads
+from soleus_analysis.loads import daily_load, session_loads
+from soleus_analysis.loads.sessions import RUNNING_PATTERN, STRENGTH_PATTERN
 from soleus_analysis.timeutils import day_number, local_dates, row_zones
 
 __all__ = ["DAILY_EXPOSURES", "YESTERDAY", "daily_panel"]
@@ -165,8 +166,8 @@ def daily_panel(
     )
     loads = loads[loads["counted"].astype(bool)]
     text = loads["activity"].astype("str").str.lower().fillna("")
-    strength = (loads["table"] == "strength_sets") | text.str.contains(_STRENGTH, regex=True)
-    running = (loads["table"] == "runs") | text.str.contains(_RUNNING, regex=True)
+    strength = (loads["table"] == "strength_sets") | text.str.contains(STRENGTH_PATTERN, regex=True)
+    running = (loads["table"] == "runs") | text.str.contains(RUNNING_PATTERN, regex=True)
     record = loads["rated_source"].to_numpy(dtype=bool)
     run_load = np.where(running & record, loads["load_au"].to_numpy(dtype=float), 0.0)
     run_unknown = np.isnan(run_load)
