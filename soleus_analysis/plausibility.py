@@ -209,39 +209,47 @@ def implausible_sets(sets: pd.DataFrame) -> pd.DataFrame:
     nothing = reps.fillna(0).eq(0) & nothing_timed & ~load.gt(0) & written_zero
     own_time = duration.where(duration.gt(0), _column(sets, "set_duration_s"))
     too_fast = reps.gt(0) & own_time.gt(0) & (reps / own_time).gt(MAX_REPS_PER_S)
-    parts = []
-    for mask, name, text in (
+    # Each message is written for the flagged rows only: formatting every row's numbers as text
+    # cost more than all the checks together.
+    messages = (
         (
             with_load,
             "zero_reps_with_load",
-            "0 reps with " + load.round(2).astype("str") + " kg and no duration or distance: "
-            "not a completed set (a failed attempt, or a set not done?)",
+            lambda hit: (
+                "0 reps with " + load[hit].round(2).astype("str") + " kg and no duration or "
+                "distance: not a completed set (a failed attempt, or a set not done?)"
+            ),
         ),
         (
             nothing,
             "set_measured_nothing",
-            pd.Series(
-                "reps, duration and distance are all 0: the set measured nothing", index=sets.index
-            ),
+            lambda hit: "reps, duration and distance are all 0: the set measured nothing",
         ),
         (
             too_fast,
             "reps_faster_than_possible",
-            reps.round(0).astype("Int64").astype("str")
-            + " reps in "
-            + own_time.round(1).astype("str")
-            + f" s: more than {MAX_REPS_PER_S:g} per second (reps or duration mistyped?)",
+            lambda hit: (
+                reps[hit].round(0).astype("Int64").astype("str")
+                + " reps in "
+                + own_time[hit].round(1).astype("str")
+                + f" s: more than {MAX_REPS_PER_S:g} per second (reps or duration mistyped?)"
+            ),
         ),
-    ):
+    )
+    parts = []
+    for mask, name, text in messages:
         hit = mask.to_numpy(dtype=bool)
         if hit.any():
+            message = text(hit)
+            if isinstance(message, pd.Series):
+                message = message.to_numpy()
             parts.append(
                 pd.DataFrame(
                     {
                         "row": sets.index.to_numpy()[hit].astype("int64"),
                         "athlete_id": sets["athlete_id"].to_numpy()[hit],
                         "check": name,
-                        "message": text.to_numpy()[hit],
+                        "message": message,
                     }
                 )
             )
