@@ -797,9 +797,10 @@ def _unmapped(data, catalog) -> pd.DataFrame:
         athletes = data["athlete_id"] if "athlete_id" in data.columns else None
     else:
         names = data if isinstance(data, pd.Series) else pd.Series(list(data), dtype=object)
-    classes = classify_exercises(names.reset_index(drop=True), catalog)
-    bad = ~classes["mapped"].to_numpy()
-    frame = pd.DataFrame({"name": classes["name"].to_numpy(dtype=object)[bad]})
+    names = names.reset_index(drop=True)
+    # Only whether each name is mapped: the rest of classify_exercises' table is not needed.
+    bad = catalog_index(names, resolve_catalog(catalog)) < 0
+    frame = pd.DataFrame({"name": names.to_numpy(dtype=object)[bad]})
     frame["name"] = frame["name"].where(frame["name"].notna(), "(missing)").astype(str)
     if athletes is not None:
         frame["athlete_id"] = athletes.to_numpy(dtype=object)[bad]

@@ -139,15 +139,10 @@ def unit_jumps(sets: pd.DataFrame, *, low: float = 2.0, high: float = 2.4) -> pd
     keyed = pd.DataFrame({"series": series_key, "when": when, "load": load})
     session = keyed.groupby(["series", "when"], sort=True)
     top = session["load"].max()
-    previous = top.groupby(level="series", sort=False).shift()
-    reference = (
-        previous.groupby(level="series", sort=False)
-        .rolling(5, min_periods=2)
-        .median()
-        .droplevel(0)
-        .reindex(top.index)
+    reference = _median_of_previous(
+        top.to_numpy(dtype="float64"), top.index.get_level_values("series").to_numpy(), 5, 2
     )
-    ratio = (top / reference).to_numpy()
+    ratio = top.to_numpy(dtype="float64") / reference
     jump = ((ratio >= low) & (ratio <= high)) | ((ratio >= 1 / high) & (ratio <= 1 / low))
     if not jump.any():
         return _empty()
@@ -169,6 +164,36 @@ def unit_jumps(sets: pd.DataFrame, *, low: float = 2.0, high: float = 2.4) -> pd
             "message": message.to_numpy(),
         }
     )
+
+
+def _median_of_previous(
+    values: np.ndarray, series: np.ndarray, window: int, min_count: int
+) -> np.ndarray:
+    """Per position, the median of the up to ``window`` previous values of the same series.
+
+    ``values`` (no missing ones) are in order within each series and ``series`` is sorted. NaN
+    where fewer than ``min_count`` previous values exist. The same numbers as a grouped
+    ``shift().rolling(window, min_periods=min_count).median()``, without a loop over series:
+    the previous values are the columns of an (n, window) matrix, sorted per row.
+    """
+    n = len(values)
+    starts = np.r_[True, series[1:] != series[:-1]] if n else np.zeros(0, dtype=bool)
+    first = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
+    count = np.minimum(np.arange(n) - first, window)  # previous values in the same series
+    previous = np.full((n, window), np.inf)
+    for k in range(1, window + 1):
+        has = count >= k
+        previous[has, k - 1] = values[np.flatnonzero(has) - k]
+    previous.sort(axis=1)  # the missing (inf) last
+    out = np.full(n, np.nan)
+    enough = count >= min_count
+    c = count[enough]
+    rows = previous[enough]
+    low = np.take_along_axis(rows, ((c - 1) // 2)[:, None], axis=1)[:, 0]
+    high = np.take_along_axis(rows, (c // 2)[:, None], axis=1)[:, 0]
+    # As pandas' rolling median: the middle value, or the mean of the two middle values.
+    out[enough] = np.where(c % 2 == 1, high, (low + high) / 2)
+    return out
 
 
 def _column(sets: pd.DataFrame, name: str) -> pd.Series:
@@ -209,39 +234,47 @@ def implausible_sets(sets: pd.DataFrame) -> pd.DataFrame:
     nothing = reps.fillna(0).eq(0) & nothing_timed & ~load.gt(0) & written_zero
     own_time = duration.where(duration.gt(0), _column(sets, "set_duration_s"))
     too_fast = reps.gt(0) & own_time.gt(0) & (reps / own_time).gt(MAX_REPS_PER_S)
-    parts = []
-    for mask, name, text in (
+    # Each message is written for the flagged rows only: formatting every row's numbers as text
+    # cost more than all the checks together.
+    messages = (
         (
             with_load,
             "zero_reps_with_load",
-            "0 reps with " + load.round(2).astype("str") + " kg and no duration or distance: "
-            "not a completed set (a failed attempt, or a set not done?)",
+            lambda hit: (
+                "0 reps with " + load[hit].round(2).astype("str") + " kg and no duration or "
+                "distance: not a completed set (a failed attempt, or a set not done?)"
+            ),
         ),
         (
             nothing,
             "set_measured_nothing",
-            pd.Series(
-                "reps, duration and distance are all 0: the set measured nothing", index=sets.index
-            ),
+            lambda hit: "reps, duration and distance are all 0: the set measured nothing",
         ),
         (
             too_fast,
             "reps_faster_than_possible",
-            reps.round(0).astype("Int64").astype("str")
-            + " reps in "
-            + own_time.round(1).astype("str")
-            + f" s: more than {MAX_REPS_PER_S:g} per second (reps or duration mistyped?)",
+            lambda hit: (
+                reps[hit].round(0).astype("Int64").astype("str")
+                + " reps in "
+                + own_time[hit].round(1).astype("str")
+                + f" s: more than {MAX_REPS_PER_S:g} per second (reps or duration mistyped?)"
+            ),
         ),
-    ):
+    )
+    parts = []
+    for mask, name, text in messages:
         hit = mask.to_numpy(dtype=bool)
         if hit.any():
+            message = text(hit)
+            if isinstance(message, pd.Series):
+                message = message.to_numpy()
             parts.append(
                 pd.DataFrame(
                     {
                         "row": sets.index.to_numpy()[hit].astype("int64"),
                         "athlete_id": sets["athlete_id"].to_numpy()[hit],
                         "check": name,
-                        "message": text.to_numpy()[hit],
+                        "message": message,
                     }
                 )
             )

@@ -19,7 +19,7 @@ from soleus_analysis.build.options import BuildOptions
 from soleus_analysis.catalog import unmapped
 from soleus_analysis.dose import dose_provenance
 from soleus_analysis.panel import panel_parts
-from soleus_analysis.validation import ValidationReport, validate
+from soleus_analysis.validation import ValidationReport, validate_in_order
 
 __all__ = [
     "PANEL_OUTPUTS",
@@ -49,27 +49,56 @@ def sort_table(df: pd.DataFrame, table: str) -> pd.DataFrame:
     ``DataFrame.sort_values(kind="stable")``). The order is found with Arrow's multi-key sort
     (several times faster than pandas' on text keys), and a table already in order is not copied.
     """
-    keys = [k for k in _SORT_KEYS[table] if k in df.columns]
-    keys += [k for k in ("source_file", "source_row") if k in df.columns]
+    keys = _sort_keys(df.columns, table)
     if len(df) < 2 or not keys:
         return df.reset_index(drop=True)
-    try:
-        columns = pa.table({k: pa.array(df[k], from_pandas=True) for k in keys})
-    except (pa.ArrowException, TypeError, ValueError):  # a key Arrow cannot hold: pandas sorts
+    order = _sort_order({k: df[k] for k in keys}, table)
+    if order is None:  # a key Arrow cannot hold: pandas sorts
         return df.sort_values(keys, kind="stable", ignore_index=True)
-    # Arrow puts missing values (NaN included, as null) last by default.
-    order = pc.sort_indices(columns, sort_keys=[(k, "ascending") for k in keys]).to_numpy()
     if (order == np.arange(len(df))).all():
         return df.reset_index(drop=True)
     return df.take(order).reset_index(drop=True)
 
 
+def _sort_keys(columns, table: str) -> list[str]:
+    keys = [k for k in _SORT_KEYS[table] if k in columns]
+    return keys + [k for k in ("source_file", "source_row") if k in columns]
+
+
+def _sort_order(columns: Mapping[str, pd.Series], table: str) -> np.ndarray | None:
+    """Positions of the rows in :func:`sort_table`'s order (stable), or None when a key column
+    cannot be sorted by Arrow."""
+    keys = _sort_keys(columns, table)
+    try:
+        arrays = pa.table({k: pa.array(columns[k], from_pandas=True) for k in keys})
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    # Arrow puts missing values (NaN included, as null) last by default.
+    return pc.sort_indices(arrays, sort_keys=[(k, "ascending") for k in keys]).to_numpy()
+
+
 def validate_table(
     frame: pd.DataFrame, table: str, *, tz: str
 ) -> tuple[pd.DataFrame, ValidationReport]:
-    """Validate a table: its valid rows in the order a build writes them, and the report."""
-    report = validate(frame, table, tz=tz)
-    return sort_table(report.valid.reset_index(drop=True), table), report
+    """Validate a table: its valid rows in the order a build writes them, and the report.
+
+    The valid rows are put in order as they are split from the rejected ones (one copy of them):
+    the order of all rows, stable, is the order of the valid ones once the rejected are left out.
+    """
+    unsortable = []
+
+    def order(columns: Mapping[str, pd.Series]) -> np.ndarray | None:
+        # Schema columns the input lacks are all missing in ``valid``: no effect on the order.
+        if not _sort_keys(columns, table):
+            return None
+        ranked = _sort_order(columns, table)
+        unsortable.append(ranked is None)
+        return ranked
+
+    report = validate_in_order(frame, table, tz=tz, order=order)
+    if any(unsortable):  # a key Arrow cannot hold: pandas sorts
+        return sort_table(report.valid, table), report
+    return report.valid.reset_index(drop=True), report
 
 
 def weeks_of(panel: pd.DataFrame) -> pd.DataFrame:
