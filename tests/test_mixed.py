@@ -177,3 +177,41 @@ def test_no_warning_escapes_and_scaling_is_reported(sleep):
     s = fit.scaling.set_index(["design", "column"])
     assert s.loc[("fixed", "Days"), "centre"] == pytest.approx(4.5)
     assert s.loc[("outcome", "Reaction"), "scale"] == pytest.approx(sleep["Reaction"].std(ddof=0))
+
+
+def test_profiled_optimum_is_statsmodels_optimum_on_an_unbalanced_random_slope_model():
+    # Independent generator: unbalanced groups, a correlated random intercept and slope and a
+    # categorical fixed effect; statsmodels fitted from its own default start at a tight
+    # tolerance is the reference for the reported (profiled) optimum.
+    rng = np.random.default_rng(11)
+    sizes = rng.integers(4, 15, size=40)
+    g = np.repeat(np.arange(40), sizes)
+    n = g.size
+    t = rng.uniform(0, 10, n)
+    site = rng.choice(["a", "b", "c"], n)
+    u = rng.multivariate_normal([0, 0], [[9.0, 0.9], [0.9, 0.36]], size=40)
+    y = 50 + u[g, 0] + (1.2 + u[g, 1]) * t + (site == "b") * 2.0 + rng.normal(0, 2.0, n)
+    data = pd.DataFrame({"y": y, "t": t, "site": site, "g": g})
+    fit = fit_mixed(data, "y ~ t + site", group="g", re_formula="~t", inference="z")
+    assert fit.optimizer.startswith("profiled") and fit.converged
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = MixedLM.from_formula("y ~ t + site", data, groups="g", re_formula="~t").fit(
+            method=["lbfgs"], maxiter=5000)
+    assert ref.converged
+    assert fit.llf >= float(ref.llf) - 1e-6
+    # the optimum is flat: agreement is judged against the standard errors
+    gap = np.abs(fit.table["estimate"].to_numpy() - np.asarray(ref.fe_params))
+    assert np.all(gap < 1e-3 * fit.table["std_error"].to_numpy())
+    np.testing.assert_allclose(fit.re_cov.to_numpy(), np.asarray(ref.cov_re), rtol=1e-3)
+    assert fit.residual_sd == pytest.approx(np.sqrt(ref.scale), rel=1e-4)
+    blups = fit.group_effects().pivot(index="group", columns="term", values="deviation")
+    ref_blups = pd.DataFrame(ref.random_effects).T
+    np.testing.assert_allclose(blups["Intercept"], ref_blups.iloc[:, 0], rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(blups["t"], ref_blups["t"], rtol=1e-3, atol=1e-4)
+    # raw is statsmodels' result at the reported optimum, built when it is read
+    sc = fit.scaling.set_index(["design", "column"])["scale"]
+    position = list(fit.table["term"]).index("t")
+    raw_t = float(np.asarray(fit.raw.fe_params)[position]) * sc["outcome", "y"] / sc["fixed", "t"]
+    assert fit.raw.converged
+    assert raw_t == pytest.approx(fit.effect("t")["estimate"], rel=1e-4)

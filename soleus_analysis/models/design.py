@@ -42,6 +42,7 @@ __all__ = [
     "Design",
     "Effects",
     "caught_messages",
+    "demean_within",
     "natural_spline",
     "prepare",
     "serial_note",
@@ -172,22 +173,37 @@ class Design:
         return np.column_stack(cols) if cols else np.zeros((len(self.frame), 0))
 
 
-def _demean(a: np.ndarray, codes: np.ndarray) -> np.ndarray:
+def demean_within(a: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Subtract each group's mean (groups given by integer ``codes``) from ``a`` (1-D or 2-D)."""
+    a = np.asarray(a, dtype=float)
+    codes = np.asarray(codes)
     counts = np.bincount(codes)
-    sums = np.zeros((counts.size,) + a.shape[1:])
-    np.add.at(sums, codes, a)
-    return a - (sums / counts.reshape((-1,) + (1,) * (a.ndim - 1)))[codes]
+    if a.ndim == 1:
+        return a - (np.bincount(codes, weights=a, minlength=counts.size) / counts)[codes]
+    means = np.column_stack(
+        [np.bincount(codes, weights=a[:, j], minlength=counts.size) for j in range(a.shape[1])]
+    ) if a.shape[1] else np.zeros((counts.size, 0))
+    return a - (means / counts[:, None])[codes]
 
 
 def _left_after(target: np.ndarray, basis: np.ndarray) -> np.ndarray:
-    """Share of each target column's sum of squares left after projection on ``basis``."""
+    """Share of each target column's sum of squares left after projection on ``basis``.
+
+    From the cross-products of the unit-norm columns (p^3, not n p^2 as a least-squares solve),
+    with a pseudo-inverse that drops directions of ``basis`` below 1e-10 of its largest.
+    """
     total = (target**2).sum(axis=0)
     if basis.shape[1] == 0:
         return np.where(total > 0, 1.0, 0.0)
-    coef, *_ = np.linalg.lstsq(basis, target, rcond=None)
-    resid = target - basis @ coef
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, (resid**2).sum(axis=0) / total, 0.0)
+    norms = np.sqrt((basis**2).sum(axis=0))
+    unit = basis / np.where(norms > 0, norms, 1.0)
+    tnorm = np.sqrt(np.where(total > 0, total, 1.0))
+    t_unit = target / tnorm
+    vals, vecs = np.linalg.eigh(unit.T @ unit)
+    keep = vals > 1e-10 * max(float(vals.max(initial=0.0)), 1e-300)
+    proj = vecs[:, keep].T @ (unit.T @ t_unit)
+    explained = (proj**2 / vals[keep, None]).sum(axis=0)
+    return np.where(total > 0, np.clip(1.0 - explained, 0.0, 1.0), 0.0)
 
 
 def _screen(mat: np.ndarray) -> np.ndarray:
@@ -387,7 +403,7 @@ def prepare(
 
     # ---- calendar time -----------------------------------------------------------------
     e_names = groups_of_terms["E"]
-    e_mat = _demean(np.column_stack([cols[n] for n in e_names]), codes)
+    e_mat = demean_within(np.column_stack([cols[n] for n in e_names]), codes)
     if np.any((e_mat**2).sum(axis=0) <= 1e-20 * max(1.0, float(np.abs(e_mat).max(initial=0)))):
         flat = [labels[n] for n, s in zip(e_names, (e_mat**2).sum(axis=0), strict=True)
                 if s <= 1e-20]
@@ -410,7 +426,7 @@ def prepare(
         if pf.shape[1] == 0:
             tried[kind] = 0.0
             continue
-        left = _left_after(e_mat, _demean(pf.to_numpy(), codes))
+        left = _left_after(e_mat, demean_within(pf.to_numpy(), codes))
         tried[kind] = float(left.min())
         if left.min() > 1e-6:
             chosen, period_frame, what = kind, pf, desc
@@ -442,7 +458,7 @@ def prepare(
         )
     if chosen is not None:
         notes.append(_ESTIMAND[chosen].format(what=what))
-        left = _left_after(e_mat, _demean(period_frame.to_numpy(), codes)).min()
+        left = tried[chosen]  # share of the exposure's variation calendar time leaves
         if left < _WEAK:
             notes.append(
                 f"Calendar time explains {100 * (1 - left):.0f}% of the exposure's "
@@ -455,7 +471,7 @@ def prepare(
     # ---- collinearity screening ------------------------------------------------------------
     order = e_names + groups_of_terms["B"] + list(period_frame.columns) + groups_of_terms["C"]
     mat = np.column_stack([cols[n] for n in order])
-    mat = _demean(mat, codes) if absorb else mat - mat.mean(axis=0)
+    mat = demean_within(mat, codes) if absorb else mat - mat.mean(axis=0)
     left = _screen(mat)
     kept = [n for n, s in zip(order, left, strict=True) if s > 0]
     dropped = [n for n, s in zip(order, left, strict=True) if s <= 0]

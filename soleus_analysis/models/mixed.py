@@ -27,7 +27,7 @@ from soleus_analysis.models.reml import (
     theta_of,
 )
 from soleus_analysis.models.result import effect_row, wald_columns
-from soleus_analysis.models.robust import ClusterRobust
+from soleus_analysis.models.robust import ClusterRobust, RandomEffectsPhi
 
 __all__ = ["DEFAULT_METHODS", "INFERENCE_METHODS", "MixedResult", "fit_mixed"]
 
@@ -866,13 +866,7 @@ def _mixed_cr2(
 ) -> ClusterRobust:
     """CR2 of a mixed model: working covariance ``V_j = sigma^2 (I + Z_j Psi Z_j')``."""
     codes = pd.factorize(pd.Series(groups), sort=True)[0]
-    order = np.argsort(codes, kind="stable")
-    bounds = np.flatnonzero(np.r_[True, codes[order][1:] != codes[order][:-1], True])
-    phi = []
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-        zj = z[order[lo:hi]]
-        phi.append(scale * (np.eye(hi - lo) + zj @ psi @ zj.T))
-    return ClusterRobust(x, resid, codes, phi=phi)
+    return ClusterRobust(x, resid, codes, phi=RandomEffectsPhi(z, psi, scale))
 
 
 def _why(attempt: _Attempt) -> str:

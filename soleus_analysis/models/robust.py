@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["ClusterRobust", "WildResult", "webb_weights"]
+__all__ = ["ClusterRobust", "RandomEffectsPhi", "WildResult", "webb_weights"]
 
 _EIG_TOL = 1e-12  # relative eigenvalue below which an inverse square root treats it as 0
 _CHUNK_ELEMENTS = 4_000_000  # padded per-cluster arrays are built in chunks of this many floats
@@ -55,6 +55,36 @@ def _inv_sqrt_psd(mats: np.ndarray) -> np.ndarray:
     keep = vals > _EIG_TOL * np.maximum(top, 1e-300)
     inv = np.where(keep, 1.0 / np.sqrt(np.where(keep, vals, 1.0)), 0.0)
     return np.einsum("gij,gj,gkj->gik", vecs, inv, vecs)
+
+
+@dataclass(frozen=True)
+class RandomEffectsPhi:
+    """The working covariance of a mixed model, ``Phi_j = scale (I + Z_j Psi Z_j')``.
+
+    Given to :class:`ClusterRobust` as ``phi`` instead of one matrix per cluster: every power of
+    ``Phi_j`` then comes from the rank-q eigen decomposition of ``Z_j Psi Z_j'`` (thin SVD of
+    ``Z_j R``, ``Psi = R R'``), so no per-cluster Cholesky factor or solve is needed. With a
+    symmetric root ``D_j = Phi_j^{1/2}`` the CR2 adjustment is the same as with the Cholesky
+    factor (``A_j`` does not depend on which square root is used).
+
+    Parameters
+    ----------
+    z : numpy.ndarray
+        Random-effects design, n x q, rows in the order of ``x``.
+    psi : numpy.ndarray
+        q x q random-effects covariance relative to ``scale`` (positive semi-definite).
+    scale : float
+        Residual variance ``sigma^2``.
+    """
+
+    z: np.ndarray
+    psi: np.ndarray
+    scale: float
+
+    def root(self) -> np.ndarray:
+        """``R`` with ``Psi = R R'`` (eigen decomposition; tolerates a singular ``Psi``)."""
+        vals, vecs = np.linalg.eigh((np.asarray(self.psi) + np.asarray(self.psi).T) / 2)
+        return vecs * np.sqrt(np.clip(vals, 0.0, None))
 
 
 @dataclass(frozen=True)
@@ -91,9 +121,10 @@ class ClusterRobust:
         Residuals ``y - X b`` (length n).
     cluster : array_like
         Cluster label of every row.
-    phi : list of numpy.ndarray, optional
+    phi : list of numpy.ndarray or RandomEffectsPhi, optional
         Working covariance of each cluster's rows (in the order of ``numpy.unique(cluster)`` and,
-        within a cluster, in row order); None: the identity (OLS).
+        within a cluster, in row order), or a mixed model's (:class:`RandomEffectsPhi`, the fast
+        path); None: the identity (OLS).
     absorbed : bool, default False
         ``x`` and ``resid`` are centred within clusters (cluster fixed effects absorbed); only
         with ``phi=None``.
@@ -121,7 +152,7 @@ class ClusterRobust:
     x: np.ndarray
     resid: np.ndarray
     cluster: np.ndarray
-    phi: list | None = None
+    phi: list | RandomEffectsPhi | None = None
     absorbed: bool = False
     vcov: np.ndarray = field(init=False, repr=False)
     bread: np.ndarray = field(init=False, repr=False)
@@ -143,8 +174,12 @@ class ClusterRobust:
         if self.absorbed and self.phi is not None:
             raise ValueError("absorbed=True needs phi=None (cluster fixed effects in OLS)")
         # W_j X_j and M
+        self._zr = None
         if self.phi is None:
             wx = x
+        elif isinstance(self.phi, RandomEffectsPhi):
+            self._zr = np.asarray(self.phi.z, dtype=float)[order] @ self.phi.root()
+            wx = self._re_solve(x, starts)
         else:
             wx = np.empty_like(x)
             for j in range(n_g):
@@ -174,6 +209,16 @@ class ClusterRobust:
         idx = np.where(real, idx, 0)
         xs = np.where(real[:, :, None], x[idx], 0.0)  # k x nmax x p
         wxs = np.where(real[:, :, None], wx[idx], 0.0)
+        if self._zr is not None:
+            ts, pts = self._re_adjusted(idx, real, xs, bread)
+        else:
+            ts, pts = self._dense_adjusted(lo, k, sizes, nmax, real, xs, wxs, bread)
+        rows = idx[real]
+        t_mat[rows] = ts[real]
+        phi_t[rows] = pts[real]
+
+    def _dense_adjusted(self, lo, k, sizes, nmax, real, xs, wxs, bread):
+        """``A_j W_j X_j`` and ``Phi_j A_j W_j X_j`` from the per-cluster matrices."""
         eye = np.broadcast_to(np.eye(nmax), (k, nmax, nmax))
         if self.phi is None:
             phi = eye.copy()
@@ -195,10 +240,50 @@ class ClusterRobust:
             b = d @ omega @ lower
             a = lower @ _inv_sqrt_psd(b) @ d
         ts = a @ wxs  # k x nmax x p
-        pts = phi @ ts
-        rows = idx[real]
-        t_mat[rows] = ts[real]
-        phi_t[rows] = pts[real]
+        return ts, phi @ ts
+
+    def _re_solve(self, x: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """``Phi_j^-1 X_j`` for every cluster by Woodbury's identity (rows sorted by cluster):
+        ``Phi^-1 = (I - Z R M^-1 R' Z') / scale`` with ``M = I + R' Z'Z R``."""
+        zr, q = self._zr, self._zr.shape[1]
+        codes = self._codes
+        m = np.add.reduceat(zr[:, :, None] * zr[:, None, :], starts, axis=0) + np.eye(q)
+        zrx = np.stack([np.add.reduceat(zr[:, [j]] * x, starts, axis=0) for j in range(q)],
+                       axis=1)
+        c = np.linalg.solve(m, zrx)  # g x q x p
+        out = x.copy()
+        for j in range(q):
+            out -= zr[:, [j]] * c[codes, j, :]
+        return out / self.phi.scale
+
+    def _re_adjusted(self, idx, real, xs, bread):
+        """``A_j W_j X_j`` and ``Phi_j A_j W_j X_j`` for a mixed model's working covariance.
+
+        With ``P = Phi^{1/2}``: ``B = P Omega P = Phi^2 - (P X) M (P X)'`` and
+        ``A W X = P B^{-1/2} P^{-1} X``; powers of ``Phi`` come from the thin SVD of ``Z R``.
+        """
+        scale = float(self.phi.scale)
+        zrs = np.where(real[:, :, None], self._zr[idx], 0.0)  # k x nmax x q
+        u, sv, _ = np.linalg.svd(zrs, full_matrices=False)
+        lam = sv**2
+        ut = np.swapaxes(u, 1, 2)
+
+        def power(a: float, mats: np.ndarray) -> np.ndarray:
+            """``Phi^a @ mats`` (padded rows: ``scale^a`` times the identity)."""
+            coef = (1.0 + lam) ** a - 1.0
+            return scale**a * (mats + u @ (coef[:, :, None] * (ut @ mats)))
+
+        nmax = xs.shape[1]
+        px = power(0.5, xs)
+        phi2 = power(2.0, np.broadcast_to(np.eye(nmax), (xs.shape[0], nmax, nmax)))
+        b = phi2 - (px @ bread) @ np.swapaxes(px, 1, 2)
+        vals, vecs = np.linalg.eigh(b)
+        top = np.max(np.abs(vals), axis=-1, keepdims=True)
+        keep = vals > _EIG_TOL * np.maximum(top, 1e-300)
+        inv = np.where(keep, 1.0 / np.sqrt(np.where(keep, vals, 1.0)), 0.0)
+        y = power(-0.5, xs)
+        ts = power(0.5, vecs @ (inv[:, :, None] * (np.swapaxes(vecs, 1, 2) @ y)))
+        return ts, power(1.0, ts)
 
     # ----------------------------------------------------------------------------------------
     def se(self, c) -> float:

@@ -24,7 +24,13 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from soleus_analysis.models.design import Effects, caught_messages, prepare, serial_note
+from soleus_analysis.models.design import (
+    Effects,
+    caught_messages,
+    demean_within,
+    prepare,
+    serial_note,
+)
 from soleus_analysis.models.result import effect_row
 from soleus_analysis.models.robust import ClusterRobust
 from soleus_analysis.models.within_between import (
@@ -187,8 +193,8 @@ def fit_gee(
     x = design.matrix(intercept=not within_only)
     names = (["Intercept"] if not within_only else []) + list(design.terms)
     if within_only:
-        y = _demean(y, codes)
-        x = _demean(x, codes)
+        y = demean_within(y, codes)
+        x = demean_within(x, codes)
     order = np.lexsort((design.time_index, codes))
     y, x, codes_o, t_o = y[order], x[order], codes[order], design.time_index[order]
     structure = {
@@ -283,13 +289,6 @@ def fit_gee(
     )
 
 
-def _demean(a: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    counts = np.bincount(codes)
-    sums = np.zeros((counts.size,) + a.shape[1:])
-    np.add.at(sums, codes, a)
-    return a - (sums / counts.reshape((-1,) + (1,) * (a.ndim - 1)))[codes]
-
-
 def fit_fixed_effects(
     data: pd.DataFrame,
     *,
@@ -352,8 +351,8 @@ def fit_fixed_effects(
             "for missing values."
         )
     names = list(design.terms)
-    x_dm = _demean(design.matrix(intercept=False), codes)
-    y_dm = _demean(frame["y"].to_numpy(dtype=float), codes)
+    x_dm = demean_within(design.matrix(intercept=False), codes)
+    y_dm = demean_within(frame["y"].to_numpy(dtype=float), codes)
     params = np.linalg.lstsq(x_dm, y_dm, rcond=None)[0]
     resid = y_dm - x_dm @ params
     cr = ClusterRobust(x_dm, resid, codes, absorbed=True)
