@@ -1,11 +1,15 @@
 """Linear mixed models with internal standardisation and honest convergence handling.
 
-:func:`fit_mixed` wraps :class:`statsmodels.regression.mixed_linear_model.MixedLM`. It builds the
-fixed-effects design ``X`` and the random-effects design ``Z`` from the formulas, standardises
-their columns and the outcome, fits on that scale, and transforms every reported quantity back to
-the original units exactly (see *Notes* of :func:`fit_mixed`). Standardising is not cosmetic: on
-raw-scale predictors statsmodels' random-slope fit of 500 athletes x 52 weeks stopped unconverged
-with a wrong standard error, while the same model on standardised predictors converged.
+:func:`fit_mixed` builds the fixed-effects design ``X`` and the random-effects design ``Z`` from
+the formulas (statsmodels' formula engine), standardises their columns and the outcome, fits on
+that scale, and transforms every reported quantity back to the original units exactly (see
+*Notes* of :func:`fit_mixed`). The fit is the vectorised profiled (RE)ML optimum of
+:mod:`soleus_analysis.models.reml` once Newton's method has located it; statsmodels'
+:class:`~statsmodels.regression.mixed_linear_model.MixedLM` optimisers are the fallback when it
+has not, and ``raw`` is statsmodels' result at the reported optimum. Standardising is not
+cosmetic: on raw-scale predictors statsmodels' random-slope fit of 500 athletes x 52 weeks
+stopped unconverged with a wrong standard error, while the same model on standardised
+predictors converged.
 """
 
 from __future__ import annotations
@@ -128,7 +132,8 @@ class MixedResult:
     residual_sd : float
         Residual standard deviation, outcome units.
     converged : bool
-        True if the optimiser reported convergence and the Hessian was positive definite.
+        True if Newton's method located the profiled optimum (positive definite Hessian), or
+        statsmodels reported convergence with a positive definite Hessian.
     n_obs, n_athletes : int
         Observations and groups used (after dropping rows with missing values); ``n_groups`` is
         a deprecated alias of ``n_athletes``.
@@ -138,7 +143,8 @@ class MixedResult:
     method : str
         ``"REML"`` or ``"ML"``.
     optimizer : str
-        The optimiser whose fit is reported.
+        The optimiser whose fit is reported: ``PROFILED_OPTIMIZER`` (the vectorised profiled
+        optimum, located by Newton's method) or statsmodels' method name(s).
     re_structure : str
         ``"full"`` (as requested), ``"uncorrelated"`` or ``"intercept"`` (simplified because the
         requested structure did not converge; see ``notes``).
@@ -154,7 +160,9 @@ class MixedResult:
         The internal standardisation: ``design`` (``"fixed"``, ``"random"``, ``"outcome"``),
         ``column``, ``centre``, ``scale``.
     raw : statsmodels MixedLMResults
-        The statsmodels result of the fit **on the standardised scale** (see ``scaling``).
+        The statsmodels result **on the standardised scale** (see ``scaling``); when the
+        profiled optimum is reported, statsmodels is fitted from it the first time ``raw`` is
+        read.
     """
 
     table: pd.DataFrame
@@ -379,10 +387,11 @@ def fit_mixed(
     level : float, default 0.95
         Confidence level of the Wald intervals.
     methods : sequence of str
-        Optimisers tried in turn until one converges (``"lbfgs"``, ``"bfgs"``, ``"powell"``,
-        ``"nm"``, ``"cg"``). They start from a fast vectorised profiled-REML optimum (which
-        also detects singular fits); a fit is accepted only if statsmodels reports convergence,
-        the Hessian is positive definite and the log-likelihood is not below that optimum.
+        statsmodels optimisers tried in turn (``"lbfgs"``, ``"bfgs"``, ``"powell"``, ``"nm"``,
+        ``"cg"``) when the vectorised profiled optimum is not accepted (Newton's method did not
+        locate it, or ``standardise=False``). They start from that optimum; a fit is accepted
+        only if statsmodels reports convergence, the Hessian is positive definite and the
+        log-likelihood is not below the profiled one.
     simplify : bool, default True
         If no optimiser converges, fit uncorrelated random effects, then a random intercept only,
         and say so in ``re_structure`` and ``notes``.
