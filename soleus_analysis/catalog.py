@@ -91,7 +91,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from soleus_analysis import _runlength
+from soleus_analysis import runlength
 from soleus_analysis.errors import InputError
 from soleus_analysis.textfile import read_text_table
 
@@ -590,7 +590,7 @@ def resolve_catalog(catalog: ExerciseCatalog | str | PathLike[str] | None) -> Ex
 
 def catalog_index(names: pd.Series, catalog: ExerciseCatalog) -> np.ndarray:
     """Row of ``catalog.exercises`` per name (-1 if unmapped); each distinct name resolved once."""
-    codes, uniques = _runlength.factorize(names, use_na_sentinel=True)
+    codes, uniques = runlength.factorize(names, use_na_sentinel=True)
     position = {name: k for k, name in enumerate(catalog.exercises["exercise"])}
     resolved = catalog._resolve_many(list(uniques))
     lookup = np.array(
