@@ -44,10 +44,10 @@ import pandas as pd
 from soleus_analysis import runlength
 from soleus_analysis.catalog import (
     ExerciseCatalog,
-    _take_text,
-    _take_values,
     catalog_index,
     resolve_catalog,
+    take_text,
+    take_values,
 )
 from soleus_analysis.errors import InputError
 from soleus_analysis.timeutils import local_dates, row_zones
@@ -177,15 +177,15 @@ def soleus_dose(
         "date": parts.date,
         "week_start": (parts.week * _US_PER_DAY).view("datetime64[us]"),
         "exercise_raw": sets["exercise_raw"],
-        "exercise": _take_text(table["exercise"], index),
+        "exercise": take_text(table["exercise"], index),
         "mapped": mapped,
         "is_training": pd.arrays.BooleanArray(
-            _take_values(table["is_training"].astype(float), index, 0.0) > 0, ~mapped
+            take_values(table["is_training"].astype(float), index, 0.0) > 0, ~mapped
         ),
         "plantar_flexor": pd.arrays.BooleanArray(
-            _take_values(table["plantar_flexor"].astype(float), index, 0.0) > 0, ~mapped
+            take_values(table["plantar_flexor"].astype(float), index, 0.0) > 0, ~mapped
         ),
-        "knee_position": _take_text(table["knee_position"], index),
+        "knee_position": take_text(table["knee_position"], index),
         "soleus_share": parts.share,
         "body_mass_share": parts.body_share,
         "set_type": sets["set_type"],
