@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from soleus_analysis.simulation.cohort import EXERCISE_NAMES
-from soleus_analysis.simulation.writers._text import LB_IN_KG
+from soleus_analysis.simulation.writers.text import LB_IN_KG
 
 __all__ = ["DUPLICATE_RATE", "KINDS", "Planted", "mark_rows", "plant"]
 
