@@ -77,7 +77,9 @@ def _scan(source: str, name: str, is_package: bool, modules) -> list[tuple[str, 
             for a in node.names:
                 if a.name.split(".")[0] == "soleus_analysis":
                     found.append((a.name, None))
-                    aliases[a.asname or "soleus_analysis"] = a.name if a.asname else "soleus_analysis"
+                    # "import soleus_analysis.a" binds soleus_analysis; "... as x" binds x to .a
+                    local = a.asname or "soleus_analysis"
+                    aliases[local] = a.name if a.asname else "soleus_analysis"
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
