@@ -235,3 +235,19 @@ def test_the_build_modules_import_downwards_only():
             else:  # outside the build: a lower layer, never the package face or the CLI
                 assert target not in ("soleus_analysis", "soleus_analysis.cli"), module
                 assert not target.startswith(("soleus_analysis.report", "soleus_analysis.plots"))
+
+
+def test_no_benchmark_imports_another():
+    # Shared helpers live in benchmarks/_common.py and benchmarks/_data.py.
+    benchmarks = PACKAGE.parent / "benchmarks"
+    for path in sorted(benchmarks.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = ".".join(filter(None, ["benchmarks" if node.level else "", node.module]))
+                names = [base, *(f"{base}.{a.name}" for a in node.names)]
+            else:
+                continue
+            others = [n for n in names if n.startswith("benchmarks.bench_")]
+            assert others == [], f"{path.name} imports {others}"
