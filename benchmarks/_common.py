@@ -1,5 +1,8 @@
 """Shared helpers for the benchmarks: machine description, timing, peak memory of a child process.
 
+:func:`run_child` runs one build of a raw folder in a fresh interpreter (``bench_build``,
+``bench_dask``).
+
 Benchmarks print figures and ratios against a baseline measured in the same run; the machines are
 shared and noisy, so ratios are what the goals are stated in.
 """
@@ -12,10 +15,14 @@ import multiprocessing as mp
 import os
 import platform
 import resource
+import shutil
 import statistics
+import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 
@@ -202,3 +209,147 @@ def emit(
             record = {"name": name, "rows": rows, "notes": notes, "goals": goals or []}
             f.write(json.dumps(record, default=str) + "\n")
     sys.stdout.flush()
+
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Environment of every build run by :func:`run_child`.
+BUILD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+#: Sort keys of each table (the polars peer sorts on them).
+_KEYS = {
+    "athletes": ["athlete_id"],
+    "strength_sets": ["athlete_id", "session_start", "exercise_raw", "set_index"],
+    "runs": ["athlete_id", "start"],
+    "sessions": ["athlete_id", "start", "activity"],
+    "wellness": ["athlete_id", "date"],
+}
+
+_CHILD = r"""
+import json, sys, time
+method, raw, out = sys.argv[1:4]
+start = time.perf_counter()
+if method in ("pandas", "dask"):
+    import soleus_analysis as sol
+    from soleus_analysis.build import pandas_engine
+    imported = time.perf_counter()
+    steps = {}
+    if method == "pandas":
+        for name in ("read", "validate", "panel"):
+            original = getattr(pandas_engine.PandasEngine, name)
+            def timed(self, *a, _f=original, _n=name, **k):
+                t = time.perf_counter(); r = _f(self, *a, **k)
+                steps[_n] = time.perf_counter() - t
+                return r
+            setattr(pandas_engine.PandasEngine, name, timed)
+    if __name__ == "__main__":
+        report = sol.build(raw, out, engine=method)
+        done = time.perf_counter()
+        if steps:
+            steps["write and report"] = (done - imported) - sum(steps.values())
+        print("RESULT " + json.dumps({
+            "import": imported - start, "build": done - imported, "steps": steps,
+            "rows": int(report.tables["rows_read"].sum()),
+            "partitions": report.parameters.get("partitions"),
+            "rejected": report.rows_rejected}), flush=True)
+elif method == "floor":
+    import pandas as pd
+    from pathlib import Path
+    imported = time.perf_counter()
+    rows = sum(len(pd.read_parquet(p)) for p in sorted(Path(raw).rglob("*.parquet")))
+    print("RESULT " + json.dumps({"import": imported - start,
+                                  "build": time.perf_counter() - imported, "rows": rows}))
+elif method == "polars":
+    import polars as pl
+    from pathlib import Path
+    keys = json.loads(sys.argv[4])
+    imported = time.perf_counter()
+    rows = 0
+    Path(out).mkdir(parents=True, exist_ok=True)
+    for table, by in keys.items():
+        files = sorted(Path(raw).glob(f"{table}/*.parquet"))
+        files = files or sorted(Path(raw).glob(f"{table}.parquet"))
+        if not files:
+            continue
+        frame = pl.concat([pl.read_parquet(f) for f in files], how="diagonal_relaxed")
+        rows += frame.height
+        frame.sort(by, maintain_order=True, nulls_last=True).write_parquet(f"{out}/{table}.parquet")
+    print("RESULT " + json.dumps({"import": imported - start,
+                                  "build": time.perf_counter() - imported, "rows": rows}))
+"""
+
+
+def _tree_rss(pid: int) -> float:
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total / 2**20
+
+
+def run_child(
+    method: str,
+    raw: Path,
+    out: Path,
+    *,
+    limit_gb: float | None = None,
+    env: dict | None = None,
+) -> dict:
+    """One build method (``pandas``, ``dask``, ``floor``, ``polars``) in a fresh interpreter.
+
+    Returns its result, CPU time and peak memory (process tree).
+
+    ``limit_gb`` sets an address-space limit (``RLIMIT_AS``) on the child, which the processes
+    it starts inherit (each of them).
+    """
+    shutil.rmtree(out, ignore_errors=True)
+    env = {**os.environ, **BUILD_ENV, **(env or {})}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+
+    def limited() -> None:
+        if limit_gb:
+            limit = int(limit_gb * 2**30)
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, method, str(raw), str(out), json.dumps(_KEYS)],
+        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=limited,
+    )
+    peak = [0.0]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            peak[0] = max(peak[0], _tree_rss(proc.pid))
+            stop.wait(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = proc.communicate()
+    stop.set()
+    sampler.join()
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    lines = [ln for ln in stdout.splitlines() if ln.startswith("RESULT ")]
+    if proc.returncode != 0 or not lines:
+        tail = (stderr.strip().splitlines() or ["no output"])[-1]
+        return {"ok": False, "error": f"exit {proc.returncode}: {tail[:200]}", "wall": wall}
+    result = json.loads(lines[-1][7:])
+    result.update(
+        ok=True,
+        wall=wall,
+        cpu=(after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+        peak_mb=peak[0],
+    )
+    shutil.rmtree(out, ignore_errors=True)
+    return result

@@ -24,13 +24,19 @@ rejected; every other row valid.
 The frames are cached as Parquet files in the system's temporary folder (keyed by the arguments),
 so the several child processes of one benchmark read the same data in about a second instead of
 simulating it again.
+
+:func:`make_raw` makes a raw folder of whole replicated cohorts (every table, one Parquet part
+per table and copy) for the builds of ``bench_build`` and ``bench_dask``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -173,3 +179,60 @@ def simulated_sets(
     for t, f in zip(tmp, files, strict=True):
         os.replace(t, f)
     return sets, athletes, planted
+
+
+#: The cohort :func:`make_raw` replicates (``sol.simulate_cohort`` arguments).
+RAW_BASE = {"n_athletes": 400, "n_weeks": 52, "rng": 42, "start": "2024-01-01"}
+RAW_BAD_SHARE = 0.0005  # per kind: negative reps, and duplicates of the copy before
+
+
+def raw_cache() -> Path:
+    """Where :func:`make_raw` keeps its data (in ``$SOLEUS_BENCH_CACHE`` or the temp folder)."""
+    folder = Path(os.environ.get("SOLEUS_BENCH_CACHE", tempfile.gettempdir())) / "soleus-bench-dask"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def make_raw(copies: int) -> tuple[Path, dict]:
+    """A raw folder of ``copies`` replicated cohorts (cached); returns it and what was planted.
+
+    One copy at a time is made and written, so the generator's memory does not grow with size.
+    """
+    import soleus_analysis as sol
+
+    root = raw_cache() / f"raw-{copies}-{RAW_BASE['rng']}"
+    info_path = root.with_name(root.name + ".json")  # beside the raw folder: not an input
+    if (root / "planted.json").exists():  # where an earlier version kept it
+        (root / "planted.json").rename(info_path)
+    if info_path.exists():
+        return root, dict(json.loads(info_path.read_text()), cached=True)
+    start = time.perf_counter()
+    shutil.rmtree(root, ignore_errors=True)
+    base = sol.simulate_cohort(
+        RAW_BASE["n_athletes"], RAW_BASE["n_weeks"], rng=RAW_BASE["rng"], start=RAW_BASE["start"]
+    ).tables()
+    gen = np.random.default_rng(RAW_BASE["rng"])
+    n_sets = len(base["strength_sets"])
+    k = int(round(RAW_BAD_SHARE * n_sets))
+    athletes, planted, rows = [], 0, {t: 0 for t in base if t != "athletes"}
+    previous = None
+    for r in range(copies):
+        copy = sol.replicate_tables(base, r)
+        athletes.append(copy.pop("athletes"))
+        sets = copy["strength_sets"]
+        if previous is not None:
+            bad = gen.choice(n_sets, k, replace=False)
+            sets.loc[bad, "reps"] = -sets.loc[bad, "reps"].fillna(10.0).abs().clip(lower=1.0)
+            again = previous.iloc[np.sort(gen.choice(n_sets, k, replace=False))]
+            copy["strength_sets"] = pd.concat([sets, again], ignore_index=True)
+            planted += 2 * k
+        previous = copy["strength_sets"].iloc[:n_sets]
+        for name, frame in copy.items():
+            (root / name).mkdir(parents=True, exist_ok=True)
+            frame.to_parquet(root / name / f"part-{r:05d}.parquet", index=False)
+            rows[name] += len(frame)
+    pd.concat(athletes, ignore_index=True).to_parquet(root / "athletes.parquet", index=False)
+    info = {"copies": copies, "planted": planted, "rows": rows,
+            "seconds": time.perf_counter() - start}
+    info_path.write_text(json.dumps(info))
+    return root, dict(info, cached=False)

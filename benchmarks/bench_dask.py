@@ -18,7 +18,7 @@ Each build runs in a fresh interpreter (the settings below are read at start-up)
 ``OPENBLAS_NUM_THREADS=1``: glibc reserves 64 MB of address space per thread arena and pyarrow's
 mimalloc 1 GiB at import, which an address-space limit counts although little of it is used.
 The Dask engine's worker processes inherit the limit (each of them); peak RSS is the largest sum
-of the resident sizes of the build's processes (``benchmarks.bench_build.run_child``).
+of the resident sizes of the build's processes (``benchmarks._common.run_child``).
 
 Input data is made once per size and kept in ``$SOLEUS_BENCH_CACHE`` (the temporary folder by
 default; about 3 s and 25 MB per copy of 300,000 sets); the time it took is printed.
@@ -30,86 +30,23 @@ Usage: python -m benchmarks.bench_dask [--sets 1200000 10000000 50000000] [--pan
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import os
-import shutil
 import sys
-import tempfile
-import time
 from pathlib import Path
-
-import numpy as np
 
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import emit
+from benchmarks._common import emit, run_child
+from benchmarks._data import RAW_BASE, make_raw, raw_cache
 
-BASE = {"n_athletes": 400, "n_weeks": 52, "rng": 42, "start": "2024-01-01"}
 ENV = {"MALLOC_ARENA_MAX": "2", "ARROW_DEFAULT_MEMORY_POOL": "system", "OPENBLAS_NUM_THREADS": "1",
        "OMP_NUM_THREADS": "1"}
-BAD_SHARE = 0.0005  # per kind: negative reps, and duplicates of the copy before
-
-
-def _cache() -> Path:
-    folder = Path(os.environ.get("SOLEUS_BENCH_CACHE", tempfile.gettempdir())) / "soleus-bench-dask"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def make_raw(copies: int) -> tuple[Path, dict]:
-    """A raw folder of ``copies`` replicated cohorts (cached); returns it and what was planted.
-
-    One copy at a time is made and written, so the generator's memory does not grow with size.
-    """
-    import pandas as pd
-
-    import soleus_analysis as sol
-
-    root = _cache() / f"raw-{copies}-{BASE['rng']}"
-    info_path = root.with_name(root.name + ".json")  # beside the raw folder: not an input
-    if (root / "planted.json").exists():  # where an earlier version kept it
-        (root / "planted.json").rename(info_path)
-    if info_path.exists():
-        return root, dict(json.loads(info_path.read_text()), cached=True)
-    start = time.perf_counter()
-    shutil.rmtree(root, ignore_errors=True)
-    base = sol.simulate_cohort(
-        BASE["n_athletes"], BASE["n_weeks"], rng=BASE["rng"], start=BASE["start"]
-    ).tables()
-    gen = np.random.default_rng(BASE["rng"])
-    n_sets = len(base["strength_sets"])
-    k = int(round(BAD_SHARE * n_sets))
-    athletes, planted, rows = [], 0, {t: 0 for t in base if t != "athletes"}
-    previous = None
-    for r in range(copies):
-        copy = sol.replicate_tables(base, r)
-        athletes.append(copy.pop("athletes"))
-        sets = copy["strength_sets"]
-        if previous is not None:
-            bad = gen.choice(n_sets, k, replace=False)
-            sets.loc[bad, "reps"] = -sets.loc[bad, "reps"].fillna(10.0).abs().clip(lower=1.0)
-            again = previous.iloc[np.sort(gen.choice(n_sets, k, replace=False))]
-            copy["strength_sets"] = pd.concat([sets, again], ignore_index=True)
-            planted += 2 * k
-        previous = copy["strength_sets"].iloc[:n_sets]
-        for name, frame in copy.items():
-            (root / name).mkdir(parents=True, exist_ok=True)
-            frame.to_parquet(root / name / f"part-{r:05d}.parquet", index=False)
-            rows[name] += len(frame)
-    pd.concat(athletes, ignore_index=True).to_parquet(root / "athletes.parquet", index=False)
-    info = {"copies": copies, "planted": planted, "rows": rows,
-            "seconds": time.perf_counter() - start}
-    info_path.write_text(json.dumps(info))
-    return root, dict(info, cached=False)
 
 
 def run_build(engine: str, raw: Path, limit_gb: float) -> dict:
     """One build in a fresh interpreter under the address-space limit (see the docstring)."""
-    from benchmarks.bench_build import run_child
-
-    out = _cache() / f"out-{engine}-{raw.name}"
+    out = raw_cache() / f"out-{engine}-{raw.name}"
     result = run_child(engine, raw, out, limit_gb=limit_gb, env=ENV)
     if result["ok"]:
         result["seconds"] = result["import"] + result["build"]
@@ -134,7 +71,8 @@ def main() -> None:
 
     per_copy = len(
         sol.simulate_cohort(
-            BASE["n_athletes"], BASE["n_weeks"], rng=BASE["rng"], start=BASE["start"]
+            RAW_BASE["n_athletes"], RAW_BASE["n_weeks"], rng=RAW_BASE["rng"],
+            start=RAW_BASE["start"],
         ).strength_sets
     )
     runs = sorted({("dask", s) for s in args.sets} | {("pandas", s) for s in args.pandas_sets},

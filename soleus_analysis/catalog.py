@@ -91,7 +91,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from soleus_analysis import _runlength
+from soleus_analysis import runlength
 from soleus_analysis.errors import InputError
 from soleus_analysis.textfile import read_text_table
 
@@ -104,6 +104,8 @@ __all__ = [
     "load_catalog",
     "normalize_name",
     "suggest_exercise",
+    "take_text",
+    "take_values",
     "unmapped",
 ]
 
@@ -590,7 +592,7 @@ def resolve_catalog(catalog: ExerciseCatalog | str | PathLike[str] | None) -> Ex
 
 def catalog_index(names: pd.Series, catalog: ExerciseCatalog) -> np.ndarray:
     """Row of ``catalog.exercises`` per name (-1 if unmapped); each distinct name resolved once."""
-    codes, uniques = _runlength.factorize(names, use_na_sentinel=True)
+    codes, uniques = runlength.factorize(names, use_na_sentinel=True)
     position = {name: k for k, name in enumerate(catalog.exercises["exercise"])}
     resolved = catalog._resolve_many(list(uniques))
     lookup = np.array(
@@ -599,12 +601,14 @@ def catalog_index(names: pd.Series, catalog: ExerciseCatalog) -> np.ndarray:
     return lookup[codes]  # code -1 (missing name) picks the trailing -1
 
 
-def _take_values(column: pd.Series, index: np.ndarray, missing) -> np.ndarray:
+def take_values(column: pd.Series, index: np.ndarray, missing) -> np.ndarray:
+    """``column``'s values at the rows ``index`` (see :func:`catalog_index`); -1: ``missing``."""
     values = np.append(column.to_numpy(dtype=object if missing is None else float), [missing])
     return values[np.where(index >= 0, index, len(values) - 1)]
 
 
-def _take_text(column: pd.Series, index: np.ndarray):
+def take_text(column: pd.Series, index: np.ndarray):
+    """``column``'s text at the positions ``index`` as a string array; -1 gives a missing value."""
     return pd.array(column.to_numpy(dtype=object), dtype="str").take(index, allow_fill=True)
 
 
@@ -671,16 +675,16 @@ def classify_exercises(
     index = catalog_index(series, cat)
     table = cat.exercises
     out = pd.DataFrame({"name": series}, index=series.index)
-    out["exercise"] = _take_text(table["exercise"], index)
-    out["knee_position"] = _take_text(table["knee_position"], index)
-    out["soleus_share"] = _take_values(table["soleus_share"], index, np.nan)
-    out["dose_unit"] = _take_text(table["dose_unit"], index)
-    out["is_training"] = pd.array(_take_values(table["is_training"], index, None), dtype="boolean")
+    out["exercise"] = take_text(table["exercise"], index)
+    out["knee_position"] = take_text(table["knee_position"], index)
+    out["soleus_share"] = take_values(table["soleus_share"], index, np.nan)
+    out["dose_unit"] = take_text(table["dose_unit"], index)
+    out["is_training"] = pd.array(take_values(table["is_training"], index, None), dtype="boolean")
     out["mapped"] = index >= 0
     out["plantar_flexor"] = pd.array(
-        _take_values(table["plantar_flexor"], index, None), dtype="boolean"
+        take_values(table["plantar_flexor"], index, None), dtype="boolean"
     )
-    out["body_mass_share"] = _take_values(table["body_mass_share"], index, np.nan)
+    out["body_mass_share"] = take_values(table["body_mass_share"], index, np.nan)
     match = np.where(index >= 0, "alias", "none").astype(object)
     unknown = pd.unique(series[index < 0].dropna())
     guesses = {name: guess_knee_position(name) for name in unknown}

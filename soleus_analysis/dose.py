@@ -41,13 +41,13 @@ from os import PathLike
 import numpy as np
 import pandas as pd
 
-from soleus_analysis import _runlength
+from soleus_analysis import runlength
 from soleus_analysis.catalog import (
     ExerciseCatalog,
-    _take_text,
-    _take_values,
     catalog_index,
     resolve_catalog,
+    take_text,
+    take_values,
 )
 from soleus_analysis.errors import InputError
 from soleus_analysis.timeutils import local_dates, row_zones
@@ -177,15 +177,15 @@ def soleus_dose(
         "date": parts.date,
         "week_start": (parts.week * _US_PER_DAY).view("datetime64[us]"),
         "exercise_raw": sets["exercise_raw"],
-        "exercise": _take_text(table["exercise"], index),
+        "exercise": take_text(table["exercise"], index),
         "mapped": mapped,
         "is_training": pd.arrays.BooleanArray(
-            _take_values(table["is_training"].astype(float), index, 0.0) > 0, ~mapped
+            take_values(table["is_training"].astype(float), index, 0.0) > 0, ~mapped
         ),
         "plantar_flexor": pd.arrays.BooleanArray(
-            _take_values(table["plantar_flexor"].astype(float), index, 0.0) > 0, ~mapped
+            take_values(table["plantar_flexor"].astype(float), index, 0.0) > 0, ~mapped
         ),
-        "knee_position": _take_text(table["knee_position"], index),
+        "knee_position": take_text(table["knee_position"], index),
         "soleus_share": parts.share,
         "body_mass_share": parts.body_share,
         "set_type": sets["set_type"],
@@ -259,7 +259,7 @@ def _set_dose(strength_sets, athletes, catalog, tz) -> _SetDose:
         # A canonical id already in the table (from a reader or the simulator) wins; the catalog
         # classifies the other rows' names.
         ids = pd.Index(cat.exercises["exercise"])
-        codes, uniques = _runlength.factorize(sets["exercise"], use_na_sentinel=True)
+        codes, uniques = runlength.factorize(sets["exercise"], use_na_sentinel=True)
         known = np.append(ids.get_indexer(pd.Index(uniques, dtype=object)), -1)
         index = known[codes]  # code -1 (missing) picks the trailing -1
         rest = index < 0
@@ -270,7 +270,7 @@ def _set_dose(strength_sets, athletes, catalog, tz) -> _SetDose:
     else:
         index = catalog_index(sets["exercise_raw"], cat)
     table = cat.exercises
-    athlete_codes, athlete_ids = _runlength.factorize(sets["athlete_id"], use_na_sentinel=False)
+    athlete_codes, athlete_ids = runlength.factorize(sets["athlete_id"], use_na_sentinel=False)
     mass_by_athlete = _per_athlete(athletes, "body_mass_kg", athlete_ids, np.nan).astype(float)
     date = local_dates(sets["session_start"], row_zones(sets, athletes, tz)).to_numpy()
     days = date.view("int64") // _US_PER_DAY

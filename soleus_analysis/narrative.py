@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from soleus_analysis.readers.folder import _athletes, _setting
+from soleus_analysis.readers.folder import athlete_setting, read_athletes
 from soleus_analysis.simulation.truth import read_truth
 
 __all__ = [
@@ -530,7 +530,7 @@ def read_settings(raw_dir: str | PathLike[str], path: str | PathLike[str]) -> di
     if rel.is_absolute():
         rel = rel.resolve().relative_to(root.resolve())
     athlete = rel.parts[0] if len(rel.parts) > 1 else None
-    table = _athletes(root, None) if root.is_dir() else None
-    setting = (lambda col: _setting(table, athlete, col) if athlete else None)  # noqa: E731
+    table = read_athletes(root, None) if root.is_dir() else None
+    setting = (lambda col: athlete_setting(table, athlete, col) if athlete else None)  # noqa: E731
     return {"athlete_id": athlete, "tz": setting("timezone") or "UTC",
             "weight_unit": setting("weight_unit"), "distance_unit": setting("distance_unit")}

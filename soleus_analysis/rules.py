@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from soleus_analysis import _runlength
+from soleus_analysis import runlength
 
 __all__ = [
     "NEAR_DUPLICATE_WINDOW",
@@ -74,14 +74,14 @@ class _Column:
 
     def __init__(self, values: pd.Series) -> None:
         self._values = values
-        self._text = _runlength._arrow_text(values) is not None
+        self._text = runlength.arrow_text(values) is not None
         self._codes = None if self._text else _int_codes(values)
 
     def changes(self) -> np.ndarray:
         """``out[i]`` is True when row ``i + 1`` differs from row ``i``."""
         if self._codes is not None:
             return self._codes[1:] != self._codes[:-1]
-        return _runlength.changes(self._values)
+        return runlength.changes(self._values)
 
     def codes_at(self, rows: np.ndarray) -> np.ndarray:
         """Integer codes of the rows where ``rows`` (a boolean mask) is True."""

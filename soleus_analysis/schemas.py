@@ -44,6 +44,7 @@ __all__ = [
     "data_dictionary",
     "describe_check",
     "get_schema",
+    "known_zones",
 ]
 
 #: tz-aware UTC timestamp at microsecond resolution (pandas 3 parses at ``us``).
@@ -58,7 +59,8 @@ LOAD_UNITS = ("kg", "lb")
 
 
 @cache
-def _zones() -> frozenset[str]:
+def known_zones() -> frozenset[str]:
+    """The IANA time zone names this system knows, and ``"UTC"``."""
     return frozenset(available_timezones()) | {"UTC"}
 
 
@@ -111,7 +113,7 @@ class _Zoned(pa.DataFrameModel):
         error="must be an IANA time zone name such as Europe/Oslo",
     )
     def valid_timezone(cls, s: pd.Series) -> pd.Series:
-        return s.isin(_zones())
+        return s.isin(known_zones())
 
 
 def _timestamp_checks(column: str) -> type[pa.DataFrameModel]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from soleus_analysis import _runlength
+from soleus_analysis import runlength
 
 __all__ = ["day_number", "local_dates", "row_zones", "week_start"]
 
@@ -122,7 +122,7 @@ def local_dates(utc: pd.Series, timezones: pd.Series | str | None = None) -> pd.
         )
         if len(values) != len(instants):
             raise ValueError(f"{len(values)} time zones for {len(instants)} timestamps")
-        codes, uniques = _runlength.factorize(values, use_na_sentinel=True)
+        codes, uniques = runlength.factorize(values, use_na_sentinel=True)
         names = [str(z) for z in uniques]
         if (codes < 0).any():
             codes = np.where(codes < 0, len(names), codes)

@@ -27,10 +27,10 @@ from soleus_analysis.errors import InputError
 from soleus_analysis.schemas import (
     ROW_RULE_COLUMNS,
     TABLES,
-    _zones,
     canonical_columns,
     describe_check,
     get_schema,
+    known_zones,
 )
 
 __all__ = ["ValidationReport", "validate", "validate_in_order"]
@@ -205,7 +205,7 @@ def _row_zones(frame: pd.DataFrame, typed: dict[str, pd.Series], tz: str) -> pd.
     if "timezone" not in typed:
         return pd.Series(tz, index=frame.index)
     zones = typed["timezone"]
-    return zones.where(zones.isin(_zones()), tz).fillna(tz)
+    return zones.where(zones.isin(known_zones()), tz).fillna(tz)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,8 @@
-"""The build's import graph (docs/architecture.md): no cycle, no private names, one direction."""
+"""The package's import graph (docs/architecture.md): no cycle, no private names, one direction.
+
+Every module under ``soleus_analysis/`` is checked, subpackages included; imports inside
+functions count too.
+"""
 
 import ast
 import functools
@@ -7,6 +11,24 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "soleus_analysis"
+#: The package's layers, from the bottom up (docs/architecture.md): a module imports only modules
+#: of its own layer or a lower one. Keys are top-level modules and subpackages.
+LAYERS = {
+    **dict.fromkeys(
+        ["errors", "textfile", "parsing", "timeutils", "coercion", "runlength", "rules",
+         "plausibility"],
+        1,
+    ),
+    **dict.fromkeys(["schemas", "validation", "catalog"], 2),
+    "readers": 3,
+    **dict.fromkeys(["dose", "loads", "running", "daily", "injuries", "panel"], 4),
+    **dict.fromkeys(["models", "simulation", "claims", "outcomes"], 5),
+    "build": 6,
+    **dict.fromkeys(
+        ["report", "athlete_pages", "plots", "template", "narrative", "evidence"], 7
+    ),
+    **dict.fromkeys(["__init__", "cli"], 8),
+}
 #: The build's modules, from the bottom up (docs/architecture.md, layer 6).
 BUILD_ORDER = [
     "inputs",
@@ -23,13 +45,6 @@ BUILD_ORDER = [
     "run",
     "study",
 ]
-#: Modules whose imports this file checks (the CLI, the build, the report runner and the loads).
-CHECKED = (
-    "soleus_analysis.cli",
-    "soleus_analysis.report",
-    "soleus_analysis.build",
-    "soleus_analysis.loads",
-)
 
 
 def _modules() -> dict[str, Path]:
@@ -44,37 +59,74 @@ def _modules() -> dict[str, Path]:
 MODULES = _modules()
 
 
-@functools.cache
-def _imports(name: str) -> list[tuple[str, str | None]]:
-    """(module imported, name taken from it or None) for every import of the package's modules.
+def _private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
 
-    Imports inside functions count too.
+
+def _scan(source: str, name: str, is_package: bool, modules) -> list[tuple[str, str | None]]:
+    """(module imported, name taken from it or None) for every use of the package's modules.
+
+    Imports inside functions count; so does ``module._name`` where ``module`` was imported as a
+    module of the package (``from soleus_analysis import rules`` then ``rules._x``).
     """
-    path = MODULES[name]
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    package = name if is_package else name.rpartition(".")[0]
+    tree = ast.parse(source)
+    found, aliases = [], {}
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found += [(a.name, None) for a in node.names if a.name.startswith("soleus_analysis")]
+            for a in node.names:
+                if a.name.split(".")[0] == "soleus_analysis":
+                    found.append((a.name, None))
+                    # "import soleus_analysis.a" binds soleus_analysis; "... as x" binds x to .a
+                    local = a.asname or "soleus_analysis"
+                    aliases[local] = a.name if a.asname else "soleus_analysis"
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join(anchor + ([base] if base else []))
-            if not base.startswith("soleus_analysis"):
+            if base.split(".")[0] != "soleus_analysis":
                 continue
             for alias in node.names:
                 sub = f"{base}.{alias.name}"
-                found.append((sub, None) if sub in MODULES else (base, alias.name))
+                if sub in modules:
+                    found.append((sub, None))
+                    aliases[alias.asname or alias.name] = sub
+                else:
+                    found.append((base, alias.name))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and _private(node.attr):
+            chain, value = [], node.value
+            while isinstance(value, ast.Attribute):
+                chain.append(value.attr)
+                value = value.value
+            if isinstance(value, ast.Name) and value.id in aliases:
+                found.append((".".join([aliases[value.id], *reversed(chain)]), node.attr))
     return found
 
 
 @functools.cache
+def _imports(name: str) -> list[tuple[str, str | None]]:
+    path = MODULES[name]
+    return _scan(path.read_text(encoding="utf-8"), name, path.name == "__init__.py", MODULES)
+
+
+def _private_uses(name: str, found) -> list[tuple[str, str | None]]:
+    """What ``name`` takes that is private to another module: a ``_name``, or a ``_module``."""
+    out = []
+    for target, taken in found:
+        own = target == name
+        if taken is not None and _private(taken) and not own:
+            out.append((target, taken))
+        elif any(_private(part) for part in target.split(".")) and not own:
+            out.append((target, taken))
+    return out
+
+
+@functools.cache
 def _edges() -> dict[str, set[str]]:
-    return {
-        m: {t for t, _ in _imports(m) if t in MODULES and t != m and not m.startswith(t + ".")}
-        for m in MODULES
-    }
+    """Module -> the package's modules it imports (a name taken from a package: its __init__)."""
+    return {m: {t for t, _ in _imports(m) if t in MODULES and t != m} for m in MODULES}
 
 
 def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
@@ -108,23 +160,63 @@ def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     return out
 
 
-def test_the_checker_finds_cycles_and_private_names():
+def _layer(module: str) -> int:
+    parts = module.split(".")
+    return LAYERS["__init__" if len(parts) == 1 else parts[1]]
+
+
+def test_the_checker_finds_cycles_private_names_and_layers():
     # The checks below could pass by finding nothing: show that they see what they look for.
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert ("soleus_analysis.build.inputs", "find_inputs") in _imports(
         "soleus_analysis.build.parts"
     )
+    modules = {"soleus_analysis", "soleus_analysis.a", "soleus_analysis._b", "soleus_analysis.p",
+               "soleus_analysis.p.c"}
+    source = """
+from soleus_analysis.a import _name, public
+from soleus_analysis import _b
+import soleus_analysis._b as b2
+from soleus_analysis._b import thing
+from .. import a
+a._attr
+import soleus_analysis.a
+soleus_analysis.a._deep
+def f():
+    from ..a import _inner
+"""
+    found = _scan(source, "soleus_analysis.p.c", False, modules)
+    assert _private_uses("soleus_analysis.p.c", found) == [
+        ("soleus_analysis.a", "_name"),
+        ("soleus_analysis._b", None),
+        ("soleus_analysis._b", None),
+        ("soleus_analysis._b", "thing"),
+        ("soleus_analysis.a", "_inner"),
+        ("soleus_analysis.a", "_attr"),
+        ("soleus_analysis.a", "_deep"),
+    ]
+    own = _scan("from soleus_analysis.p import c\nc._x\n", "soleus_analysis.p.c", False, modules)
+    assert _private_uses("soleus_analysis.p.c", own) == []
+    assert _layer("soleus_analysis") == 8 and _layer("soleus_analysis.build.run") == 6
 
 
-def test_no_import_cycle_goes_through_the_build_the_cli_the_report_runner_or_the_loads():
-    for cycle in _cycles(_edges()):
-        assert not any(m.startswith(CHECKED) for m in cycle), cycle
+def test_every_module_has_a_layer():
+    assert not {m for m in MODULES if m.count(".") >= 1 and m.split(".")[1] not in LAYERS}
 
 
-@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith(CHECKED)))
+def test_there_is_no_import_cycle_in_the_package():
+    assert _cycles(_edges()) == []
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
 def test_no_private_name_is_taken_from_another_module(module):
-    private = [(t, n) for t, n in _imports(module) if n is not None and n.startswith("_")]
-    assert private == []
+    assert _private_uses(module, _imports(module)) == []
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_no_module_imports_a_higher_layer(module):
+    higher = sorted(t for t in _edges()[module] if _layer(t) > _layer(module))
+    assert higher == [], f"{module} (layer {_layer(module)}) imports {higher}"
 
 
 def test_the_cli_imports_only_the_public_api():
@@ -143,3 +235,19 @@ def test_the_build_modules_import_downwards_only():
             else:  # outside the build: a lower layer, never the package face or the CLI
                 assert target not in ("soleus_analysis", "soleus_analysis.cli"), module
                 assert not target.startswith(("soleus_analysis.report", "soleus_analysis.plots"))
+
+
+def test_no_benchmark_imports_another():
+    # Shared helpers live in benchmarks/_common.py and benchmarks/_data.py.
+    benchmarks = PACKAGE.parent / "benchmarks"
+    for path in sorted(benchmarks.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = ".".join(filter(None, ["benchmarks" if node.level else "", node.module]))
+                names = [base, *(f"{base}.{a.name}" for a in node.names)]
+            else:
+                continue
+            others = [n for n in names if n.startswith("benchmarks.bench_")]
+            assert others == [], f"{path.name} imports {others}"

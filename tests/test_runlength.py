@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from soleus_analysis import _runlength
+from soleus_analysis import runlength
 from soleus_analysis.timeutils import local_dates
 
 # Values drawn from a small alphabet with missing cells, repeated in runs (as sets of a session).
@@ -23,7 +23,7 @@ def _expand(runs):
 @settings(max_examples=60, deadline=None)
 def test_factorize_equals_pandas(runs, sentinel, dtype):
     values = pd.Series(_expand(runs), dtype=dtype)
-    codes, uniques = _runlength.factorize(values, use_na_sentinel=sentinel)
+    codes, uniques = runlength.factorize(values, use_na_sentinel=sentinel)
     expected_codes, expected_uniques = pd.factorize(values, use_na_sentinel=sentinel)
     assert codes.tolist() == expected_codes.tolist()
     assert [None if pd.isna(u) else u for u in uniques] == [
@@ -40,11 +40,11 @@ def test_changes_marks_every_boundary(runs):
         (a is None) != (b is None) or (a is not None and b is not None and a != b)
         for a, b in zip(items[1:], items[:-1], strict=True)
     ]
-    assert _runlength.changes(values).tolist() == expected
+    assert runlength.changes(values).tolist() == expected
 
 
 def test_changes_on_integers():
-    assert _runlength.changes(np.array([1, 1, 2, 2, 1])).tolist() == [False, True, False, True]
+    assert runlength.changes(np.array([1, 1, 2, 2, 1])).tolist() == [False, True, False, True]
 
 
 def test_local_dates_in_runs_equal_row_by_row_conversion():

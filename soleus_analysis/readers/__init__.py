@@ -6,8 +6,8 @@ folder reading (``folder``). The entry points are re-exported by :mod:`soleus_an
 :func:`read`, :func:`read_all`, :func:`read_stream`, :func:`read_folder`.
 """
 
-from soleus_analysis.readers._common import ReadResult
 from soleus_analysis.readers.api import read, read_all, read_stream
+from soleus_analysis.readers.common import ReadResult
 from soleus_analysis.readers.detect import SOURCES
 from soleus_analysis.readers.folder import FolderRead, read_folder
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from soleus_analysis.errors import InputError
 from soleus_analysis.readers import fit, gpx, tcx
-from soleus_analysis.readers._common import make_context, read_bytes
+from soleus_analysis.readers.common import make_context, read_bytes
 
 __all__ = ["STREAM_SOURCES", "activity_source", "read_activity_stream", "xml_root"]
 

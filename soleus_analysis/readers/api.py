@@ -20,8 +20,8 @@ from soleus_analysis.readers import (
     strong,
     tcx,
 )
-from soleus_analysis.readers._common import ReadResult, make_context
 from soleus_analysis.readers.activity_files import STREAM_SOURCES, read_activity_stream
+from soleus_analysis.readers.common import ReadResult, make_context
 from soleus_analysis.readers.detect import SOURCES, detect_source
 from soleus_analysis.schemas import TABLES
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from soleus_analysis.errors import InputError, UnknownSourceError
 from soleus_analysis.readers import garmin_csv, hevy, pmsys, strava, strong
-from soleus_analysis.readers._common import read_bytes
 from soleus_analysis.readers.activity_files import xml_root
+from soleus_analysis.readers.common import read_bytes
 from soleus_analysis.readers.fit import is_fit
 from soleus_analysis.readers.generic import canonical_source
 from soleus_analysis.readers.layout import shown_header

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from soleus_analysis.readers import streams
-from soleus_analysis.readers._common import (
+from soleus_analysis.readers.common import (
     ReadContext,
     ReadResult,
     empty_table,
@@ -50,7 +50,7 @@ from soleus_analysis.readers._common import (
     read_bytes,
     result,
 )
-from soleus_analysis.readers._runs import RUN_NOTE, run_row, session_row
+from soleus_analysis.readers.runs import RUN_NOTE, run_row, session_row
 
 __all__ = ["is_fit", "read_fit", "read_fit_stream"]
 

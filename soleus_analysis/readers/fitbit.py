@@ -28,7 +28,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from soleus_analysis.readers._common import (
+from soleus_analysis.readers.common import (
     M_PER_UNIT,
     ReadContext,
     ReadResult,

@@ -43,7 +43,15 @@ from soleus_analysis.readers.log_layout import guess_running_log
 from soleus_analysis.readers.mapping import MAPPING_FILE, ColumnMapping, read_mapping_file
 from soleus_analysis.textfile import read_text_table
 
-__all__ = ["PARALLEL_MIN_FILES", "FolderRead", "not_data", "progress_bar", "read_folder"]
+__all__ = [
+    "PARALLEL_MIN_FILES",
+    "FolderRead",
+    "athlete_setting",
+    "not_data",
+    "progress_bar",
+    "read_athletes",
+    "read_folder",
+]
 
 #: Fewest files to read for ``read_folder`` to use a process pool (forked workers; results are
 #: pickled back). On the demo cohort (154 exports naming 740 activity files, 2 cores, load about
@@ -112,9 +120,10 @@ def not_data(rel: str | PathLike[str]) -> str | None:
     return None
 
 
-def _athletes(
+def read_athletes(
     root: Path, athletes: pd.DataFrame | str | PathLike[str] | None
 ) -> pd.DataFrame | None:
+    """The athletes table: ``athletes`` (a frame or a file), else ``root/athletes.csv`` or None."""
     if athletes is None:
         path = root / "athletes.csv"
         if not path.exists():
@@ -129,7 +138,8 @@ def _athletes(
     return frame
 
 
-def _setting(athletes: pd.DataFrame | None, athlete: str, column: str) -> str | None:
+def athlete_setting(athletes: pd.DataFrame | None, athlete: str, column: str) -> str | None:
+    """``column`` of ``athlete``'s row in the athletes table, stripped; None if absent or blank."""
     if athletes is None or column not in athletes or "athlete_id" not in athletes:
         return None
     match = athletes.loc[athletes["athlete_id"].astype("str") == athlete, column]
@@ -348,7 +358,7 @@ def read_folder(
     base = Path(root)
     if not base.is_dir():
         raise InputError("not a folder", path=base, fix="pass the folder that holds the exports")
-    table = _athletes(base, athletes)
+    table = read_athletes(base, athletes)
     if mappings is None:
         mappings = read_mapping_file(base / MAPPING_FILE)
     paths = []
@@ -378,9 +388,9 @@ def read_folder(
         if path.resolve() in members:
             record["notes"] = f"read through {members[path.resolve()].name}"
             continue
-        zone = (_setting(table, athlete, "timezone") if athlete else None) or tz
-        unit = _setting(table, athlete, "weight_unit") if athlete else None
-        distance = _setting(table, athlete, "distance_unit") if athlete else None
+        zone = (athlete_setting(table, athlete, "timezone") if athlete else None) or tz
+        unit = athlete_setting(table, athlete, "weight_unit") if athlete else None
+        distance = athlete_setting(table, athlete, "distance_unit") if athlete else None
         tasks.append((path, athlete, zone, unit, distance, rel.as_posix(), tuple(mappings)))
         slots.append(record)
     n_workers = _workers(workers, len(tasks))

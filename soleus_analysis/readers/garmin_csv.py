@@ -35,7 +35,7 @@ import pandas as pd
 
 from soleus_analysis.coercion import is_missing
 from soleus_analysis.parsing import decimal_mark, keep_unparsed, parse_duration, parse_number
-from soleus_analysis.readers._common import (
+from soleus_analysis.readers.common import (
     M_PER_UNIT,
     ReadContext,
     ReadResult,
@@ -45,8 +45,8 @@ from soleus_analysis.readers._common import (
     result,
     text_column,
 )
-from soleus_analysis.readers._sets import column_number
 from soleus_analysis.readers.layout import Recognised, recognise, shown_header
+from soleus_analysis.readers.sets import column_number
 from soleus_analysis.readers.vocabulary import activity_kinds, fold
 from soleus_analysis.textfile import TextTable, read_text_table
 

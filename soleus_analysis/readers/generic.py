@@ -27,7 +27,7 @@ import pandas as pd
 from soleus_analysis.coercion import is_missing
 from soleus_analysis.errors import InputError, MissingUnitError
 from soleus_analysis.parsing import keep_unparsed, parse_duration, parse_number
-from soleus_analysis.readers._common import (
+from soleus_analysis.readers.common import (
     KG_PER_LB,
     M_PER_UNIT,
     ReadContext,
@@ -40,7 +40,7 @@ from soleus_analysis.readers._common import (
     unit_in_header,
     weight_unit_of,
 )
-from soleus_analysis.readers._sets import number
+from soleus_analysis.readers.sets import number
 from soleus_analysis.schemas import TABLES, get_schema
 from soleus_analysis.textfile import TextTable, read_text_table
 

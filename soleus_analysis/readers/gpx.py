@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 from soleus_analysis.readers import streams
-from soleus_analysis.readers._common import ReadContext, ReadResult, finish_rows, read_bytes, result
-from soleus_analysis.readers._runs import RUN_NOTE, haversine_m, run_row, session_row
+from soleus_analysis.readers.common import ReadContext, ReadResult, finish_rows, read_bytes, result
+from soleus_analysis.readers.runs import RUN_NOTE, haversine_m, run_row, session_row
 
 __all__ = ["read_gpx", "read_gpx_stream"]
 

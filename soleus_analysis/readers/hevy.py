@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from soleus_analysis.parsing import decimal_mark, parse_number
-from soleus_analysis.readers._common import (
+from soleus_analysis.readers.common import (
     ReadContext,
     ReadResult,
     finish,
@@ -38,7 +38,8 @@ from soleus_analysis.readers._common import (
     result,
     text_column,
 )
-from soleus_analysis.readers._sets import (
+from soleus_analysis.readers.layout import Recognised, recognise, shown_header
+from soleus_analysis.readers.sets import (
     column_number,
     convert_distance,
     convert_weight,
@@ -46,7 +47,6 @@ from soleus_analysis.readers._sets import (
     sessions_from_sets,
     set_indices,
 )
-from soleus_analysis.readers.layout import Recognised, recognise, shown_header
 from soleus_analysis.textfile import TextTable, read_text_table
 
 __all__ = ["FIELDS", "matches", "read_hevy", "recognise_hevy"]

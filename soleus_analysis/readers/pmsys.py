@@ -36,7 +36,7 @@ import ast
 import numpy as np
 import pandas as pd
 
-from soleus_analysis.readers._common import (
+from soleus_analysis.readers.common import (
     ReadContext,
     ReadResult,
     finish,
@@ -44,7 +44,7 @@ from soleus_analysis.readers._common import (
     parse_utc_times,
     result,
 )
-from soleus_analysis.readers._sets import number, scale
+from soleus_analysis.readers.sets import number, scale
 from soleus_analysis.textfile import TextTable, read_text_table
 
 __all__ = ["WELLNESS_SCALES", "kind_of", "read_pmsys"]

@@ -48,7 +48,8 @@ import pandas as pd
 from soleus_analysis.errors import InputError
 from soleus_analysis.parsing import decimal_mark, parse_number
 from soleus_analysis.readers import streams
-from soleus_analysis.readers._common import (
+from soleus_analysis.readers.activity_files import read_activity_stream
+from soleus_analysis.readers.common import (
     M_PER_UNIT,
     ReadContext,
     ReadResult,
@@ -58,8 +59,6 @@ from soleus_analysis.readers._common import (
     result,
     text_column,
 )
-from soleus_analysis.readers._sets import column_number
-from soleus_analysis.readers.activity_files import read_activity_stream
 from soleus_analysis.readers.layout import (
     FIT_SHARE,
     Recognised,
@@ -70,6 +69,7 @@ from soleus_analysis.readers.layout import (
     share,
     shown_header,
 )
+from soleus_analysis.readers.sets import column_number
 from soleus_analysis.readers.vocabulary import activity_kinds, fold, translate_table
 from soleus_analysis.textfile import TextTable, read_text_table
 

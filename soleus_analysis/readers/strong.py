@@ -55,7 +55,7 @@ import pandas as pd
 
 from soleus_analysis.coercion import is_missing
 from soleus_analysis.parsing import decimal_mark, parse_duration, parse_number
-from soleus_analysis.readers._common import (
+from soleus_analysis.readers.common import (
     ReadContext,
     ReadResult,
     distance_unit_of,
@@ -67,14 +67,6 @@ from soleus_analysis.readers._common import (
     text_column,
     weight_unit_of,
 )
-from soleus_analysis.readers._sets import (
-    convert_distance,
-    convert_weight,
-    exact_copies,
-    number,
-    sessions_from_sets,
-    set_indices,
-)
 from soleus_analysis.readers.layout import (
     FIT_SHARE,
     Recognised,
@@ -84,6 +76,14 @@ from soleus_analysis.readers.layout import (
     recognise,
     share,
     shown_header,
+)
+from soleus_analysis.readers.sets import (
+    convert_distance,
+    convert_weight,
+    exact_copies,
+    number,
+    sessions_from_sets,
+    set_indices,
 )
 from soleus_analysis.textfile import TextTable, read_text_table
 

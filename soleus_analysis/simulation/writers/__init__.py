@@ -308,7 +308,7 @@ def write_cohort(
     if bad_input:
         planted = defects.plant(sets, runs, wellness, srpe, formats=fmt, rng=rng)
     else:
-        planted = defects.Planted(*(defects._mark(f) for f in (sets, runs, wellness, srpe)))
+        planted = defects.Planted(*(defects.mark_rows(f) for f in (sets, runs, wellness, srpe)))
         planted.sets["_copy_of_previous"] = False
         planted.runs["_expect_sessions"] = ""
     files: list[dict] = []

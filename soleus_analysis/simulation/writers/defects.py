@@ -40,9 +40,9 @@ import numpy as np
 import pandas as pd
 
 from soleus_analysis.simulation.cohort import EXERCISE_NAMES
-from soleus_analysis.simulation.writers._text import LB_IN_KG
+from soleus_analysis.simulation.writers.text import LB_IN_KG
 
-__all__ = ["DUPLICATE_RATE", "KINDS", "Planted", "plant"]
+__all__ = ["DUPLICATE_RATE", "KINDS", "Planted", "mark_rows", "plant"]
 
 #: Share of rows of each file that are exact duplicates.
 DUPLICATE_RATE = 0.004
@@ -91,7 +91,8 @@ class Planted:
         return len(self.defects) - 1
 
 
-def _mark(frame: pd.DataFrame) -> pd.DataFrame:
+def mark_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` renumbered, with the bookkeeping columns of rows that carry no defect yet."""
     frame = frame.reset_index(drop=True)
     frame["_defect"] = -1
     frame["_expect"] = ""
@@ -157,7 +158,7 @@ def plant(
     -------
     Planted
     """
-    p = Planted(_mark(sets), _mark(runs), _mark(wellness), _mark(srpe))
+    p = Planted(mark_rows(sets), mark_rows(runs), mark_rows(wellness), mark_rows(srpe))
     p.sets["_copy_of_previous"] = False
     p.runs["_expect_sessions"] = ""
     if len(p.sets):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from soleus_analysis.simulation.writers._text import (
+from soleus_analysis.simulation.writers.text import (
     LB_IN_KG,
     M_PER_MILE,
     MONTHS,

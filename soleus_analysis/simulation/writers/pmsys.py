@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from soleus_analysis.simulation.writers._text import csv_bytes, num
+from soleus_analysis.simulation.writers.text import csv_bytes, num
 
 __all__ = ["srpe_bytes", "wellness_bytes"]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from soleus_analysis.simulation.writers._text import M_PER_MILE, MONTHS, csv_bytes, num
+from soleus_analysis.simulation.writers.text import M_PER_MILE, MONTHS, csv_bytes, num
 
 __all__ = ["HEADER", "activities_bytes"]
 

@@ -7,7 +7,7 @@ import pandas as pd
 
 from soleus_analysis.coercion import is_missing
 from soleus_analysis.parsing import decimal_mark, keep_unparsed, parse_number
-from soleus_analysis.readers._common import KG_PER_LB, M_PER_UNIT, ReadContext
+from soleus_analysis.readers.common import KG_PER_LB, M_PER_UNIT, ReadContext
 
 __all__ = [
     "column_number",

@@ -12,10 +12,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["changes", "factorize"]
+__all__ = ["arrow_text", "changes", "factorize"]
 
 
-def _arrow_text(values) -> pa.ChunkedArray | pa.Array | None:
+def arrow_text(values) -> pa.ChunkedArray | pa.Array | None:
+    """The Arrow string data behind ``values`` (a Series or array), or None if it has none."""
     array = getattr(values, "array", values)
     data = getattr(array, "_pa_array", None)
     if data is not None and (pa.types.is_string(data.type) or pa.types.is_large_string(data.type)):
@@ -36,7 +37,7 @@ def changes(values) -> np.ndarray:
     n = len(values)
     if n < 2:
         return np.zeros(0, dtype=bool)
-    text = _arrow_text(values)
+    text = arrow_text(values)
     if text is not None:
         a, b = text[1:], text[:-1]
         differ = pc.fill_null(pc.not_equal(a, b), False)
