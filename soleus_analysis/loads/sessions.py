@@ -140,6 +140,7 @@ def _strength_rows(strength_sets: pd.DataFrame) -> pd.DataFrame:
         zone_codes, zone_names = pd.factorize(strength_sets["timezone"], use_na_sentinel=True)
     else:
         zone_codes, zone_names = np.full(len(strength_sets), -1), []
+    source_codes, source_names = pd.factorize(row_sources(strength_sets, "strength_sets"))
     sets = pd.DataFrame(
         {
             "athlete": codes,
@@ -148,10 +149,9 @@ def _strength_rows(strength_sets: pd.DataFrame) -> pd.DataFrame:
             "row": np.arange(len(strength_sets)),
             "duration_s": numeric_column(strength_sets, "session_duration_s").to_numpy(),
             "rpe": numeric_column(strength_sets, "session_rpe").to_numpy(),
-            "source": pd.factorize(row_sources(strength_sets, "strength_sets"))[0],
+            "source": source_codes,
         }
     )
-    source_names = pd.factorize(row_sources(strength_sets, "strength_sets"))[1]
     first = (
         sets.groupby(["athlete", "start"], sort=False)
         .agg(
