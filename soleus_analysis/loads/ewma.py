@@ -158,6 +158,11 @@ def grouped_ewma(
 ) -> np.ndarray:
     """:func:`ewma` of each athlete's run of rows, started by :func:`ewma_start`.
 
+    The same numbers as calling :func:`ewma` on each athlete's rows, in one pass: the recorded
+    loads of every athlete are packed into the rows of a matrix (athletes of similar length
+    together) and filtered along its rows; each unrecorded day then takes the value of the last
+    recorded one (or the start value).
+
     Parameters
     ----------
     codes : ndarray of int
@@ -173,9 +178,72 @@ def grouped_ewma(
     -------
     ndarray of float
     """
-    out = np.empty_like(values)
-    bounds = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1], True])
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-        seed = ewma_start(values[lo:hi], span, init)
-        out[lo:hi] = ewma(values[lo:hi], span=span, convention=convention, seed=seed)
+    values = np.asarray(values, dtype=float)
+    lam = ewma_lambda(span, convention)
+    if not len(values):
+        return np.empty_like(values)
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    lengths = np.diff(np.r_[starts, len(values)])
+    group = np.repeat(np.arange(len(starts)), lengths)
+    ok = ~np.isnan(values)
+    seen = np.cumsum(ok)  # recorded rows up to and including each row
+    before = np.r_[0, seen][starts]  # recorded rows before each athlete's first row
+    n_recorded = np.add.reduceat(ok.astype(np.int64), starts)
+    seeds = _starts(values, ok, starts, lengths, before, n_recorded, span, init)
+    if not n_recorded.any():
+        return seeds[group]
+    smoothed = _filter_packed(values[ok], n_recorded, lam, seeds)
+    # Each row: the average after the athlete's last recorded day so far, else the start value.
+    last = seen - 1
+    return np.where(seen > before[group], smoothed[np.maximum(last, 0)], seeds[group])
+
+
+def _starts(values, ok, starts, lengths, before, n_recorded, span, init) -> np.ndarray:
+    """:func:`ewma_start` of every athlete (same arithmetic)."""
+    seeds = np.zeros(len(starts))
+    has = n_recorded > 0
+    if init == "zero" or not has.any():
+        return seeds
+    recorded = values[ok]
+    first = recorded[np.minimum(before, len(recorded) - 1)]
+    if init == "first":
+        return np.where(has, first, 0.0)
+    head_len = max(1, int(round(span)))
+    in_head = (np.arange(len(values)) - np.repeat(starts, lengths)) < head_len
+    use = ok & in_head
+    n_head = np.add.reduceat(use.astype(np.int64), starts)
+    seeds = np.where(has, first, 0.0)
+    head_values = values[use]
+    head_start = np.r_[0, np.cumsum(n_head)[:-1]]
+    # np.mean of the same number of values, row by row, gives the bits of the 1-D mean.
+    for count in np.unique(n_head[n_head > 0]):
+        athletes = np.flatnonzero(n_head == count)
+        rows = head_values[head_start[athletes][:, None] + np.arange(count)]
+        seeds[athletes] = rows.mean(axis=1)
+    return seeds
+
+
+def _filter_packed(recorded, counts, lam, seeds, max_cells: int = 1 << 22) -> np.ndarray:
+    """The EWMA of each athlete's recorded loads (``counts`` of them, in order) from its seed."""
+    out = np.empty_like(recorded)
+    offsets = np.r_[0, np.cumsum(counts)[:-1]]
+    order = np.argsort(counts, kind="stable")
+    order = order[counts[order] > 0]
+    lo = 0
+    while lo < len(order):
+        # Athletes sorted by length, as many as fit a matrix of ``max_cells`` (at least one).
+        hi = lo + 1
+        while hi < len(order) and (hi - lo + 1) * counts[order[hi]] <= max_cells:
+            hi += 1
+        chunk = order[lo:hi]
+        width = int(counts[chunk[-1]])
+        col = np.arange(width)
+        inside = col < counts[chunk][:, None]
+        index = (offsets[chunk][:, None] + col)[inside]
+        packed = np.zeros((len(chunk), width))
+        packed[inside] = recorded[index]
+        zi = ((1.0 - lam) * seeds[chunk])[:, None]
+        smoothed = lfilter([lam], [1.0, lam - 1.0], packed, axis=1, zi=zi)[0]
+        out[index] = smoothed[inside]
+        lo = hi
     return out

@@ -39,6 +39,8 @@ One session logged twice is counted once (``counted`` = False and ``duplicate_of
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -138,6 +140,7 @@ def _strength_rows(strength_sets: pd.DataFrame) -> pd.DataFrame:
         zone_codes, zone_names = pd.factorize(strength_sets["timezone"], use_na_sentinel=True)
     else:
         zone_codes, zone_names = np.full(len(strength_sets), -1), []
+    source_codes, source_names = pd.factorize(row_sources(strength_sets, "strength_sets"))
     sets = pd.DataFrame(
         {
             "athlete": codes,
@@ -146,10 +149,9 @@ def _strength_rows(strength_sets: pd.DataFrame) -> pd.DataFrame:
             "row": np.arange(len(strength_sets)),
             "duration_s": numeric_column(strength_sets, "session_duration_s").to_numpy(),
             "rpe": numeric_column(strength_sets, "session_rpe").to_numpy(),
-            "source": pd.factorize(row_sources(strength_sets, "strength_sets"))[0],
+            "source": source_codes,
         }
     )
-    source_names = pd.factorize(row_sources(strength_sets, "strength_sets"))[1]
     first = (
         sets.groupby(["athlete", "start"], sort=False)
         .agg(
@@ -230,125 +232,224 @@ def session_loads(
         empty = {c: pd.Series(dtype=object) for c in _SESSION_COLUMNS}
         return pd.DataFrame(empty)
     frame = _session_frame(parts)
+    keys = _Keys.of(frame)
     rated = frame["load_au"].notna().to_numpy()
-    in_sessions = (frame["table"] == "sessions").to_numpy()
+    in_sessions = keys.table == 0
+    marks = _Marks.none(len(frame))
     # The double-counting rules of the module docstring, in order; rule 3 sees only the rows
     # that rule 2b left unmatched.
-    _drop_same_source_twins(frame, rated)
-    _merge_rated_twins(frame, rated & in_sessions)
-    counted = frame["counted"].to_numpy(dtype=bool)
-    matched = _match_nearby(frame, rated, counted, in_sessions, pd.Timedelta(match_window))
-    _match_same_day(frame, rated, counted, matched, athletes=athletes, tz=tz)
-    dup = matched.notna()
-    frame.loc[dup[dup].index, "counted"] = False
-    frame.loc[dup[dup].index, "duplicate_of"] = matched[dup]
-    frame["rated_source"] = _rated_sources(frame, rated)
+    _drop_same_source_twins(keys, rated, marks)
+    _merge_rated_twins(frame, keys, rated & in_sessions, marks)
+    counted = marks.counted.copy()
+    matched = _match_nearby(keys, rated, counted, in_sessions, pd.Timedelta(match_window))
+    same_day = _match_same_day(frame, keys, rated, counted, matched, athletes=athletes, tz=tz)
+    nearby = np.flatnonzero(matched >= 0)
+    marks.mark(nearby, matched[nearby], same_day=same_day[nearby])
+    frame["counted"] = marks.counted
+    frame["duplicate_of"] = _labels(frame, marks)
+    frame["rated_source"] = _rated_sources(keys, rated)
     out = frame.sort_values(["athlete_id", "start", "table"], kind="stable", ignore_index=True)
     return out[_SESSION_COLUMNS]
 
 
+_TABLE_CODES = {"sessions": 0, "runs": 1, "strength_sets": 2}
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """What the double-counting rules compare, one array entry per row of the session frame.
+
+    ``athlete`` and ``source`` are codes (equal codes = equal values), ``table`` is 0 for
+    sessions, 1 for runs and 2 for strength sessions, ``kind`` is 0 for running, 1 for strength
+    and -1 when unknown, and ``start`` and ``end`` are naive UTC instants.
+    """
+
+    athlete: np.ndarray
+    source: np.ndarray
+    table: np.ndarray
+    kind: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> _Keys:
+        table = frame["table"].to_numpy(dtype=object)
+        kind = frame["kind"].to_numpy(dtype=object)
+        return cls(
+            athlete=pd.factorize(frame["athlete_id"], use_na_sentinel=False)[0],
+            source=pd.factorize(frame["source"], use_na_sentinel=False)[0],
+            table=np.where(table == "sessions", 0, np.where(table == "runs", 1, 2)),
+            kind=np.where(kind == "running", 0, np.where(kind == "strength", 1, -1)),
+            start=frame["start"].dt.tz_localize(None).to_numpy(),
+            end=frame["end"].dt.tz_localize(None).to_numpy(),
+        )
+
+
+@dataclass(frozen=True)
+class _Marks:
+    """Which row each row is a copy of (``target``, a row position; -1 for none), whether the
+    copy was found by the same-day rule, and which rows are still counted."""
+
+    counted: np.ndarray
+    target: np.ndarray
+    same_day: np.ndarray
+
+    @classmethod
+    def none(cls, n: int) -> _Marks:
+        return cls(np.ones(n, dtype=bool), np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=bool))
+
+    def mark(self, rows: np.ndarray, targets: np.ndarray, *, same_day=False) -> None:
+        """Rows ``rows`` are copies of the rows ``targets``: no longer counted."""
+        self.counted[rows] = False
+        self.target[rows] = targets
+        self.same_day[rows] = same_day
+
+
 def _session_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """All sessions in one frame with their end, load, kind and label; every one counted."""
+    """All sessions in one frame with their end, load and kind; every one counted."""
     frame = pd.concat(parts, ignore_index=True)
     frame["start"] = pd.to_datetime(frame["start"], utc=True).dt.as_unit("us")
     frame["duration_min"] = frame["duration_s"] / 60.0
     frame["end"] = frame["start"] + pd.to_timedelta(frame["duration_s"].fillna(0.0), unit="s")
     frame["load_au"] = (frame["rpe"] * frame["duration_min"]).round(1)
     frame["counted"] = True
-    frame["duplicate_of"] = pd.Series(pd.NA, index=frame.index, dtype="str")
-    frame["kind"] = np.where(
-        frame["table"] == "runs",
-        "running",
-        np.where(frame["table"] == "strength_sets", "strength", _kind(frame["activity"])),
-    ).astype(object)
-    frame["label"] = frame["table"] + " row " + frame["row"].map(_row_label).astype("str")
+    table = frame["table"].to_numpy(dtype=object)
+    in_sessions = table == "sessions"
+    kind = np.where(table == "runs", "running", "strength").astype(object)
+    if in_sessions.any():
+        # The kind of a sessions row from its activity name, worked out once per name.
+        codes, names = pd.factorize(frame["activity"][in_sessions], use_na_sentinel=True)
+        by_name = np.append(_kind(pd.Series(names, dtype=object)), [None])
+        kind[in_sessions] = by_name[codes]
+    frame["kind"] = kind
     return frame
 
 
-def _drop_same_source_twins(frame: pd.DataFrame, rated: np.ndarray) -> None:
+def _labels(frame: pd.DataFrame, marks: _Marks) -> pd.Series:
+    """``duplicate_of``: ``"<table> row N"`` of each copy's target (`` (same day)`` for rule 3)."""
+    labels = pd.Series(pd.NA, index=frame.index, dtype="str")
+    copies = np.flatnonzero(marks.target >= 0)
+    if not len(copies):
+        return labels
+    targets = marks.target[copies]
+    rows = frame["row"].to_numpy()[targets]
+    if rows.dtype.kind in "iu":
+        numbers = rows.astype(str).astype(object)
+    else:
+        numbers = np.array([_row_label(value) for value in rows], dtype=object)
+    text = frame["table"].to_numpy(dtype=object)[targets] + " row " + numbers
+    text = np.where(marks.same_day[copies], text + " (same day)", text)
+    labels.iloc[copies] = text
+    return labels
+
+
+def _drop_same_source_twins(keys: _Keys, rated: np.ndarray, marks: _Marks) -> None:
     """Rule 1: one session in two tables of the same source with the same start.
 
     An activity tracker writes a run to both runs and sessions: one copy is kept, a rated one
-    first, then sessions > runs > strength; the others are marked in ``frame``.
+    first, then sessions > runs > strength; the others are marked.
     """
-    priority = frame["table"].map({"sessions": 0, "runs": 1, "strength_sets": 2}).to_numpy()
-    order = np.lexsort((priority, ~rated))
-    ranked = frame.iloc[order]
-    twin = ranked.duplicated(["athlete_id", "start", "source"], keep="first")
-    kept = ranked.drop_duplicates(["athlete_id", "start", "source"], keep="first")
-    keep_label = ranked[["athlete_id", "start", "source"]].merge(
-        kept[["athlete_id", "start", "source", "label"]], how="left"
-    )["label"]
-    twins = ranked.index[twin.to_numpy()]
-    frame.loc[twins, "counted"] = False
-    frame.loc[twins, "duplicate_of"] = keep_label.to_numpy()[twin.to_numpy()]
+    order = np.lexsort((keys.table, ~rated))
+    group = (
+        pd.DataFrame(
+            {"a": keys.athlete[order], "s": keys.start[order], "src": keys.source[order]}
+        )
+        .groupby(["a", "s", "src"], sort=False, dropna=False)
+        .ngroup()
+        .to_numpy()
+    )
+    ranked = np.arange(len(order))
+    first = np.empty(group.max() + 1, dtype=np.int64)
+    groups, where = np.unique(group, return_index=True)
+    first[groups] = where  # the first row of each group in ranked order
+    twin = first[group] != ranked
+    marks.mark(order[twin], order[first[group[twin]]])
 
 
 def _match_nearby(
-    frame: pd.DataFrame,
+    keys: _Keys,
     rated: np.ndarray,
     counted: np.ndarray,
     in_sessions: np.ndarray,
     window: pd.Timedelta,
-) -> pd.Series:
-    """Rule 2b: the label of the session each counted row is a copy of, by time overlap.
+) -> np.ndarray:
+    """Rule 2b: the row each counted row is a copy of (-1 for none), by time overlap.
 
     A rated run or strength session overlapping (within ``window``) a rated sessions-table row is
-    that session; an unrated session also matches rated runs and strength sessions. Rows that
-    match nothing are missing.
+    that session; an unrated session also matches rated runs and strength sessions.
     """
-    matched = pd.Series(pd.NA, index=frame.index, dtype="str")
+    matched = np.full(len(rated), -1, dtype=np.int64)
     for candidates, targets in (
-        (frame[counted & rated & ~in_sessions], frame[counted & rated & in_sessions]),
-        (frame[counted & ~rated], frame[counted & rated]),
+        (counted & rated & ~in_sessions, counted & rated & in_sessions),
+        (counted & ~rated, counted & rated),
     ):
-        if len(candidates) and len(targets):
-            _match_overlap(candidates, targets, window, matched)
+        if candidates.any() and targets.any():
+            _match_overlap(
+                keys, np.flatnonzero(candidates), np.flatnonzero(targets), window, matched
+            )
     return matched
 
 
 def _match_same_day(
     frame: pd.DataFrame,
+    keys: _Keys,
     rated: np.ndarray,
     counted: np.ndarray,
-    matched: pd.Series,
+    matched: np.ndarray,
     *,
     athletes: pd.DataFrame | None,
     tz: str,
-) -> None:
+) -> np.ndarray:
     """Rule 3: an unrated session still unmatched and a rated one of another source, of the same
-    kind on the same local day, are one session (written into ``matched``).
+    kind on the same local day, are one session (written into ``matched``; the rows so matched
+    are returned as a mask).
 
     sRPE apps record the report time, often hours later. Two sessions of one source on a day are
     two sessions.
     """
-    targets = frame[counted & rated]
-    unknown = frame.index[counted & ~rated & matched.isna().to_numpy()]
+    same_day = np.zeros(len(rated), dtype=bool)
+    targets = np.flatnonzero(counted & rated)
+    unknown = np.flatnonzero(counted & ~rated & (matched < 0))
     if not (len(unknown) and len(targets)):
-        return
-    day = day_number(local_dates(frame["start"], row_zones(frame, athletes, tz)))
-    keys = pd.DataFrame(
+        return same_day
+    targets = targets[keys.kind[targets] >= 0]
+    rows = np.union1d(unknown, targets)
+    day = np.zeros(len(rated), dtype=np.int64)
+    if len(rows):
+        zone_columns = [c for c in ("athlete_id", "timezone", "start") if c in frame.columns]
+        some = frame[zone_columns].iloc[rows].reset_index(drop=True)
+        day[rows] = day_number(local_dates(some["start"], row_zones(some, athletes, tz)))
+    left = pd.DataFrame(
         {
-            "athlete_id": frame["athlete_id"],
-            "day": day,
-            "kind": frame["kind"],
-            "source": frame["source"],
+            "athlete": keys.athlete[unknown],
+            "day": day[unknown],
+            "kind": keys.kind[unknown],
+            "source": keys.source[unknown],
+            "idx": unknown,
         }
     )
-    first = keys.loc[targets.index].assign(target=targets["label"].to_numpy())
-    first = first[first["kind"].notna()].rename(columns={"source": "target_source"})
-    same = keys.loc[unknown].reset_index(names="idx").merge(first, on=["athlete_id", "day", "kind"])
+    right = pd.DataFrame(
+        {
+            "athlete": keys.athlete[targets],
+            "day": day[targets],
+            "kind": keys.kind[targets],
+            "target_source": keys.source[targets],
+            "target": targets,
+        }
+    )
+    same = left.merge(right, on=["athlete", "day", "kind"])
     same = same[same["source"] != same["target_source"]].drop_duplicates("idx")
-    matched.loc[same["idx"].to_numpy()] = (same["target"] + " (same day)").to_numpy()
+    idx = same["idx"].to_numpy()
+    matched[idx] = same["target"].to_numpy()
+    same_day[idx] = True
+    return same_day
 
 
-def _rated_sources(frame: pd.DataFrame, rated: np.ndarray) -> np.ndarray:
+def _rated_sources(keys: _Keys, rated: np.ndarray) -> np.ndarray:
     """Whether each row's source rates at least one of the athlete's sessions (sRPE record)."""
-    return (
-        pd.Series(rated, index=frame.index)
-        .groupby([frame["athlete_id"], frame["source"]])
-        .transform("any")
-    ).to_numpy(dtype=bool)
+    width = int(keys.source.max()) + 1
+    pair = pd.factorize(keys.athlete.astype(np.int64) * width + keys.source)[0]
+    return np.bincount(pair, weights=rated.astype(float))[pair] > 0
 
 
 def _kind(activity: pd.Series) -> np.ndarray:
@@ -361,62 +462,76 @@ def _kind(activity: pd.Series) -> np.ndarray:
     ).astype(object)
 
 
-def _merge_rated_twins(frame: pd.DataFrame, eligible: np.ndarray) -> None:
+def _merge_rated_twins(
+    frame: pd.DataFrame, keys: _Keys, eligible: np.ndarray, marks: _Marks
+) -> None:
     """Rule 2a of :func:`session_loads`: mark the copies of a session rated by two sources.
 
     Sources are ranked per athlete by their number of eligible rows (ties by name); a row is a
     copy when its interval overlaps (no widening) that of a counted row of a better-ranked source
     whose kind is the same or unknown.
     """
-    rows = frame[eligible & frame["counted"].to_numpy(dtype=bool)]
-    if rows.empty or rows["source"].nunique() < 2:
+    positions = np.flatnonzero(eligible & marks.counted)
+    if not len(positions) or len(np.unique(keys.source[positions])) < 2:
         return
+    rows = frame.iloc[positions]
     sizes = rows.groupby(["athlete_id", "source"], sort=True).size().rename("n").reset_index()
     sizes = sizes.sort_values(["athlete_id", "n", "source"], ascending=[True, False, True])
     sizes["rank"] = sizes.groupby("athlete_id").cumcount()
     rank = rows[["athlete_id", "source"]].merge(sizes, how="left")["rank"].to_numpy()
-    unknown = rows["kind"].isna().to_numpy()
+    kind = keys.kind[positions]
+    unknown = kind < 0
     for level in range(1, int(rank.max()) + 1):
-        counted = frame.loc[rows.index, "counted"].to_numpy(dtype=bool)
-        matched = pd.Series(pd.NA, index=frame.index, dtype="str")
+        counted = marks.counted[positions]
+        matched = np.full(len(frame), -1, dtype=np.int64)
         # A candidate of a known kind matches that kind or an unknown one; an unknown, any.
-        for kind in (*pd.unique(rows["kind"].dropna()), None):
-            if kind is None:
-                mine, theirs = unknown, np.ones(len(rows), dtype=bool)
+        for code in (*pd.unique(kind[~unknown]), None):
+            if code is None:
+                mine, theirs = unknown, np.ones(len(positions), dtype=bool)
             else:
-                mine = (rows["kind"] == kind).to_numpy(dtype=bool)
+                mine = kind == code
                 theirs = mine | unknown
-            candidates = rows[(rank == level) & mine]
-            targets = rows[(rank < level) & counted & theirs]
+            candidates = positions[(rank == level) & mine]
+            targets = positions[(rank < level) & counted & theirs]
             if len(candidates) and len(targets):
-                _match_overlap(candidates, targets, pd.Timedelta(0), matched)
-        hit = matched.notna()
-        frame.loc[hit[hit].index, "counted"] = False
-        frame.loc[hit[hit].index, "duplicate_of"] = matched[hit]
+                _match_overlap(keys, candidates, targets, pd.Timedelta(0), matched)
+        hit = np.flatnonzero(matched >= 0)
+        marks.mark(hit, matched[hit])
 
 
-def _match_overlap(candidates, targets, window, matched: pd.Series) -> None:
-    """Mark each candidate whose interval (widened by ``window``) overlaps a target's."""
-    left = (
-        candidates[["athlete_id", "start", "end"]]
-        .reset_index(names="idx")
-        .sort_values("start", kind="stable")
-    )
-    right = (
-        targets[["athlete_id", "start", "end", "label"]]
-        .rename(columns={"start": "t_start", "end": "t_end", "label": "target"})
-        .sort_values("t_start", kind="stable")
-    )
+def _match_overlap(
+    keys: _Keys,
+    candidates: np.ndarray,
+    targets: np.ndarray,
+    window: pd.Timedelta,
+    matched: np.ndarray,
+) -> None:
+    """Mark each candidate whose interval (widened by ``window``) overlaps a target's.
+
+    ``candidates`` and ``targets`` are row positions; a candidate still unmatched in ``matched``
+    gets the position of the nearest target starting before it, else after it.
+    """
+    widen = window.to_timedelta64()
+    left = pd.DataFrame(
+        {"athlete": keys.athlete[candidates], "start": keys.start[candidates], "idx": candidates}
+    ).sort_values("start", kind="stable")
+    right = pd.DataFrame(
+        {"athlete": keys.athlete[targets], "t_start": keys.start[targets], "target": targets}
+    ).sort_values("t_start", kind="stable")
     for direction in ("backward", "forward"):
+        left = left[matched[left["idx"].to_numpy()] < 0]  # matched already: nothing to do
+        if left.empty:
+            return
         near = pd.merge_asof(
-            left, right, left_on="start", right_on="t_start", by="athlete_id", direction=direction
+            left, right, left_on="start", right_on="t_start", by="athlete", direction=direction
         )
-        overlap = (near["t_start"] - window <= near["end"]) & (
-            near["start"] - window <= near["t_end"]
+        found = near["target"].notna().to_numpy()
+        idx = near["idx"].to_numpy()[found]
+        target = near["target"].to_numpy()[found].astype(np.int64)
+        overlap = (keys.start[target] - widen <= keys.end[idx]) & (
+            keys.start[idx] - widen <= keys.end[target]
         )
-        hit = near[overlap.fillna(False).astype(bool)]
-        todo = matched.loc[hit["idx"]].isna().to_numpy()
-        matched.loc[hit["idx"].to_numpy()[todo]] = hit["target"].astype("str").to_numpy()[todo]
+        matched[idx[overlap]] = target[overlap]
 
 
 def _row_label(value) -> str:
