@@ -249,10 +249,13 @@ def _newton(fun, theta: np.ndarray, max_iter: int = 10) -> tuple[np.ndarray, boo
     return theta, False, decrement
 
 
-def _gradient_hessian(fun, x: np.ndarray, f0: float) -> tuple[np.ndarray, np.ndarray]:
-    """Central-difference gradient and Hessian (steps 1e-4 relative, at least 5e-6)."""
+def _gradient_hessian(
+    fun, x: np.ndarray, f0: float, h: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Central-difference gradient and Hessian (default steps 1e-4 relative, at least 5e-6)."""
     k = x.size
-    h = 1e-4 * np.maximum(np.abs(x), 0.05)
+    if h is None:
+        h = 1e-4 * np.maximum(np.abs(x), 0.05)
     grad = np.empty(k)
     hess = np.empty((k, k))
     plus, minus = np.empty(k), np.empty(k)
@@ -289,20 +292,7 @@ def theta_of(psi: np.ndarray, diagonal: bool = False) -> np.ndarray:
 
 
 def _hessian(fun, x: np.ndarray, h: np.ndarray) -> np.ndarray:
-    k = x.size
-    hess = np.zeros((k, k))
-    f0 = fun(x)
-    for i in range(k):
-        ei = np.zeros(k)
-        ei[i] = h[i]
-        hess[i, i] = (fun(x + ei) - 2 * f0 + fun(x - ei)) / h[i] ** 2
-        for j in range(i + 1, k):
-            ej = np.zeros(k)
-            ej[j] = h[j]
-            val = (fun(x + ei + ej) - fun(x + ei - ej) - fun(x - ei + ej)
-                   + fun(x - ei - ej)) / (4 * h[i] * h[j])
-            hess[i, j] = hess[j, i] = val
-    return hess
+    return _gradient_hessian(fun, x, fun(x), h)[1]
 
 
 def satterthwaite_df(
