@@ -42,6 +42,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from pandas.api.indexers import BaseIndexer
 
 from soleus_analysis.loads.columns import need_columns
 from soleus_analysis.loads.ewma import EWMA_INITS, ewma_warmup_days, grouped_ewma
@@ -79,22 +80,52 @@ def _check_daily(daily: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(daily["load_au"], dtype=float)
 
 
+class _AthleteWindows(BaseIndexer):
+    """Trailing windows of ``window_size`` rows that stop at the athlete's first row.
+
+    The bounds are those of ``groupby(athlete).rolling(window_size)``, so pandas' window kernels
+    give the same numbers, without the per-athlete Python loop of its group indexer.
+    """
+
+    def __init__(self, first: np.ndarray, window_size: int):
+        super().__init__(window_size=window_size)
+        self.first = first
+
+    def get_window_bounds(self, num_values=0, min_periods=None, center=None, closed=None,
+                          step=None):
+        end = np.arange(1, num_values + 1, dtype=np.int64)
+        start = np.maximum(end - self.window_size, self.first)
+        return start, end
+
+
+def _first_rows(codes: np.ndarray) -> np.ndarray:
+    """For each row, the position of its athlete's first row (athletes contiguous)."""
+    n = len(codes)
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = codes[1:] != codes[:-1]
+    return np.maximum.accumulate(np.where(starts, np.arange(n, dtype=np.int64), 0))
+
+
 def _rolling(
     codes: np.ndarray, values: np.ndarray, window: int, min_days: int, how: str, ddof: int = 0
 ):
-    s = pd.Series(values)
-    roll = s.groupby(codes, sort=False).rolling(window, min_periods=min_days)
+    roll = pd.Series(values).rolling(
+        _AthleteWindows(_first_rows(codes), window), min_periods=min_days
+    )
     out = roll.std(ddof=ddof) if how == "std" else getattr(roll, how)()
-    return out.droplevel(0).sort_index().to_numpy()
+    return out.to_numpy()
 
 
 def _position(codes: np.ndarray) -> np.ndarray:
-    return pd.Series(codes).groupby(codes, sort=False).cumcount().to_numpy()
-
+    return np.arange(len(codes), dtype=np.int64) - _first_rows(codes)
 
 
 def _shift(codes: np.ndarray, values: np.ndarray, lag: int) -> np.ndarray:
-    return pd.Series(values).groupby(codes, sort=False).shift(lag).to_numpy()
+    """``values`` of ``lag`` rows earlier within the athlete (NaN before their first)."""
+    out = np.full(len(values), np.nan)
+    inside = _position(codes) >= lag
+    out[inside] = np.asarray(values, dtype=float)[np.flatnonzero(inside) - lag]
+    return out
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
