@@ -462,3 +462,25 @@ def test_one_session_rated_by_two_sources_is_counted_once():
     # Every copy's load is that of a kept session, not added to the day.
     daily = sol.daily_load(sessions)
     assert daily["load_au"].sum() == pytest.approx(counted["load_au"].sum())
+
+
+def test_sessions_come_out_sorted_by_athlete_start_and_table_with_ties_kept():
+    # Many ties (same athlete, same minute, several tables) in a scrambled order: the output
+    # is in the documented order, which sorting it again (stable) does not change.
+    rng = np.random.default_rng(11)
+    n = 400
+    athletes = rng.choice(["b", "a", "c10", "c2"], n)
+    starts = pd.Timestamp("2024-03-01", tz="UTC") + pd.to_timedelta(
+        rng.integers(0, 6, n) * 1440 + rng.choice([0, 90], n), unit="min"
+    )
+    half = n // 2
+    sessions = pd.DataFrame({"athlete_id": athletes[:half], "start": starts[:half],
+                             "activity": rng.choice(["running", "strength", "cycling"], half),
+                             "duration_s": 1800.0, "rpe": rng.choice([3.0, np.nan], half)})
+    runs = pd.DataFrame({"athlete_id": athletes[half:], "start": starts[half:],
+                         "moving_time_s": 1500.0, "rpe": 4.0})
+    out = sol.session_loads(sessions, runs)
+    assert len(out) == n
+    again = out.sort_values(["athlete_id", "start", "table"], kind="stable", ignore_index=True)
+    pd.testing.assert_frame_equal(out, again)
+    assert list(out["athlete_id"].unique()) == ["a", "b", "c10", "c2"]
