@@ -1,7 +1,8 @@
 """The exercise catalog: from a logged exercise name to a canonical exercise and its soleus share.
 
 The catalog is a CSV file shipped in the package (``soleus_analysis/data/exercise_catalog.csv``);
-users can replace it with their own (:func:`load_catalog`). One row per canonical exercise:
+users can replace it with their own (:func:`load_catalog`), or change some exercises' numbers for a
+sensitivity analysis (:meth:`ExerciseCatalog.with_values`). One row per canonical exercise:
 
 ================  ================================================================================
 column            meaning
@@ -83,7 +84,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from importlib import resources
 from os import PathLike
 from pathlib import Path
@@ -96,6 +98,7 @@ from soleus_analysis.errors import InputError
 from soleus_analysis.textfile import read_text_table
 
 __all__ = [
+    "CHANGEABLE_COLUMNS",
     "DOSE_UNITS",
     "KNEE_POSITIONS",
     "ExerciseCatalog",
@@ -281,6 +284,85 @@ class ExerciseCatalog:
     exercises: pd.DataFrame
     aliases: pd.DataFrame
     path: str
+    changes: tuple[str, ...] = ()
+
+    def with_values(self, exercises: str | Iterable[str], **values) -> ExerciseCatalog:
+        """A copy of the catalog with some exercises' numbers changed.
+
+        For sensitivity analyses (how much does a result depend on an assumed share?) without
+        editing a copy of the CSV. The changed rows are checked by the rules of
+        :func:`load_catalog`; names and aliases are kept. The catalog itself is not modified.
+
+        Parameters
+        ----------
+        exercises : str or iterable of str
+            Canonical ids (``catalog.exercises["exercise"]``) of the exercises to change.
+        **values
+            The columns to set, each to one value for every exercise given: ``soleus_share``,
+            ``body_mass_share``, ``knee_position``, ``plantar_flexor``, ``is_training``,
+            ``dose_unit``, ``label``, ``source`` or ``rationale``.
+
+        Returns
+        -------
+        ExerciseCatalog
+            Its ``changes`` lists what was changed (after those of ``self``); a build records
+            them in its report.
+
+        Raises
+        ------
+        ValueError
+            An unknown exercise id or column, or no column given.
+        InputError
+            A value that breaks a catalog rule (a share outside 0-1, a soleus share on an
+            exercise that is not calf training...); the message names the exercise, the column
+            and the fix.
+
+        Examples
+        --------
+        >>> cat = load_catalog()
+        >>> half = cat.with_values(["seated_calf_raise", "soleus_walk"], soleus_share=0.5)
+        >>> float(half.exercises.set_index("exercise").loc["seated_calf_raise", "soleus_share"])
+        0.5
+        >>> half.changes
+        ('soleus_share = 0.5 for seated_calf_raise, soleus_walk',)
+        >>> float(cat.exercises.set_index("exercise").loc["seated_calf_raise", "soleus_share"])
+        0.85
+        """
+        ids = [exercises] if isinstance(exercises, str) else list(dict.fromkeys(exercises))
+        unknown = [i for i in ids if i not in set(self.exercises["exercise"])]
+        if unknown:
+            raise ValueError(
+                f"unknown exercise id(s): {', '.join(map(repr, unknown[:5]))}; the ids are in "
+                "catalog.exercises['exercise']"
+            )
+        if not ids or not values:
+            raise ValueError("give the exercises and at least one column, e.g. soleus_share=0.5")
+        columns = [c for c in values if c not in CHANGEABLE_COLUMNS]
+        if columns:
+            raise ValueError(
+                f"cannot change {', '.join(map(repr, columns))}; changeable columns: "
+                + ", ".join(CHANGEABLE_COLUMNS)
+            )
+        chosen = set(ids)
+        records = [
+            _exercise_record(
+                row["exercise"],
+                {c: _as_cell(values.get(c, row[c])) for c in CHANGEABLE_COLUMNS},
+                f"{Path(self.path).name}, exercise {row['exercise']} as changed by with_values",
+                None,
+            )
+            if row["exercise"] in chosen
+            else row
+            for row in self.exercises.to_dict(orient="records")
+        ]
+        table = pd.DataFrame.from_records(records, columns=list(self.exercises.columns))
+        table["knee_position"] = table["knee_position"].astype(object)
+        said = ", ".join(f"{c} = {_as_cell(v)}" for c, v in values.items())
+        return replace(
+            self,
+            exercises=table,
+            changes=(*self.changes, f"{said} for {', '.join(ids)}"),
+        )
 
     def _lookup(self) -> dict[str, str]:
         return dict(zip(self.aliases["key"], self.aliases["exercise"], strict=True))
@@ -328,6 +410,30 @@ class ExerciseCatalog:
                             break
             out.append(found)
         return out
+
+
+#: Columns of ``ExerciseCatalog.exercises`` that :meth:`ExerciseCatalog.with_values` changes
+#: (the id and the names stay).
+CHANGEABLE_COLUMNS = (
+    "label",
+    "plantar_flexor",
+    "is_training",
+    "knee_position",
+    "soleus_share",
+    "body_mass_share",
+    "dose_unit",
+    "source",
+    "rationale",
+)
+
+
+def _as_cell(value) -> str:
+    """A value as a catalog cell: true/false for booleans, empty for missing."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _shipped_path() -> Path:
@@ -446,68 +552,8 @@ def load_catalog(
                 fix="keep one row per exercise and put every other name in its aliases",
             )
         seen_ids[exercise] = line
-        plantar = _parse_bool(cells["plantar_flexor"], where, line, "plantar_flexor")
-        training = _parse_bool(cells["is_training"], where, line, "is_training")
-        knee = cells["knee_position"].strip().casefold()
-        if knee and knee not in KNEE_POSITIONS:
-            _fail(
-                f"{cells['knee_position']!r} is not a knee position",
-                where,
-                line,
-                "knee_position",
-                fix="write bent, straight or mixed (empty for exercises that are not calf work)",
-            )
-        if plantar and not knee:
-            _fail(
-                "a calf exercise needs a knee position",
-                where,
-                line,
-                "knee_position",
-                fix="write bent, straight or mixed",
-            )
-        share = _parse_share(cells["soleus_share"], where, line, "soleus_share")
-        if share > 0 and not (plantar and training):
-            _fail(
-                f"soleus_share {share} on an exercise that is not calf training",
-                where,
-                line,
-                "soleus_share",
-                fix="set soleus_share to 0, or plantar_flexor and is_training to true",
-            )
-        body = _parse_share(cells["body_mass_share"], where, line, "body_mass_share")
-        unit = cells["dose_unit"].strip().casefold()
-        if unit not in DOSE_UNITS:
-            _fail(
-                f"{cells['dose_unit']!r} is not a dose unit",
-                where,
-                line,
-                "dose_unit",
-                fix="write reps, seconds or metres",
-            )
-        source = cells["source"].strip()
-        if not source:
-            _fail(
-                "every row needs a source (a citation) or the word judgement",
-                where,
-                line,
-                "source",
-                fix="write the reference behind the numbers, or judgement",
-            )
+        records.append(_exercise_record(exercise, cells, where, line))
         label = cells["label"].strip() if "label" in cells else ""
-        records.append(
-            {
-                "exercise": exercise,
-                "label": label or exercise.replace("_", " "),
-                "plantar_flexor": plantar,
-                "is_training": training,
-                "knee_position": knee or None,
-                "soleus_share": share,
-                "body_mass_share": body,
-                "dose_unit": unit,
-                "source": source,
-                "rationale": cells["rationale"].strip() if "rationale" in cells else "",
-            }
-        )
         names = [exercise, label] + [a for a in cells["aliases"].split("|")]
         for alias in names:
             alias = alias.strip()
@@ -536,6 +582,73 @@ def load_catalog(
         aliases = _with_names(aliases, names_file, seen_ids)
     return ExerciseCatalog(exercises=exercises, aliases=aliases.reset_index(drop=True), path=where)
 
+
+def _exercise_record(exercise: str, cells, where: str, line: int) -> dict:
+    """One exercise's row of ``ExerciseCatalog.exercises`` from its text cells, checked.
+
+    Raises :class:`InputError` naming ``where``, the line and the column of a cell that breaks a
+    rule of the module docstring.
+    """
+    plantar = _parse_bool(cells["plantar_flexor"], where, line, "plantar_flexor")
+    training = _parse_bool(cells["is_training"], where, line, "is_training")
+    knee = cells["knee_position"].strip().casefold()
+    if knee and knee not in KNEE_POSITIONS:
+        _fail(
+            f"{cells['knee_position']!r} is not a knee position",
+            where,
+            line,
+            "knee_position",
+            fix="write bent, straight or mixed (empty for exercises that are not calf work)",
+        )
+    if plantar and not knee:
+        _fail(
+            "a calf exercise needs a knee position",
+            where,
+            line,
+            "knee_position",
+            fix="write bent, straight or mixed",
+        )
+    share = _parse_share(cells["soleus_share"], where, line, "soleus_share")
+    if share > 0 and not (plantar and training):
+        _fail(
+            f"soleus_share {share} on an exercise that is not calf training",
+            where,
+            line,
+            "soleus_share",
+            fix="set soleus_share to 0, or plantar_flexor and is_training to true",
+        )
+    body = _parse_share(cells["body_mass_share"], where, line, "body_mass_share")
+    unit = cells["dose_unit"].strip().casefold()
+    if unit not in DOSE_UNITS:
+        _fail(
+            f"{cells['dose_unit']!r} is not a dose unit",
+            where,
+            line,
+            "dose_unit",
+            fix="write reps, seconds or metres",
+        )
+    source = cells["source"].strip()
+    if not source:
+        _fail(
+            "every row needs a source (a citation) or the word judgement",
+            where,
+            line,
+            "source",
+            fix="write the reference behind the numbers, or judgement",
+        )
+    label = cells["label"].strip() if "label" in cells else ""
+    return {
+        "exercise": exercise,
+        "label": label or exercise.replace("_", " "),
+        "plantar_flexor": plantar,
+        "is_training": training,
+        "knee_position": knee or None,
+        "soleus_share": share,
+        "body_mass_share": body,
+        "dose_unit": unit,
+        "source": source,
+        "rationale": cells["rationale"].strip() if "rationale" in cells else "",
+    }
 
 def _names_path() -> Path:
     return Path(str(resources.files("soleus_analysis") / "data" / "exercise_names.csv"))

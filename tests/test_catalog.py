@@ -300,3 +300,77 @@ def test_shipped_catalog_is_a_rectangular_csv():
     with open(load_catalog().path, encoding="utf-8", newline="") as f:
         widths = {len(row) for row in csv.reader(f)}
     assert widths == {11}
+
+
+# ---------------------------------------------------------------------------------------------
+# changing shares without a copy of the file (sensitivity analyses)
+# ---------------------------------------------------------------------------------------------
+def test_with_values_changes_the_chosen_exercises_only_and_the_dose_follows(catalog):
+    raises = catalog.exercises.loc[
+        catalog.exercises["exercise"].str.contains("calf_raise"), "exercise"
+    ]
+    half = catalog.with_values(raises, soleus_share=0.5)
+    old = catalog.exercises.set_index("exercise")
+    new = half.exercises.set_index("exercise")
+    assert (new.loc[raises, "soleus_share"] == 0.5).all()
+    others = old.index.difference(raises)
+    pd.testing.assert_frame_equal(new.loc[others], old.loc[others])
+    pd.testing.assert_frame_equal(half.aliases, catalog.aliases)
+    assert list(half.exercises.columns) == list(catalog.exercises.columns)
+    assert (old.loc[raises, "soleus_share"] != 0.5).any()  # the original is untouched
+    assert half.changes == (f"soleus_share = 0.5 for {', '.join(raises)}",)
+
+    # The dose of one seated calf raise set scales with the share: 0.5 / 0.85.
+    sets = pd.DataFrame({
+        "athlete_id": "a", "session_start": pd.Timestamp("2024-05-06 07:00", tz="UTC"),
+        "exercise_raw": "Seated Calf Raise (Machine)", "set_index": [1, 2], "set_type": "working",
+        "reps": [12, 10], "load_kg": [40.0, 40.0],
+    })
+    shipped = sol.soleus_dose(sets, catalog=catalog)["soleus_reps"].sum()
+    changed = sol.soleus_dose(sets, catalog=half)["soleus_reps"].sum()
+    assert changed == pytest.approx(shipped * 0.5 / 0.85)
+
+
+def test_with_values_checks_the_changed_rows_by_the_catalog_rules(catalog):
+    with pytest.raises(InputError) as info:
+        catalog.with_values("seated_calf_raise", soleus_share=1.5)
+    assert "soleus_share" in str(info.value) and "seated_calf_raise" in str(info.value)
+    with pytest.raises(InputError, match="not calf training"):
+        catalog.with_values("squat", soleus_share=0.3)
+    with pytest.raises(InputError, match="knee position"):
+        catalog.with_values("seated_calf_raise", knee_position="kneeling")
+    with pytest.raises(ValueError, match="unknown exercise"):
+        catalog.with_values(["seated_calf_raise", "moon_walk"], soleus_share=0.5)
+    with pytest.raises(ValueError, match="cannot change 'aliases'"):
+        catalog.with_values("seated_calf_raise", aliases="x")
+    with pytest.raises(ValueError, match="at least one column"):
+        catalog.with_values("seated_calf_raise")
+    # Several changes chain, each recorded; a bool is written as the catalog writes it.
+    both = catalog.with_values("squat", is_training=False).with_values(
+        "seated_calf_raise", body_mass_share=0.1
+    )
+    assert both.changes == (
+        "is_training = false for squat",
+        "body_mass_share = 0.1 for seated_calf_raise",
+    )
+    assert not bool(both.exercises.set_index("exercise").loc["squat", "is_training"])
+
+
+def test_a_build_with_a_changed_catalog_records_the_change_in_report_and_fingerprint(tmp_path, catalog):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    pd.DataFrame({
+        "athlete_id": "a", "session_start": ["2024-05-06T07:00:00Z"],
+        "exercise_raw": "Seated Calf Raise", "set_index": 1, "set_type": "working",
+        "reps": 12, "load_kg": 40.0, "duration_s": "", "distance_m": "", "rpe": "",
+    }).to_csv(raw / "strength_sets.csv", index=False)
+    shipped = sol.build(raw, tmp_path / "a")
+    changed = sol.build(raw, tmp_path / "b", catalog=catalog.with_values(
+        "seated_calf_raise", soleus_share=0.5))
+    assert "catalog_changes" not in shipped.parameters
+    assert changed.parameters["catalog_changes"] == ["soleus_share = 0.5 for seated_calf_raise"]
+    dose = [pd.read_parquet(tmp_path / d / "dose_per_set.parquet")["soleus_reps"].sum()
+            for d in ("a", "b")]
+    assert dose[1] == pytest.approx(dose[0] * 0.5 / 0.85)
+    stamps = [(tmp_path / d / "input_fingerprint.json").read_text() for d in ("a", "b")]
+    assert stamps[0] != stamps[1]  # a study built with the shipped shares is out of date

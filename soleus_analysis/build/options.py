@@ -109,7 +109,9 @@ class BuildOptions:
             "min_coverage": self.min_coverage,
             "max_gap_days": self.max_gap_days,
             "catalog": Path(self.catalog.path).name if self.catalog_given else "shipped",
-        } | ({"column_mappings": [m.identity() for m in self.mappings]} if self.mappings else {})
+        } | ({"column_mappings": [m.identity() for m in self.mappings]} if self.mappings else {}) | (
+            {"catalog_changes": list(self.catalog.changes)} if self.catalog.changes else {}
+        )
 
     def identity(self) -> dict:
         """What a build's result depends on besides its input files (for its fingerprint).
