@@ -25,7 +25,8 @@ LAYERS = {
     **dict.fromkeys(["models", "simulation", "claims", "outcomes"], 5),
     "build": 6,
     **dict.fromkeys(
-        ["report", "athlete_pages", "plots", "template", "narrative", "evidence"], 7
+        ["report", "athlete_pages", "plots", "template", "narrative", "evidence",
+         "claim_analysis"], 7
     ),
     **dict.fromkeys(["__init__", "cli"], 8),
 }
