@@ -252,3 +252,33 @@ def test_no_benchmark_imports_another():
                 continue
             others = [n for n in names if n.startswith("benchmarks.bench_")]
             assert others == [], f"{path.name} imports {others}"
+
+
+#: Public names that are allowed to differ from the module of the same name, with the reason.
+SHADOWING_ALLOWED = {
+    # The build package (issue 16 asks for soleus_analysis/build/) and its entry point
+    # sol.build(...): the function is what users call; the package is reached by its full
+    # name (import soleus_analysis.build.run).
+    ("soleus_analysis", "build"),
+}
+
+
+@pytest.mark.parametrize(
+    "package",
+    ["soleus_analysis", "soleus_analysis.models", "soleus_analysis.outcomes",
+     "soleus_analysis.readers", "soleus_analysis.loads", "soleus_analysis.simulation",
+     "soleus_analysis.build"],
+)
+def test_no_public_name_hides_a_module(package):
+    import importlib
+    import pkgutil
+    import types
+
+    pkg = importlib.import_module(package)
+    hidden = [
+        name
+        for _, name, _ in pkgutil.iter_modules(pkg.__path__)
+        if (package, name) not in SHADOWING_ALLOWED
+        and not isinstance(getattr(pkg, name, None), types.ModuleType | type(None))
+    ]
+    assert hidden == [], f"{package}: names that hide their module: {hidden}"

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import soleus_analysis as sol
-from soleus_analysis.outcomes.critical_speed import efforts
+from soleus_analysis.outcomes.speed_duration import efforts
 
 DATA = Path(__file__).parent / "data"
 

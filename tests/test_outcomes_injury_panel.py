@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import soleus_analysis as sol
-from soleus_analysis.outcomes.injury_panel import counting_process, weekly_covariates
+from soleus_analysis.outcomes.injury_weeks import counting_process, weekly_covariates
 from soleus_analysis.simulation.injury import draw_injuries, injury_hazard
 
 COVARIATES = ["soleus_sets_prev_week", "acute_load_au", "chronic_load_au"]

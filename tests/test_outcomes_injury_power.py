@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import soleus_analysis as sol
-from soleus_analysis.outcomes.injury_power import simulate_injury_study
+from soleus_analysis.outcomes.injury_study_power import simulate_injury_study
 
 
 def test_null_rejection_rate_and_power_ordering():

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import soleus_analysis as sol
-from soleus_analysis.models.power import power, power_curve, wilson_interval
+from soleus_analysis.models.study_power import power, power_curve, wilson_interval
 from soleus_analysis.models.result import TABLE_COLUMNS, ModelResult
 from tests.panel_generator import simulate_for_power
 
@@ -107,7 +107,7 @@ def _z_test_power(n, p0, p1, alpha, rng, n_trials=20_000):
 
 @pytest.mark.parametrize("p0, rr", [(0.2, 0.5), (0.1, 0.67), (0.4, 0.75)])
 def test_risk_study_size_gives_its_power_in_simulated_trials(p0, rr):
-    from soleus_analysis.models.power import risk_study_size
+    from soleus_analysis.models.study_power import risk_study_size
 
     row = risk_study_size(p0, rr).iloc[0]
     rng = np.random.default_rng(7)
@@ -120,7 +120,7 @@ def test_risk_study_size_gives_its_power_in_simulated_trials(p0, rr):
 
 
 def test_risk_study_size_grid_and_errors():
-    from soleus_analysis.models.power import risk_study_size
+    from soleus_analysis.models.study_power import risk_study_size
 
     t = risk_study_size([0.1, 0.3], [0.5, 0.8])
     assert len(t) == 4

@@ -10,7 +10,7 @@ import pandas as pd
 import pingouin
 import pytest
 
-from soleus_analysis.models.rmcorr import rmcorr
+from soleus_analysis.models.repeated_correlation import rmcorr
 from tests.panel_generator import make_panel
 
 REF = Path(__file__).parent / "data" / "reference"

@@ -8,7 +8,7 @@ with the conventions it makes explicit:
   sessions are one session logged twice (:func:`session_loads`);
 - :mod:`~soleus_analysis.loads.daily`: load per athlete and local day on a complete calendar,
   with rest days, unknown loads and logging gaps told apart (:func:`daily_load`);
-- :mod:`~soleus_analysis.loads.ewma`: EWMA conventions, starts and warm-up (:func:`ewma`,
+- :mod:`~soleus_analysis.loads.smoothing`: EWMA conventions, starts and warm-up (:func:`ewma`,
   :func:`ewma_lambda`, :func:`ewma_warmup_days`);
 - :mod:`~soleus_analysis.loads.rolling`: metrics on the daily table and their minimum coverage
   (:func:`acute_chronic`, :func:`monotony_strain`, :func:`pmc`, :func:`training_loads`);
@@ -16,7 +16,7 @@ with the conventions it makes explicit:
 """
 
 from soleus_analysis.loads.daily import daily_load
-from soleus_analysis.loads.ewma import (
+from soleus_analysis.loads.smoothing import (
     CONVENTIONS,
     EWMA_INITS,
     ewma,

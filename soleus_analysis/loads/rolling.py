@@ -2,7 +2,7 @@
 performance-management chart (fitness, fatigue, form).
 
 Formulas and sources are in ``docs/methods.md`` §4.5-4.7; the EWMA conventions and starts are in
-:mod:`soleus_analysis.loads.ewma`.
+:mod:`soleus_analysis.loads.smoothing`.
 
 Rolling metrics and minimum coverage
 ------------------------------------
@@ -12,7 +12,7 @@ Every rolling metric is computed from recorded days only and is missing unless a
 
 - Rolling averages: acute = mean of days t-6..t; chronic coupled = mean of days t-27..t; chronic
   uncoupled = mean of days t-27..t-7 (Windt & Gabbett 2019, Br J Sports Med 53:988-990).
-- EWMAs of the acute and chronic load: see :mod:`soleus_analysis.loads.ewma` (convention, start
+- EWMAs of the acute and chronic load: see :mod:`soleus_analysis.loads.smoothing` (convention, start
   and warm-up).
 - ACWR = acute / chronic, coupled or uncoupled, from rolling averages and from the EWMAs; missing
   when the chronic load is 0. **Critiques** (read before using a ratio): coupling the acute
@@ -45,7 +45,7 @@ import pandas as pd
 from pandas.api.indexers import BaseIndexer
 
 from soleus_analysis.loads.columns import need_columns
-from soleus_analysis.loads.ewma import EWMA_INITS, ewma_warmup_days, grouped_ewma
+from soleus_analysis.loads.smoothing import EWMA_INITS, ewma_warmup_days, grouped_ewma
 from soleus_analysis.timeutils import day_number
 
 __all__ = ["acute_chronic", "monotony_strain", "pmc", "training_loads"]
@@ -152,11 +152,11 @@ def acute_chronic(
     acute_days, chronic_days : int
         Window N (rolling average) and EWMA span N / tau.
     convention : {"williams", "exponential", "simple"}
-        EWMA convention (see :func:`~soleus_analysis.loads.ewma.ewma_lambda`).
+        EWMA convention (see :func:`~soleus_analysis.loads.smoothing.ewma_lambda`).
     min_coverage : float, default 5/7
         Share of recorded days a window needs.
     ewma_init : {"mean", "first", "zero"}, default "mean"
-        How the EWMAs start (:mod:`soleus_analysis.loads.ewma`). ``"zero"`` was the default
+        How the EWMAs start (:mod:`soleus_analysis.loads.smoothing`). ``"zero"`` was the default
         before 0.2.
 
     Returns
@@ -284,7 +284,7 @@ def pmc(
     ctl_days, atl_days : float, default 42 and 7
         Time constants (tau, or N for the Williams convention).
     convention : {"exponential", "williams", "simple"}, default "exponential"
-        See :func:`~soleus_analysis.loads.ewma.ewma_lambda`.
+        See :func:`~soleus_analysis.loads.smoothing.ewma_lambda`.
     min_coverage : float, default 5/7
         CTL (ATL) is reported only when at least this share of the last ``ctl_days``
         (``atl_days``) days of the athlete's record was recorded. Unlike the ACWR windows, days

@@ -2,13 +2,16 @@
 
 One module per family: :mod:`~soleus_analysis.models.mixed` (general mixed model),
 :mod:`~soleus_analysis.models.within_between` (within- vs between-athlete effects),
-:mod:`~soleus_analysis.models.sensitivity` (GEE, fixed effects), :mod:`~soleus_analysis.models.lags`
-(distributed lags), :mod:`~soleus_analysis.models.rmcorr`, :mod:`~soleus_analysis.models.banister`
-(fitness-fatigue), :mod:`~soleus_analysis.models.event_study` (staggered programme starts),
+:mod:`~soleus_analysis.models.sensitivity` (GEE, fixed effects),
+:mod:`~soleus_analysis.models.lags` (distributed lags),
+:mod:`~soleus_analysis.models.repeated_correlation` (rmcorr),
+:mod:`~soleus_analysis.models.banister` (fitness-fatigue),
+:mod:`~soleus_analysis.models.event_study` (staggered programme starts),
 :mod:`~soleus_analysis.models.ordinal` (ordered ratings),
 :mod:`~soleus_analysis.models.individual` (individual responses vs SWC) and
-:mod:`~soleus_analysis.models.power` (simulation-based power). Every function takes any DataFrame
-and the names of its columns.
+:mod:`~soleus_analysis.models.study_power` (simulation-based power). Every function takes any
+DataFrame and the names of its columns. No function has the name of a module (``sol.models.power``
+is the function, its module is ``study_power``).
 """
 
 from soleus_analysis.models.assumptions import model_assumptions
@@ -22,9 +25,9 @@ from soleus_analysis.models.individual import (
 from soleus_analysis.models.lags import DistributedLagResult, fit_distributed_lag, lag_basis
 from soleus_analysis.models.mixed import MixedResult, fit_mixed
 from soleus_analysis.models.ordinal import OrdinalResult, fit_ordinal
-from soleus_analysis.models.power import PowerResult, power, power_curve, risk_study_size
+from soleus_analysis.models.study_power import PowerResult, power, power_curve, risk_study_size
 from soleus_analysis.models.predict import partial_effect
-from soleus_analysis.models.rmcorr import RmcorrResult, rmcorr
+from soleus_analysis.models.repeated_correlation import RmcorrResult, rmcorr
 from soleus_analysis.models.sensitivity import (
     ModelFit,
     SensitivityResult,

@@ -18,7 +18,7 @@ from soleus_analysis.outcomes.acwr_diagnostics import (
     acwr_window_sensitivity,
 )
 from soleus_analysis.outcomes.base import OutcomeResult
-from soleus_analysis.outcomes.critical_speed import (
+from soleus_analysis.outcomes.speed_duration import (
     CriticalSpeedResult,
     critical_speed,
     fit_critical_speed,
@@ -26,8 +26,8 @@ from soleus_analysis.outcomes.critical_speed import (
     mean_max_speed,
     stream_table,
 )
-from soleus_analysis.outcomes.injury_panel import injury_panel
-from soleus_analysis.outcomes.injury_power import InjuryPowerResult, injury_power
+from soleus_analysis.outcomes.injury_weeks import injury_panel
+from soleus_analysis.outcomes.injury_study_power import InjuryPowerResult, injury_power
 from soleus_analysis.outcomes.injury_rate import (
     InjuryRateResult,
     fit_injury_rate,

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from soleus_analysis.errors import InputError
-from soleus_analysis.outcomes.critical_speed import fit_critical_speed, stream_table
+from soleus_analysis.outcomes.speed_duration import fit_critical_speed, stream_table
 from soleus_analysis.outcomes.reliability import icc, typical_error
 
 __all__ = [

@@ -1,6 +1,6 @@
 """Injury records of a study, and the sentences the injury notebook prints about them.
 
-The injury functions (:func:`~soleus_analysis.outcomes.injury_panel.injury_panel`,
+The injury functions (:func:`~soleus_analysis.outcomes.injury_weeks.injury_panel`,
 :func:`~soleus_analysis.outcomes.time_to_event.fit_time_to_injury`, ...) take tables; a notebook
 that must run on any study also needs to know *where* a study's injuries come from, whether there
 are enough of them for a model, and how to say an estimate in words. That is this module:
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from soleus_analysis.injuries import injury_reports
-from soleus_analysis.outcomes.injury_panel import injury_panel, weekly_covariates
+from soleus_analysis.outcomes.injury_weeks import injury_panel, weekly_covariates
 from soleus_analysis.simulation.injury import draw_injuries, planted_hazard
 
 __all__ = [
