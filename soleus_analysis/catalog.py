@@ -415,14 +415,8 @@ class ExerciseCatalog:
 #: Columns of ``ExerciseCatalog.exercises`` that :meth:`ExerciseCatalog.with_values` changes
 #: (the id and the names stay).
 CHANGEABLE_COLUMNS = (
+    *(c for c in _REQUIRED if c not in ("exercise", "aliases")),
     "label",
-    "plantar_flexor",
-    "is_training",
-    "knee_position",
-    "soleus_share",
-    "body_mass_share",
-    "dose_unit",
-    "source",
     "rationale",
 )
 
