@@ -15,6 +15,8 @@ predictors converged.
 from __future__ import annotations
 
 import functools
+import keyword
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -607,20 +609,10 @@ def _design(
     frame = data.loc[data[group].notna()]
     if len(frame) < len(data):
         notes.append(f"{len(data) - len(frame)} rows with a missing {group!r} were dropped.")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            template = MixedLM.from_formula(
-                formula, frame, groups=group, re_formula=re_formula, missing="drop"
-            )
-        except Exception as exc:  # formula engines raise many types
-            raise ValueError(
-                f"cannot build the model {formula!r}"
-                + (f" with random effects {re_formula!r}" if re_formula else "")
-                + f" from the data: {exc}. Fix: every name in the formulas must be a column of "
-                f"the data (columns: {list(data.columns)})."
-            ) from None
-    messages = [f"{w.category.__name__}: {w.message}" for w in caught]
+    template = _numeric_template(frame, formula, group, re_formula)
+    messages: list[str] = []
+    if template is None:
+        template, messages = _formula_template(frame, formula, group, re_formula, data.columns)
     n_obs = int(template.nobs)
     if n_obs < len(frame):
         notes.append(
@@ -638,7 +630,7 @@ def _design(
     sx, sz = _Standardiser.of(x), _Standardiser.of(z)
     re_names = [
         "Intercept" if j == sz.const_index else name
-        for j, name in enumerate(template.data.exog_re_names)
+        for j, name in enumerate(template.exog_re_names)
     ]
     if standardise:
         y_centre = float(y.mean()) if sx.const_index is not None else 0.0
@@ -653,6 +645,99 @@ def _design(
         re_names=re_names, outcome=str(template.endog_names), sx=sx, sz=sz,
         y_centre=y_centre, y_scale=y_scale, messages=messages,
     )
+
+
+@dataclass(frozen=True)
+class _Template:
+    """The model arrays of the formulas, before standardisation."""
+
+    endog: np.ndarray
+    exog: np.ndarray
+    exog_re: np.ndarray
+    groups: np.ndarray
+    exog_names: list[str]
+    endog_names: str
+    exog_re_names: list[str]
+
+    @property
+    def nobs(self) -> int:
+        return len(self.endog)
+
+    @property
+    def n_groups(self) -> int:
+        return int(pd.unique(self.groups).size)
+
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _formula_names(side: str) -> list[str] | None:
+    """The names of ``a + b + c`` (None if the side holds anything but plain names)."""
+    names = [t.strip() for t in side.split("+")]
+    if not all(_NAME.match(n) and not keyword.iskeyword(n) for n in names):
+        return None
+    return names if len(set(names)) == len(names) else None
+
+
+def _numeric_template(frame: pd.DataFrame, formula: str, group: str, re_formula: str | None
+                      ) -> _Template | None:
+    """The model arrays of ``y ~ a + b`` (random effects ``~c`` or None) when every name is a
+    numeric column, built directly: the formula engine would give the same arrays (an
+    intercept, the columns as floats, rows with a missing value dropped) in a fraction of the
+    time on large panels. None for any other formula (the formula engine builds it)."""
+    outcome, _, rhs = (part.strip() for part in formula.partition("~"))
+    fe = _formula_names(rhs)
+    re_terms: list[str] | None = []
+    if re_formula is not None:
+        before, _, re_rhs = (part.strip() for part in re_formula.partition("~"))
+        re_terms = _formula_names(re_rhs) if before == "" else None
+    if fe is None or re_terms is None or not _NAME.match(outcome):
+        return None
+    used = list(dict.fromkeys([outcome, *fe, *re_terms]))
+    if not all(c in frame.columns and isinstance(frame[c].dtype, np.dtype)
+               and frame[c].dtype.kind in "fiu" for c in used) or frame.columns.duplicated().any():
+        return None
+    values = {c: frame[c].to_numpy(dtype=float) for c in used}
+    keep = ~np.any(np.isnan(np.column_stack(list(values.values()))), axis=1)
+
+    def columns(names: list[str]) -> np.ndarray:
+        # column-major with a leading intercept, as the formula engine returns it
+        out = np.empty((int(keep.sum()), len(names) + 1), order="F")
+        out[:, 0] = 1.0
+        for j, name in enumerate(names, start=1):
+            out[:, j] = values[name][keep]
+        return out
+
+    return _Template(
+        endog=values[outcome][keep], exog=columns(fe), exog_re=columns(re_terms),
+        groups=frame[group].to_numpy()[keep], exog_names=["Intercept", *fe],
+        endog_names=outcome, exog_re_names=[group, *re_terms],
+    )
+
+
+def _formula_template(frame: pd.DataFrame, formula: str, group: str, re_formula: str | None,
+                      columns: Any) -> tuple[_Template, list[str]]:
+    """The model arrays built by statsmodels' formula engine, and the warnings it raised."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            template = MixedLM.from_formula(
+                formula, frame, groups=group, re_formula=re_formula, missing="drop"
+            )
+        except Exception as exc:  # formula engines raise many types
+            raise ValueError(
+                f"cannot build the model {formula!r}"
+                + (f" with random effects {re_formula!r}" if re_formula else "")
+                + f" from the data: {exc}. Fix: every name in the formulas must be a column of "
+                f"the data (columns: {list(columns)})."
+            ) from None
+    arrays = _Template(
+        endog=np.asarray(template.endog), exog=np.asarray(template.exog),
+        exog_re=np.asarray(template.exog_re), groups=np.asarray(template.groups),
+        exog_names=list(template.exog_names), endog_names=str(template.endog_names),
+        exog_re_names=list(template.data.exog_re_names),
+    )
+    return arrays, [f"{w.category.__name__}: {w.message}" for w in caught]
 
 
 def _structures(design: _Design, simplify: bool) -> list[tuple[str, list[int], bool]]:
