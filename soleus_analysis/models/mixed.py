@@ -698,19 +698,22 @@ def _numeric_template(frame: pd.DataFrame, formula: str, group: str, re_formula:
                and frame[c].dtype.kind in "fiu" for c in used) or frame.columns.duplicated().any():
         return None
     values = {c: frame[c].to_numpy(dtype=float) for c in used}
-    keep = ~np.any(np.isnan(np.column_stack(list(values.values()))), axis=1)
+    keep = np.ones(len(frame), dtype=bool)
+    for v in values.values():
+        keep &= ~np.isnan(v)
+    rows = slice(None) if keep.all() else keep
 
     def columns(names: list[str]) -> np.ndarray:
         # column-major with a leading intercept, as the formula engine returns it
         out = np.empty((int(keep.sum()), len(names) + 1), order="F")
         out[:, 0] = 1.0
         for j, name in enumerate(names, start=1):
-            out[:, j] = values[name][keep]
+            out[:, j] = values[name][rows]
         return out
 
     return _Template(
-        endog=values[outcome][keep], exog=columns(fe), exog_re=columns(re_terms),
-        groups=frame[group].to_numpy()[keep], exog_names=["Intercept", *fe],
+        endog=values[outcome][rows], exog=columns(fe), exog_re=columns(re_terms),
+        groups=frame[group].to_numpy()[rows], exog_names=["Intercept", *fe],
         endog_names=outcome, exog_re_names=[group, *re_terms],
     )
 
