@@ -180,6 +180,13 @@ def demean_within(a: np.ndarray, codes: np.ndarray) -> np.ndarray:
     counts = np.bincount(codes)
     if a.ndim == 1:
         return a - (np.bincount(codes, weights=a, minlength=counts.size) / counts)[codes]
+    if a.flags.f_contiguous and a.shape[1] > 1:
+        # column by column: a column-major table (e.g. period dummies from a DataFrame) minus a
+        # row-major table of means would be read across memory order
+        out = np.empty_like(a, order="F")
+        for j in range(a.shape[1]):
+            out[:, j] = demean_within(a[:, j], codes)
+        return out
     means = np.column_stack(
         [np.bincount(codes, weights=a[:, j], minlength=counts.size) for j in range(a.shape[1])]
     ) if a.shape[1] else np.zeros((counts.size, 0))

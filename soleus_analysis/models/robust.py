@@ -164,7 +164,9 @@ class ClusterRobust:
         e = np.asarray(self.resid, dtype=float)
         codes, _ = _codes(self.cluster)
         order = np.argsort(codes, kind="stable")
-        x, e, codes = x[order], e[order], codes[order]
+        # row-major: the per-cluster stacks below are then views and products of contiguous
+        # matrices (a column-major design would make every batched product a strided loop)
+        x, e, codes = np.ascontiguousarray(x[order]), e[order], codes[order]
         self._order = order
         n, p = x.shape
         sizes = np.bincount(codes)
@@ -281,13 +283,15 @@ class ClusterRobust:
         lam = sv**2
         ut = np.swapaxes(u, 1, 2)
 
-        def power(a: float, mats: np.ndarray) -> np.ndarray:
-            """``Phi^a @ mats`` (padded rows: ``scale^a`` times the identity)."""
-            coef = (1.0 + lam) ** a - 1.0
-            return scale**a * (mats + u @ (coef[:, :, None] * (ut @ mats)))
+        def powers(mats: np.ndarray, *exponents: float) -> list[np.ndarray]:
+            """``Phi^a @ mats`` for each exponent ``a`` (padded rows: ``scale^a`` times the
+            identity), from one projection on ``U``."""
+            proj = ut @ mats
+            return [scale**a * (mats + u @ (((1.0 + lam) ** a - 1.0)[:, :, None] * proj))
+                    for a in exponents]
 
         nmax = xs.shape[1]
-        px = power(0.5, xs)
+        px, y = powers(xs, 0.5, -0.5)
         # Phi^2 = scale^2 (I + U ((1 + lam)^2 - 1) U')
         phi2 = (u * ((1.0 + lam) ** 2 - 1.0)[:, None, :]) @ ut
         phi2[:, np.arange(nmax), np.arange(nmax)] += 1.0
@@ -297,9 +301,9 @@ class ClusterRobust:
         top = np.max(np.abs(vals), axis=-1, keepdims=True)
         keep = vals > _EIG_TOL * np.maximum(top, 1e-300)
         inv = np.where(keep, 1.0 / np.sqrt(np.where(keep, vals, 1.0)), 0.0)
-        y = power(-0.5, xs)
-        ts = power(0.5, vecs @ (inv[:, :, None] * (np.swapaxes(vecs, 1, 2) @ y)))
-        return ts, power(1.0, ts)
+        inner = vecs @ (inv[:, :, None] * (np.swapaxes(vecs, 1, 2) @ y))  # B^{-1/2} P^{-1} X
+        ts, pts = powers(inner, 0.5, 1.5)  # P B^{-1/2} P^{-1} X and Phi times it
+        return ts, pts
 
     # ----------------------------------------------------------------------------------------
     def se(self, c) -> float:
