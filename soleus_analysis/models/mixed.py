@@ -1,15 +1,15 @@
 """Linear mixed models with internal standardisation and honest convergence handling.
 
 :func:`fit_mixed` builds the fixed-effects design ``X`` and the random-effects design ``Z`` from
-the formulas (statsmodels' formula engine), standardises their columns and the outcome, fits on
-that scale, and transforms every reported quantity back to the original units exactly (see
-*Notes* of :func:`fit_mixed`). The fit is the vectorised profiled (RE)ML optimum of
-:mod:`soleus_analysis.models.reml` once Newton's method has located it; statsmodels'
-:class:`~statsmodels.regression.mixed_linear_model.MixedLM` optimisers are the fallback when it
-has not, and ``raw`` is statsmodels' result at the reported optimum. Standardising is not
-cosmetic: on raw-scale predictors statsmodels' random-slope fit of 500 athletes x 52 weeks
-stopped unconverged with a wrong standard error, while the same model on standardised
-predictors converged.
+the formulas (directly when they are sums of numeric columns, otherwise with statsmodels' formula
+engine), standardises their columns and the outcome, fits on that scale, and transforms every
+reported quantity back to the original units exactly (see *Notes* of :func:`fit_mixed`). The
+fit is the vectorised profiled (RE)ML optimum of :mod:`soleus_analysis.models.reml` once Newton's
+method has located it; statsmodels' :class:`~statsmodels.regression.mixed_linear_model.MixedLM`
+optimisers are the fallback when it has not, and ``raw`` is statsmodels' result at the reported
+optimum. Standardising is not cosmetic: on raw-scale predictors statsmodels' random-slope fit of
+500 athletes x 52 weeks stopped unconverged with a wrong standard error, while the same model on
+standardised predictors converged.
 """
 
 from __future__ import annotations
