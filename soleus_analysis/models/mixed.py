@@ -304,6 +304,8 @@ class _Design:
     fe_names: list[str]
     re_names: list[str]
     outcome: str
+    labels: np.ndarray  # the distinct groups, sorted once (athlete names sort slowly)
+    codes: np.ndarray  # each row's position in ``labels``, for the per-group algebra
     sx: _Standardiser
     sz: _Standardiser
     y_centre: float
@@ -491,7 +493,7 @@ def fit_mixed(
     scale_s = float(res.scale)
     psi_s = np.asarray(res.cov_re, dtype=float) / scale_s
     if sums is None:
-        sums = GroupSums(design.y, xs, zs, design.groups)
+        sums = GroupSums(design.y, xs, zs, design.codes)
     t_fe = design.sx.transform
     cov_fe_s, dfs, df_fn, robust = _inference(
         design, zs, sums, beta_s, psi_s, scale_s, reml=reml, diagonal=diagonal,
@@ -547,7 +549,7 @@ def fit_mixed(
         residual_sd=residual_sd,
         converged=bool(chosen.converged),
         n_obs=int(design.y.size),
-        n_athletes=int(np.unique(design.groups).size),
+        n_athletes=int(design.labels.size),
         llf=llf,
         method="REML" if reml else "ML",
         optimizer=chosen.method,
@@ -566,7 +568,7 @@ def fit_mixed(
         _re_transform=t_re,
         _y_scale=design.y_scale,
         _re_names=tuple(used_re_names),
-        _blups=(np.unique(design.groups), means, covs),
+        _blups=(design.labels, means, covs),
     )
 
 
@@ -639,11 +641,14 @@ def _design(
     else:
         sx, sz = sx.identity(), sz.identity()
         y_centre, y_scale = 0.0, 1.0
+    groups = np.asarray(template.groups)
+    labels, codes = np.unique(groups, return_inverse=True)
     return _Design(
         y=(y - y_centre) / y_scale, x=sx.apply(x), z=sz.apply(z),
-        groups=np.asarray(template.groups), fe_names=list(template.exog_names),
-        re_names=re_names, outcome=str(template.endog_names), sx=sx, sz=sz,
-        y_centre=y_centre, y_scale=y_scale, messages=messages,
+        groups=groups, fe_names=list(template.exog_names),
+        re_names=re_names, outcome=str(template.endog_names), labels=labels,
+        codes=codes.ravel(), sx=sx, sz=sz, y_centre=y_centre, y_scale=y_scale,
+        messages=messages,
     )
 
 
@@ -777,7 +782,7 @@ def _fit_structures(
         zs = design.z[:, cols]
         prof = None
         if standardise:
-            prof = profiled_fit(ys, xs, zs, groups, reml=reml, diagonal=independent)
+            prof = profiled_fit(ys, xs, zs, design.codes, reml=reml, diagonal=independent)
         if prof is not None and prof.singular and position + 1 < len(structures):
             # At a singular optimum statsmodels' fixed effects and standard errors are
             # unreliable (it inverts the random-effects covariance): simplify (as Matuschek
@@ -852,7 +857,7 @@ def _inference(
 ) -> tuple[np.ndarray, np.ndarray, Any, ClusterRobust | None]:
     """Covariance of the fixed effects (fitting scale), their df, a contrast-df function and
     the CR2 object (``inference="cr2"`` only)."""
-    xs, groups, t_fe = design.x, design.groups, design.sx.transform
+    xs, groups, t_fe = design.x, design.codes, design.sx.transform
     k_fe = xs.shape[1]
     wanted = [j for j, n in enumerate(design.fe_names) if df_terms is None or n in set(df_terms)]
     dfs = np.full(k_fe, np.nan)
