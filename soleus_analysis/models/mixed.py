@@ -94,7 +94,9 @@ class _Standardiser:
         return cls(centre=centre, scale=scale, const_index=const_index, transform=transform)
 
     def apply(self, mat: np.ndarray) -> np.ndarray:
-        return (np.asarray(mat, dtype=float) - self.centre) / self.scale
+        out = np.asarray(mat, dtype=float) - self.centre
+        out /= self.scale  # in place: one n x p temporary fewer
+        return out
 
     def identity(self) -> _Standardiser:
         """The same design left as it is (no centring, no scaling)."""
