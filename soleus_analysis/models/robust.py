@@ -164,8 +164,8 @@ class ClusterRobust:
         e = np.asarray(self.resid, dtype=float)
         codes, _ = _codes(self.cluster)
         order = np.argsort(codes, kind="stable")
-        # row-major: the per-cluster stacks below are then views and products of contiguous
-        # matrices (a column-major design would make every batched product a strided loop)
+        # row-major, so that a run of clusters of equal size can be read as a k x n_j x p stack
+        # without copying (see _cr2_chunk)
         x, e, codes = np.ascontiguousarray(x[order]), e[order], codes[order]
         self._order = order
         n, p = x.shape
