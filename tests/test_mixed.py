@@ -215,3 +215,23 @@ def test_profiled_optimum_is_statsmodels_optimum_on_an_unbalanced_random_slope_m
     raw_t = float(np.asarray(fit.raw.fe_params)[position]) * sc["outcome", "y"] / sc["fixed", "t"]
     assert fit.raw.converged
     assert raw_t == pytest.approx(fit.effect("t")["estimate"], rel=1e-4)
+
+
+@pytest.mark.parametrize("re_formula, engine_re", [("~Days", "~1 + Days"), (None, "~1")])
+def test_plain_formula_built_directly_equals_the_formula_engine(sleep, re_formula, engine_re):
+    # "y ~ a + b" on numeric columns is built without the formula engine; "1 + ..." forces the
+    # engine, which must give the same arrays and therefore the same fit, missing rows included.
+    d = sleep.assign(Extra=np.sin(np.arange(len(sleep))), Days=sleep["Days"].astype(int))
+    d.loc[[3, 50], "Reaction"] = np.nan
+    d.loc[7, "Extra"] = np.nan
+    direct = fit_mixed(d, "Reaction ~ Days + Extra", group="Subject", re_formula=re_formula,
+                       inference="cr2")
+    engine = fit_mixed(d, "Reaction ~ 1 + Days + Extra", group="Subject",
+                       re_formula=engine_re, inference="cr2")
+    pd.testing.assert_frame_equal(direct.table, engine.table, check_exact=False, rtol=1e-12)
+    pd.testing.assert_frame_equal(direct.random_effects, engine.random_effects,
+                                  check_exact=False, rtol=1e-12)
+    assert direct.n_obs == engine.n_obs == len(d) - 3
+    assert [n for n in direct.notes if "Estimand" not in n] == [
+        n for n in engine.notes if "Estimand" not in n]
+    assert direct.warnings == engine.warnings

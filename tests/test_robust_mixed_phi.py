@@ -66,3 +66,17 @@ def test_random_effects_phi_differs_from_ols_working_model():
     fast = ClusterRobust(x, resid, groups, phi=RandomEffectsPhi(z, psi, 2.3))
     ols = ClusterRobust(x, resid, groups)
     assert not np.allclose(fast.vcov, ols.vcov, rtol=1e-3)
+
+
+def test_chunks_of_equal_and_unequal_clusters_give_the_dense_result(monkeypatch):
+    # Chunks of three clusters: the first ones hold clusters of the largest size only (read as
+    # views of the sorted rows), the last one clusters of other sizes (padded copies).
+    from soleus_analysis.models import robust
+
+    monkeypatch.setattr(robust, "_CHUNK_ELEMENTS", 3 * 6 * 6)
+    x, z, groups, psi, resid = _case([6] * 9 + [4, 6, 3, 5], seed=3)
+    dense = _dense(x, z, groups, psi, resid, 2.3)
+    fast = ClusterRobust(x, resid, groups, phi=RandomEffectsPhi(z, psi, 2.3))
+    np.testing.assert_allclose(fast.vcov, dense.vcov, rtol=1e-8, atol=1e-14)
+    for c in (np.eye(x.shape[1])[1], np.array([0, 1.0, -0.5, 0.2, 0])):
+        assert fast.df(c) == pytest.approx(dense.df(c), rel=1e-8)

@@ -180,6 +180,13 @@ def demean_within(a: np.ndarray, codes: np.ndarray) -> np.ndarray:
     counts = np.bincount(codes)
     if a.ndim == 1:
         return a - (np.bincount(codes, weights=a, minlength=counts.size) / counts)[codes]
+    if a.flags.f_contiguous and a.shape[1] > 1:
+        # column by column: a column-major table (e.g. period dummies from a DataFrame) minus a
+        # row-major table of means would be read across memory order
+        out = np.empty_like(a, order="F")
+        for j in range(a.shape[1]):
+            out[:, j] = demean_within(a[:, j], codes)
+        return out
     means = np.column_stack(
         [np.bincount(codes, weights=a[:, j], minlength=counts.size) for j in range(a.shape[1])]
     ) if a.shape[1] else np.zeros((counts.size, 0))
@@ -255,8 +262,14 @@ def _period_columns(times: pd.Series, kind: str, step: Any, period_df: int | Non
     if kind == "week":
         levels = np.sort(pd.unique(label))
         codes = pd.Categorical(label, categories=levels).codes
-        cols = {f"p{j}": (codes == j).astype(float) for j in range(1, len(levels))}
-        return pd.DataFrame(cols, index=times.index), f"{len(levels)} {unit}s"
+        # one column-major block of dummies (the first period is the reference)
+        dummies = np.zeros((len(codes), max(len(levels) - 1, 0)), order="F")
+        rows = np.flatnonzero(codes >= 1)
+        dummies[rows, codes[rows] - 1] = 1.0
+        names = [f"p{j}" for j in range(1, len(levels))]
+        frame = pd.DataFrame(dummies, index=times.index, columns=names) if names else \
+            pd.DataFrame(index=times.index)
+        return frame, f"{len(levels)} {unit}s"
     n_periods = int(np.unique(position).size)
     df = period_df if period_df is not None else int(np.clip(round(n_periods / 6), 2, 6))
     df = int(min(df, max(n_periods - 1, 1)))

@@ -35,6 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
 __all__ = ["ClusterRobust", "RandomEffectsPhi", "WildResult", "webb_weights"]
 
@@ -163,7 +164,9 @@ class ClusterRobust:
         e = np.asarray(self.resid, dtype=float)
         codes, _ = _codes(self.cluster)
         order = np.argsort(codes, kind="stable")
-        x, e, codes = x[order], e[order], codes[order]
+        # row-major, so that a run of clusters of equal size can be read as a k x n_j x p stack
+        # without copying (see _cr2_chunk)
+        x, e, codes = np.ascontiguousarray(x[order]), e[order], codes[order]
         self._order = order
         n, p = x.shape
         sizes = np.bincount(codes)
@@ -194,7 +197,7 @@ class ClusterRobust:
         for lo in range(0, n_g, chunk):
             hi = min(n_g, lo + chunk)
             self._cr2_chunk(lo, hi, x, wx, bread, t_mat, phi_t, nmax)
-        u = np.add.reduceat(t_mat * e[:, None], starts, axis=0)
+        u = _cluster_weights(e[:, None], codes, n_g) @ t_mat  # X_j' W_j A_j e_j
         meat = u.T @ u
         self.vcov = bread @ meat @ bread
         self.bread = bread
@@ -204,18 +207,30 @@ class ClusterRobust:
     def _cr2_chunk(self, lo, hi, x, wx, bread, t_mat, phi_t, nmax) -> None:
         sizes, starts = self._sizes[lo:hi], self._starts[lo:hi]
         k = hi - lo
-        idx = starts[:, None] + np.arange(nmax)[None, :]
-        real = np.arange(nmax)[None, :] < sizes[:, None]
-        idx = np.where(real, idx, 0)
-        xs = np.where(real[:, :, None], x[idx], 0.0)  # k x nmax x p
-        wxs = np.where(real[:, :, None], wx[idx], 0.0)
-        if self._zr is not None:
-            ts, pts = self._re_adjusted(idx, real, xs, bread)
+        if np.all(sizes == nmax):
+            # clusters of equal size: the padded stacks are views of the sorted rows
+            block = slice(starts[0], starts[0] + k * nmax)
+            real = np.ones((k, nmax), dtype=bool)
+            idx = np.arange(block.start, block.stop).reshape(k, nmax)
+            xs = x[block].reshape(k, nmax, -1)
         else:
+            block = None
+            idx = starts[:, None] + np.arange(nmax)[None, :]
+            real = np.arange(nmax)[None, :] < sizes[:, None]
+            idx = np.where(real, idx, 0)
+            xs = np.where(real[:, :, None], x[idx], 0.0)  # k x nmax x p
+        if self._zr is not None:
+            ts, pts = self._re_adjusted(idx, real, xs, bread, block)
+        else:
+            wxs = np.where(real[:, :, None], wx[idx], 0.0)
             ts, pts = self._dense_adjusted(lo, k, sizes, nmax, real, xs, wxs, bread)
-        rows = idx[real]
-        t_mat[rows] = ts[real]
-        phi_t[rows] = pts[real]
+        if block is not None:
+            t_mat[block] = ts.reshape(-1, ts.shape[-1])
+            phi_t[block] = pts.reshape(-1, pts.shape[-1])
+        else:
+            rows = idx[real]
+            t_mat[rows] = ts[real]
+            phi_t[rows] = pts[real]
 
     def _dense_adjusted(self, lo, k, sizes, nmax, real, xs, wxs, bread):
         """``A_j W_j X_j`` and ``Phi_j A_j W_j X_j`` from the per-cluster matrices."""
@@ -246,44 +261,49 @@ class ClusterRobust:
         """``Phi_j^-1 X_j`` for every cluster by Woodbury's identity (rows sorted by cluster):
         ``Phi^-1 = (I - Z R M^-1 R' Z') / scale`` with ``M = I + R' Z'Z R``."""
         zr, q = self._zr, self._zr.shape[1]
-        codes = self._codes
         m = np.add.reduceat(zr[:, :, None] * zr[:, None, :], starts, axis=0) + np.eye(q)
-        zrx = np.stack([np.add.reduceat(zr[:, [j]] * x, starts, axis=0) for j in range(q)],
-                       axis=1)
+        # (Z R)_j' X_j of every cluster as one sparse product (no n x p temporaries)
+        sums = _cluster_weights(zr, self._codes, m.shape[0])
+        zrx = (sums @ x).reshape(m.shape[0], q, x.shape[1])
         c = np.linalg.solve(m, zrx)  # g x q x p
-        out = x.copy()
-        for j in range(q):
-            out -= zr[:, [j]] * c[codes, j, :]
-        return out / self.phi.scale
+        return (x - sums.T @ c.reshape(-1, x.shape[1])) / self.phi.scale
 
-    def _re_adjusted(self, idx, real, xs, bread):
+    def _re_adjusted(self, idx, real, xs, bread, block=None):
         """``A_j W_j X_j`` and ``Phi_j A_j W_j X_j`` for a mixed model's working covariance.
 
         With ``P = Phi^{1/2}``: ``B = P Omega P = Phi^2 - (P X) M (P X)'`` and
         ``A W X = P B^{-1/2} P^{-1} X``; powers of ``Phi`` come from the thin SVD of ``Z R``.
         """
         scale = float(self.phi.scale)
-        zrs = np.where(real[:, :, None], self._zr[idx], 0.0)  # k x nmax x q
+        if block is not None:
+            zrs = self._zr[block].reshape(xs.shape[0], xs.shape[1], -1)
+        else:
+            zrs = np.where(real[:, :, None], self._zr[idx], 0.0)  # k x nmax x q
         u, sv, _ = np.linalg.svd(zrs, full_matrices=False)
         lam = sv**2
         ut = np.swapaxes(u, 1, 2)
 
-        def power(a: float, mats: np.ndarray) -> np.ndarray:
-            """``Phi^a @ mats`` (padded rows: ``scale^a`` times the identity)."""
-            coef = (1.0 + lam) ** a - 1.0
-            return scale**a * (mats + u @ (coef[:, :, None] * (ut @ mats)))
+        def powers(mats: np.ndarray, *exponents: float) -> list[np.ndarray]:
+            """``Phi^a @ mats`` for each exponent ``a`` (padded rows: ``scale^a`` times the
+            identity), from one projection on ``U``."""
+            proj = ut @ mats
+            return [scale**a * (mats + u @ (((1.0 + lam) ** a - 1.0)[:, :, None] * proj))
+                    for a in exponents]
 
         nmax = xs.shape[1]
-        px = power(0.5, xs)
-        phi2 = power(2.0, np.broadcast_to(np.eye(nmax), (xs.shape[0], nmax, nmax)))
+        px, y = powers(xs, 0.5, -0.5)
+        # Phi^2 = scale^2 (I + U ((1 + lam)^2 - 1) U')
+        phi2 = (u * ((1.0 + lam) ** 2 - 1.0)[:, None, :]) @ ut
+        phi2[:, np.arange(nmax), np.arange(nmax)] += 1.0
+        phi2 *= scale**2
         b = phi2 - (px @ bread) @ np.swapaxes(px, 1, 2)
         vals, vecs = np.linalg.eigh(b)
         top = np.max(np.abs(vals), axis=-1, keepdims=True)
         keep = vals > _EIG_TOL * np.maximum(top, 1e-300)
         inv = np.where(keep, 1.0 / np.sqrt(np.where(keep, vals, 1.0)), 0.0)
-        y = power(-0.5, xs)
-        ts = power(0.5, vecs @ (inv[:, :, None] * (np.swapaxes(vecs, 1, 2) @ y)))
-        return ts, power(1.0, ts)
+        inner = vecs @ (inv[:, :, None] * (np.swapaxes(vecs, 1, 2) @ y))  # B^{-1/2} P^{-1} X
+        ts, pts = powers(inner, 0.5, 1.5)  # P B^{-1/2} P^{-1} X and Phi times it
+        return ts, pts
 
     # ----------------------------------------------------------------------------------------
     def se(self, c) -> float:
@@ -297,7 +317,7 @@ class ClusterRobust:
         m = self.bread @ c
         pv = self._t @ m  # p_j stacked
         d = np.add.reduceat(pv * (self._phi_t @ m), self._starts)
-        bmat = np.add.reduceat(self._x * pv[:, None], self._starts, axis=0)
+        bmat = _cluster_weights(pv[:, None], self._codes, self.n_clusters) @ self._x
         bm = bmat @ self.bread
         diag_bmb = np.einsum("ga,ga->g", bm, bmat)
         gram = self.bread @ (bmat.T @ bmat)
@@ -409,6 +429,17 @@ def _invert(pvalue, alpha: float, scale: float, *, sign: float) -> float:
         if abs(outside - inside) < 1e-6 * step:
             break
     return float((inside + outside) / 2)
+
+
+def _cluster_weights(weights: np.ndarray, codes: np.ndarray, n_clusters: int
+                     ) -> sparse.csr_matrix:
+    """Sparse ``(G q) x n`` matrix ``S`` with ``S[g q + j, i] = weights[i, j]`` for the rows
+    ``i`` of cluster ``g``: ``S @ X`` stacks the clusters' ``weights_g' X_g`` without forming
+    an n x p product, and ``S.T @ C`` spreads per-cluster rows back to the rows."""
+    n, q = weights.shape
+    rows = (codes[:, None] * q + np.arange(q)[None, :]).ravel()
+    cols = np.repeat(np.arange(n), q)
+    return sparse.csr_matrix((weights.ravel(), (rows, cols)), shape=(n_clusters * q, n))
 
 
 def _codes(labels) -> tuple[np.ndarray, np.ndarray]:

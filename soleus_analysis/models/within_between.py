@@ -440,14 +440,13 @@ def fit_within_between(
                          robust=method in ("cr2", "wild"))
     if serial:
         notes.append(serial)
-    analysis = data.loc[frame.index]
     return WithinBetweenResult(
         table=table,
         variance=variance,
         converged=fit.converged,
         re_structure=fit.re_structure,
         n_athletes=n_athletes,
-        n_weeks=int(analysis[time].nunique()),
+        n_weeks=int(data.loc[frame.index, time].nunique()),
         n_obs=int(len(frame)),
         outcome=outcome,
         exposure=exposure,
