@@ -29,7 +29,14 @@ import numpy as np
 import pandas as pd
 
 from soleus_analysis.readers import streams
-from soleus_analysis.readers.common import ReadContext, ReadResult, finish_rows, read_bytes, result
+from soleus_analysis.readers.common import (
+    LocalNames,
+    ReadContext,
+    ReadResult,
+    finish_rows,
+    read_bytes,
+    result,
+)
 from soleus_analysis.readers.runs import RUN_NOTE, haversine_m, run_row, session_row
 
 __all__ = ["read_gpx", "read_gpx_stream"]
@@ -58,18 +65,6 @@ class _Track:
     points: list[tuple]
 
 
-def _local(tag: object) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-class _LocalNames(dict):
-    """Local names of tags, each worked out once per file (a file has a dozen distinct tags)."""
-
-    def __missing__(self, tag: object) -> str:
-        name = self[tag] = _local(tag)
-        return name
-
-
 def _text(el: ET.Element | None) -> str | None:
     return el.text.strip() if el is not None and el.text is not None else None
 
@@ -86,7 +81,7 @@ def _number(text: str | None) -> float:
 _EXTENSION_VALUES = ("hr", "cad", "speed")
 
 
-def _extensions(ext: ET.Element | None, local: _LocalNames) -> tuple[float, float, float]:
+def _extensions(ext: ET.Element | None, local: LocalNames) -> tuple[float, float, float]:
     """``hr``, ``cad`` and ``speed`` under a point's ``extensions`` (any namespace, any depth).
 
     For each, the first element of that name with text counts, as a number (NaN if none).
@@ -100,7 +95,7 @@ def _extensions(ext: ET.Element | None, local: _LocalNames) -> tuple[float, floa
     return tuple(found.get(name, np.nan) for name in _EXTENSION_VALUES)
 
 
-def _point(pt: ET.Element, ctx: ReadContext, k: int, local: _LocalNames) -> tuple:
+def _point(pt: ET.Element, ctx: ReadContext, k: int, local: LocalNames) -> tuple:
     try:
         lat, lon = float(pt.get("lat")), float(pt.get("lon"))
     except (TypeError, ValueError):
@@ -131,7 +126,7 @@ def _parse(ctx: ReadContext) -> list[_Track]:
             f"the GPX file cannot be parsed ({exc}); it may be truncated",
             fix="export or copy the complete file again",
         ) from None
-    local = _LocalNames()
+    local = LocalNames()
     if local[root.tag] != "gpx":
         raise ctx.error(
             f"not a GPX file (root element {local[root.tag]!r})", fix="pass a .gpx file"
