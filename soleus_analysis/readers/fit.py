@@ -186,47 +186,72 @@ def _record_times(records: list[dict], anchor: float | None) -> pd.DatetimeIndex
         [isinstance(v, int | np.integer) and v >= _RELATIVE_LIMIT for v in raw], dtype=bool
     )
     seconds = np.array([v if a else 0 for v, a in zip(raw, absolute, strict=True)], dtype="int64")
-    times = pd.to_datetime(seconds + _FIT_EPOCH_UNIX, unit="s", utc=True).as_unit("us")
+    unix = (seconds + _FIT_EPOCH_UNIX).astype("datetime64[s]").astype("datetime64[us]")
+    times = pd.DatetimeIndex(unix).tz_localize("UTC")
     if absolute.all():
-        return pd.DatetimeIndex(times)
+        return times
     out = pd.Series(times)
     for k in np.flatnonzero(~absolute):
         out.iloc[k] = _to_utc(raw[k], anchor)
     return pd.DatetimeIndex(out).as_unit("us")
 
 
+#: Record fields of the stream's measures; where several are named, the first present counts.
+_RECORD_FIELDS = (
+    ("distance",),
+    ("enhanced_speed", "speed"),
+    ("heart_rate",),
+    ("enhanced_altitude", "altitude"),
+    ("cadence",),
+    ("fractional_cadence",),
+    ("position_lat",),
+    ("position_long",),
+    ("power",),
+)
+
+
+def _record_numbers(records: list[dict]) -> list[np.ndarray]:
+    """One array per entry of :data:`_RECORD_FIELDS` (NaN where absent or not a number).
+
+    One pass over the records, with the loops inline: there are a dozen values per record and
+    thousands of records per file.
+    """
+    rows = []
+    nan = np.nan
+    for r in records:
+        row = []
+        for names in _RECORD_FIELDS:
+            v = None
+            for name in names:
+                v = r.get(name)
+                if v is not None:
+                    break
+            row.append(nan if v is None or isinstance(v, tuple | str) else float(v))
+        rows.append(row)
+    table = np.array(rows, dtype="float64").reshape(len(records), len(_RECORD_FIELDS))
+    return [np.ascontiguousarray(table[:, k]) for k in range(len(_RECORD_FIELDS))]
+
+
 def _stream(records: list[dict], anchor: float | None, *, running: bool) -> pd.DataFrame:
     if not records:
         return streams.empty_stream()
     times = _record_times(records, anchor)
-
-    def values(*names: str) -> np.ndarray:
-        return np.array(
-            [
-                np.nan
-                if (v := _first(r, *names)) is None or isinstance(v, tuple | str)
-                else float(v)
-                for r in records
-            ],
-            dtype="float64",
-        )
-
-    cadence = values("cadence")
-    frac = np.nan_to_num(values("fractional_cadence"))
+    distance, speed, hr, altitude, cadence, frac, lat, lon, power = _record_numbers(records)
+    frac = np.nan_to_num(frac)
     out = pd.DataFrame(
         {
             "time": times,
             "elapsed_s": np.asarray((times - times[0]).total_seconds(), dtype="float64")
             if len(times) and not pd.isna(times[0])
             else np.nan,
-            "distance_m": values("distance"),
-            "speed_m_s": values("enhanced_speed", "speed"),
-            "heart_rate_bpm": values("heart_rate"),
-            "altitude_m": values("enhanced_altitude", "altitude"),
+            "distance_m": distance,
+            "speed_m_s": speed,
+            "heart_rate_bpm": hr,
+            "altitude_m": altitude,
             "cadence_spm": 2.0 * (cadence + frac) if running else np.nan,
-            "latitude_deg": values("position_lat") * _SEMICIRCLE_DEG,
-            "longitude_deg": values("position_long") * _SEMICIRCLE_DEG,
-            "power_w": values("power"),
+            "latitude_deg": lat * _SEMICIRCLE_DEG,
+            "longitude_deg": lon * _SEMICIRCLE_DEG,
+            "power_w": power,
         }
     )
     if not running:
