@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import struct
 
 import fitdecode
 import numpy as np
@@ -71,6 +72,68 @@ def is_fit(head: bytes) -> bool:
     return len(head) >= 12 and head[8:12] == b".FIT"
 
 
+def _crc_byte_table() -> np.ndarray:
+    """CRC of each single byte from a zero state (FIT's CRC-16: reflected polynomial 0xA001)."""
+    table = np.arange(256, dtype=np.uint16)
+    for _ in range(8):
+        table = np.where(table & 1, (table >> 1) ^ 0xA001, table >> 1).astype(np.uint16)
+    return table
+
+
+_CRC_TABLE = _crc_byte_table()
+
+
+def _crc16(data: bytes) -> int:
+    """FIT's CRC-16 of ``data`` (start value 0), the same number as fitdecode's, with numpy.
+
+    The CRC is linear: that of two blocks is the left block's CRC carried through as many zero
+    bytes as the right block has, XOR the right block's CRC. So every byte's own CRC is combined
+    pairwise, level by level, carrying through 1, 2, 4, ... zero bytes (a 16-bit linear map, kept
+    as two 256-entry tables and squared at each level); leading zero bytes, which pad the data
+    to a power of two, leave a CRC that starts at 0 unchanged. fitdecode works byte by byte in
+    Python: a third of its decoding time.
+    """
+    n = len(data)
+    if n == 0:
+        return 0
+    size = 1 << (n - 1).bit_length()
+    values = np.zeros(size, dtype=np.uint16)
+    values[size - n :] = _CRC_TABLE[np.frombuffer(data, dtype=np.uint8)]
+    # Carrying a CRC s through m zero bytes is low[s & 0xFF] ^ high[s >> 8]; here m = 1.
+    low, high = _CRC_TABLE.copy(), np.arange(256, dtype=np.uint16)
+    while len(values) > 1:
+        left, right = values[0::2], values[1::2]
+        values = low[left & 0xFF] ^ high[left >> 8] ^ right
+        low, high = low[low & 0xFF] ^ high[low >> 8], low[high & 0xFF] ^ high[high >> 8]
+    return int(values[0])
+
+
+def _checksums_match(data: bytes) -> bool:
+    """Whether every FIT file in ``data`` (files may be chained) has a matching header and file CRC.
+
+    False as well for anything unusual (a header of another size, a truncated file, bytes after
+    the last file): fitdecode then checks the CRCs itself and says what is wrong.
+    """
+    offset = 0
+    while offset < len(data):
+        if len(data) - offset < 14:
+            return False
+        header_size, body_size = data[offset], struct.unpack_from("<I", data, offset + 4)[0]
+        if header_size not in (12, 14) or data[offset + 8 : offset + 12] != b".FIT":
+            return False
+        if header_size == 14:
+            stated = struct.unpack_from("<H", data, offset + 12)[0]
+            if stated and stated != _crc16(data[offset : offset + 12]):
+                return False
+        end = offset + header_size + body_size
+        if end + 2 > len(data):
+            return False
+        if _crc16(data[offset:end]) != struct.unpack_from("<H", data, end)[0]:
+            return False
+        offset = end + 2
+    return True
+
+
 def _decode(ctx: ReadContext) -> dict[str, list[dict]]:
     data = read_bytes(ctx.path)
     if not data:
@@ -83,10 +146,12 @@ def _decode(ctx: ReadContext) -> dict[str, list[dict]]:
     messages: dict[str, list[dict]] = {name: [] for name in _KEEP}
     try:
         # Without fitdecode's data processor (a fifth of the decoding time): the only values it
-        # would change are date-times, converted below exactly as it would.
+        # would change are date-times, converted below exactly as it would. Checksums that
+        # match already need no second check by fitdecode (which would take a third of the time).
+        checked = _checksums_match(data)
         with fitdecode.FitReader(
             io.BytesIO(data),
-            check_crc=fitdecode.CrcCheck.ENABLED,
+            check_crc=fitdecode.CrcCheck.DISABLED if checked else fitdecode.CrcCheck.ENABLED,
             keep_raw_chunks=False,
             processor=None,
         ) as reader:
