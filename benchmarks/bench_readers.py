@@ -12,9 +12,11 @@ processor) against the Garmin FIT SDK and fitparse, and the standard library's E
 against gpxpy and lxml for GPX; alternatives that are not installed are skipped.
 
 Each measurement runs in a fresh child process, ``--repeats`` times interleaved; the minimum is
-reported (and the median).
+reported (and the median). ``--before DIR`` also reads with the package found in ``DIR`` (an
+earlier version, e.g. ``git archive <commit> soleus_analysis | tar -x -C DIR``), interleaved with
+the others, for before/after figures from the same run.
 
-Usage: python -m benchmarks.bench_readers [--repeats 3] [--root data/raw/demo-cohort]
+Usage: python -m benchmarks.bench_readers [--repeats 3] [--root data/raw/demo-cohort] [--before DIR]
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import gzip
 import io
 import resource
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -52,14 +55,21 @@ def _floor(root: Path) -> dict:
     return {"seconds": time.perf_counter() - start, "cpu": _cpu_all() - cpu, "bytes": size}
 
 
-def _read_folder(root: Path, workers: int) -> dict:
+def _read_folder(root: Path, workers: int, package_dir: str | None = None) -> dict:
+    if package_dir is not None:  # a fresh child: the package is not imported yet
+        sys.path.insert(0, package_dir)
     import soleus_analysis as sol
 
     sol.read("tests/data/strong/strong_classic.csv", weight_unit="kg")  # imports and caches
     start, cpu = time.perf_counter(), _cpu_all()
     result = sol.read_folder(root, workers=workers)
     rows = sum(len(df) for df in result.tables.values())
-    return {"seconds": time.perf_counter() - start, "cpu": _cpu_all() - cpu, "rows": rows}
+    return {
+        "seconds": time.perf_counter() - start,
+        "cpu": _cpu_all() - cpu,
+        "rows": rows,
+        "package": str(Path(sol.__file__).parent),
+    }
 
 
 def _decoders(root: Path) -> list[tuple[str, float]]:
@@ -86,7 +96,21 @@ def _decoders(root: Path) -> list[tuple[str, float]]:
                     {f.name: f.value for f in frame.fields}
 
     timed("FIT: fitdecode, default processor", lambda d: fitdecode_run(d, True), fit)
-    timed("FIT: fitdecode, no processor (used)", lambda d: fitdecode_run(d, False), fit)
+    timed("FIT: fitdecode, no processor", lambda d: fitdecode_run(d, False), fit)
+
+    def fitdecode_unchecked(data: bytes) -> None:
+        with fitdecode.FitReader(
+            io.BytesIO(data), check_crc=fitdecode.CrcCheck.DISABLED, processor=None
+        ) as reader:
+            for frame in reader:
+                if isinstance(frame, fitdecode.FitDataMessage):
+                    {f.name: f.value for f in frame.fields}
+
+    timed(
+        "FIT: fitdecode, no processor, no CRC check (used once the reader's numpy CRC matched)",
+        fitdecode_unchecked,
+        fit,
+    )
     try:
         from garmin_fit_sdk import Decoder, Stream
 
@@ -133,13 +157,22 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--root", default=str(ROOT))
+    parser.add_argument("--before", default=None, help="folder holding an earlier soleus_analysis")
     args = parser.parse_args(argv)
     root = Path(args.root)
-    floors, serial, pooled = [], [], []
+    floors, serial, pooled, serial_before, pooled_before = [], [], [], [], []
     for _ in range(args.repeats):
         floors.append(in_child(lambda: root, _floor)["out"])
         serial.append(in_child(lambda: root, lambda r: _read_folder(r, 1))["out"])
         pooled.append(in_child(lambda: root, lambda r: _read_folder(r, 2))["out"])
+        if args.before:
+            before = args.before
+            serial_before.append(
+                in_child(lambda: root, lambda r: _read_folder(r, 1, before))["out"]
+            )
+            pooled_before.append(
+                in_child(lambda: root, lambda r: _read_folder(r, 2, before))["out"]
+            )
     decoders = in_child(lambda: root, _decoders)["out"]
 
     floor_s, _ = _best(floors, "seconds")
@@ -150,6 +183,11 @@ def main(argv=None) -> None:
         ("read_folder, 1 process", serial),
         ("read_folder, 2 processes", pooled),
     )
+    if args.before:
+        measured += (
+            ("before: read_folder, 1 process", serial_before),
+            ("before: read_folder, 2 processes", pooled_before),
+        )
     for name, runs in measured:
         wall, wall_med = _best(runs, "seconds")
         cpu, _ = _best(runs, "cpu")
@@ -173,6 +211,17 @@ def main(argv=None) -> None:
         "core; CPU seconds do not)",
         "with 2 free cores the 2-process read takes about its CPU seconds / 2",
     ]
+    if args.before:
+        before_cpu, _ = _best(pooled_before, "cpu")
+        serial_cpu, _ = _best(serial, "cpu")
+        serial_before_cpu, _ = _best(serial_before, "cpu")
+        notes.append(
+            f"before ({args.before}): {before_cpu / 2:.1f} s on 2 cores ({before_cpu:.1f} CPU s); "
+            f"now / before, CPU seconds: {pooled_cpu / before_cpu:.2f} (2 processes), "
+            f"{serial_cpu / serial_before_cpu:.2f} (1 process); the same rows: "
+            f"{serial_before[0]['rows'] == serial[0]['rows']} (packages "
+            f"{serial_before[0]['package']}, {serial[0]['package']})"
+        )
     notes += [
         f"decoder {name}: {1000 * per_file:.2f} CPU ms per file" for name, per_file in decoders
     ]

@@ -27,6 +27,7 @@ __all__ = [
     "KG_PER_LB",
     "PROVENANCE",
     "M_PER_UNIT",
+    "LocalNames",
     "ReadContext",
     "ReadResult",
     "finish",
@@ -256,6 +257,25 @@ def read_bytes(path: Path) -> bytes:
                 fix="download or export the file again",
             ) from None
     return raw
+
+
+class LocalNames(dict):
+    """Local names of XML tags (``{namespace}name`` -> ``name``), each worked out once.
+
+    GPX and TCX readers match elements by local name, so that files with and without namespace
+    prefixes read alike; a file has a dozen distinct tags but up to a million elements. Make one
+    per file (a shared one would grow with every tag ever seen).
+
+    Examples
+    --------
+    >>> local = LocalNames()
+    >>> local["{http://www.topografix.com/GPX/1/1}trkpt"], local["time"]
+    ('trkpt', 'time')
+    """
+
+    def __missing__(self, tag: object) -> str:
+        name = self[tag] = tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+        return name
 
 
 # --- time -------------------------------------------------------------------------------------

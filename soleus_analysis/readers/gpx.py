@@ -29,7 +29,14 @@ import numpy as np
 import pandas as pd
 
 from soleus_analysis.readers import streams
-from soleus_analysis.readers.common import ReadContext, ReadResult, finish_rows, read_bytes, result
+from soleus_analysis.readers.common import (
+    LocalNames,
+    ReadContext,
+    ReadResult,
+    finish_rows,
+    read_bytes,
+    result,
+)
 from soleus_analysis.readers.runs import RUN_NOTE, haversine_m, run_row, session_row
 
 __all__ = ["read_gpx", "read_gpx_stream"]
@@ -58,10 +65,6 @@ class _Track:
     points: list[tuple]
 
 
-def _local(tag: object) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
 def _text(el: ET.Element | None) -> str | None:
     return el.text.strip() if el is not None and el.text is not None else None
 
@@ -75,17 +78,24 @@ def _number(text: str | None) -> float:
         return np.nan
 
 
-def _extension(ext: ET.Element | None, name: str) -> float:
-    """The first ``name`` element under a point's ``extensions`` (any namespace), as a number."""
-    if ext is None:
-        return np.nan
-    for el in ext.iter():
-        if _local(el.tag) == name and el.text:
-            return _number(el.text.strip())
-    return np.nan
+_EXTENSION_VALUES = ("hr", "cad", "speed")
 
 
-def _point(pt: ET.Element, ctx: ReadContext, k: int) -> tuple:
+def _extensions(ext: ET.Element | None, local: LocalNames) -> tuple[float, float, float]:
+    """``hr``, ``cad`` and ``speed`` under a point's ``extensions`` (any namespace, any depth).
+
+    For each, the first element of that name with text counts, as a number (NaN if none).
+    """
+    found: dict[str, float] = {}
+    if ext is not None:
+        for el in ext.iter():
+            name = local[el.tag]
+            if name in _EXTENSION_VALUES and name not in found and el.text:
+                found[name] = _number(el.text.strip())
+    return tuple(found.get(name, np.nan) for name in _EXTENSION_VALUES)
+
+
+def _point(pt: ET.Element, ctx: ReadContext, k: int, local: LocalNames) -> tuple:
     try:
         lat, lon = float(pt.get("lat")), float(pt.get("lon"))
     except (TypeError, ValueError):
@@ -95,22 +105,14 @@ def _point(pt: ET.Element, ctx: ReadContext, k: int) -> tuple:
         ) from None
     ele = time = ext = None
     for child in pt:
-        name = _local(child.tag)
+        name = local[child.tag]
         if name == "ele":
             ele = child
         elif name == "time":
             time = child
         elif name == "extensions":
             ext = child
-    return (
-        lat,
-        lon,
-        _number(_text(ele)),
-        _text(time),
-        _extension(ext, "hr"),
-        _extension(ext, "cad"),
-        _extension(ext, "speed"),
-    )
+    return (lat, lon, _number(_text(ele)), _text(time), *_extensions(ext, local))
 
 
 def _parse(ctx: ReadContext) -> list[_Track]:
@@ -124,26 +126,27 @@ def _parse(ctx: ReadContext) -> list[_Track]:
             f"the GPX file cannot be parsed ({exc}); it may be truncated",
             fix="export or copy the complete file again",
         ) from None
-    if _local(root.tag) != "gpx":
+    local = LocalNames()
+    if local[root.tag] != "gpx":
         raise ctx.error(
-            f"not a GPX file (root element {_local(root.tag)!r})", fix="pass a .gpx file"
+            f"not a GPX file (root element {local[root.tag]!r})", fix="pass a .gpx file"
         )
     tracks = []
     for trk in root:
-        if _local(trk.tag) != "trk":
+        if local[trk.tag] != "trk":
             continue
         name = kind = None
         points: list[tuple] = []
         for child in trk:
-            tag = _local(child.tag)
+            tag = local[child.tag]
             if tag == "name":
                 name = child.text
             elif tag == "type":
                 kind = child.text
             elif tag == "trkseg":
                 for pt in child:
-                    if _local(pt.tag) == "trkpt":
-                        points.append(_point(pt, ctx, len(points)))
+                    if local[pt.tag] == "trkpt":
+                        points.append(_point(pt, ctx, len(points), local))
         tracks.append(_Track(name, kind, points))
     return tracks
 

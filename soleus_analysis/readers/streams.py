@@ -34,6 +34,8 @@ and fade, which is stated here rather than corrected silently.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -115,6 +117,32 @@ def concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return out
 
 
+@dataclass(frozen=True)
+class _Intervals:
+    """The columns of :func:`intervals` as arrays (the metrics work on arrays, not on frames)."""
+
+    dt_s: np.ndarray
+    dd_m: np.ndarray
+    hr_bpm: np.ndarray
+    moving: np.ndarray
+    moving_before_s: np.ndarray
+    steady: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.dt_s)
+
+    def rows(self, keep: np.ndarray | slice) -> _Intervals:
+        """The intervals selected by a boolean mask or a slice."""
+        return _Intervals(
+            self.dt_s[keep],
+            self.dd_m[keep],
+            self.hr_bpm[keep],
+            self.moving[keep],
+            self.moving_before_s[keep],
+            self.steady[keep],
+        )
+
+
 def intervals(stream: pd.DataFrame) -> pd.DataFrame:
     """The intervals between consecutive samples, with the moving and steady flags.
 
@@ -137,20 +165,36 @@ def intervals(stream: pd.DataFrame) -> pd.DataFrame:
     >>> intervals(s)[["dt_s", "dd_m", "moving"]].values.tolist()
     [[10.0, 30.0, True], [10.0, 30.0, True], [60.0, 1.0, False]]
     """
+    iv = _interval_arrays(stream)
+    return pd.DataFrame(
+        {
+            "dt_s": iv.dt_s,
+            "dd_m": iv.dd_m,
+            "hr_bpm": iv.hr_bpm,
+            "moving": iv.moving,
+            "moving_before_s": iv.moving_before_s,
+            "steady": iv.steady,
+        }
+    )
+
+
+def _interval_arrays(stream: pd.DataFrame) -> _Intervals:
+    """:func:`intervals` as arrays."""
     n = len(stream)
-    if "elapsed_s" in stream and stream["elapsed_s"].notna().all():
-        t = stream["elapsed_s"].to_numpy(dtype="float64")
+    elapsed = stream["elapsed_s"].to_numpy() if "elapsed_s" in stream else None
+    if elapsed is not None and not pd.isna(elapsed).any():
+        t = elapsed.astype("float64", copy=False)
     else:
         times = stream["time"]
         t = ((times - times.iloc[0]).dt.total_seconds()).to_numpy(dtype="float64")
     dt = np.diff(t) if n > 1 else np.array([])
     dist = _col(stream, "distance_m")
-    speed = _col(stream, "speed_m_s")
     if n > 1 and np.isfinite(dist).sum() >= 2:
-        d = pd.Series(dist).ffill().fillna(0.0).to_numpy()
-        dd = np.diff(d)
+        filled = _forward_filled(dist)
+        filled[np.isnan(filled)] = 0.0  # before the first distance
+        dd = np.diff(filled)
     else:
-        dd = np.nan_to_num(speed[1:]) * dt if n > 1 else np.array([])
+        dd = np.nan_to_num(_col(stream, "speed_m_s")[1:]) * dt if n > 1 else np.array([])
     hr = _col(stream, "heart_rate_bpm")[1:] if n > 1 else np.array([])
     with np.errstate(divide="ignore", invalid="ignore"):
         v = np.where(dt > 0, dd / dt, 0.0)
@@ -158,22 +202,28 @@ def intervals(stream: pd.DataFrame) -> pd.DataFrame:
     moving_dt = np.where(moving, dt, 0.0)
     before = np.concatenate([[0.0], np.cumsum(moving_dt)[:-1]]) if len(dt) else np.array([])
     steady = moving & (before >= WARMUP_S) & np.isfinite(hr) & (hr > 0)
-    return pd.DataFrame(
-        {
-            "dt_s": dt,
-            "dd_m": dd,
-            "hr_bpm": hr,
-            "moving": moving,
-            "moving_before_s": before,
-            "steady": steady,
-        }
-    )
+    return _Intervals(dt, dd, hr, moving, before, steady)
+
+
+def _forward_filled(values: np.ndarray) -> np.ndarray:
+    """NaNs replaced by the last value before them (leading NaNs stay NaN), like ``ffill``."""
+    position = np.where(np.isnan(values), 0, np.arange(len(values)))
+    return values[np.maximum.accumulate(position)]
+
+
+def _sum(values: np.ndarray) -> float:
+    """Sum skipping NaN, as pandas' ``Series.sum`` does (NaN counted as 0 in the same order)."""
+    missing = np.isnan(values)
+    return (np.where(missing, 0.0, values) if missing.any() else values).sum()
 
 
 def _col(stream: pd.DataFrame, name: str) -> np.ndarray:
     if name not in stream:
         return np.full(len(stream), np.nan)
-    return pd.to_numeric(stream[name], errors="coerce").to_numpy(dtype="float64")
+    column = stream[name]
+    if column.dtype == np.float64:  # the readers' streams: no conversion needed
+        return column.to_numpy()
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype="float64")
 
 
 def moving_time_s(stream: pd.DataFrame) -> float:
@@ -185,18 +235,18 @@ def moving_time_s(stream: pd.DataFrame) -> float:
     >>> moving_time_s(s)
     20.0
     """
-    iv = intervals(stream)
-    return float(iv.loc[iv["moving"], "dt_s"].sum()) if len(iv) else np.nan
+    iv = _interval_arrays(stream)
+    return float(_sum(iv.dt_s[iv.moving])) if len(iv) else np.nan
 
 
-def _ef(iv: pd.DataFrame) -> float:
+def _ef(iv: _Intervals) -> float:
     """EF of a set of intervals: (distance/time in m/min) / time-weighted mean HR."""
-    dt = iv["dt_s"].to_numpy()
+    dt = iv.dt_s
     total = dt.sum()
     if total <= 0:
         return np.nan
-    speed_m_min = iv["dd_m"].sum() / total * 60.0
-    hr = (iv["hr_bpm"].to_numpy() * dt).sum() / total
+    speed_m_min = _sum(iv.dd_m) / total * 60.0
+    hr = (iv.hr_bpm * dt).sum() / total
     return float(speed_m_min / hr) if hr > 0 else np.nan
 
 
@@ -214,12 +264,12 @@ def efficiency_factor(stream: pd.DataFrame) -> float:
     >>> efficiency_factor(s)
     1.2
     """
-    return _efficiency_factor(intervals(stream))
+    return _efficiency_factor(_interval_arrays(stream))
 
 
-def _efficiency_factor(iv: pd.DataFrame) -> float:
-    steady = iv[iv["steady"]] if len(iv) else iv
-    if steady["dt_s"].sum() < MIN_EF_S:
+def _efficiency_factor(iv: _Intervals) -> float:
+    steady = iv.rows(iv.steady)
+    if _sum(steady.dt_s) < MIN_EF_S:
         return np.nan
     return _ef(steady)
 
@@ -230,15 +280,15 @@ def decoupling_pct(stream: pd.DataFrame) -> float:
     ``100 * (EF_first_half - EF_second_half) / EF_first_half``; NaN with less than
     :data:`MIN_DECOUPLING_S` of steady running or without heart rate.
     """
-    return _decoupling_pct(intervals(stream))
+    return _decoupling_pct(_interval_arrays(stream))
 
 
-def _decoupling_pct(iv: pd.DataFrame) -> float:
-    steady = iv[iv["steady"]] if len(iv) else iv
-    if steady["dt_s"].sum() < MIN_DECOUPLING_S:
+def _decoupling_pct(iv: _Intervals) -> float:
+    steady = iv.rows(iv.steady)
+    if _sum(steady.dt_s) < MIN_DECOUPLING_S:
         return np.nan
     half = len(steady) // 2
-    ef1, ef2 = _ef(steady.iloc[:half]), _ef(steady.iloc[half:])
+    ef1, ef2 = _ef(steady.rows(slice(None, half))), _ef(steady.rows(slice(half, None)))
     if not np.isfinite(ef1) or not np.isfinite(ef2) or ef1 == 0:
         return np.nan
     return float(100.0 * (ef1 - ef2) / ef1)
@@ -251,21 +301,21 @@ def pace_fade_pct(stream: pd.DataFrame) -> float:
     interval belongs to the part in which it starts. Positive = slower at the end. NaN with less
     than :data:`MIN_FADE_S` of moving time.
     """
-    return _pace_fade_pct(intervals(stream))
+    return _pace_fade_pct(_interval_arrays(stream))
 
 
-def _pace_fade_pct(iv: pd.DataFrame) -> float:
-    mv = iv[iv["moving"]] if len(iv) else iv
-    total = mv["dt_s"].sum()
+def _pace_fade_pct(iv: _Intervals) -> float:
+    mv = iv.rows(iv.moving)
+    total = _sum(mv.dt_s)
     if total < MIN_FADE_S:
         return np.nan
-    start = mv["moving_before_s"].to_numpy()
-    mid = mv[(start >= 0.25 * total) & (start < 0.75 * total)]
-    last = mv[start >= 0.75 * total]
-    if mid["dt_s"].sum() <= 0 or last["dt_s"].sum() <= 0:
+    start = mv.moving_before_s
+    mid = mv.rows((start >= 0.25 * total) & (start < 0.75 * total))
+    last = mv.rows(start >= 0.75 * total)
+    if _sum(mid.dt_s) <= 0 or _sum(last.dt_s) <= 0:
         return np.nan
-    v_mid = mid["dd_m"].sum() / mid["dt_s"].sum()
-    v_last = last["dd_m"].sum() / last["dt_s"].sum()
+    v_mid = _sum(mid.dd_m) / _sum(mid.dt_s)
+    v_last = _sum(last.dd_m) / _sum(last.dt_s)
     if v_last <= 0:
         return np.nan
     return float(100.0 * (v_mid / v_last - 1.0))
@@ -283,8 +333,9 @@ def elevation_gain_m(altitude: pd.Series | np.ndarray) -> float:
     alt = alt[np.isfinite(alt)]
     if len(alt) < 2:
         return np.nan
-    gain, ref = 0.0, alt[0]
-    for a in alt[1:]:
+    values = alt.tolist()  # Python floats: the loop is several times faster than over numpy's
+    gain, ref = 0.0, values[0]
+    for a in values[1:]:
         if a - ref >= ELEVATION_HYSTERESIS_M:
             gain += a - ref
             ref = a
@@ -324,24 +375,22 @@ def run_metrics(stream: pd.DataFrame) -> dict[str, float]:
     )
     if len(stream) < 2:
         return out
-    iv = intervals(stream)
-    mv = iv[iv["moving"]]
+    iv = _interval_arrays(stream)
+    mv = iv.rows(iv.moving)
     dist = _col(stream, "distance_m")
-    out["distance_m"] = (
-        float(np.nanmax(dist)) if np.isfinite(dist).any() else float(iv["dd_m"].sum())
-    )
-    moving = float(mv["dt_s"].sum())
+    out["distance_m"] = float(np.nanmax(dist)) if np.isfinite(dist).any() else float(_sum(iv.dd_m))
+    moving = float(_sum(mv.dt_s))
     out["moving_time_s"] = moving if moving > 0 else np.nan
-    out["elapsed_time_s"] = float(iv["dt_s"].sum()) or np.nan
-    if moving > 0 and mv["dd_m"].sum() > 0:
-        out["avg_pace_s_per_km"] = moving / mv["dd_m"].sum() * 1000.0
-    hr_ok = mv[np.isfinite(mv["hr_bpm"]) & (mv["hr_bpm"] > 0)]
-    if hr_ok["dt_s"].sum() > 0:
-        out["avg_hr_bpm"] = float((hr_ok["hr_bpm"] * hr_ok["dt_s"]).sum() / hr_ok["dt_s"].sum())
+    out["elapsed_time_s"] = float(_sum(iv.dt_s)) or np.nan
+    if moving > 0 and _sum(mv.dd_m) > 0:
+        out["avg_pace_s_per_km"] = moving / _sum(mv.dd_m) * 1000.0
+    hr_ok = mv.rows(np.isfinite(mv.hr_bpm) & (mv.hr_bpm > 0))
+    if _sum(hr_ok.dt_s) > 0:
+        out["avg_hr_bpm"] = float(_sum(hr_ok.hr_bpm * hr_ok.dt_s) / _sum(hr_ok.dt_s))
     hr = _col(stream, "heart_rate_bpm")
     if np.isfinite(hr).any() and np.nanmax(hr) > 0:
         out["max_hr_bpm"] = float(np.nanmax(hr))
-    cad = _col(stream, "cadence_spm")[1:][iv["moving"].to_numpy()]
+    cad = _col(stream, "cadence_spm")[1:][iv.moving]
     cad = cad[np.isfinite(cad) & (cad > 0)]
     if len(cad):
         out["avg_cadence_spm"] = float(cad.mean())

@@ -23,7 +23,14 @@ import numpy as np
 import pandas as pd
 
 from soleus_analysis.readers import streams
-from soleus_analysis.readers.common import ReadContext, ReadResult, finish_rows, read_bytes, result
+from soleus_analysis.readers.common import (
+    LocalNames,
+    ReadContext,
+    ReadResult,
+    finish_rows,
+    read_bytes,
+    result,
+)
 from soleus_analysis.readers.runs import RUN_NOTE, run_row, session_row
 
 __all__ = ["read_tcx", "read_tcx_stream"]
@@ -35,10 +42,11 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _child(el: ET.Element, *path: str) -> ET.Element | None:
+def _child(el: ET.Element, *path: str, local: LocalNames | None = None) -> ET.Element | None:
     node = el
+    local = LocalNames() if local is None else local
     for name in path:
-        node = next((c for c in node if _local(c.tag) == name), None)
+        node = next((c for c in node if local[c.tag] == name), None)
         if node is None:
             return None
     return node
@@ -80,11 +88,11 @@ def _activities(root: ET.Element) -> list[ET.Element]:
     return [] if acts is None else [a for a in acts if _local(a.tag) == "Activity"]
 
 
-def _trackpoint(tp: ET.Element) -> tuple | None:
+def _trackpoint(tp: ET.Element, local: LocalNames) -> tuple | None:
     """One Trackpoint's values, reading its children once (None without a time)."""
     time = dist = alt = hr = lat = lon = cadence = None
     for child in tp:
-        name = _local(child.tag)
+        name = local[child.tag]
         if name == "Time":
             time = child
         elif name == "DistanceMeters":
@@ -92,10 +100,10 @@ def _trackpoint(tp: ET.Element) -> tuple | None:
         elif name == "AltitudeMeters":
             alt = child
         elif name == "HeartRateBpm":
-            hr = _child(child, "Value")
+            hr = _child(child, "Value", local=local)
         elif name == "Position":
-            lat = _child(child, "LatitudeDegrees")
-            lon = _child(child, "LongitudeDegrees")
+            lat = _child(child, "LatitudeDegrees", local=local)
+            lon = _child(child, "LongitudeDegrees", local=local)
         elif name == "Cadence":
             cadence = child
     if time is None or not time.text:
@@ -103,7 +111,7 @@ def _trackpoint(tp: ET.Element) -> tuple | None:
     # Extensions (TPX/Speed, TPX/RunCadence) may sit at any depth: the first one found counts.
     speed = run_cad = None
     for el in tp.iter():
-        name = _local(el.tag)
+        name = local[el.tag]
         if name == "Speed" and speed is None:
             speed = el
         elif name == "RunCadence" and run_cad is None:
@@ -123,10 +131,11 @@ def _trackpoint(tp: ET.Element) -> tuple | None:
 
 def _stream(activity: ET.Element) -> pd.DataFrame:
     rows = []
+    local = LocalNames()
     for tp in activity.iter():
-        if _local(tp.tag) != "Trackpoint":
+        if local[tp.tag] != "Trackpoint":
             continue
-        row = _trackpoint(tp)
+        row = _trackpoint(tp, local)
         if row is not None:
             rows.append(row)
     if not rows:
