@@ -56,8 +56,9 @@ __all__ = [
 ]
 
 #: Fewest files to read for ``read_folder`` to use a process pool (forked workers; results are
-#: pickled back). On the demo cohort (154 exports naming 740 activity files, 2 cores, load about
-#: 1.5) two processes read in 8.3 s what one process reads in 12.2 s (benchmarks/bench_readers.py).
+#: pickled back). On the demo cohort (154 exports naming 740 activity files) two processes spend
+#: 6.2 CPU s in all (about 3.1 s of wall time on 2 free cores) where one process spends 5.9 s
+#: (benchmarks/bench_readers.py).
 PARALLEL_MIN_FILES = 64
 
 _DOC_PREFIXES = ("readme", "source", "license", "licence")
