@@ -28,6 +28,7 @@ from soleus_analysis.schemas import (
     ROW_RULE_COLUMNS,
     TABLES,
     canonical_columns,
+    check_function,
     describe_check,
     get_schema,
     known_zones,
@@ -248,7 +249,8 @@ def _check(data: pd.DataFrame, table: str, tz: str = "UTC") -> _Checked:
             failures.add(absent, name, "not_nullable", "missing value")
         for check in col.checks:
             # Missing cells pass the value checks (ignore_na), as in pandera.
-            failing = np.flatnonzero(~_check_passes(check, values) & ~missing)
+            passes = _passes(check_function(table, check, name), values)
+            failing = np.flatnonzero(~passes & ~missing)
             failures.add(
                 failing, name, check.name, describe_check(check), _cell_text(frame[name], failing)
             )
@@ -265,7 +267,7 @@ def _check(data: pd.DataFrame, table: str, tz: str = "UTC") -> _Checked:
     else:
         candidates = _frame(needed, frame.index, consolidate=False)
     for check in schema.checks:
-        passes = _check_passes(check, candidates)
+        passes = _passes(check_function(table, check), candidates)
         failing = candidates.index.to_numpy()[~passes]
         failures.add(failing, ROW_RULE, check.name, check.error or check.name)
     del candidates
@@ -444,18 +446,10 @@ def _take_rows(
     return _frame(kept + list(more), index)
 
 
-def _check_passes(check, obj: pd.Series | pd.DataFrame) -> np.ndarray:
-    """Run a pandera check's function and return a boolean array aligned with ``obj``.
-
-    The pandera backend's ``apply`` is used directly: ``check(obj)`` would first copy the column
-    without its missing values and then collect failure cases, which costs more than the check.
-    """
-    backend = check.get_backend(obj)  # registers pandera's pandas backends on first use
-    # As pandera's Check.__call__ does: built-in checks resolve their function per data type.
-    builtin = getattr(check._check_fn, "__name__", None)
-    if builtin is not None and check.is_builtin_check(builtin):
-        check._check_fn = check.get_builtin_check_fn(builtin)
-    output = backend(check).apply(obj)
+def _passes(function, obj: pd.Series | pd.DataFrame) -> np.ndarray:
+    """Run a check's function (:func:`~soleus_analysis.schemas.check_function`) on a column or
+    frame: a boolean array aligned with ``obj``, False where the check gives a missing value."""
+    output = function(obj)
     if np.ndim(output) == 0:
         return np.full(len(obj), bool(output))
     if isinstance(output, pd.DataFrame):
