@@ -20,6 +20,7 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from soleus_analysis import plausibility
 from soleus_analysis.coercion import coerce_column, missing_column
@@ -263,7 +264,7 @@ def _check(data: pd.DataFrame, table: str, tz: str = "UTC") -> _Checked:
     # make a good one look like its duplicate. Only the columns the rules read are copied.
     needed = [(c, typed[c]) for c in ROW_RULE_COLUMNS.get(table, tuple(typed)) if c in typed]
     if column_bad.any():
-        candidates = _take_rows(needed, ~column_bad)
+        candidates = _take_rows(needed, _KeptRows.of(~column_bad))
     else:
         candidates = _frame(needed, frame.index, consolidate=False)
     for check in schema.checks:
@@ -377,10 +378,12 @@ def _split(checked: _Checked, table: str, *, order=None) -> ValidationReport:
     else:
         index = pd.Index(np.flatnonzero(keep), dtype="int64")
 
+    rows = None if keep is None else _KeptRows.of(keep)
+
     def kept(s: pd.Series):
         if positions is not None:
             return s.array.take(positions)
-        return s.array if keep is None else s.array[keep]
+        return s.array if rows is None else rows.of_array(s.array)
 
     ordered = [
         (
@@ -394,7 +397,7 @@ def _split(checked: _Checked, table: str, *, order=None) -> ValidationReport:
     ordered += [(name, kept(s)) for name, s in _columns(frame) if name not in schema.columns]
     valid = _frame(ordered, index)
     reasons = _reasons(all_failures).reindex(np.flatnonzero(bad))
-    rejected = _take_rows(_columns(frame), bad, [("reasons", reasons.array)])
+    rejected = _take_rows(_columns(frame), _KeptRows.of(bad), [("reasons", reasons.array)])
     valid.index.name = rejected.index.name = "row"
 
     return ValidationReport(
@@ -432,17 +435,69 @@ def _frame(
     return out.copy() if consolidate and out.shape[1] > _WIDE else out
 
 
-def _take_rows(
-    columns: list[tuple[str, pd.Series]], keep: np.ndarray, more=()
-) -> pd.DataFrame:
-    """The rows where ``keep`` is True, indexed by their position; ``more``: (name, array) pairs
-    already of the kept length, appended.
+#: Kept rows are shared with the input, as slices of its Arrow text, when the runs of kept rows
+#: between dropped ones are this long on average (fewer, longer chunks keep Arrow's per-chunk
+#: cost negligible in later work on the column).
+_MIN_MEAN_RUN = 256
 
-    Column by column with a boolean filter: ``DataFrame.loc[mask]`` costs several times more on
-    Arrow-backed text columns read in chunks (it turns the mask into positions and takes).
+
+@dataclass(frozen=True)
+class _KeptRows:
+    """Rows to keep: a boolean mask, and the runs of consecutive kept rows ``[start, stop)``."""
+
+    keep: np.ndarray
+    starts: np.ndarray
+    stops: np.ndarray
+
+    @classmethod
+    def of(cls, keep: np.ndarray) -> _KeptRows:
+        dropped = np.flatnonzero(~keep)
+        starts = np.concatenate(([0], dropped + 1))
+        stops = np.concatenate((dropped, [len(keep)]))
+        runs = stops > starts
+        return cls(keep, starts[runs], stops[runs])
+
+    @property
+    def positions(self) -> np.ndarray:
+        return np.flatnonzero(self.keep)
+
+    def of_array(self, array) -> object:
+        """The kept values of a column's array: Arrow text as slices of the input (no copy)
+        when the runs are long, else a boolean filter (a copy)."""
+        long_runs = len(self.starts) * _MIN_MEAN_RUN <= len(self.keep)
+        if long_runs and isinstance(array, pd.arrays.ArrowStringArray):
+            return _arrow_slices(array, self.starts, self.stops)
+        return array[self.keep]
+
+
+def _arrow_slices(array: pd.arrays.ArrowStringArray, starts, stops) -> pd.arrays.ArrowStringArray:
+    """The rows ``[start, stop)`` of Arrow text, as one chunked array of zero-copy slices.
+
+    Arrow arrays are immutable, so the slices can share the input's buffers safely; this saves
+    the copy of the text (most of a table's bytes) that a boolean filter makes.
     """
-    index = pd.Index(np.flatnonzero(keep), dtype="int64")
-    kept = [(name, s.array[keep]) for name, s in columns]
+    chunked = pa.array(array)
+    if isinstance(chunked, pa.Array):  # text held in one chunk
+        chunked = pa.chunked_array([chunked])
+    pieces = [
+        chunk
+        for start, stop in zip(starts.tolist(), stops.tolist(), strict=True)
+        for chunk in chunked.slice(start, stop - start).chunks
+    ]
+    return pd.array(pa.chunked_array(pieces, type=chunked.type), dtype=array.dtype)
+
+
+def _take_rows(
+    columns: list[tuple[str, pd.Series]], rows: _KeptRows, more=()
+) -> pd.DataFrame:
+    """The kept rows, indexed by their position; ``more``: (name, array) pairs already of the
+    kept length, appended.
+
+    Column by column (:meth:`_KeptRows.of_array`): ``DataFrame.loc[mask]`` costs several times
+    more on Arrow-backed text columns read in chunks (it turns the mask into positions and takes).
+    """
+    index = pd.Index(rows.positions, dtype="int64")
+    kept = [(name, rows.of_array(s.array)) for name, s in columns]
     return _frame(kept + list(more), index)
 
 
