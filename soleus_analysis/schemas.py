@@ -49,6 +49,7 @@ __all__ = [
     "get_schema",
     "known_zones",
     "row_check",
+    "rule_columns",
 ]
 
 #: tz-aware UTC timestamp at microsecond resolution (pandas 3 parses at ``us``).
@@ -73,6 +74,10 @@ def known_zones() -> frozenset[str]:
 #: :func:`soleus_analysis.validate`, which runs them on whole columns: a pandera ``Check`` called
 #: on a column first copies it without its missing cells and then collects failure cases.
 _CHECK_FUNCTIONS: dict[tuple[str | None, str], Callable] = {}
+
+
+#: The columns each rule across columns and rows reads, by rule name (see :func:`row_check`).
+_RULE_COLUMNS: dict[str, tuple[str, ...]] = {}
 
 
 def _record(column: str | None, name: str, fn: Callable) -> None:
@@ -105,14 +110,17 @@ def column_check(column: str, *, name: str, error: str) -> Callable:
     return decorate
 
 
-def row_check(*, name: str, error: str) -> Callable:
+def row_check(*, name: str, error: str, reads: tuple[str, ...]) -> Callable:
     """``pa.dataframe_check`` (a rule across columns or rows), recorded for
-    :func:`check_function`.
+    :func:`check_function` and :func:`rule_columns`.
 
     Parameters
     ----------
     name, error : str
         The rule's name (what a rejected row's reason cites) and its message.
+    reads : tuple of str
+        Every column the rule reads (it may lack the optional ones). :func:`soleus_analysis.validate`
+        gives the rule only these columns of the rows that passed the column checks.
 
     Returns
     -------
@@ -122,6 +130,7 @@ def row_check(*, name: str, error: str) -> Callable:
 
     def decorate(fn: Callable) -> classmethod:
         _record(None, name, fn)
+        _RULE_COLUMNS[name] = tuple(reads)
         return pa.dataframe_check(name=name, error=error)(fn)
 
     return decorate
@@ -179,6 +188,22 @@ def check_function(table: str, check: pa.Check, column: str | None = None) -> Ca
         ) from None
     # pandera calls it as a class method of the table's model.
     return partial(fn, TABLES[table])
+
+
+def rule_columns(check: pa.Check) -> tuple[str, ...] | None:
+    """The columns a rule across columns and rows reads (``reads`` of :func:`row_check`).
+
+    Returns
+    -------
+    tuple of str or None
+        None for a rule not made with :func:`row_check` (it may read any column).
+
+    Examples
+    --------
+    >>> rule_columns(get_schema("wellness").checks[0])
+    ('athlete_id', 'date')
+    """
+    return _RULE_COLUMNS.get(check.name)
 
 
 def _now_utc() -> pd.Timestamp:
@@ -277,7 +302,9 @@ class AthletesSchema(_Provenance, _Zoned, _Athlete):
     )
 
     @row_check(
-        name="duplicate_athlete", error="athlete_id already given on an earlier row"
+        name="duplicate_athlete",
+        error="athlete_id already given on an earlier row",
+        reads=("athlete_id",),
     )
     def duplicate_athlete(cls, df: pd.DataFrame) -> pd.Series:
         return rules.first_occurrence(df, ["athlete_id"])
@@ -353,7 +380,9 @@ class StrengthSetsSchema(_timestamp_checks("session_start"), _Provenance, _Zoned
         return _integer_valued(s)
 
     @row_check(
-        name="set_has_a_measure", error="no reps, duration or distance: the set measured nothing"
+        name="set_has_a_measure",
+        error="no reps, duration or distance: the set measured nothing",
+        reads=("reps", "duration_s", "distance_m"),
     )
     def set_has_a_measure(cls, df: pd.DataFrame) -> pd.Series:
         return df[["reps", "duration_s", "distance_m"]].notna().any(axis=1)
@@ -361,6 +390,7 @@ class StrengthSetsSchema(_timestamp_checks("session_start"), _Provenance, _Zoned
     @row_check(
         name="duplicate_set",
         error="same athlete, session start, exercise and set number as an earlier row",
+        reads=rules.SET_KEY,
     )
     def duplicate_set(cls, df: pd.DataFrame) -> pd.Series:
         return rules.first_occurrence(df, list(rules.SET_KEY))
@@ -368,6 +398,7 @@ class StrengthSetsSchema(_timestamp_checks("session_start"), _Provenance, _Zoned
     @row_check(
         name="near_duplicate_session",
         error="the same sets were logged by this athlete in a session that started minutes earlier",
+        reads=(*rules.SET_KEY, "reps", "load_kg"),
     )
     def near_duplicate_session(cls, df: pd.DataFrame) -> pd.Series:
         return ~rules.near_duplicate_sessions(df)
@@ -444,29 +475,43 @@ class RunsSchema(_timestamp_checks("start"), _Provenance, _Zoned, _Athlete):
     @row_check(
         name="faster_than_world_record",
         error="average speed beats the world record for that distance",
+        reads=("distance_m", "moving_time_s"),
     )
     def faster_than_world_record(cls, df: pd.DataFrame) -> pd.Series:
         return rules.speed_is_humanly_possible(df["distance_m"], df["moving_time_s"])
 
-    @row_check(name="moving_exceeds_elapsed", error="moving time longer than elapsed time")
+    @row_check(
+        name="moving_exceeds_elapsed",
+        error="moving time longer than elapsed time",
+        reads=("moving_time_s", "elapsed_time_s"),
+    )
     def moving_exceeds_elapsed(cls, df: pd.DataFrame) -> pd.Series:
         if "elapsed_time_s" not in df:
             return pd.Series(True, index=df.index)
         return ~(df["moving_time_s"] > df["elapsed_time_s"] + 1)
 
-    @row_check(name="max_hr_below_average", error="maximum heart rate below the average")
+    @row_check(
+        name="max_hr_below_average",
+        error="maximum heart rate below the average",
+        reads=("max_hr_bpm", "avg_hr_bpm"),
+    )
     def max_hr_below_average(cls, df: pd.DataFrame) -> pd.Series:
         if "max_hr_bpm" not in df:
             return pd.Series(True, index=df.index)
         return ~(df["max_hr_bpm"] < df["avg_hr_bpm"])
 
-    @row_check(name="duplicate_run", error="same athlete and start time as an earlier run")
+    @row_check(
+        name="duplicate_run",
+        error="same athlete and start time as an earlier run",
+        reads=("athlete_id", "start"),
+    )
     def duplicate_run(cls, df: pd.DataFrame) -> pd.Series:
         return rules.first_occurrence(df, ["athlete_id", "start"])
 
     @row_check(
         name="overlapping_run",
         error="starts before an earlier run of the same athlete has finished",
+        reads=("athlete_id", "start", "moving_time_s", "elapsed_time_s"),
     )
     def overlapping_run(cls, df: pd.DataFrame) -> pd.Series:
         # An exact copy is reported once, as a duplicate; the rule judges distinct runs.
@@ -495,7 +540,9 @@ class SessionsSchema(_timestamp_checks("start"), _Provenance, _Zoned, _Athlete):
     )
 
     @row_check(
-        name="duplicate_session", error="same athlete, start and activity as an earlier row"
+        name="duplicate_session",
+        error="same athlete, start and activity as an earlier row",
+        reads=("athlete_id", "start", "activity"),
     )
     def duplicate_session(cls, df: pd.DataFrame) -> pd.Series:
         return rules.first_occurrence(df, ["athlete_id", "start", "activity"])
@@ -591,7 +638,11 @@ class WellnessSchema(_Provenance, _Athlete):
     def date_without_time(cls, s: pd.Series) -> pd.Series:
         return s == s.dt.normalize()
 
-    @row_check(name="duplicate_day", error="same athlete and date as an earlier row")
+    @row_check(
+        name="duplicate_day",
+        error="same athlete and date as an earlier row",
+        reads=("athlete_id", "date"),
+    )
     def duplicate_day(cls, df: pd.DataFrame) -> pd.Series:
         return rules.first_occurrence(df, ["athlete_id", "date"])
 
@@ -701,7 +752,11 @@ class AthleteWeekSchema(_Athlete):
     def week_starts_monday(cls, s: pd.Series) -> pd.Series:
         return (s.dt.day_of_week == 0) & (s == s.dt.normalize())
 
-    @row_check(name="duplicate_week", error="same athlete and week as an earlier row")
+    @row_check(
+        name="duplicate_week",
+        error="same athlete and week as an earlier row",
+        reads=("athlete_id", "week_start"),
+    )
     def duplicate_week(cls, df: pd.DataFrame) -> pd.Series:
         return rules.first_occurrence(df, ["athlete_id", "week_start"])
 
@@ -717,38 +772,6 @@ TABLES: dict[str, type[pa.DataFrameModel]] = {
     "sessions": SessionsSchema,
     "wellness": WellnessSchema,
     "athlete_week": AthleteWeekSchema,
-}
-
-
-#: The columns that each table's rules across columns and rows (its dataframe checks) read.
-#: :func:`soleus_analysis.validate` runs those rules on the rows that passed the column checks; it
-#: copies only these columns of them (all columns for a table not listed). A new dataframe check
-#: must list every column it reads here (``tests/test_schemas.py`` checks the rules against the
-#: full tables).
-ROW_RULE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "athletes": ("athlete_id",),
-    "strength_sets": (
-        "athlete_id",
-        "session_start",
-        "exercise_raw",
-        "set_index",
-        "reps",
-        "load_kg",
-        "duration_s",
-        "distance_m",
-    ),
-    "runs": (
-        "athlete_id",
-        "start",
-        "distance_m",
-        "moving_time_s",
-        "elapsed_time_s",
-        "avg_hr_bpm",
-        "max_hr_bpm",
-    ),
-    "sessions": ("athlete_id", "start", "activity"),
-    "wellness": ("athlete_id", "date"),
-    "athlete_week": ("athlete_id", "week_start"),
 }
 
 

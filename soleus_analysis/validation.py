@@ -26,13 +26,13 @@ from soleus_analysis import plausibility
 from soleus_analysis.coercion import coerce_column, missing_column
 from soleus_analysis.errors import InputError
 from soleus_analysis.schemas import (
-    ROW_RULE_COLUMNS,
     TABLES,
     canonical_columns,
     check_function,
     describe_check,
     get_schema,
     known_zones,
+    rule_columns,
 )
 
 __all__ = ["ValidationReport", "validate", "validate_in_order"]
@@ -261,17 +261,20 @@ def _check(data: pd.DataFrame, table: str, tz: str = "UTC") -> _Checked:
     column_bad[column_failures["row"].to_numpy()] = True
 
     # Rules across rows see only the rows that passed the column checks: a broken row must not
-    # make a good one look like its duplicate. Only the columns the rules read are copied.
-    needed = [(c, typed[c]) for c in ROW_RULE_COLUMNS.get(table, tuple(typed)) if c in typed]
-    if column_bad.any():
-        candidates = _take_rows(needed, _KeptRows.of(~column_bad))
-    else:
-        candidates = _frame(needed, frame.index, consolidate=False)
+    # make a good one look like its duplicate. Each rule gets a copy of only the columns it reads,
+    # released before the next rule runs.
+    passed = None if not column_bad.any() else _KeptRows(~column_bad)
     for check in schema.checks:
+        reads = rule_columns(check) or tuple(typed)
+        needed = [(c, typed[c]) for c in reads if c in typed]
+        if passed is None:
+            candidates = _frame(needed, frame.index, consolidate=False)
+        else:
+            candidates = _take_rows(needed, passed)
         passes = _passes(check_function(table, check), candidates)
         failing = candidates.index.to_numpy()[~passes]
         failures.add(failing, ROW_RULE, check.name, check.error or check.name)
-    del candidates
+        del candidates, passes
 
     all_failures = failures.frame().sort_values(["row"], kind="stable", ignore_index=True)
     return _Checked(frame, typed, all_failures, notes, schema)
@@ -378,7 +381,7 @@ def _split(checked: _Checked, table: str, *, order=None) -> ValidationReport:
     else:
         index = pd.Index(np.flatnonzero(keep), dtype="int64")
 
-    rows = None if keep is None else _KeptRows.of(keep)
+    rows = None if keep is None else _KeptRows(keep)
 
     def kept(s: pd.Series):
         if positions is not None:
@@ -397,7 +400,7 @@ def _split(checked: _Checked, table: str, *, order=None) -> ValidationReport:
     ordered += [(name, kept(s)) for name, s in _columns(frame) if name not in schema.columns]
     valid = _frame(ordered, index)
     reasons = _reasons(all_failures).reindex(np.flatnonzero(bad))
-    rejected = _take_rows(_columns(frame), _KeptRows.of(bad), [("reasons", reasons.array)])
+    rejected = _take_rows(_columns(frame), _KeptRows(bad), [("reasons", reasons.array)])
     valid.index.name = rejected.index.name = "row"
 
     return ValidationReport(
@@ -441,21 +444,22 @@ def _frame(
 _MIN_MEAN_RUN = 256
 
 
-@dataclass(frozen=True)
 class _KeptRows:
-    """Rows to keep: a boolean mask, and the runs of consecutive kept rows ``[start, stop)``."""
+    """Rows to keep: a boolean mask, and the runs of consecutive kept rows ``[start, stop)``
+    where they are long enough to be shared as slices (see :data:`_MIN_MEAN_RUN`)."""
 
-    keep: np.ndarray
-    starts: np.ndarray
-    stops: np.ndarray
-
-    @classmethod
-    def of(cls, keep: np.ndarray) -> _KeptRows:
-        dropped = np.flatnonzero(~keep)
-        starts = np.concatenate(([0], dropped + 1))
-        stops = np.concatenate((dropped, [len(keep)]))
-        runs = stops > starts
-        return cls(keep, starts[runs], stops[runs])
+    def __init__(self, keep: np.ndarray) -> None:
+        self.keep = keep
+        # Run edges as booleans first: positions of every dropped row would cost 8 bytes a row.
+        first = keep.copy()
+        first[1:] &= ~keep[:-1]
+        n_runs = int(np.count_nonzero(first))
+        self.long_runs = n_runs * _MIN_MEAN_RUN <= len(keep)
+        if self.long_runs:
+            last = keep.copy()
+            last[:-1] &= ~keep[1:]
+            self.starts = np.flatnonzero(first)
+            self.stops = np.flatnonzero(last) + 1
 
     @property
     def positions(self) -> np.ndarray:
@@ -464,8 +468,7 @@ class _KeptRows:
     def of_array(self, array) -> object:
         """The kept values of a column's array: Arrow text as slices of the input (no copy)
         when the runs are long, else a boolean filter (a copy)."""
-        long_runs = len(self.starts) * _MIN_MEAN_RUN <= len(self.keep)
-        if long_runs and isinstance(array, pd.arrays.ArrowStringArray):
+        if self.long_runs and isinstance(array, pd.arrays.ArrowStringArray):
             return _arrow_slices(array, self.starts, self.stops)
         return array[self.keep]
 
