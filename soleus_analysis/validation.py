@@ -6,11 +6,18 @@ reasons. Every input row ends up in exactly one of the two, and both keep the in
 position as their index (named ``row``).
 
 The schema is the single source of truth: the column checks and the dataframe checks that run here
-are the pandera ``Check`` objects of :mod:`soleus_analysis.schemas`. The driver differs from
+are the pandera ``Check`` objects of :mod:`soleus_analysis.schemas`, run through public names
+only (:func:`~soleus_analysis.schemas.check_function`: pandera's built-in check functions with the
+checks' ``statistics``, and the project's own checks as recorded by ``column_check`` and
+``row_check``), on whole columns. The driver differs from
 ``schema.validate(lazy=True)`` in three ways that matter for quarantine: it coerces cell by cell so
 that a cell that cannot be converted does not stop the checks on the rest of its column; it runs the
 rules across rows (duplicates, overlaps) only on rows that passed the column checks, so that a
 broken row never makes a good one look like its duplicate; and it never raises on bad rows.
+
+Memory: the valid rows share the input's Arrow text where the rejected rows are few (zero-copy
+slices between them; Arrow arrays are immutable), so the valid frame copies only the numbers and
+timestamps of the kept rows; each rule across rows gets a copy of only the columns it reads.
 """
 
 from __future__ import annotations
@@ -314,7 +321,9 @@ def validate(data: pd.DataFrame, table: str, *, tz: str = "UTC") -> ValidationRe
     -----
     Local times that do not exist or are ambiguous because of a daylight-saving change are
     rejected rather than guessed. Rules across rows (duplicates, overlapping runs) reject the later
-    row and run only on rows that passed the column checks.
+    row and run only on rows that passed the column checks. The text columns of ``valid`` may share
+    memory with ``data`` (Arrow arrays are immutable: changing either frame leaves the other as it
+    was).
 
     Examples
     --------
