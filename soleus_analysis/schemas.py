@@ -119,8 +119,9 @@ def row_check(*, name: str, error: str, reads: tuple[str, ...]) -> Callable:
     name, error : str
         The rule's name (what a rejected row's reason cites) and its message.
     reads : tuple of str
-        Every column the rule reads (it may lack the optional ones). :func:`soleus_analysis.validate`
-        gives the rule only these columns of the rows that passed the column checks.
+        Every column the rule reads (it may lack the optional ones).
+        :func:`soleus_analysis.validate` gives the rule only these columns of the rows that passed
+        the column checks.
 
     Returns
     -------
