@@ -231,6 +231,19 @@ def _canonical_dtype(dtype: object) -> str:
     return label
 
 
+#: Rows of the one Arrow null block that all-missing text columns repeat.
+_NULL_BLOCK = 1 << 16
+
+
+def _null_text(n: int) -> pa.ChunkedArray:
+    """``n`` missing texts as one null block repeated (Arrow arrays are immutable, so chunks can be
+    shared): a null array of ``n`` rows would hold ``8 * n`` bytes of offsets."""
+    block = pa.nulls(min(n, _NULL_BLOCK), pa.large_string())
+    whole, rest = divmod(n, _NULL_BLOCK)
+    chunks = [block] * whole + ([block.slice(0, rest)] if rest else [])
+    return pa.chunked_array(chunks or [block], type=pa.large_string())
+
+
 def missing_column(dtype: object, index: pd.Index) -> pd.Series:
     """An all-missing column of a canonical dtype (for optional columns the input lacks).
 
@@ -241,10 +254,7 @@ def missing_column(dtype: object, index: pd.Index) -> pd.Series:
     """
     label = _canonical_dtype(dtype)
     if label == "str":
-        # An Arrow null array costs nothing; building it from None objects costs a pass.
-        return pd.Series(
-            pd.array(pa.nulls(len(index), pa.large_string()), dtype="str"), index=index
-        )
+        return pd.Series(pd.array(_null_text(len(index)), dtype="str"), index=index)
     n = len(index)
     if label == "float64":
         return pd.Series(np.full(n, np.nan), index=index, copy=False)

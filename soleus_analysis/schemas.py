@@ -20,7 +20,8 @@ athlete_week    the analysis panel: one row per athlete and training week (Monda
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Callable
+from functools import cache, partial
 from typing import Annotated
 from zoneinfo import available_timezones
 
@@ -41,10 +42,14 @@ __all__ = [
     "StrengthSetsSchema",
     "WellnessSchema",
     "canonical_columns",
+    "check_function",
+    "column_check",
     "data_dictionary",
     "describe_check",
     "get_schema",
     "known_zones",
+    "row_check",
+    "rule_columns",
 ]
 
 #: tz-aware UTC timestamp at microsecond resolution (pandas 3 parses at ``us``).
@@ -62,6 +67,144 @@ LOAD_UNITS = ("kg", "lb")
 def known_zones() -> frozenset[str]:
     """The IANA time zone names this system knows, and ``"UTC"``."""
     return frozenset(available_timezones()) | {"UTC"}
+
+
+#: The function of each custom check of the schemas below, by (column, check name); the rules
+#: across columns and rows under column None. :func:`check_function` hands them to
+#: :func:`soleus_analysis.validate`, which runs them on whole columns: a pandera ``Check`` called
+#: on a column first copies it without its missing cells and then collects failure cases.
+_CHECK_FUNCTIONS: dict[tuple[str | None, str], Callable] = {}
+
+
+#: The columns each rule across columns and rows reads, by rule name (see :func:`row_check`).
+_RULE_COLUMNS: dict[str, tuple[str, ...]] = {}
+
+
+def _record(column: str | None, name: str, fn: Callable) -> None:
+    known = _CHECK_FUNCTIONS.setdefault((column, name), fn)
+    if known is not fn:
+        where = f"column {column}" if column else "the rows"
+        raise ValueError(f"two different checks named {name!r} on {where}")
+
+
+def column_check(column: str, *, name: str, error: str) -> Callable:
+    """``pa.check`` of one column, with the function recorded for :func:`check_function`.
+
+    Parameters
+    ----------
+    column : str
+        The column the check reads.
+    name, error : str
+        The check's name (what a rejected row's reason cites) and its message.
+
+    Returns
+    -------
+    callable
+        A decorator for a method ``(cls, series) -> booleans`` of a ``DataFrameModel``.
+    """
+
+    def decorate(fn: Callable) -> classmethod:
+        _record(column, name, fn)
+        return pa.check(column, name=name, error=error)(fn)
+
+    return decorate
+
+
+def row_check(*, name: str, error: str, reads: tuple[str, ...]) -> Callable:
+    """``pa.dataframe_check`` (a rule across columns or rows), recorded for
+    :func:`check_function` and :func:`rule_columns`.
+
+    Parameters
+    ----------
+    name, error : str
+        The rule's name (what a rejected row's reason cites) and its message.
+    reads : tuple of str
+        Every column the rule reads (it may lack the optional ones).
+        :func:`soleus_analysis.validate` gives the rule only these columns of the rows that passed
+        the column checks.
+
+    Returns
+    -------
+    callable
+        A decorator for a method ``(cls, frame) -> booleans`` of a ``DataFrameModel``.
+    """
+
+    def decorate(fn: Callable) -> classmethod:
+        _record(None, name, fn)
+        _RULE_COLUMNS[name] = tuple(reads)
+        return pa.dataframe_check(name=name, error=error)(fn)
+
+    return decorate
+
+
+def _builtin_check(name: str, statistics: dict) -> Callable:
+    """pandera's function of a built-in check; its arguments are the check's ``statistics``."""
+    function = pa.Check.get_builtin_check_fn(name)
+
+    def run(data):
+        pa.Check.get_backend(data)  # registers pandera's built-in checks for this data type
+        return function(data, **statistics)
+
+    return run
+
+
+def check_function(table: str, check: pa.Check, column: str | None = None) -> Callable:
+    """The vectorised function of a check of a table's schema, through public names only.
+
+    Parameters
+    ----------
+    table : str
+        One of ``TABLES``.
+    check : pandera.Check
+        A check of that schema: of ``column``, or a rule across columns and rows (``None``).
+    column : str, optional
+        The column the check belongs to.
+
+    Returns
+    -------
+    callable
+        ``data -> booleans`` (a Series aligned with the data, or a single bool): what pandera's
+        backend runs for the check, without dropping missing cells first.
+
+    Raises
+    ------
+    ValueError
+        For a custom check not made with :func:`column_check` or :func:`row_check`.
+
+    Examples
+    --------
+    >>> ge = get_schema("strength_sets").columns["reps"].checks[0]
+    >>> check_function("strength_sets", ge, "reps")(pd.Series([1.0, -1.0])).tolist()
+    [True, False]
+    """
+    if pa.Check.is_builtin_check(check.name):
+        return _builtin_check(check.name, dict(check.statistics or {}))
+    try:
+        fn = _CHECK_FUNCTIONS[(column, check.name)]
+    except KeyError:
+        where = f"column {column}" if column else "the rows"
+        raise ValueError(
+            f"check {check.name!r} on {where} of {table} was not made with "
+            "schemas.column_check or schemas.row_check"
+        ) from None
+    # pandera calls it as a class method of the table's model.
+    return partial(fn, TABLES[table])
+
+
+def rule_columns(check: pa.Check) -> tuple[str, ...] | None:
+    """The columns a rule across columns and rows reads (``reads`` of :func:`row_check`).
+
+    Returns
+    -------
+    tuple of str or None
+        None for a rule not made with :func:`row_check` (it may read any column).
+
+    Examples
+    --------
+    >>> rule_columns(get_schema("wellness").checks[0])
+    ('athlete_id', 'date')
+    """
+    return _RULE_COLUMNS.get(check.name)
 
 
 def _now_utc() -> pd.Timestamp:
@@ -107,7 +250,7 @@ class _Zoned(pa.DataFrameModel):
         "UTC.",
     )
 
-    @pa.check(
+    @column_check(
         "timezone",
         name="valid_timezone",
         error="must be an IANA time zone name such as Europe/Oslo",
@@ -116,15 +259,16 @@ class _Zoned(pa.DataFrameModel):
         return s.isin(known_zones())
 
 
+@cache  # one mixin per column: its checks are recorded once (check_function)
 def _timestamp_checks(column: str) -> type[pa.DataFrameModel]:
     """A mixin with the plausible-date checks of one timestamp column."""
 
     class _TimestampChecks(pa.DataFrameModel):
-        @pa.check(column, name="not_before_1990", error="must not be before 1990-01-01")
+        @column_check(column, name="not_before_1990", error="must not be before 1990-01-01")
         def not_before_1990(cls, s: pd.Series) -> pd.Series:
             return s >= EARLIEST
 
-        @pa.check(column, name="not_in_future", error="must not be in the future")
+        @column_check(column, name="not_in_future", error="must not be in the future")
         def not_in_future(cls, s: pd.Series) -> pd.Series:
             return s <= _now_utc()
 
@@ -158,8 +302,10 @@ class AthletesSchema(_Provenance, _Zoned, _Athlete):
         "'Weight'): kg or lb.",
     )
 
-    @pa.dataframe_check(
-        name="duplicate_athlete", error="athlete_id already given on an earlier row"
+    @row_check(
+        name="duplicate_athlete",
+        error="athlete_id already given on an earlier row",
+        reads=("athlete_id",),
     )
     def duplicate_athlete(cls, df: pd.DataFrame) -> pd.Series:
         return rules.first_occurrence(df, ["athlete_id"])
@@ -230,26 +376,30 @@ class StrengthSetsSchema(_timestamp_checks("session_start"), _Provenance, _Zoned
     )
     notes: Series[str] = pa.Field(nullable=True, required=False, description="Set notes as logged.")
 
-    @pa.check("reps", name="whole_reps", error="must be a whole number")
+    @column_check("reps", name="whole_reps", error="must be a whole number")
     def whole_reps(cls, s: pd.Series) -> pd.Series:
         return _integer_valued(s)
 
-    @pa.dataframe_check(
-        name="set_has_a_measure", error="no reps, duration or distance: the set measured nothing"
+    @row_check(
+        name="set_has_a_measure",
+        error="no reps, duration or distance: the set measured nothing",
+        reads=("reps", "duration_s", "distance_m"),
     )
     def set_has_a_measure(cls, df: pd.DataFrame) -> pd.Series:
         return df[["reps", "duration_s", "distance_m"]].notna().any(axis=1)
 
-    @pa.dataframe_check(
+    @row_check(
         name="duplicate_set",
         error="same athlete, session start, exercise and set number as an earlier row",
+        reads=rules.SET_KEY,
     )
     def duplicate_set(cls, df: pd.DataFrame) -> pd.Series:
         return rules.first_occurrence(df, list(rules.SET_KEY))
 
-    @pa.dataframe_check(
+    @row_check(
         name="near_duplicate_session",
         error="the same sets were logged by this athlete in a session that started minutes earlier",
+        reads=(*rules.SET_KEY, "reps", "load_kg"),
     )
     def near_duplicate_session(cls, df: pd.DataFrame) -> pd.Series:
         return ~rules.near_duplicate_sessions(df)
@@ -323,32 +473,46 @@ class RunsSchema(_timestamp_checks("start"), _Provenance, _Zoned, _Athlete):
         "(positive = slower at the end; from the record stream).",
     )
 
-    @pa.dataframe_check(
+    @row_check(
         name="faster_than_world_record",
         error="average speed beats the world record for that distance",
+        reads=("distance_m", "moving_time_s"),
     )
     def faster_than_world_record(cls, df: pd.DataFrame) -> pd.Series:
         return rules.speed_is_humanly_possible(df["distance_m"], df["moving_time_s"])
 
-    @pa.dataframe_check(name="moving_exceeds_elapsed", error="moving time longer than elapsed time")
+    @row_check(
+        name="moving_exceeds_elapsed",
+        error="moving time longer than elapsed time",
+        reads=("moving_time_s", "elapsed_time_s"),
+    )
     def moving_exceeds_elapsed(cls, df: pd.DataFrame) -> pd.Series:
         if "elapsed_time_s" not in df:
             return pd.Series(True, index=df.index)
         return ~(df["moving_time_s"] > df["elapsed_time_s"] + 1)
 
-    @pa.dataframe_check(name="max_hr_below_average", error="maximum heart rate below the average")
+    @row_check(
+        name="max_hr_below_average",
+        error="maximum heart rate below the average",
+        reads=("max_hr_bpm", "avg_hr_bpm"),
+    )
     def max_hr_below_average(cls, df: pd.DataFrame) -> pd.Series:
         if "max_hr_bpm" not in df:
             return pd.Series(True, index=df.index)
         return ~(df["max_hr_bpm"] < df["avg_hr_bpm"])
 
-    @pa.dataframe_check(name="duplicate_run", error="same athlete and start time as an earlier run")
+    @row_check(
+        name="duplicate_run",
+        error="same athlete and start time as an earlier run",
+        reads=("athlete_id", "start"),
+    )
     def duplicate_run(cls, df: pd.DataFrame) -> pd.Series:
         return rules.first_occurrence(df, ["athlete_id", "start"])
 
-    @pa.dataframe_check(
+    @row_check(
         name="overlapping_run",
         error="starts before an earlier run of the same athlete has finished",
+        reads=("athlete_id", "start", "moving_time_s", "elapsed_time_s"),
     )
     def overlapping_run(cls, df: pd.DataFrame) -> pd.Series:
         # An exact copy is reported once, as a duplicate; the rule judges distinct runs.
@@ -376,8 +540,10 @@ class SessionsSchema(_timestamp_checks("start"), _Provenance, _Zoned, _Athlete):
         nullable=True, ge=0, le=10, description="Session RPE on Borg's CR-10 scale."
     )
 
-    @pa.dataframe_check(
-        name="duplicate_session", error="same athlete, start and activity as an earlier row"
+    @row_check(
+        name="duplicate_session",
+        error="same athlete, start and activity as an earlier row",
+        reads=("athlete_id", "start", "activity"),
     )
     def duplicate_session(cls, df: pd.DataFrame) -> pd.Series:
         return rules.first_occurrence(df, ["athlete_id", "start", "activity"])
@@ -461,19 +627,23 @@ class WellnessSchema(_Provenance, _Athlete):
         description="Injuries reported that day as 'area:severity' items separated by ';'.",
     )
 
-    @pa.check("date", name="not_before_1990", error="must not be before 1990-01-01")
+    @column_check("date", name="not_before_1990", error="must not be before 1990-01-01")
     def not_before_1990(cls, s: pd.Series) -> pd.Series:
         return s >= EARLIEST.tz_localize(None)
 
-    @pa.check("date", name="not_in_future", error="must not be in the future")
+    @column_check("date", name="not_in_future", error="must not be in the future")
     def not_in_future(cls, s: pd.Series) -> pd.Series:
         return s <= _now_utc().tz_localize(None)
 
-    @pa.check("date", name="date_without_time", error="must be a date without time of day")
+    @column_check("date", name="date_without_time", error="must be a date without time of day")
     def date_without_time(cls, s: pd.Series) -> pd.Series:
         return s == s.dt.normalize()
 
-    @pa.dataframe_check(name="duplicate_day", error="same athlete and date as an earlier row")
+    @row_check(
+        name="duplicate_day",
+        error="same athlete and date as an earlier row",
+        reads=("athlete_id", "date"),
+    )
     def duplicate_day(cls, df: pd.DataFrame) -> pd.Series:
         return rules.first_occurrence(df, ["athlete_id", "date"])
 
@@ -577,11 +747,17 @@ class AthleteWeekSchema(_Athlete):
         "Days of the week with a wellness entry [days].", ge=0, le=7
     )
 
-    @pa.check("week_start", name="week_starts_monday", error="must be a Monday without time of day")
+    @column_check(
+        "week_start", name="week_starts_monday", error="must be a Monday without time of day"
+    )
     def week_starts_monday(cls, s: pd.Series) -> pd.Series:
         return (s.dt.day_of_week == 0) & (s == s.dt.normalize())
 
-    @pa.dataframe_check(name="duplicate_week", error="same athlete and week as an earlier row")
+    @row_check(
+        name="duplicate_week",
+        error="same athlete and week as an earlier row",
+        reads=("athlete_id", "week_start"),
+    )
     def duplicate_week(cls, df: pd.DataFrame) -> pd.Series:
         return rules.first_occurrence(df, ["athlete_id", "week_start"])
 
@@ -597,38 +773,6 @@ TABLES: dict[str, type[pa.DataFrameModel]] = {
     "sessions": SessionsSchema,
     "wellness": WellnessSchema,
     "athlete_week": AthleteWeekSchema,
-}
-
-
-#: The columns that each table's rules across columns and rows (its dataframe checks) read.
-#: :func:`soleus_analysis.validate` runs those rules on the rows that passed the column checks; it
-#: copies only these columns of them (all columns for a table not listed). A new dataframe check
-#: must list every column it reads here (``tests/test_schemas.py`` checks the rules against the
-#: full tables).
-ROW_RULE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "athletes": ("athlete_id",),
-    "strength_sets": (
-        "athlete_id",
-        "session_start",
-        "exercise_raw",
-        "set_index",
-        "reps",
-        "load_kg",
-        "duration_s",
-        "distance_m",
-    ),
-    "runs": (
-        "athlete_id",
-        "start",
-        "distance_m",
-        "moving_time_s",
-        "elapsed_time_s",
-        "avg_hr_bpm",
-        "max_hr_bpm",
-    ),
-    "sessions": ("athlete_id", "start", "activity"),
-    "wellness": ("athlete_id", "date"),
-    "athlete_week": ("athlete_id", "week_start"),
 }
 
 

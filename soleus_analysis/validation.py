@@ -6,11 +6,18 @@ reasons. Every input row ends up in exactly one of the two, and both keep the in
 position as their index (named ``row``).
 
 The schema is the single source of truth: the column checks and the dataframe checks that run here
-are the pandera ``Check`` objects of :mod:`soleus_analysis.schemas`. The driver differs from
+are the pandera ``Check`` objects of :mod:`soleus_analysis.schemas`, run through public names
+only (:func:`~soleus_analysis.schemas.check_function`: pandera's built-in check functions with the
+checks' ``statistics``, and the project's own checks as recorded by ``column_check`` and
+``row_check``), on whole columns. The driver differs from
 ``schema.validate(lazy=True)`` in three ways that matter for quarantine: it coerces cell by cell so
 that a cell that cannot be converted does not stop the checks on the rest of its column; it runs the
 rules across rows (duplicates, overlaps) only on rows that passed the column checks, so that a
 broken row never makes a good one look like its duplicate; and it never raises on bad rows.
+
+Memory: the valid rows share the input's Arrow text where the rejected rows are few (zero-copy
+slices between them; Arrow arrays are immutable), so the valid frame copies only the numbers and
+timestamps of the kept rows; each rule across rows gets a copy of only the columns it reads.
 """
 
 from __future__ import annotations
@@ -20,17 +27,19 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from soleus_analysis import plausibility
 from soleus_analysis.coercion import coerce_column, missing_column
 from soleus_analysis.errors import InputError
 from soleus_analysis.schemas import (
-    ROW_RULE_COLUMNS,
     TABLES,
     canonical_columns,
+    check_function,
     describe_check,
     get_schema,
     known_zones,
+    rule_columns,
 )
 
 __all__ = ["ValidationReport", "validate", "validate_in_order"]
@@ -248,7 +257,8 @@ def _check(data: pd.DataFrame, table: str, tz: str = "UTC") -> _Checked:
             failures.add(absent, name, "not_nullable", "missing value")
         for check in col.checks:
             # Missing cells pass the value checks (ignore_na), as in pandera.
-            failing = np.flatnonzero(~_check_passes(check, values) & ~missing)
+            passes = _passes(check_function(table, check, name), values)
+            failing = np.flatnonzero(~passes & ~missing)
             failures.add(
                 failing, name, check.name, describe_check(check), _cell_text(frame[name], failing)
             )
@@ -258,17 +268,20 @@ def _check(data: pd.DataFrame, table: str, tz: str = "UTC") -> _Checked:
     column_bad[column_failures["row"].to_numpy()] = True
 
     # Rules across rows see only the rows that passed the column checks: a broken row must not
-    # make a good one look like its duplicate. Only the columns the rules read are copied.
-    needed = [(c, typed[c]) for c in ROW_RULE_COLUMNS.get(table, tuple(typed)) if c in typed]
-    if column_bad.any():
-        candidates = _take_rows(needed, ~column_bad)
-    else:
-        candidates = _frame(needed, frame.index, consolidate=False)
+    # make a good one look like its duplicate. Each rule gets a copy of only the columns it reads,
+    # released before the next rule runs.
+    passed = None if not column_bad.any() else _KeptRows(~column_bad)
     for check in schema.checks:
-        passes = _check_passes(check, candidates)
+        reads = rule_columns(check) or tuple(typed)
+        needed = [(c, typed[c]) for c in reads if c in typed]
+        if passed is None:
+            candidates = _frame(needed, frame.index, consolidate=False)
+        else:
+            candidates = _take_rows(needed, passed)
+        passes = _passes(check_function(table, check), candidates)
         failing = candidates.index.to_numpy()[~passes]
         failures.add(failing, ROW_RULE, check.name, check.error or check.name)
-    del candidates
+        del candidates, passes
 
     all_failures = failures.frame().sort_values(["row"], kind="stable", ignore_index=True)
     return _Checked(frame, typed, all_failures, notes, schema)
@@ -308,7 +321,9 @@ def validate(data: pd.DataFrame, table: str, *, tz: str = "UTC") -> ValidationRe
     -----
     Local times that do not exist or are ambiguous because of a daylight-saving change are
     rejected rather than guessed. Rules across rows (duplicates, overlapping runs) reject the later
-    row and run only on rows that passed the column checks.
+    row and run only on rows that passed the column checks. The text columns of ``valid`` may share
+    memory with ``data`` (Arrow arrays are immutable: changing either frame leaves the other as it
+    was).
 
     Examples
     --------
@@ -375,10 +390,12 @@ def _split(checked: _Checked, table: str, *, order=None) -> ValidationReport:
     else:
         index = pd.Index(np.flatnonzero(keep), dtype="int64")
 
+    rows = None if keep is None else _KeptRows(keep)
+
     def kept(s: pd.Series):
         if positions is not None:
             return s.array.take(positions)
-        return s.array if keep is None else s.array[keep]
+        return s.array if rows is None else rows.of_array(s.array)
 
     ordered = [
         (
@@ -392,7 +409,7 @@ def _split(checked: _Checked, table: str, *, order=None) -> ValidationReport:
     ordered += [(name, kept(s)) for name, s in _columns(frame) if name not in schema.columns]
     valid = _frame(ordered, index)
     reasons = _reasons(all_failures).reindex(np.flatnonzero(bad))
-    rejected = _take_rows(_columns(frame), bad, [("reasons", reasons.array)])
+    rejected = _take_rows(_columns(frame), _KeptRows(bad), [("reasons", reasons.array)])
     valid.index.name = rejected.index.name = "row"
 
     return ValidationReport(
@@ -430,32 +447,76 @@ def _frame(
     return out.copy() if consolidate and out.shape[1] > _WIDE else out
 
 
-def _take_rows(
-    columns: list[tuple[str, pd.Series]], keep: np.ndarray, more=()
-) -> pd.DataFrame:
-    """The rows where ``keep`` is True, indexed by their position; ``more``: (name, array) pairs
-    already of the kept length, appended.
+#: Kept rows are shared with the input, as slices of its Arrow text, when the runs of kept rows
+#: between dropped ones are this long on average (fewer, longer chunks keep Arrow's per-chunk
+#: cost negligible in later work on the column).
+_MIN_MEAN_RUN = 256
 
-    Column by column with a boolean filter: ``DataFrame.loc[mask]`` costs several times more on
-    Arrow-backed text columns read in chunks (it turns the mask into positions and takes).
+
+class _KeptRows:
+    """Rows to keep: a boolean mask, and the runs of consecutive kept rows ``[start, stop)``
+    where they are long enough to be shared as slices (see :data:`_MIN_MEAN_RUN`)."""
+
+    def __init__(self, keep: np.ndarray) -> None:
+        self.keep = keep
+        # Run edges as booleans first: positions of every dropped row would cost 8 bytes a row.
+        first = keep.copy()
+        first[1:] &= ~keep[:-1]
+        n_runs = int(np.count_nonzero(first))
+        self.long_runs = n_runs * _MIN_MEAN_RUN <= len(keep)
+        if self.long_runs:
+            last = keep.copy()
+            last[:-1] &= ~keep[1:]
+            self.starts = np.flatnonzero(first)
+            self.stops = np.flatnonzero(last) + 1
+
+    @property
+    def positions(self) -> np.ndarray:
+        return np.flatnonzero(self.keep)
+
+    def of_array(self, array) -> object:
+        """The kept values of a column's array: Arrow text as slices of the input (no copy)
+        when the runs are long, else a boolean filter (a copy)."""
+        if self.long_runs and isinstance(array, pd.arrays.ArrowStringArray):
+            return _arrow_slices(array, self.starts, self.stops)
+        return array[self.keep]
+
+
+def _arrow_slices(array: pd.arrays.ArrowStringArray, starts, stops) -> pd.arrays.ArrowStringArray:
+    """The rows ``[start, stop)`` of Arrow text, as one chunked array of zero-copy slices.
+
+    Arrow arrays are immutable, so the slices can share the input's buffers safely; this saves
+    the copy of the text (most of a table's bytes) that a boolean filter makes.
     """
-    index = pd.Index(np.flatnonzero(keep), dtype="int64")
-    kept = [(name, s.array[keep]) for name, s in columns]
+    chunked = pa.array(array)
+    if isinstance(chunked, pa.Array):  # text held in one chunk
+        chunked = pa.chunked_array([chunked])
+    pieces = [
+        chunk
+        for start, stop in zip(starts.tolist(), stops.tolist(), strict=True)
+        for chunk in chunked.slice(start, stop - start).chunks
+    ]
+    return pd.array(pa.chunked_array(pieces, type=chunked.type), dtype=array.dtype)
+
+
+def _take_rows(
+    columns: list[tuple[str, pd.Series]], rows: _KeptRows, more=()
+) -> pd.DataFrame:
+    """The kept rows, indexed by their position; ``more``: (name, array) pairs already of the
+    kept length, appended.
+
+    Column by column (:meth:`_KeptRows.of_array`): ``DataFrame.loc[mask]`` costs several times
+    more on Arrow-backed text columns read in chunks (it turns the mask into positions and takes).
+    """
+    index = pd.Index(rows.positions, dtype="int64")
+    kept = [(name, rows.of_array(s.array)) for name, s in columns]
     return _frame(kept + list(more), index)
 
 
-def _check_passes(check, obj: pd.Series | pd.DataFrame) -> np.ndarray:
-    """Run a pandera check's function and return a boolean array aligned with ``obj``.
-
-    The pandera backend's ``apply`` is used directly: ``check(obj)`` would first copy the column
-    without its missing values and then collect failure cases, which costs more than the check.
-    """
-    backend = check.get_backend(obj)  # registers pandera's pandas backends on first use
-    # As pandera's Check.__call__ does: built-in checks resolve their function per data type.
-    builtin = getattr(check._check_fn, "__name__", None)
-    if builtin is not None and check.is_builtin_check(builtin):
-        check._check_fn = check.get_builtin_check_fn(builtin)
-    output = backend(check).apply(obj)
+def _passes(function, obj: pd.Series | pd.DataFrame) -> np.ndarray:
+    """Run a check's function (:func:`~soleus_analysis.schemas.check_function`) on a column or
+    frame: a boolean array aligned with ``obj``, False where the check gives a missing value."""
+    output = function(obj)
     if np.ndim(output) == 0:
         return np.full(len(obj), bool(output))
     if isinstance(output, pd.DataFrame):

@@ -5,6 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import soleus_analysis as sol
+from soleus_analysis.schemas import check_function, rule_columns
 from soleus_analysis.validation import ROW_RULE
 from tests import factories
 
@@ -220,6 +221,21 @@ def test_rules_over_rows_reject_only_the_offending_rows(table, mutate, check):
     assert report.rejected.index.tolist() == bad
     assert set(report.failures["check"]) == {check}
     assert set(report.failures["column"]) == {ROW_RULE}
+
+
+@pytest.mark.parametrize(("table", "mutate", "check"), ROW_CASES, ids=[c for _, _, c in ROW_CASES])
+def test_rules_read_only_the_columns_they_declare(table, mutate, check):
+    # validate gives each rule only the columns of its ``reads``: the verdicts must not change.
+    df = factories.TABLE_FACTORIES[table]()
+    mutate(df)
+    typed = sol.validate(df.iloc[:0], table).valid  # the canonical dtypes
+    df = df.astype({c: typed[c].dtype for c in df.columns if c in typed})
+    for rule in sol.get_schema(table).checks:
+        reads = rule_columns(rule)
+        assert reads is not None, f"{table}: {rule.name} was not made with row_check"
+        function = check_function(table, rule)
+        alone = df[[c for c in reads if c in df.columns]]
+        assert np.array_equal(np.asarray(function(alone)), np.asarray(function(df))), rule.name
 
 
 def test_every_rule_of_every_schema_has_a_case():
