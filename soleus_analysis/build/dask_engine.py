@@ -261,9 +261,12 @@ class DaskEngine:
         large = [t for t in LARGE_TABLES if t in parts]
         spill = out / _SPILL
         spill.mkdir(exist_ok=True)
+        # One node of the graph for the zones: dask walks and hashes every argument of every call,
+        # which for a dict of 70,000 athletes and 670 parts kept the client busy for minutes.
+        shared_zones = dask.delayed(zones, pure=True, traverse=False)
         tasks = [
             dask.delayed(_spill, pure=True)(
-                part, str(spill / f"{table}-{i:05d}.arrow"), zones, options.tz
+                part, str(spill / f"{table}-{i:05d}.arrow"), shared_zones, options.tz
             )
             for table in large
             for i, part in enumerate(parts[table])
