@@ -463,7 +463,9 @@ class _KeptRows:
         first = keep.copy()
         first[1:] &= ~keep[:-1]
         n_runs = int(np.count_nonzero(first))
-        self.long_runs = n_runs * _MIN_MEAN_RUN <= len(keep)
+        # The mean length of the kept runs: a few scattered rows (the rejected ones) are copied,
+        # so that they do not keep the whole input's text alive.
+        self.long_runs = n_runs * _MIN_MEAN_RUN <= np.count_nonzero(keep)
         if self.long_runs:
             last = keep.copy()
             last[:-1] &= ~keep[1:]

@@ -265,6 +265,33 @@ def test_rejected_rows_are_kept_exactly_as_given():
     assert kept.equals(df.loc[4])
 
 
+def _text_bytes(frame: pd.DataFrame) -> int:
+    """Bytes of the Arrow buffers that the text columns of ``frame`` keep alive."""
+    return sum(
+        frame[name].array._pa_array.get_total_buffer_size()
+        for name in frame.columns
+        if isinstance(frame[name].array, pd.arrays.ArrowStringArray)
+    )
+
+
+def test_scattered_rejected_rows_do_not_keep_the_input_text_alive():
+    # The valid rows share the input's Arrow text as slices (long runs of kept rows); a few
+    # scattered rejected rows must be copies: a worker of the Dask engine holds every
+    # partition's rejected rows until the end of the step, and slices of single rows kept each
+    # partition's whole text alive (50M sets ran out of memory under 4 GB).
+    sets = sol.simulate_cohort(20, 26, rng=3).strength_sets
+    sets = sets.astype({c: "str" for c in ["athlete_id", "exercise_raw", "source"] if c in sets})
+    bad = np.arange(50, len(sets), len(sets) // 20)[:20]
+    sets.loc[bad, "reps"] = -1
+    report = sol.validate(sets, "strength_sets")
+    assert sorted(report.rejected.index) == sorted(bad.tolist())
+    given = _text_bytes(sets)
+    assert given > 100_000
+    assert _text_bytes(report.rejected.drop(columns="reasons")) < given / 100
+    # The valid rows still share the input's text: no more than its size, not a second copy.
+    assert _text_bytes(report.valid) <= given * 1.01
+
+
 def test_a_broken_row_does_not_make_a_good_copy_a_duplicate():
     df = factories.strength_sets()
     df.loc[len(df)] = df.iloc[5]
