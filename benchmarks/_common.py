@@ -229,17 +229,17 @@ method, raw, out = sys.argv[1:4]
 start = time.perf_counter()
 if method in ("pandas", "dask"):
     import soleus_analysis as sol
-    from soleus_analysis.build import pandas_engine
+    from soleus_analysis.build import dask_engine, pandas_engine
     imported = time.perf_counter()
     steps = {}
-    if method == "pandas":
-        for name in ("read", "validate", "panel"):
-            original = getattr(pandas_engine.PandasEngine, name)
-            def timed(self, *a, _f=original, _n=name, **k):
-                t = time.perf_counter(); r = _f(self, *a, **k)
-                steps[_n] = time.perf_counter() - t
-                return r
-            setattr(pandas_engine.PandasEngine, name, timed)
+    engine = pandas_engine.PandasEngine if method == "pandas" else dask_engine.DaskEngine
+    for name in ("read", "validate", "panel"):
+        original = getattr(engine, name)
+        def timed(self, *a, _f=original, _n=name, **k):
+            t = time.perf_counter(); r = _f(self, *a, **k)
+            steps[_n] = time.perf_counter() - t
+            return r
+        setattr(engine, name, timed)
     if __name__ == "__main__":
         report = sol.build(raw, out, engine=method)
         done = time.perf_counter()

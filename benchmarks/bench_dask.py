@@ -97,6 +97,7 @@ def main() -> None:
             "CPU s (all processes)": f"{r.get('cpu', float('nan')):,.0f}",
             "peak RSS MB (all processes)": f"{r.get('peak_mb', float('nan')):,.0f}",
             "limit GB (each process)": args.limit_gb,
+            "steps s": ", ".join(f"{k} {v:.0f}" for k, v in (r.get("steps") or {}).items()),
             "result": status,
         })
         made = "reused, made earlier in" if info["cached"] else "made in"
