@@ -37,9 +37,16 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from soleus_analysis.contracts import takes_table
 from soleus_analysis.errors import InputError
 from soleus_analysis.loads import daily_load, session_loads
-from soleus_analysis.loads.sessions import RUNNING_PATTERN, STRENGTH_PATTERN
+from soleus_analysis.loads.sessions import (
+    RUNNING_PATTERN,
+    RUNS_NEED,
+    SESSIONS_NEED,
+    STRENGTH_PATTERN,
+    STRENGTH_SETS_NEED,
+)
 from soleus_analysis.timeutils import day_number, local_dates, row_zones
 
 __all__ = ["DAILY_EXPOSURES", "YESTERDAY", "daily_panel"]
@@ -63,6 +70,10 @@ def _per_day(keys: pd.DataFrame, values: dict[str, np.ndarray], how: dict) -> pd
     return frame.groupby(["athlete_id", "day"], sort=False).agg(how).reset_index()
 
 
+@takes_table("sessions", SESSIONS_NEED)
+@takes_table("runs", RUNS_NEED)
+@takes_table("strength_sets", STRENGTH_SETS_NEED)
+@takes_table("wellness", ["athlete_id", "date"], named_by=["outcomes"])
 def daily_panel(
     sessions: pd.DataFrame | None = None,
     runs: pd.DataFrame | None = None,
@@ -80,9 +91,15 @@ def daily_panel(
     Parameters
     ----------
     sessions, runs, strength_sets, wellness : DataFrame, optional
-        Validated canonical tables (``study.tables[...]``). At least one of ``sessions``,
-        ``runs``, ``strength_sets`` must give sessions with an RPE and a duration (the sRPE record
-        that defines the recorded days).
+        Validated canonical tables (``study.tables[...]``): ``sessions``
+        (:class:`~soleus_analysis.schemas.SessionsSchema`; needs ``athlete_id``, ``start``,
+        ``duration_s``), ``runs`` (:class:`~soleus_analysis.schemas.RunsSchema`; needs
+        ``athlete_id``, ``start``), ``strength_sets``
+        (:class:`~soleus_analysis.schemas.StrengthSetsSchema`; needs ``athlete_id``,
+        ``session_start``) and ``wellness`` (:class:`~soleus_analysis.schemas.WellnessSchema`;
+        needs ``athlete_id``, ``date`` and the ``outcomes`` columns). At least one of
+        ``sessions``, ``runs``, ``strength_sets`` must give sessions with an RPE and a duration
+        (the sRPE record that defines the recorded days).
     athletes : DataFrame, optional
         For the ``timezone`` of rows that carry none.
     outcomes : sequence of str, default ("fatigue", "soreness", "readiness")
@@ -134,14 +151,6 @@ def daily_panel(
             f"daily_panel() needs a wellness table for the outcomes {', '.join(outcomes)}",
             fix="pass wellness=study.tables['wellness'], or outcomes=() for exposures only",
         )
-    if wellness is not None:
-        missing = [c for c in ["athlete_id", "date", *outcomes] if c not in wellness.columns]
-        if missing:
-            raise InputError(
-                f"the wellness table lacks the column(s) {', '.join(missing)}",
-                fix="pass outcomes= columns of the wellness table "
-                f"(it has {', '.join(map(str, wellness.columns))})",
-            )
     days = daily_load(
         sessions,
         runs,

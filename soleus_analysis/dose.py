@@ -49,6 +49,7 @@ from soleus_analysis.catalog import (
     take_text,
     take_values,
 )
+from soleus_analysis.contracts import takes_table
 from soleus_analysis.errors import InputError
 from soleus_analysis.timeutils import local_dates, row_zones
 
@@ -77,6 +78,8 @@ WEEKLY_DOSE_COLUMNS = DOSE_COLUMNS + ("strength_sessions", "sets_logged", "unmap
 HARD_SET_TYPES = ("working", "failure")
 WORK_SET_TYPES = ("working", "failure", "drop")
 _KEYS = ["athlete_id", "week_start"]
+#: The strength_sets columns the dose cannot do without (the measures may be missing).
+DOSE_SETS_NEED = ("athlete_id", "session_start", "exercise_raw", "set_type")
 _US_PER_DAY = 86_400_000_000
 #: Per-set dose values are multiples of 1/_GRID: any sum of them below 2**29 is exact in float64,
 #: so a weekly total does not depend on the order of the sets (a simulation's truth and a build of
@@ -103,6 +106,7 @@ def _per_athlete(athletes: pd.DataFrame | None, column: str, uniques, missing):
     return values
 
 
+@takes_table("strength_sets", DOSE_SETS_NEED)
 def soleus_dose(
     strength_sets: pd.DataFrame,
     athletes: pd.DataFrame | None = None,
@@ -115,9 +119,10 @@ def soleus_dose(
     Parameters
     ----------
     strength_sets : DataFrame
-        A validated ``strength_sets`` table (``sol.validate(df, "strength_sets").valid``). A
-        non-missing ``exercise`` that is a catalog id is used as is; otherwise ``exercise_raw`` is
-        classified with the catalog.
+        A canonical ``strength_sets`` table (:class:`~soleus_analysis.schemas.StrengthSetsSchema`),
+        validated (``sol.validate(df, "strength_sets").valid``); needs ``athlete_id``,
+        ``session_start``, ``exercise_raw``, ``set_type``. A non-missing ``exercise`` that is a
+        catalog id is used as is; otherwise ``exercise_raw`` is classified with the catalog.
     athletes : DataFrame, optional
         The ``athletes`` table: ``body_mass_kg`` (for the volume load of body-weight exercises)
         and ``timezone`` (for rows without one).
@@ -244,15 +249,6 @@ class _SetDose:
 
 
 def _set_dose(strength_sets, athletes, catalog, tz) -> _SetDose:
-    if not isinstance(strength_sets, pd.DataFrame):
-        raise TypeError(f"soleus_dose() needs a DataFrame, got {type(strength_sets).__name__}")
-    required = ["athlete_id", "session_start", "exercise_raw", "set_type"]
-    missing = [c for c in required if c not in strength_sets.columns]
-    if missing:
-        raise InputError(
-            f"the strength_sets table lacks the column(s) {', '.join(missing)}",
-            fix="pass a validated strength_sets table (sol.validate(df, 'strength_sets').valid)",
-        )
     cat = resolve_catalog(catalog)
     sets = strength_sets
     if "exercise" in sets.columns:
@@ -510,6 +506,7 @@ def weekly(dose: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+@takes_table("strength_sets", DOSE_SETS_NEED)
 def weekly_dose(
     strength_sets: pd.DataFrame,
     athletes: pd.DataFrame | None = None,
@@ -517,7 +514,21 @@ def weekly_dose(
     *,
     tz: str = "UTC",
 ) -> pd.DataFrame:
-    """``weekly(soleus_dose(...))`` without building the per-set table (faster on large logs)."""
+    """``weekly(soleus_dose(...))`` without building the per-set table (faster on large logs).
+
+    Parameters
+    ----------
+    strength_sets : DataFrame
+        A canonical ``strength_sets`` table (:class:`~soleus_analysis.schemas.StrengthSetsSchema`);
+        needs ``athlete_id``, ``session_start``, ``exercise_raw``, ``set_type``.
+    athletes, catalog, tz
+        See :func:`soleus_dose`.
+
+    Returns
+    -------
+    DataFrame
+        The table of :func:`weekly`.
+    """
     p = _set_dose(strength_sets, athletes, catalog, tz)
     return _weekly_from_arrays(p.athlete_codes, p.athlete_ids, p.week, p.session, p.mapped, p.dose)
 

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from soleus_analysis.contracts import takes_table
+
 __all__ = ["injury_reports"]
 
 _COLUMNS = ["athlete_id", "date", "area", "side", "body_part", "severity", "episode",
             "new_episode", "questionnaire"]
 
 
+@takes_table("wellness", ["date", "injury"], named_by=["group"])
 def injury_reports(
     wellness: pd.DataFrame,
     *,
@@ -35,8 +38,10 @@ def injury_reports(
     Parameters
     ----------
     wellness : DataFrame
-        A canonical ``wellness`` table with ``date`` (local date) and ``injury`` (PMSys
-        ``area:severity`` items separated by ``;``; ``none``; missing when not asked).
+        A canonical ``wellness`` table (:class:`~soleus_analysis.schemas.WellnessSchema`); needs
+        ``date``, ``injury`` and the ``group`` column. ``date`` is the local date, ``injury``
+        holds PMSys ``area:severity`` items separated by ``;`` (``none``; missing when not asked;
+        a PMSys injury.csv read with ``sol.read`` has it).
     group : str, default "athlete_id"
     max_gap_days : int, default 14
         Two questionnaires further apart than this do not continue an episode.
@@ -55,8 +60,8 @@ def injury_reports(
 
     Raises
     ------
-    ValueError
-        When ``wellness`` has no ``injury``, ``date`` or ``group`` column.
+    InputError
+        When ``wellness`` has no ``injury``, ``date`` or ``group`` column (a ``ValueError``).
 
     Examples
     --------
@@ -73,12 +78,6 @@ def injury_reports(
     2 2020-01-08  right_knee      knee        1         True
     3 2020-01-22    left_leg       leg        2         True
     """
-    missing = [c for c in (group, "date", "injury") if c not in wellness.columns]
-    if missing:
-        raise ValueError(
-            f"injury_reports: the wellness table has no column(s) {missing}; it needs "
-            f"{group!r}, 'date' and 'injury' (a PMSys injury.csv read with sol.read)"
-        )
     asked = wellness.loc[wellness["injury"].notna(), [group, "date", "injury"]]
     asked = asked.sort_values([group, "date"], kind="stable").reset_index(drop=True)
     asked["questionnaire"] = asked.groupby(group).cumcount()

@@ -35,9 +35,11 @@ import pandas as pd
 from scipy.signal import lfilter
 
 from soleus_analysis.catalog import ExerciseCatalog
-from soleus_analysis.dose import DOSE_COLUMNS, soleus_dose, weekly, weekly_dose
+from soleus_analysis.contracts import takes_table
+from soleus_analysis.dose import DOSE_COLUMNS, DOSE_SETS_NEED, soleus_dose, weekly, weekly_dose
 from soleus_analysis.errors import InputError
 from soleus_analysis.loads import daily_load, ewma_lambda, training_loads
+from soleus_analysis.loads.sessions import RUNS_NEED, SESSIONS_NEED
 from soleus_analysis.running import weekly_runs
 from soleus_analysis.timeutils import week_start as _week_start
 from soleus_analysis.validation import has_failures, validate
@@ -561,6 +563,10 @@ def _weekly_loads(loads: pd.DataFrame, min_coverage: float) -> pd.DataFrame:
     return out.drop(columns="recorded_days").reset_index()
 
 
+@takes_table("strength_sets", DOSE_SETS_NEED, optional=True)
+@takes_table("runs", RUNS_NEED, optional=True)
+@takes_table("wellness", ["athlete_id", "date"], optional=True)
+@takes_table("sessions", SESSIONS_NEED, optional=True)
 def build_panel(
     strength_sets: pd.DataFrame | None,
     runs: pd.DataFrame | None = None,
@@ -584,7 +590,15 @@ def build_panel(
     Parameters
     ----------
     strength_sets, runs, wellness, sessions, athletes : DataFrame or None
-        Validated canonical tables (``sol.validate(df, table).valid``); any may be None.
+        Validated canonical tables (``sol.validate(df, table).valid``); any may be None:
+        ``strength_sets`` (:class:`~soleus_analysis.schemas.StrengthSetsSchema`; needs
+        ``athlete_id``, ``session_start``, ``exercise_raw``, ``set_type``), ``runs``
+        (:class:`~soleus_analysis.schemas.RunsSchema`; needs ``athlete_id``, ``start``),
+        ``wellness`` (:class:`~soleus_analysis.schemas.WellnessSchema`; needs ``athlete_id``,
+        ``date``), ``sessions`` (:class:`~soleus_analysis.schemas.SessionsSchema`; needs
+        ``athlete_id``, ``start``, ``duration_s``) and ``athletes``
+        (:class:`~soleus_analysis.schemas.AthletesSchema`; its optional ``body_mass_kg``,
+        ``hr_max_bpm`` and ``timezone``).
     catalog : ExerciseCatalog, path or None
         Exercise catalog for the soleus dose; the shipped one by default.
     lags : sequence of int, default (1, 2, 3, 4)
@@ -667,6 +681,10 @@ class PanelParts:
     loads: pd.DataFrame | None
 
 
+@takes_table("strength_sets", DOSE_SETS_NEED, optional=True)
+@takes_table("runs", RUNS_NEED, optional=True)
+@takes_table("wellness", ["athlete_id", "date"], optional=True)
+@takes_table("sessions", SESSIONS_NEED, optional=True)
 def panel_parts(
     strength_sets,
     runs,
@@ -688,8 +706,26 @@ def panel_parts(
 ) -> PanelParts:
     """:func:`build_panel` with the intermediate tables a build writes (dose per set, loads).
 
-    Parameters are those of :func:`build_panel` (all keyword-only ones required); with
-    ``keep_dose`` the dose per set is kept (else only its weekly sums are computed).
+    Parameters
+    ----------
+    strength_sets, runs, wellness, sessions, athletes : DataFrame or None
+        Canonical tables, as in :func:`build_panel`: ``strength_sets``
+        (:class:`~soleus_analysis.schemas.StrengthSetsSchema`; needs ``athlete_id``,
+        ``session_start``, ``exercise_raw``, ``set_type``), ``runs``
+        (:class:`~soleus_analysis.schemas.RunsSchema`; needs ``athlete_id``, ``start``),
+        ``wellness`` (:class:`~soleus_analysis.schemas.WellnessSchema`; needs ``athlete_id``,
+        ``date``), ``sessions`` (:class:`~soleus_analysis.schemas.SessionsSchema`; needs
+        ``athlete_id``, ``start``, ``duration_s``) and ``athletes``.
+    catalog, lags, window, ewma, tz, min_coverage, max_gap_days, exposures, lag_columns, easy
+        As in :func:`build_panel` (all required here).
+    keep_dose : bool, default True
+        Keep the dose per set (else only its weekly sums are computed).
+
+    Returns
+    -------
+    PanelParts
+        The panel, the dose per set (None without ``keep_dose`` or strength sets) and the
+        training loads (None without a session of known load).
     """
     exposures = list(EXPOSURES if exposures is None else exposures)
     lag_columns = list(LAGGED_EXPOSURES if lag_columns is None else lag_columns)

@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from soleus_analysis.errors import InputError
+from soleus_analysis.contracts import takes_table
 from soleus_analysis.timeutils import local_dates, row_zones, week_start
 
 __all__ = ["EASY_RULES", "run_metrics", "weekly_runs"]
@@ -65,6 +65,7 @@ def _athlete_value(runs: pd.DataFrame, athletes: pd.DataFrame | None, column: st
     return runs["athlete_id"].map(values)
 
 
+@takes_table("runs", ["athlete_id", "start"])
 def run_metrics(
     runs: pd.DataFrame,
     athletes: pd.DataFrame | None = None,
@@ -79,7 +80,8 @@ def run_metrics(
     Parameters
     ----------
     runs : DataFrame
-        A validated ``runs`` table.
+        A canonical ``runs`` table (:class:`~soleus_analysis.schemas.RunsSchema`), validated;
+        needs ``athlete_id``, ``start``.
     athletes : DataFrame, optional
         ``hr_max_bpm`` (easy-run rule) and ``timezone`` (rows without one).
     tz : str, default "UTC"
@@ -112,13 +114,6 @@ def run_metrics(
     """
     if easy not in EASY_RULES:
         raise ValueError(f"unknown easy-run rule {easy!r}; choose one of {', '.join(EASY_RULES)}")
-    needed = ["athlete_id", "start"]
-    missing = [c for c in needed if c not in runs.columns]
-    if missing:
-        raise InputError(
-            f"the runs table lacks the column(s) {', '.join(missing)}",
-            fix="pass a validated runs table (sol.validate(df, 'runs').valid)",
-        )
     out = pd.DataFrame(index=runs.index)
     out["athlete_id"] = runs["athlete_id"]
     out["start"] = runs["start"]
@@ -167,6 +162,7 @@ def run_metrics(
     return out
 
 
+@takes_table("runs", ["athlete_id", "start"])
 def weekly_runs(
     runs: pd.DataFrame,
     athletes: pd.DataFrame | None = None,
@@ -180,7 +176,10 @@ def weekly_runs(
 
     Parameters
     ----------
-    runs, athletes, tz, easy, easy_hr_share, long_run_min
+    runs : DataFrame
+        A canonical ``runs`` table (:class:`~soleus_analysis.schemas.RunsSchema`), validated;
+        needs ``athlete_id``, ``start``.
+    athletes, tz, easy, easy_hr_share, long_run_min
         See :func:`run_metrics`.
 
     Returns

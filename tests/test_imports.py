@@ -19,7 +19,7 @@ LAYERS = {
          "plausibility"],
         1,
     ),
-    **dict.fromkeys(["schemas", "validation", "catalog"], 2),
+    **dict.fromkeys(["schemas", "contracts", "validation", "catalog"], 2),
     "readers": 3,
     **dict.fromkeys(["dose", "loads", "running", "daily", "injuries", "panel"], 4),
     **dict.fromkeys(["models", "simulation", "claims", "outcomes"], 5),

@@ -8,35 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from soleus_analysis.errors import InputError
-
 __all__ = [
-    "frame_or_none",
-    "need_columns",
     "numeric_column",
     "row_sources",
     "text_column",
     "utc_values",
 ]
-
-
-def frame_or_none(df, name: str) -> pd.DataFrame | None:
-    """``df`` itself when it is a DataFrame or None; a TypeError naming ``name`` otherwise."""
-    if df is None:
-        return None
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{name} must be a DataFrame or None, not {type(df).__name__}")
-    return df
-
-
-def need_columns(df: pd.DataFrame, table: str, columns: list[str]) -> None:
-    """Raise an :class:`~soleus_analysis.errors.InputError` when ``df`` lacks a column."""
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise InputError(
-            f"the {table} table lacks the column(s) {', '.join(missing)}",
-            fix=f"pass a validated {table} table (sol.validate(df, '{table}').valid)",
-        )
 
 
 def numeric_column(df: pd.DataFrame, name: str) -> pd.Series:

@@ -21,7 +21,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from soleus_analysis.loads.sessions import session_loads
+from soleus_analysis.contracts import takes_table
+from soleus_analysis.loads.sessions import (
+    RUNS_NEED,
+    SESSIONS_NEED,
+    STRENGTH_SETS_NEED,
+    session_loads,
+)
 from soleus_analysis.timeutils import day_number, local_dates, row_zones, week_start
 
 __all__ = ["daily_load"]
@@ -98,6 +104,10 @@ def _grid(spans: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"athlete_id": athlete, "day": day})
 
 
+@takes_table("sessions", SESSIONS_NEED)
+@takes_table("runs", RUNS_NEED)
+@takes_table("strength_sets", STRENGTH_SETS_NEED)
+@takes_table("wellness", ["athlete_id", "date"])
 def daily_load(
     sessions: pd.DataFrame | None = None,
     runs: pd.DataFrame | None = None,
@@ -114,7 +124,13 @@ def daily_load(
     Parameters
     ----------
     sessions, runs, strength_sets, wellness : DataFrame, optional
-        Validated canonical tables. Sessions, runs and strength sessions give the load (see
+        Validated canonical tables: ``sessions``
+        (:class:`~soleus_analysis.schemas.SessionsSchema`; needs ``athlete_id``, ``start``,
+        ``duration_s``), ``runs`` (:class:`~soleus_analysis.schemas.RunsSchema`; needs
+        ``athlete_id``, ``start``), ``strength_sets``
+        (:class:`~soleus_analysis.schemas.StrengthSetsSchema`; needs ``athlete_id``,
+        ``session_start``) and ``wellness`` (:class:`~soleus_analysis.schemas.WellnessSchema`;
+        needs ``athlete_id``, ``date``). Sessions, runs and strength sessions give the load (see
         :func:`session_loads`); every record, wellness entries included, shows the athlete was
         logging on that day (gap rule).
     athletes : DataFrame, optional

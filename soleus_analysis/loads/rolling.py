@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.indexers import BaseIndexer
 
-from soleus_analysis.loads.columns import need_columns
+from soleus_analysis.errors import InputError
 from soleus_analysis.loads.smoothing import EWMA_INITS, ewma_warmup_days, grouped_ewma
 from soleus_analysis.timeutils import day_number
 
@@ -59,7 +59,13 @@ def _min_days(window: int, min_coverage: float) -> int:
 
 
 def _check_daily(daily: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    need_columns(daily, "daily load", ["athlete_id", "date", "load_au"])
+    # Not a canonical table (no schema): the output of sol.daily_load.
+    missing = [c for c in ("athlete_id", "date", "load_au") if c not in daily.columns]
+    if missing:
+        raise InputError(
+            f"the daily load table lacks the column(s) {', '.join(missing)}",
+            fix="pass the table of sol.daily_load(...)",
+        )
     athlete = daily["athlete_id"].to_numpy(dtype=object)
     days = day_number(daily["date"])
     same = athlete[1:] == athlete[:-1]

@@ -44,9 +44,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from soleus_analysis.contracts import takes_table
 from soleus_analysis.loads.columns import (
-    frame_or_none,
-    need_columns,
     numeric_column,
     row_sources,
     text_column,
@@ -59,6 +58,11 @@ __all__ = ["RUNNING_PATTERN", "STRENGTH_PATTERN", "session_loads"]
 #: Activity names of running and of strength sessions (case-insensitive regular expressions).
 RUNNING_PATTERN = r"run|jog|løp|lauf|trail|treadmill"
 STRENGTH_PATTERN = r"strength|gym|weight|lift|resist|styrke|kraft|calf"
+# The columns of each input table that the sessions are made of; the functions that pass the
+# tables on to session_loads declare the same.
+SESSIONS_NEED = ("athlete_id", "start", "duration_s")
+RUNS_NEED = ("athlete_id", "start")
+STRENGTH_SETS_NEED = ("athlete_id", "session_start")
 _SESSION_COLUMNS = [
     "athlete_id",
     "start",
@@ -92,7 +96,6 @@ def _parts(sessions, runs, strength_sets) -> list[pd.DataFrame]:
 
 def _session_rows(sessions: pd.DataFrame) -> pd.DataFrame:
     """The sessions table's rows: duration = ``duration_s``."""
-    need_columns(sessions, "sessions", ["athlete_id", "start", "duration_s"])
     return pd.DataFrame(
         {
             "athlete_id": sessions["athlete_id"].to_numpy(dtype=object),
@@ -110,7 +113,6 @@ def _session_rows(sessions: pd.DataFrame) -> pd.DataFrame:
 
 def _run_rows(runs: pd.DataFrame) -> pd.DataFrame:
     """The runs' rows: duration = moving time, else elapsed time."""
-    need_columns(runs, "runs", ["athlete_id", "start"])
     moving = numeric_column(runs, "moving_time_s")
     duration = moving.where(moving.notna(), numeric_column(runs, "elapsed_time_s"))
     return pd.DataFrame(
@@ -134,7 +136,6 @@ def _strength_rows(strength_sets: pd.DataFrame) -> pd.DataFrame:
     Each column holds the first non-missing value among the session's sets; ``row`` is the first
     set's row.
     """
-    need_columns(strength_sets, "strength_sets", ["athlete_id", "session_start"])
     codes, uniques = pd.factorize(strength_sets["athlete_id"], use_na_sentinel=False)
     if "timezone" in strength_sets.columns:
         zone_codes, zone_names = pd.factorize(strength_sets["timezone"], use_na_sentinel=True)
@@ -175,6 +176,9 @@ def _strength_rows(strength_sets: pd.DataFrame) -> pd.DataFrame:
     return first
 
 
+@takes_table("sessions", SESSIONS_NEED)
+@takes_table("runs", RUNS_NEED)
+@takes_table("strength_sets", STRENGTH_SETS_NEED)
 def session_loads(
     sessions: pd.DataFrame | None = None,
     runs: pd.DataFrame | None = None,
@@ -189,8 +193,13 @@ def session_loads(
     Parameters
     ----------
     sessions, runs, strength_sets : DataFrame, optional
-        Validated canonical tables. See the module docstring for which columns give the duration
-        and the RPE of each, and for the double-counting rule.
+        Validated canonical tables: ``sessions``
+        (:class:`~soleus_analysis.schemas.SessionsSchema`; needs ``athlete_id``, ``start``,
+        ``duration_s``), ``runs`` (:class:`~soleus_analysis.schemas.RunsSchema`; needs
+        ``athlete_id``, ``start``) and ``strength_sets``
+        (:class:`~soleus_analysis.schemas.StrengthSetsSchema`; needs ``athlete_id``,
+        ``session_start``). See the module docstring for which columns give the duration and the
+        RPE of each, and for the double-counting rule.
     match_window : Timedelta or str, default "60min"
         How far apart a run or strength session and a ``sessions`` row may be and still be the
         same session.
@@ -223,11 +232,7 @@ def session_loads(
     1      runs    241.7    False  sessions row 0
     2      runs    180.0     True             NaN
     """
-    parts = _parts(
-        frame_or_none(sessions, "sessions"),
-        frame_or_none(runs, "runs"),
-        frame_or_none(strength_sets, "strength_sets"),
-    )
+    parts = _parts(sessions, runs, strength_sets)
     if not parts:
         empty = {c: pd.Series(dtype=object) for c in _SESSION_COLUMNS}
         return pd.DataFrame(empty)
