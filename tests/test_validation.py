@@ -279,8 +279,8 @@ def test_scattered_rejected_rows_do_not_keep_the_input_text_alive():
     # scattered rejected rows must be copies: a worker of the Dask engine holds every
     # partition's rejected rows until the end of the step, and slices of single rows kept each
     # partition's whole text alive (50M sets ran out of memory under 4 GB).
-    sets = sol.simulate_cohort(20, 26, rng=3).strength_sets
-    sets = sets.astype({c: "str" for c in ["athlete_id", "exercise_raw", "source"] if c in sets})
+    sets = factories.strength_sets(300, sets_per_exercise=20)  # 18,000 sets, text in Arrow
+    assert isinstance(sets["exercise_raw"].array, pd.arrays.ArrowStringArray)
     bad = np.arange(50, len(sets), len(sets) // 20)[:20]
     sets.loc[bad, "reps"] = -1
     report = sol.validate(sets, "strength_sets")
